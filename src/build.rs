@@ -1,0 +1,124 @@
+//! `kb build`: the whole flow, content → model → knowledge base → pages → output.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+
+use crate::config::Config;
+use crate::content::incident::Status;
+use crate::content::load;
+use crate::diagnostics::{self, Diagnostic};
+use crate::kb::Kb;
+use crate::output::{self, OutputError};
+use crate::render::{self, theme::Theme};
+
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: Option<PathBuf>,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+    /// Called with (done, total, stage) as work progresses, for a progress bar.
+    pub progress: Option<Box<dyn Fn(&str) + Sync>>,
+}
+
+pub struct BuildReport {
+    pub incidents: usize,
+    pub tags: usize,
+    pub services: usize,
+    pub pages: usize,
+    pub elapsed: Duration,
+    pub output: PathBuf,
+    /// Warnings (a successful build has no errors).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub enum BuildError {
+    /// Wrong invocation or an output kb must not touch: exit 2.
+    Usage(String),
+    /// Problems in the content or theme: exit 1. Holds warnings too.
+    Content(Vec<Diagnostic>),
+}
+
+/// The date overdue items are judged against: today, or `SOURCE_DATE_EPOCH` for reproducible
+/// builds.
+pub fn build_date() -> Date {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
+
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    let root = &opts.root;
+    if !root.is_dir() {
+        return Err(BuildError::Usage(format!("knowledge base root {} is not a directory", root.display())));
+    }
+    let stage = |s: &str| {
+        if let Some(p) = &opts.progress {
+            p(s);
+        }
+    };
+    let content = load::content_dir(root);
+    let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
+    match output::check(&output_dir, root, &content) {
+        Ok(()) => {}
+        Err(OutputError::Refused(m)) | Err(OutputError::Io(m)) => return Err(BuildError::Usage(m)),
+    }
+
+    let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    if let Some(url) = &opts.base_url {
+        config.base_url = if url.ends_with('/') { url.clone() } else { format!("{url}/") };
+    }
+    let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+
+    stage("reading postmortems");
+    let skip = [output_dir.clone(), root.join(".kb"), root.join("theme"), root.join("target")];
+    let loaded = load::load(root, &content, &skip, &config);
+    let mut diags = loaded.diagnostics;
+    let incidents: Vec<_> = loaded
+        .incidents
+        .into_iter()
+        .filter(|i| opts.drafts || i.status != Status::Draft)
+        .collect();
+
+    stage("linking incidents");
+    let kb = Kb::build(config, incidents, &mut diags);
+    diagnostics::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
+
+    stage("rendering pages");
+    let pages = match render::render(&kb, &theme, build_date()) {
+        Ok(p) => p,
+        Err(mut errs) => {
+            errs.extend(diags);
+            return Err(BuildError::Content(errs));
+        }
+    };
+
+    stage("writing output");
+    output::write(&output_dir, &pages).map_err(|e| match e {
+        OutputError::Refused(m) => BuildError::Usage(m),
+        OutputError::Io(m) => BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)]),
+    })?;
+
+    Ok(BuildReport {
+        incidents: kb.entries.len(),
+        tags: kb.tags.len(),
+        services: kb.services.len(),
+        pages: pages.iter().filter(|p| p.path.ends_with(".html")).count(),
+        elapsed: start.elapsed(),
+        output: output_dir,
+        diagnostics: diags,
+    })
+}
+
+/// The output path shown to the user.
+pub fn shown(p: &Path) -> String {
+    p.display().to_string()
+}

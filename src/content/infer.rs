@@ -1,0 +1,383 @@
+//! What kb infers when a postmortem says less (SCHEMA.md, "inferred from, when absent").
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::{Offset, TimeZone};
+
+use super::incident::{ActionItem, Factor, Incident, Instant, ItemStatus};
+use super::sections::{Scan, Section, SectionBody};
+
+const SUMMARY_MAX: usize = 300;
+
+/// Every valid `YYYY-MM-DD` in `text`, in order, with its byte offset.
+pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(9)).filter_map(move |i| {
+        let w = &b[i..i + 10];
+        let shape = w[4] == b'-'
+            && w[7] == b'-'
+            && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&j| w[j].is_ascii_digit());
+        let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
+            && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
+        if !(shape && bounded) {
+            return None;
+        }
+        std::str::from_utf8(w).ok()?.parse::<Date>().ok().map(|d| (d, i))
+    })
+}
+
+/// `2024-03-07-x.md` or `2024-03/07-x.md`: a date in the file name or its folders.
+pub fn date_from_path(content_rel: &str) -> Option<Date> {
+    let joined = content_rel.trim_end_matches(".md").replace(['/', '\\'], "-");
+    find_dates(&joined).next().map(|(d, _)| d)
+}
+
+/// The file name made readable: `2024-03-07-db-outage.md` → "Db outage".
+pub fn humanize_file_name(content_rel: &str) -> String {
+    let stem = content_rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(content_rel)
+        .trim_end_matches(".md");
+    let stem = match find_dates(stem).next() {
+        Some((_, 0)) => stem[10..].trim_start_matches(['-', '_', ' ']),
+        _ => stem,
+    };
+    let words = stem.replace(['-', '_'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => "Untitled incident".into(),
+    }
+}
+
+/// Cuts text to the summary length at a word boundary.
+pub fn clip_summary(text: &str) -> String {
+    if text.chars().count() <= SUMMARY_MAX {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(SUMMARY_MAX - 1).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > SUMMARY_MAX / 2 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+fn section_texts(scan: &Scan, which: Section) -> Vec<String> {
+    scan.section(which)
+        .flat_map(|b| {
+            if b.items.is_empty() {
+                b.paragraphs.clone()
+            } else {
+                b.items.iter().map(|i| i.text.clone()).collect()
+            }
+        })
+        .filter(|t| !is_placeholder(t))
+        .collect()
+}
+
+fn is_placeholder(t: &str) -> bool {
+    let t = t.trim();
+    t.is_empty() || t == "-" || t.eq_ignore_ascii_case("n/a") || t.eq_ignore_ascii_case("none")
+}
+
+/// Fills every field the frontmatter left empty from the body and the file name.
+pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
+    if inc.title.is_empty() {
+        match &scan.h1 {
+            Some(h1) if !h1.trim().is_empty() => inc.title = h1.trim().to_string(),
+            _ => inc.title = humanize_file_name(content_rel),
+        }
+        inc.inferred.insert("title");
+    }
+    if inc.id.is_empty() {
+        let stem = content_rel.rsplit('/').next().unwrap_or(content_rel);
+        inc.id = slug::slugify(stem.trim_end_matches(".md"));
+        if inc.id.is_empty() {
+            inc.id = "incident".into();
+        }
+        inc.inferred.insert("id");
+    }
+    if inc.summary.is_empty() {
+        let from_section = scan
+            .section(Section::Summary)
+            .find_map(|b| b.paragraphs.first().cloned());
+        if let Some(s) = from_section.or_else(|| scan.first_paragraph.clone()) {
+            inc.summary = clip_summary(&s);
+            inc.inferred.insert("summary");
+        }
+    }
+    if inc.contributing_factors.is_empty() {
+        inc.contributing_factors = section_texts(scan, Section::Factors)
+            .into_iter()
+            .map(|description| Factor {
+                category: None,
+                description,
+            })
+            .collect();
+        if !inc.contributing_factors.is_empty() {
+            inc.inferred.insert("contributing_factors");
+        }
+    }
+    if inc.action_items.is_empty() {
+        inc.action_items = scan
+            .section(Section::ActionItems)
+            .flat_map(|b| &b.items)
+            .filter(|i| !is_placeholder(&i.text))
+            .map(|i| action_item_from_text(&i.text, i.checked))
+            .collect();
+        if !inc.action_items.is_empty() {
+            inc.inferred.insert("action_items");
+        }
+    }
+    if inc.lessons.is_empty() {
+        inc.lessons.general = section_texts(scan, Section::Lessons);
+        inc.lessons.went_well = section_texts(scan, Section::WentWell);
+        inc.lessons.went_wrong = section_texts(scan, Section::WentWrong);
+        inc.lessons.got_lucky = section_texts(scan, Section::GotLucky);
+        if !inc.lessons.is_empty() {
+            inc.inferred.insert("lessons");
+        }
+    }
+    let timeline: Vec<&SectionBody> = scan.section(Section::Timeline).collect();
+    if inc.timestamps.is_empty() && !inc.inferred.contains("timestamps-out-of-order") {
+        timestamps_from_timeline(inc, &timeline);
+    }
+    if inc.date.is_none() {
+        inc.date = inc
+            .timestamps
+            .started
+            .as_ref()
+            .and_then(|s| s.text.get(..10)?.parse().ok())
+            .or_else(|| date_from_path(content_rel))
+            .or_else(|| {
+                timeline
+                    .iter()
+                    .flat_map(|b| timeline_lines(b))
+                    .filter_map(|l| find_dates(&l).next().map(|(d, _)| d))
+                    .min()
+            })
+            .or_else(|| find_dates(&inc.body).next().map(|(d, _)| d));
+        if inc.date.is_some() {
+            inc.inferred.insert("date");
+        }
+    }
+    if inc.duration.is_none() {
+        inc.duration = inc.timestamps.ttr();
+    }
+    for b in scan.section(Section::Stats) {
+        for item in &b.items {
+            if let Some((k, v)) = item.text.split_once(':')
+                && k.trim().eq_ignore_ascii_case("category")
+                && !is_placeholder(v)
+            {
+                inc.inferred_tags.push(v.trim().to_string());
+            }
+        }
+    }
+}
+
+fn timeline_lines(b: &SectionBody) -> Vec<String> {
+    b.rows
+        .iter()
+        .map(|r| r.join(" | "))
+        .chain(b.items.iter().map(|i| i.text.clone()))
+        .collect()
+}
+
+fn action_item_from_text(text: &str, checked: Option<bool>) -> ActionItem {
+    let owner = text
+        .split_whitespace()
+        .find(|w| w.starts_with('@') && w.len() > 1)
+        .map(|w| w.trim_start_matches('@').trim_end_matches([',', '.', ')', ';']).to_string());
+    ActionItem {
+        title: text.to_string(),
+        owner,
+        status: if checked == Some(true) {
+            ItemStatus::Done
+        } else {
+            ItemStatus::Open
+        },
+        ..ActionItem::default()
+    }
+}
+
+/// A fixed offset for a zone written in a timeline ("All times in UTC", "14:05 CET").
+/// Only unambiguous abbreviations: CST or IST could be any of three zones.
+fn zone_offset(word: &str) -> Option<Offset> {
+    let hours = match word.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-') {
+        "UTC" | "GMT" | "Z" | "WET" => 0,
+        "CET" | "BST" | "WEST" => 1,
+        "CEST" | "EET" => 2,
+        "EEST" | "MSK" => 3,
+        "EST" => -5,
+        "EDT" => -4,
+        "MST" => -7,
+        "MDT" => -6,
+        "PST" => -8,
+        "PDT" => -7,
+        "JST" => 9,
+        "AEST" => 10,
+        "AEDT" => 11,
+        other => {
+            let rest = other.strip_prefix("UTC").or_else(|| other.strip_prefix("GMT"))?;
+            let n: i8 = rest.parse().ok()?;
+            return Offset::from_hours(n).ok();
+        }
+    };
+    Offset::from_hours(hours).ok()
+}
+
+fn zone_in(text: &str) -> Option<Offset> {
+    text.split_whitespace().find_map(zone_offset)
+}
+
+/// A full date and time at the start of a timeline line, e.g. `2021-06-22 08:21`.
+fn leading_datetime(line: &str) -> Option<(DateTime, &str)> {
+    let (date, at) = find_dates(line).next()?;
+    if at > 3 {
+        return None;
+    }
+    let rest = line[at + 10..].trim_start_matches(['T', ' ', ',']);
+    let digits: String = rest.chars().take(8).collect();
+    let time = ["%H:%M:%S", "%H:%M"].iter().find_map(|f| {
+        let n = if f.len() == 8 { 8 } else { 5 };
+        let t = digits.get(..n)?;
+        Time::strptime(f, t).ok().map(|t| (t, n))
+    })?;
+    Some((date.to_datetime(time.0), &rest[time.1..]))
+}
+
+/// Reads timestamps from Timeline rows whose date, time and zone are all certain.
+fn timestamps_from_timeline(inc: &mut Incident, timeline: &[&SectionBody]) {
+    let mut events: Vec<(Instant, String)> = Vec::new();
+    for b in timeline {
+        let section_zone = b.paragraphs.iter().find_map(|p| {
+            let lower = p.to_ascii_lowercase();
+            (lower.contains("time") || lower.contains("zone"))
+                .then(|| zone_in(p))
+                .flatten()
+        });
+        let lines = b
+            .rows
+            .iter()
+            .map(|r| (r.first().cloned().unwrap_or_default(), r[1.min(r.len())..].join(" ")))
+            .chain(b.items.iter().map(|i| (i.text.clone(), String::new())));
+        for (when, what) in lines {
+            let Some((dt, rest)) = leading_datetime(&when) else {
+                continue;
+            };
+            let rest_first = rest.split_whitespace().next().unwrap_or("");
+            let Some(offset) = zone_offset(rest_first).or(section_zone) else {
+                continue;
+            };
+            let Ok(zoned) = dt.to_zoned_datetime(TimeZone::fixed(offset)) else {
+                continue;
+            };
+            let event = format!("{rest} {what}").to_lowercase();
+            events.push((
+                Instant {
+                    at: zoned.timestamp(),
+                    text: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                },
+                event,
+            ));
+        }
+    }
+    if events.is_empty() {
+        return;
+    }
+    events.sort_by_key(|(i, _)| i.at);
+    let find = |words: &[&str]| {
+        events
+            .iter()
+            .find(|(_, e)| words.iter().any(|w| e.contains(w)))
+            .map(|(i, _)| i.clone())
+    };
+    let ts = &mut inc.timestamps;
+    ts.started = Some(events[0].0.clone());
+    ts.detected = find(&["detect", "alert", "noticed", "reported", "paged", "spotted", "discovered"]);
+    ts.acknowledged = find(&["acknowledg", "investigat", "declared", "on-call", "on call"]);
+    ts.mitigated = find(&["mitigat", "rolled back", "rollback", "roll back", "revert", "workaround", "failover", "failed over"]);
+    ts.resolved = events
+        .iter()
+        .rev()
+        .find(|(_, e)| ["resolved", "restored", "recovered", "fixed", "back to normal", "closed"].iter().any(|w| e.contains(w)))
+        .map(|(i, _)| i.clone());
+    // Keyword matches can land out of lifecycle order; keep only what is ordered.
+    let mut last = ts.started.as_ref().map(|s| s.at);
+    for name in ["detected", "acknowledged", "mitigated", "resolved"] {
+        let slot = ts.slot(name).expect("known name");
+        if let Some(i) = slot {
+            if last.is_some_and(|l| i.at < l) {
+                *slot = None;
+            } else {
+                last = Some(i.at);
+            }
+        }
+    }
+    inc.inferred.insert("timestamps");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::sections::scan;
+
+    #[test]
+    fn dates_in_paths() {
+        assert_eq!(date_from_path("2024-03-07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
+        assert_eq!(date_from_path("2024-03/07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
+        assert_eq!(date_from_path("2024/2024-03-07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
+        assert_eq!(date_from_path("PM2021-005 - All.md"), None);
+        assert_eq!(date_from_path("2024-02-30-x.md"), None);
+    }
+
+    #[test]
+    fn humanized_names() {
+        assert_eq!(humanize_file_name("2024/2024-03-07-db-outage.md"), "Db outage");
+        assert_eq!(humanize_file_name("x/login_slow.md"), "Login slow");
+    }
+
+    #[test]
+    fn summary_is_clipped_on_a_word() {
+        let long = "word ".repeat(100);
+        let s = clip_summary(&long);
+        assert!(s.chars().count() <= 300);
+        assert!(s.ends_with("word…"));
+    }
+
+    #[test]
+    fn infers_from_a_bare_postmortem() {
+        let body = "# Login outage\n\n## Summary\n\nLogins failed.\n\n## Timeline\n\nAll times in CET.\n\n| Time | Event |\n|---|---|\n| 2020-01-21 15:36 | Cert expires |\n| 2020-01-21 16:02 | First alert fired |\n| 2020-01-21 18:04 | New cert, service restored |\n\n## Action Items\n\n- [x] Document it @alice\n- Monitor expiry\n\n## Lessons Learned\n\nWatch expiry dates.\n\n# Stats\n\n- Category: Kubernetes\n";
+        let mut inc = Incident {
+            body: body.into(),
+            ..Incident::default()
+        };
+        fill(&mut inc, &scan(body, 1), "PM2020-002 - KIAM.md");
+        assert_eq!(inc.title, "Login outage");
+        assert_eq!(inc.id, "pm2020-002-kiam");
+        assert_eq!(inc.summary, "Logins failed.");
+        assert_eq!(inc.date, Some(jiff::civil::date(2020, 1, 21)));
+        let ts = &inc.timestamps;
+        assert_eq!(ts.started.as_ref().unwrap().text, "2020-01-21T15:36:00+01:00");
+        assert_eq!(ts.detected.as_ref().unwrap().text, "2020-01-21T16:02:00+01:00");
+        assert_eq!(ts.resolved.as_ref().unwrap().text, "2020-01-21T18:04:00+01:00");
+        assert_eq!(inc.duration, Some(jiff::SignedDuration::from_mins(148)));
+        assert_eq!(inc.action_items.len(), 2);
+        assert_eq!(inc.action_items[0].status, ItemStatus::Done);
+        assert_eq!(inc.action_items[0].owner.as_deref(), Some("alice"));
+        assert_eq!(inc.lessons.general, vec!["Watch expiry dates."]);
+        assert_eq!(inc.inferred_tags, vec!["Kubernetes"]);
+    }
+
+    #[test]
+    fn no_zone_means_no_timestamps() {
+        let body = "## Timeline\n\n- 2020-01-21 15:36 started\n- 2020-01-21 16:00 resolved\n";
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert!(inc.timestamps.is_empty());
+        assert_eq!(inc.date, Some(jiff::civil::date(2020, 1, 21)));
+    }
+}

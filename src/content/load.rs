@@ -1,0 +1,184 @@
+//! Finding and reading postmortem files: walk (walkdir), then read and parse in parallel (rayon).
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::incident::Incident;
+use super::parse::parse;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+
+/// Larger files are refused: a postmortem is text, and a huge file is almost always a mistake.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+pub struct Loaded {
+    pub incidents: Vec<Incident>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files read, for the build summary.
+    pub files: usize,
+}
+
+/// Where a knowledge base keeps its postmortems: `content/`, or the root itself for a plain
+/// folder of old postmortems.
+pub fn content_dir(root: &Path) -> PathBuf {
+    let c = root.join("content");
+    if c.is_dir() { c } else { root.to_path_buf() }
+}
+
+/// Walks `content` and parses every postmortem. `skip` are directories never to enter
+/// (the output and cache, when they live inside the content folder).
+pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut paths = Vec::new();
+    let walker = WalkDir::new(content)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            if e.depth() > 0 && (name.starts_with('.') || (e.file_type().is_dir() && name.starts_with('_'))) {
+                return false;
+            }
+            !(e.file_type().is_dir() && skip.iter().any(|s| same_dir(e.path(), s)))
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => {
+                let display = display_path(root, e.path());
+                let name = e.file_name().to_string_lossy();
+                if name.starts_with('_') {
+                    continue;
+                }
+                if !name.to_ascii_lowercase().ends_with(".md") {
+                    if !(e.depth() == 1 && is_repo_file(&name)) {
+                        diagnostics.push(
+                            Diagnostic::warning(display, "not a Markdown file; skipped")
+                                .with_hint("postmortems are `.md` files; rename it to end in `.md` to include it"),
+                        );
+                    }
+                    continue;
+                }
+                if name.eq_ignore_ascii_case("readme.md") {
+                    continue;
+                }
+                if name.to_ascii_lowercase().contains("template") {
+                    diagnostics.push(
+                        Diagnostic::warning(display, "looks like a postmortem template; skipped")
+                            .with_hint("rename it to start with `_` to silence this warning, or remove `template` from its name to publish it"),
+                    );
+                    continue;
+                }
+                paths.push(e.into_path());
+            }
+            Err(err) => {
+                let path = err.path().map(|p| display_path(root, p)).unwrap_or_default();
+                let msg = if err.loop_ancestor().is_some() {
+                    "symbolic link loop; skipped".to_string()
+                } else {
+                    format!("cannot read: {}", err.io_error().map_or(err.to_string(), |e| e.to_string()))
+                };
+                diagnostics.push(Diagnostic::error(path, msg).with_hint(
+                    "fix or remove the link; kb follows symbolic links inside content/",
+                ));
+            }
+        }
+    }
+
+    let results: Vec<(Option<Incident>, Vec<Diagnostic>)> = paths
+        .par_iter()
+        .map(|path| {
+            let display = display_path(root, path);
+            let content_rel = path
+                .strip_prefix(content)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            match read(path, &display) {
+                Ok(text) => {
+                    let (inc, d) = parse(&display, &content_rel, &text, config);
+                    (Some(inc), d)
+                }
+                Err(d) => (None, vec![d]),
+            }
+        })
+        .collect();
+
+    let files = paths.len();
+    let mut incidents = Vec::with_capacity(files);
+    for (inc, mut d) in results {
+        incidents.extend(inc);
+        diagnostics.append(&mut d);
+    }
+    Loaded {
+        incidents,
+        diagnostics,
+        files,
+    }
+}
+
+fn is_repo_file(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["LICENSE", "LICENCE", "COPYING", "NOTICE", "CODEOWNERS", "SITE.TOML"]
+        .iter()
+        .any(|n| upper == *n || upper.starts_with(&format!("{n}.")))
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The path as the user sees it: relative to the knowledge base root, `/` separated.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// Reads a file as UTF-8 text, refusing what cannot be a postmortem.
+fn read(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error(display, format!("cannot read file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            display,
+            format!(
+                "file is too large ({:.1} MB; the limit is {} MB)",
+                meta.len() as f64 / 1_048_576.0,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+        )
+        .with_hint("a postmortem is text; move attachments and logs out of content/"));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(display, format!("cannot read file: {e}")).with_hint("check the file's permissions"))?;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Diagnostic::error(display, "empty file").with_hint(
+            "write the postmortem, or rename the file to start with `_` to keep it out of the build",
+        ));
+    }
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Err(Diagnostic::error(display, "binary file, not Markdown text")
+            .with_hint("move binary files out of content/, or give them an extension other than `.md`"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+            let (line, col) = crate::diagnostics::line_col(prefix, prefix.len());
+            let lossy = String::from_utf8_lossy(bytes);
+            Err(
+                Diagnostic::error(display, format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
+                    .at(&lossy, line, col, 1)
+                    .with_hint("save the file as UTF-8 in your editor"),
+            )
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Markdown to HTML: GFM extensions, heading anchors, a table of contents, links between
+//! postmortems resolved, authors' raw HTML sanitized.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+use super::incident::LinkTarget;
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_WIKILINKS
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+}
+
+/// The relative `.md` path of a link, if it points at another postmortem file.
+pub fn md_link_path(url: &str) -> Option<&str> {
+    if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+        return None;
+    }
+    let path = url.split(['#', '?']).next().unwrap_or(url);
+    path.ends_with(".md").then_some(path)
+}
+
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// 1-based line and column of a byte offset, using precomputed line starts.
+pub fn line_col_at(starts: &[usize], text: &str, offset: usize) -> (usize, usize) {
+    let line = starts.partition_point(|s| *s <= offset);
+    let start = starts[line - 1];
+    let col = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+    (line, col)
+}
+
+/// Renders a body. `resolve` maps a link to another postmortem to its page URL; unresolved
+/// links are left as written. `skip_h1` drops a leading title heading shown by the page itself.
+pub fn render(
+    body: &str,
+    resolve: &dyn Fn(&LinkTarget) -> Option<String>,
+    skip_h1: bool,
+    unsafe_html: bool,
+) -> Rendered {
+    let mut events: Vec<Event> = Parser::new_ext(body, options()).collect();
+
+    if skip_h1 && let Some(end) = leading_h1_end(&events) {
+        events.drain(..=end);
+    }
+
+    let mut has_raw_html = false;
+    let mut toc = Vec::new();
+    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i] {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                let level = *level;
+                let end = (i..events.len())
+                    .find(|j| matches!(events[*j], Event::End(TagEnd::Heading(_))))
+                    .unwrap_or(i);
+                let title: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let base = match id {
+                    Some(id) => id.to_string(),
+                    None => {
+                        let s = slug::slugify(&title);
+                        if s.is_empty() { "section".to_string() } else { s }
+                    }
+                };
+                let mut anchor = base.clone();
+                let mut n = 1;
+                while !used_ids.insert(anchor.clone()) {
+                    anchor = format!("{base}-{n}");
+                    n += 1;
+                }
+                if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                    *id = Some(CowStr::from(anchor.clone()));
+                }
+                if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+                    toc.push(TocEntry {
+                        level: level as u8,
+                        id: anchor,
+                        title,
+                    });
+                }
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                let target = match link_type {
+                    LinkType::WikiLink { .. } => Some(LinkTarget::Id(dest_url.trim().to_string())),
+                    _ => md_link_path(dest_url).map(|p| LinkTarget::Path(p.to_string())),
+                };
+                if let Some(url) = target.as_ref().and_then(resolve) {
+                    let fragment = dest_url.find('#').map(|f| dest_url[f..].to_string());
+                    if let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i] {
+                        *dest_url = CowStr::from(url + fragment.as_deref().unwrap_or(""));
+                    }
+                }
+            }
+            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
+            _ => {}
+        }
+        i += 1;
+    }
+
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    // Sanitizing parses the whole HTML again; only pay for it when the author wrote HTML.
+    // Link URLs from Markdown syntax are still checked: pulldown-cmark escapes attributes but
+    // keeps `javascript:` schemes, so those pages go through the sanitizer too.
+    if !unsafe_html && (has_raw_html || out.contains("javascript:") || out.contains("data:")) {
+        out = sanitizer().clean(&out).to_string();
+    }
+    Rendered { html: out, toc }
+}
+
+fn leading_h1_end(events: &[Event]) -> Option<usize> {
+    match events.first()? {
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        }) => events
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1)))),
+        _ => None,
+    }
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        let generic: HashSet<&str> = ["id", "class", "title", "lang", "dir"].into_iter().collect();
+        b.generic_attributes(generic);
+        b.add_tags(["details", "summary", "input", "figure", "figcaption", "mark", "kbd", "section"]);
+        let mut tag_attrs: HashMap<&str, HashSet<&str>> = HashMap::new();
+        tag_attrs.insert("input", ["type", "checked", "disabled"].into_iter().collect());
+        tag_attrs.insert("details", ["open"].into_iter().collect());
+        tag_attrs.insert("th", ["style", "colspan", "rowspan", "align"].into_iter().collect());
+        tag_attrs.insert("td", ["style", "colspan", "rowspan", "align"].into_iter().collect());
+        tag_attrs.insert("img", ["src", "alt", "width", "height", "loading"].into_iter().collect());
+        tag_attrs.insert("a", ["href", "hreflang"].into_iter().collect());
+        tag_attrs.insert("ol", ["start"].into_iter().collect());
+        b.tag_attributes(tag_attrs);
+        // Footnote links and anchors are relative; ammonia would otherwise keep them anyway.
+        b.url_relative(ammonia::UrlRelative::PassThrough);
+        b.link_rel(None);
+        b
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(body: &str) -> Rendered {
+        render(body, &|_| None, false, false)
+    }
+
+    #[test]
+    fn anchors_and_toc() {
+        let r = plain("## Timeline\n\ntext\n\n## Timeline\n\n### Détails `x`\n");
+        assert!(r.html.contains("<h2 id=\"timeline\">"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"timeline-1\">"), "{}", r.html);
+        assert_eq!(r.toc.len(), 3);
+        assert_eq!(r.toc[2].id, "details-x");
+    }
+
+    #[test]
+    fn resolves_links() {
+        let r = render(
+            "See [[db-outage]] and [that](../2020/x.md#timeline) and [ext](https://e.com/a.md).",
+            &|t| match t {
+                LinkTarget::Id(id) => Some(format!("/incidents/{id}/")),
+                LinkTarget::Path(_) => Some("/incidents/x/".into()),
+            },
+            false,
+            false,
+        );
+        assert!(r.html.contains("href=\"/incidents/db-outage/\""), "{}", r.html);
+        assert!(r.html.contains("href=\"/incidents/x/#timeline\""), "{}", r.html);
+        assert!(r.html.contains("href=\"https://e.com/a.md\""), "{}", r.html);
+    }
+
+    #[test]
+    fn sanitizes_raw_html_but_keeps_safe_parts() {
+        let body = "<script>alert(1)</script>\n\n<img src=\"a.png\" onerror=\"alert(2)\">\n\n<details><summary>More</summary>\n\nhidden\n\n</details>\n\n[x](javascript:alert(3))\n\n| a |\n|:-|\n| b |\n";
+        let r = plain(body);
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("onerror"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+        assert!(r.html.contains("<img src=\"a.png\""), "{}", r.html);
+        assert!(r.html.contains("<details><summary>More</summary>"), "{}", r.html);
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        let unsafe_r = render(body, &|_| None, false, true);
+        assert!(unsafe_r.html.contains("<script>"));
+    }
+
+    #[test]
+    fn skips_leading_title() {
+        let r = render("# Title\n\nbody", &|_| None, true, false);
+        assert!(!r.html.contains("<h1"));
+        assert!(r.html.contains("body"));
+    }
+
+    #[test]
+    fn gfm_features() {
+        let r = plain("- [x] done\n\n~~old~~\n\nNote[^1].\n\n[^1]: The note.\n");
+        assert!(r.html.contains("type=\"checkbox\""), "{}", r.html);
+        assert!(r.html.contains("<del>old</del>"), "{}", r.html);
+        assert!(r.html.contains("footnote"), "{}", r.html);
+    }
+}

@@ -1,0 +1,12 @@
+//! From files to incidents: loading, frontmatter, Markdown, inference, the model.
+
+pub mod fields;
+pub mod incident;
+pub mod infer;
+pub mod load;
+pub mod markdown;
+pub mod node;
+pub mod parse;
+pub mod sections;
+
+pub use incident::Incident;

@@ -1,0 +1,228 @@
+//! One file's text to an [`Incident`]: frontmatter, fields, body sections, inference.
+
+use super::fields::Reader;
+use super::incident::Incident;
+use super::node::{self, Node};
+use super::{infer, sections};
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, PartialEq, Eq)]
+enum Format {
+    Yaml,
+    Toml,
+}
+
+struct Split<'a> {
+    format: Format,
+    /// The frontmatter text, without its fences.
+    front: &'a str,
+    /// File line where `front` starts.
+    front_line: usize,
+    body: &'a str,
+    body_line: usize,
+}
+
+/// Separates frontmatter from the body. `Ok(None)` when there is no frontmatter.
+fn split<'a>(file: &str, text: &'a str) -> Result<Option<Split<'a>>, Diagnostic> {
+    let (format, fence) = if is_fence(text, "---") {
+        (Format::Yaml, "---")
+    } else if is_fence(text, "+++") {
+        (Format::Toml, "+++")
+    } else {
+        return Ok(None);
+    };
+    let first_nl = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut offset = first_nl;
+    let mut line = 2;
+    while offset < text.len() {
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let l = text[offset..end].trim_end();
+        if l == fence || (format == Format::Yaml && l == "...") {
+            return Ok(Some(Split {
+                format,
+                front: &text[first_nl..offset],
+                front_line: 2,
+                body: &text[end..],
+                body_line: line + 1,
+            }));
+        }
+        offset = end;
+        line += 1;
+    }
+    let (name, example) = match format {
+        Format::Yaml => ("YAML", "---"),
+        Format::Toml => ("TOML", "+++"),
+    };
+    Err(Diagnostic::error(file, format!("unclosed {name} frontmatter"))
+        .at(text, 1, 1, 3)
+        .with_hint(format!(
+            "the frontmatter opened here never closes; add a line with `{example}` after the last key"
+        )))
+}
+
+fn is_fence(text: &str, fence: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|l| l.trim_end() == fence)
+}
+
+/// Parses one postmortem. The incident is returned even when there are errors, so the
+/// knowledge-base checks (duplicate ids, links) still run and every problem is reported.
+pub fn parse(file: &str, content_rel: &str, text: &str, config: &Config) -> (Incident, Vec<Diagnostic>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut diags = Vec::new();
+    let mut inc = Incident {
+        path: file.to_string(),
+        body_line: 1,
+        ..Incident::default()
+    };
+    let mut body = text;
+    match split(file, text) {
+        Ok(Some(s)) => {
+            inc.has_frontmatter = true;
+            body = s.body;
+            inc.body_line = s.body_line;
+            if let Some(root) = parse_front(file, text, &s, &mut diags) {
+                let mut reader = Reader {
+                    file,
+                    text,
+                    line_offset: s.front_line - 1,
+                    config,
+                    diags: Vec::new(),
+                };
+                reader.read(&root, &mut inc);
+                diags.append(&mut reader.diags);
+            }
+        }
+        Ok(None) => {}
+        Err(d) => {
+            diags.push(d);
+            body = "";
+        }
+    }
+    inc.front = text[..text.len() - body.len()].to_string();
+    inc.body = body.to_string();
+    let scan = sections::scan(body, inc.body_line);
+    inc.body_links = scan.links.clone();
+    infer::fill(&mut inc, &scan, content_rel);
+    if inc.date.is_none() {
+        diags.push(
+            Diagnostic::warning(file, "no date found for this incident; it is listed as undated")
+                .with_hint("add `date: YYYY-MM-DD` to the frontmatter or put the date in the file name"),
+        );
+    }
+    if !inc.has_frontmatter && !inc.body.trim().is_empty() {
+        inc.inferred.insert("frontmatter");
+    }
+    (inc, diags)
+}
+
+fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let line_offset = s.front_line - 1;
+    match s.format {
+        Format::Yaml => {
+            if s.front.trim().is_empty() {
+                return None;
+            }
+            match node::parse_yaml(s.front) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    let (line, col) = e
+                        .location()
+                        .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+                    diags.push(
+                        Diagnostic::error(file, format!("invalid YAML frontmatter: {}", yaml_message(&e)))
+                            .at(text, line + line_offset, col, 1)
+                            .with_hint("check the indentation and quoting on this line; quote values that contain `: ` or start with `[`, `{`, `*` or `&`"),
+                    );
+                    None
+                }
+            }
+        }
+        Format::Toml => match node::parse_toml(s.front) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let d = Diagnostic::error(file, format!("invalid TOML frontmatter: {}", e.message().trim()));
+                let d = match e.span() {
+                    Some(span) => {
+                        let (line, col) = crate::diagnostics::line_col(s.front, span.start);
+                        d.at(text, line + line_offset, col, span.len())
+                    }
+                    None => d.at(text, s.front_line, 1, 0),
+                };
+                diags.push(d.with_hint("strings need quotes, e.g. `title = \"DB outage\"`; dates are written bare, e.g. `date = 2024-03-07`"));
+                None
+            }
+        },
+    }
+}
+
+/// serde-saphyr's message without its own location suffix and snippet (we render ours).
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or(&full).trim();
+    let first = first.split(" at line ").next().unwrap_or(first);
+    first.trim_end_matches(':').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> (Incident, Vec<Diagnostic>) {
+        parse("content/x.md", "x.md", text, &Config::default())
+    }
+
+    #[test]
+    fn yaml_and_body() {
+        let (inc, d) = run("---\ntitle: DB down\ndate: 2024-03-07\nseverity: sev2\ntags: [a, b]\n---\n# Heading\n\nBody text.\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(inc.title, "DB down");
+        assert_eq!(inc.severity.as_deref(), Some("SEV2"));
+        assert_eq!(inc.tags, vec!["a", "b"]);
+        assert_eq!(inc.body_line, 7);
+        assert_eq!(inc.summary, "Body text.");
+    }
+
+    #[test]
+    fn toml_with_native_date() {
+        let (inc, d) = run("+++\ntitle = \"T\"\ndate = 2024-03-07\n[timestamps]\nstarted = 2024-03-07T10:00:00Z\nresolved = 2024-03-07T12:00:00Z\n+++\nx\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(inc.date, Some(jiff::civil::date(2024, 3, 7)));
+        assert_eq!(inc.duration, Some(jiff::SignedDuration::from_hours(2)));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let (_, d) = run("---\ntitle: x\nseverity: SEV9\ndate: 2024-02-30\n---\n");
+        let d: Vec<_> = d.into_iter().filter(Diagnostic::is_error).collect();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].line, d[0].col), (3, 11));
+        assert!(d[0].message.contains("unknown severity"));
+        assert_eq!((d[1].line, d[1].col), (4, 7));
+        assert!(d[1].message.contains("not a real date"));
+    }
+
+    #[test]
+    fn unclosed_frontmatter() {
+        let (_, d) = run("---\ntitle: x\n");
+        assert_eq!(d.len(), 2);
+        assert!(d[0].message.contains("unclosed"));
+    }
+
+    #[test]
+    fn bad_yaml_is_located() {
+        let (_, d) = run("---\ntitle: x\ntags: [a, b\n---\n");
+        assert!(d[0].message.starts_with("invalid YAML"), "{d:?}");
+        assert!(d[0].line >= 3, "{d:?}");
+    }
+
+    #[test]
+    fn unknown_key_suggests() {
+        let (_, d) = run("---\nseverty: SEV1\ndate: 2024-01-01\n---\n");
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].is_error());
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `severity`?"));
+    }
+}

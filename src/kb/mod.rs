@@ -1,0 +1,273 @@
+//! The knowledge base: every incident with its tags, services, links, related incidents and
+//! backlinks, computed once and read by every page.
+
+pub mod related;
+pub mod taxonomy;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::Config;
+use crate::content::Incident;
+use crate::content::incident::LinkTarget;
+use crate::diagnostics::{Diagnostic, did_you_mean};
+pub use related::Related;
+pub use taxonomy::{TagRef, Taxonomy};
+
+pub struct Entry {
+    pub incident: Incident,
+    pub tags: Vec<TagRef>,
+    /// Service slugs (URL names); display names are in [`Kb::services`].
+    pub services: Vec<String>,
+    pub related: Vec<Related>,
+    /// Indexes of incidents whose body links here.
+    pub backlinks: Vec<usize>,
+    /// Body links resolved: target as written → incident index.
+    pub resolved_links: HashMap<LinkTarget, usize>,
+}
+
+pub struct Group {
+    pub name: String,
+    pub description: String,
+    /// Incident indexes, newest first.
+    pub incidents: Vec<usize>,
+}
+
+pub struct Kb {
+    pub config: Config,
+    /// Newest first; undated last.
+    pub entries: Vec<Entry>,
+    pub by_id: HashMap<String, usize>,
+    pub tags: BTreeMap<String, Group>,
+    pub services: BTreeMap<String, Group>,
+}
+
+impl Kb {
+    /// Builds the knowledge base. Diagnostics for cross-file problems (duplicate ids,
+    /// unknown `related` ids, broken links) are appended to `diags`.
+    pub fn build(config: Config, mut incidents: Vec<Incident>, diags: &mut Vec<Diagnostic>) -> Kb {
+        incidents.sort_by(|a, b| {
+            b.date
+                .is_some()
+                .cmp(&a.date.is_some())
+                .then(b.date.cmp(&a.date))
+                .then(a.id.cmp(&b.id))
+                .then(a.path.cmp(&b.path))
+        });
+
+        // Duplicate ids: the first file (by path) keeps the id.
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut order: Vec<usize> = (0..incidents.len()).collect();
+        order.sort_by(|a, b| incidents[*a].path.cmp(&incidents[*b].path));
+        for i in order {
+            let inc = &incidents[i];
+            if let Some(&first) = by_id.get(&inc.id) {
+                let (line, col) = inc.id_pos.unwrap_or((0, 0));
+                let mut d = Diagnostic::error(
+                    inc.path.clone(),
+                    format!("duplicate incident id `{}` (also used by {})", inc.id, incidents[first].path),
+                )
+                .with_hint("give one of them a different `id:` in its frontmatter");
+                if line > 0 {
+                    d = d.at(&source_text(inc), line, col, inc.id.len());
+                }
+                diags.push(d);
+            } else {
+                by_id.insert(inc.id.clone(), i);
+            }
+        }
+
+        let taxonomy = Taxonomy::new(&config);
+        let by_path: HashMap<&str, usize> = incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.path.as_str(), i))
+            .collect();
+
+        let mut entries: Vec<Entry> = Vec::with_capacity(incidents.len());
+        let mut service_names: BTreeMap<String, String> = BTreeMap::new();
+        let mut link_results: Vec<HashMap<LinkTarget, usize>> = Vec::with_capacity(incidents.len());
+        for inc in &incidents {
+            let mut resolved = HashMap::new();
+            for link in &inc.body_links {
+                let hit = match &link.target {
+                    LinkTarget::Id(id) => by_id.get(id).copied(),
+                    LinkTarget::Path(p) => by_path.get(join_rel(&inc.path, p).as_str()).copied(),
+                };
+                match hit {
+                    Some(i) => {
+                        resolved.insert(link.target.clone(), i);
+                    }
+                    None => {
+                        let (what, hint) = match &link.target {
+                            LinkTarget::Id(id) => (
+                                format!("link to unknown incident `[[{id}]]`"),
+                                did_you_mean(id, by_id.keys().map(String::as_str))
+                                    .map_or("check the incident id".into(), |m| format!("did you mean `[[{m}]]`?")),
+                            ),
+                            LinkTarget::Path(p) => (
+                                format!("link to `{p}`, which is not a postmortem in this knowledge base"),
+                                "link paths are relative to this file".to_string(),
+                            ),
+                        };
+                        diags.push(
+                            Diagnostic::warning(inc.path.clone(), what)
+                                .at(&source_text(inc), link.line, link.col, 2)
+                                .with_hint(hint),
+                        );
+                    }
+                }
+            }
+            link_results.push(resolved);
+            for r in inc.related.iter().chain(inc.recurrence_of.iter()) {
+                if !by_id.contains_key(&r.id) {
+                    let hint = did_you_mean(&r.id, by_id.keys().map(String::as_str))
+                        .map_or("ids are the `id:` of another postmortem or its file name without `.md`".into(), |m| {
+                            format!("did you mean `{m}`?")
+                        });
+                    diags.push(
+                        Diagnostic::error(inc.path.clone(), format!("unknown incident id `{}`", r.id))
+                            .at(&source_text(inc), r.line, r.col, r.id.len())
+                            .with_hint(hint),
+                    );
+                }
+            }
+        }
+
+        for (inc, resolved_links) in incidents.into_iter().zip(link_results) {
+            let tags = taxonomy.tags_of(&inc);
+            let mut services = Vec::new();
+            for s in &inc.services {
+                let slug = slug::slugify(s);
+                if slug.is_empty() || services.contains(&slug) {
+                    continue;
+                }
+                service_names.entry(slug.clone()).or_insert_with(|| s.trim().to_string());
+                services.push(slug);
+            }
+            entries.push(Entry {
+                incident: inc,
+                tags,
+                services,
+                related: Vec::new(),
+                backlinks: Vec::new(),
+                resolved_links,
+            });
+        }
+
+        let mut tags: BTreeMap<String, Group> = BTreeMap::new();
+        let mut services: BTreeMap<String, Group> = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for t in &e.tags {
+                tags.entry(t.name.clone())
+                    .or_insert_with(|| Group {
+                        name: t.name.clone(),
+                        description: config.tags.get(&t.name).map(|c| c.description.clone()).unwrap_or_default(),
+                        incidents: Vec::new(),
+                    })
+                    .incidents
+                    .push(i);
+            }
+            for s in &e.services {
+                services
+                    .entry(s.clone())
+                    .or_insert_with(|| Group {
+                        name: service_names[s].clone(),
+                        description: config
+                            .services
+                            .iter()
+                            .find(|(k, _)| slug::slugify(k) == *s)
+                            .map(|(_, c)| c.description.clone())
+                            .unwrap_or_default(),
+                        incidents: Vec::new(),
+                    })
+                    .incidents
+                    .push(i);
+            }
+        }
+
+        let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+        for (i, e) in entries.iter().enumerate() {
+            let mut targets: Vec<usize> = e.resolved_links.values().copied().filter(|t| *t != i).collect();
+            targets.sort_unstable();
+            targets.dedup();
+            for t in targets {
+                backlinks[t].push(i);
+            }
+        }
+        for (e, b) in entries.iter_mut().zip(backlinks) {
+            e.backlinks = b;
+        }
+
+        let mut kb = Kb {
+            config,
+            entries,
+            by_id,
+            tags,
+            services,
+        };
+        let related = related::compute(&kb);
+        for (e, r) in kb.entries.iter_mut().zip(related) {
+            e.related = r;
+        }
+        kb
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|i| &self.entries[*i])
+    }
+}
+
+/// The file text diagnostics point into.
+fn source_text(inc: &Incident) -> String {
+    format!("{}{}", inc.front, inc.body)
+}
+
+/// Resolves `rel` against the directory of `from` (both `/`-separated, root-relative).
+fn join_rel(from: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    percent_decode(&joined)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or(""), 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(join_rel("content/2024/a.md", "../2023/b.md"), "content/2023/b.md");
+        assert_eq!(join_rel("content/a.md", "./b%20c.md"), "content/b c.md");
+    }
+}

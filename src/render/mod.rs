@@ -1,0 +1,324 @@
+//! Pages from the knowledge base: Tera templates (the embedded theme, overridden file by file
+//! by a `theme/` folder), rendered in parallel.
+
+pub mod theme;
+pub mod views;
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Value};
+
+use crate::content::incident::LinkTarget;
+use crate::content::markdown;
+use crate::diagnostics::Diagnostic;
+use crate::kb::Kb;
+use crate::output::Page;
+use theme::Theme;
+use views::{Detail, RelatedView};
+
+/// How many incidents the home page lists.
+const RECENT: usize = 12;
+
+struct Job {
+    template: &'static str,
+    path: String,
+    context: Context,
+}
+
+#[derive(Serialize)]
+struct PageInfo {
+    title: String,
+    kind: &'static str,
+    /// Site-relative URL of this page (`incidents/x/`), for canonical links.
+    url: String,
+    /// Relative prefix back to the site root (`../../`), so the site works under any path.
+    root: String,
+}
+
+fn page(title: impl Into<String>, kind: &'static str, url: &str) -> Value {
+    let depth = url.matches('/').count();
+    Value::from_serializable(&PageInfo {
+        title: title.into(),
+        kind,
+        url: url.to_string(),
+        root: "../".repeat(depth),
+    })
+}
+
+#[derive(Serialize)]
+struct GroupView<'a> {
+    name: &'a str,
+    url: String,
+    description: &'a str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    incidents: usize,
+    tags: usize,
+    services: usize,
+    undated: usize,
+    open_action_items: usize,
+    overdue_action_items: usize,
+}
+
+/// Renders every page of the site. Template errors are returned as diagnostics.
+pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let mut tera = theme.tera()?;
+    let site = views::SiteView {
+        title: &kb.config.title,
+        description: &kb.config.description,
+        base_url: &kb.config.base_url,
+        language: &kb.config.language,
+        generator: concat!("kb ", env!("CARGO_PKG_VERSION")),
+        severity_levels: &kb.config.severity.levels,
+    };
+    tera.global_context().insert("site", &site);
+
+    // Built once, shared by every listing (Tera values are reference-counted).
+    let summaries: Vec<Value> = kb
+        .entries
+        .par_iter()
+        .map(|e| Value::from_serializable(&views::summary(kb, e)))
+        .collect();
+    let list = |idx: &[usize]| Value::from(idx.iter().map(|i| summaries[*i].clone()).collect::<Vec<_>>());
+
+    let tag_views: Vec<GroupView> = kb
+        .tags
+        .iter()
+        .map(|(k, g)| GroupView {
+            name: &g.name,
+            url: views::tag_url(k),
+            description: &g.description,
+            count: g.incidents.len(),
+        })
+        .collect();
+    let service_views: Vec<GroupView> = kb
+        .services
+        .iter()
+        .map(|(k, g)| GroupView {
+            name: &g.name,
+            url: views::service_url(k),
+            description: &g.description,
+            count: g.incidents.len(),
+        })
+        .collect();
+    let tags_value = Value::from_serializable(&tag_views);
+    let services_value = Value::from_serializable(&service_views);
+
+    let mut jobs: Vec<Job> = Vec::new();
+
+    // Home.
+    let all: Vec<usize> = (0..kb.entries.len()).collect();
+    let (open, overdue) = kb.entries.iter().flat_map(|e| &e.incident.action_items).fold((0, 0), |(o, d), a| {
+        let open = !a.status.is_closed();
+        let late = open && a.due.is_some_and(|due| due < today);
+        (o + usize::from(open), d + usize::from(late))
+    });
+    let stats = Value::from_serializable(&Stats {
+        incidents: kb.entries.len(),
+        tags: kb.tags.len(),
+        services: kb.services.len(),
+        undated: kb.entries.iter().filter(|e| e.incident.date.is_none()).count(),
+        open_action_items: open,
+        overdue_action_items: overdue,
+    });
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page(kb.config.title.clone(), "home", ""));
+    ctx.insert_value("recent", list(&all[..all.len().min(RECENT)]));
+    ctx.insert_value("tags", tags_value.clone());
+    ctx.insert_value("services", services_value.clone());
+    ctx.insert_value("stats", stats.clone());
+    jobs.push(Job {
+        template: "index.html",
+        path: "index.html".into(),
+        context: ctx,
+    });
+
+    // All incidents, by year.
+    let mut years: BTreeMap<std::cmp::Reverse<i16>, Vec<usize>> = BTreeMap::new();
+    let mut undated = Vec::new();
+    for (i, e) in kb.entries.iter().enumerate() {
+        match e.incident.date {
+            Some(d) => years.entry(std::cmp::Reverse(d.year())).or_default().push(i),
+            None => undated.push(i),
+        }
+    }
+    let years_value = Value::from(
+        years
+            .iter()
+            .map(|(y, idx)| {
+                let mut m = tera::Map::new();
+                m.insert("year".into(), Value::from(y.0));
+                m.insert("incidents".into(), list(idx));
+                Value::from(m)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("All incidents", "incidents", "incidents/"));
+    ctx.insert_value("years", years_value);
+    ctx.insert_value("undated", list(&undated));
+    ctx.insert_value("stats", stats);
+    jobs.push(Job {
+        template: "incidents.html",
+        path: "incidents/index.html".into(),
+        context: ctx,
+    });
+
+    // Tags and services.
+    for (kind, groups, groups_value, url_of, one, many) in [
+        ("tag", &kb.tags, &tags_value, views::tag_url as fn(&str) -> String, "tag.html", "tags.html"),
+        ("service", &kb.services, &services_value, views::service_url, "service.html", "services.html"),
+    ] {
+        let plural = if kind == "tag" { "tags" } else { "services" };
+        let mut ctx = Context::new();
+        let title = if kind == "tag" { "Tags" } else { "Services" };
+        ctx.insert_value("page", page(title, if kind == "tag" { "tags" } else { "services" }, &format!("{plural}/")));
+        ctx.insert_value(plural, groups_value.clone());
+        jobs.push(Job {
+            template: many,
+            path: format!("{plural}/index.html"),
+            context: ctx,
+        });
+        for (key, g) in groups {
+            let url = url_of(key);
+            let mut ctx = Context::new();
+            ctx.insert_value("page", page(g.name.clone(), kind, &url));
+            ctx.insert_value(
+                kind,
+                Value::from_serializable(&GroupView {
+                    name: &g.name,
+                    url: url.clone(),
+                    description: &g.description,
+                    count: g.incidents.len(),
+                }),
+            );
+            ctx.insert_value("incidents", list(&g.incidents));
+            jobs.push(Job {
+                template: one,
+                path: format!("{url}index.html"),
+                context: ctx,
+            });
+        }
+    }
+
+    // 404.
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("Page not found", "404", ""));
+    jobs.push(Job {
+        template: "404.html",
+        path: "404.html".into(),
+        context: ctx,
+    });
+
+    // Incident pages: the body is rendered here, in parallel, with links resolved.
+    let unsafe_html = kb.config.markdown.unsafe_html;
+    let incident_jobs: Vec<Job> = kb
+        .entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let inc = &e.incident;
+            let resolve = |t: &LinkTarget| e.resolved_links.get(t).map(|j| format!("../{}/", kb.entries[*j].incident.id));
+            let skip_h1 = inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
+            let rendered = markdown::render(&inc.body, &resolve, skip_h1, unsafe_html);
+            let action_items = views::action_items(&inc.action_items, today);
+            let detail = Detail {
+                path: &inc.path,
+                authors: &inc.authors,
+                symptoms: &inc.symptoms,
+                trigger: inc.trigger.as_deref(),
+                contributing_factors: &inc.contributing_factors,
+                impact: inc.impact.as_ref(),
+                detection_method: inc.detection.as_ref().and_then(|d| d.method.as_deref()),
+                detection_source: inc.detection.as_ref().and_then(|d| d.source.as_deref()),
+                timestamps: views::timestamps(&inc.timestamps),
+                ttd: inc.timestamps.ttd().map(views::display_duration),
+                ttm: inc.timestamps.ttm().map(views::display_duration),
+                ttr: inc.timestamps.ttr().map(views::display_duration),
+                open_action_items: action_items.iter().filter(|a| !a.item.status.is_closed()).count(),
+                action_items,
+                lessons: &inc.lessons,
+                has_lessons: !inc.lessons.is_empty(),
+                links: &inc.links,
+                recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
+                toc: rendered.toc,
+                body_html: rendered.html,
+                inferred: inc.inferred.iter().copied().filter(|f| !f.contains('-')).collect(),
+                has_frontmatter: inc.has_frontmatter,
+            };
+            let related: Vec<Value> = e
+                .related
+                .iter()
+                .map(|r| {
+                    let mut m = tera::Map::new();
+                    m.insert("incident".into(), summaries[r.index].clone());
+                    m.insert("reasons".into(), Value::from_serializable(&RelatedView { index: r.index, reasons: r.reasons.clone() }.reasons));
+                    Value::from(m)
+                })
+                .collect();
+            let recurrence = inc
+                .recurrence_of
+                .as_ref()
+                .and_then(|r| kb.by_id.get(&r.id))
+                .map(|j| summaries[*j].clone());
+            let url = views::incident_url(&inc.id);
+            let mut ctx = Context::new();
+            ctx.insert_value("page", page(inc.title.clone(), "incident", &url));
+            ctx.insert_value("incident", summaries[i].clone());
+            ctx.insert_value("detail", Value::from_serializable(&detail));
+            ctx.insert_value("related", Value::from(related));
+            ctx.insert_value("backlinks", list(&e.backlinks));
+            ctx.insert_value("recurrence", Value::from(recurrence));
+            Job {
+                template: "incident.html",
+                path: format!("{url}index.html"),
+                context: ctx,
+            }
+        })
+        .collect();
+    jobs.extend(incident_jobs);
+
+    let rendered: Vec<Result<Page, Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            tera.render(job.template, &job.context)
+                .map(|html| Page {
+                    path: job.path.clone(),
+                    bytes: html.into_bytes(),
+                })
+                .map_err(|e| theme::template_error(job.template, &e))
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(rendered.len());
+    let mut errors = Vec::new();
+    for r in rendered {
+        match r {
+            Ok(p) => pages.push(p),
+            Err(d) => {
+                if !errors.contains(&d) {
+                    errors.push(d);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    pages.extend(theme.static_files());
+    Ok(pages)
+}
+
+/// True when the body opens with a `# ` heading equal to the title (shown by the page already).
+fn sections_h1_is_title(body: &str, title: &str) -> bool {
+    body.trim_start()
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .is_some_and(|h| h.trim().eq_ignore_ascii_case(title.trim()))
+}

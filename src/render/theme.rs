@@ -1,0 +1,109 @@
+//! The theme: templates and static files embedded in the binary, each replaceable by a file of
+//! the same name in the knowledge base's `theme/` folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::diagnostics::Diagnostic;
+use crate::output::Page;
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../theme/", $name)))),*]
+    };
+}
+
+/// The default theme, compiled in so `kb` works anywhere without a theme folder.
+pub const EMBEDDED: &[(&str, &str)] = embedded![
+    "templates/base.html",
+    "templates/index.html",
+    "templates/incident.html",
+    "templates/incidents.html",
+    "templates/tags.html",
+    "templates/tag.html",
+    "templates/services.html",
+    "templates/service.html",
+    "templates/404.html",
+    "templates/macros.html",
+    "static/style.css",
+];
+
+pub struct Theme {
+    /// Relative path (`templates/x.html`, `static/y.css`) → (contents, where it came from).
+    files: BTreeMap<String, (Vec<u8>, String)>,
+}
+
+impl Theme {
+    /// The embedded theme with the files of `<root>/theme/` laid over it.
+    pub fn load(root: &Path) -> Result<Theme, Diagnostic> {
+        let mut files: BTreeMap<String, (Vec<u8>, String)> = EMBEDDED
+            .iter()
+            .map(|(name, text)| (name.to_string(), (text.as_bytes().to_vec(), format!("(embedded) {name}"))))
+            .collect();
+        let dir = root.join("theme");
+        if dir.is_dir() {
+            for entry in WalkDir::new(&dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| Diagnostic::error("theme", format!("cannot read the theme folder: {e}")))?;
+                if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                let bytes = std::fs::read(entry.path())
+                    .map_err(|e| Diagnostic::error(display(root, entry.path()), format!("cannot read theme file: {e}")))?;
+                files.insert(rel, (bytes, display(root, entry.path())));
+            }
+        }
+        Ok(Theme { files })
+    }
+
+    /// A Tera environment with every template of the theme.
+    pub fn tera(&self) -> Result<Tera, Vec<Diagnostic>> {
+        let mut tera = Tera::new();
+        let mut templates = Vec::new();
+        let mut errors = Vec::new();
+        for (rel, (bytes, origin)) in &self.files {
+            let Some(name) = rel.strip_prefix("templates/") else {
+                continue;
+            };
+            match std::str::from_utf8(bytes) {
+                Ok(text) => templates.push((name.to_string(), text.to_string())),
+                Err(_) => errors.push(Diagnostic::error(origin.clone(), "template is not valid UTF-8")),
+            }
+        }
+        if let Err(e) = tera.add_raw_templates(templates) {
+            errors.push(template_error("theme", &e));
+        }
+        if errors.is_empty() { Ok(tera) } else { Err(errors) }
+    }
+
+    /// Files of `static/`, copied to the site root.
+    pub fn static_files(&self) -> impl Iterator<Item = Page> + '_ {
+        self.files.iter().filter_map(|(rel, (bytes, _))| {
+            Some(Page {
+                path: rel.strip_prefix("static/")?.to_string(),
+                bytes: bytes.clone(),
+            })
+        })
+    }
+}
+
+fn display(root: &Path, p: &Path) -> String {
+    let rel: PathBuf = p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// Tera reports template errors with their own rustc-style rendering; keep it whole.
+pub fn template_error(template: &str, e: &tera::Error) -> Diagnostic {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(&format!("\n{s}"));
+        source = s.source();
+    }
+    Diagnostic::error(format!("theme/templates/{template}"), format!("template error: {msg}"))
+        .with_hint("fix the template, or delete it from theme/ to use the built-in one")
+}

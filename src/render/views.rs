@@ -1,0 +1,208 @@
+//! What templates see: plain serializable views of the knowledge base. Every value a page
+//! lists is built once here and shared (Tera values are reference-counted).
+
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::content::incident::{ActionItem, Factor, Impact, Lessons, Link, Timestamps};
+use crate::content::markdown::TocEntry;
+use crate::kb::{Entry, Kb};
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    pub language: &'a str,
+    pub generator: &'static str,
+    pub severity_levels: &'a [String],
+}
+
+#[derive(Clone, Serialize)]
+pub struct NameUrl {
+    pub name: String,
+    pub url: String,
+    pub inferred: bool,
+}
+
+/// An incident as listings show it.
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub id: &'a str,
+    pub url: String,
+    pub title: &'a str,
+    pub date: Option<String>,
+    pub date_display: Option<String>,
+    pub year: Option<i16>,
+    pub severity: Option<&'a str>,
+    /// `sev1`… for CSS classes.
+    pub severity_class: Option<String>,
+    pub status: &'static str,
+    pub summary: &'a str,
+    pub near_miss: bool,
+    pub tags: Vec<NameUrl>,
+    pub services: Vec<NameUrl>,
+    pub duration: Option<String>,
+}
+
+pub fn incident_url(id: &str) -> String {
+    format!("incidents/{id}/")
+}
+
+pub fn tag_url(name: &str) -> String {
+    format!("tags/{name}/")
+}
+
+pub fn service_url(slug: &str) -> String {
+    format!("services/{slug}/")
+}
+
+pub fn display_date(d: Date) -> String {
+    d.strftime("%-d %b %Y").to_string()
+}
+
+/// `4h 5m`, `3d 2h`, `45m`: the units an incident reader thinks in.
+pub fn display_duration(d: SignedDuration) -> String {
+    let mins = d.as_secs() / 60;
+    let (days, hours, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+    match (days, hours, m) {
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+fn status_name(e: &Entry) -> &'static str {
+    use crate::content::incident::Status;
+    match e.incident.status {
+        Status::Draft => "draft",
+        Status::InReview => "in-review",
+        Status::Published => "published",
+    }
+}
+
+pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
+    let inc = &e.incident;
+    Summary {
+        id: &inc.id,
+        url: incident_url(&inc.id),
+        title: &inc.title,
+        date: inc.date.map(|d| d.to_string()),
+        date_display: inc.date.map(display_date),
+        year: inc.date.map(|d| d.year()),
+        severity: inc.severity.as_deref(),
+        severity_class: inc.severity.as_ref().map(|s| slug::slugify(s)),
+        status: status_name(e),
+        summary: &inc.summary,
+        near_miss: inc.near_miss,
+        tags: e
+            .tags
+            .iter()
+            .map(|t| NameUrl {
+                name: t.name.clone(),
+                url: tag_url(&t.name),
+                inferred: t.inferred,
+            })
+            .collect(),
+        services: e
+            .services
+            .iter()
+            .map(|s| NameUrl {
+                name: kb.services[s].name.clone(),
+                url: service_url(s),
+                inferred: false,
+            })
+            .collect(),
+        duration: inc.duration.map(display_duration),
+    }
+}
+
+#[derive(Serialize)]
+pub struct TimestampView {
+    pub name: &'static str,
+    pub text: String,
+    pub display: String,
+}
+
+#[derive(Serialize)]
+pub struct ActionItemView<'a> {
+    #[serde(flatten)]
+    pub item: &'a ActionItem,
+    pub due_display: Option<String>,
+    pub overdue: bool,
+}
+
+#[derive(Serialize)]
+pub struct RelatedView {
+    pub index: usize,
+    pub reasons: Vec<String>,
+}
+
+/// Everything an incident page shows beyond its summary.
+#[derive(Serialize)]
+pub struct Detail<'a> {
+    pub path: &'a str,
+    pub authors: &'a [String],
+    pub symptoms: &'a [String],
+    pub trigger: Option<&'a str>,
+    pub contributing_factors: &'a [Factor],
+    pub impact: Option<&'a Impact>,
+    pub detection_method: Option<&'a str>,
+    pub detection_source: Option<&'a str>,
+    pub timestamps: Vec<TimestampView>,
+    pub ttd: Option<String>,
+    pub ttm: Option<String>,
+    pub ttr: Option<String>,
+    pub action_items: Vec<ActionItemView<'a>>,
+    pub open_action_items: usize,
+    pub lessons: &'a Lessons,
+    pub has_lessons: bool,
+    pub links: &'a [Link],
+    pub recurrence_of: Option<&'a str>,
+    pub toc: Vec<TocEntry>,
+    pub body_html: String,
+    /// Fields kb inferred (title, date, summary, …), for the "inferred" note.
+    pub inferred: Vec<&'static str>,
+    pub has_frontmatter: bool,
+}
+
+pub fn timestamps(ts: &Timestamps) -> Vec<TimestampView> {
+    Timestamps::NAMES
+        .iter()
+        .filter_map(|n| {
+            let i = ts.get(n)?;
+            Some(TimestampView {
+                name: n,
+                text: i.text.clone(),
+                display: i.text.get(..16).unwrap_or(&i.text).replace('T', " ") + " " + &i.text[19.min(i.text.len())..],
+            })
+        })
+        .collect()
+}
+
+pub fn action_items(items: &[ActionItem], today: Date) -> Vec<ActionItemView<'_>> {
+    items
+        .iter()
+        .map(|item| ActionItemView {
+            item,
+            due_display: item.due.map(display_date),
+            overdue: item.due.is_some_and(|d| d < today) && !item.status.is_closed(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(display_duration(SignedDuration::from_mins(45)), "45m");
+        assert_eq!(display_duration(SignedDuration::from_mins(240)), "4h");
+        assert_eq!(display_duration(SignedDuration::from_mins(148)), "2h 28m");
+        assert_eq!(display_duration(SignedDuration::from_hours(75)), "3d 3h");
+    }
+}
