@@ -55,7 +55,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let root = &opts.root;
     if !root.is_dir() {
-        return Err(BuildError::Usage(format!("knowledge base root {} is not a directory", root.display())));
+        return Err(BuildError::Usage(format!(
+            "knowledge base root {} is not a directory",
+            root.display()
+        )));
     }
     let stage = |s: &str| {
         if let Some(p) = &opts.progress {
@@ -71,12 +74,21 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
     if let Some(url) = &opts.base_url {
-        config.base_url = if url.ends_with('/') { url.clone() } else { format!("{url}/") };
+        config.base_url = if url.ends_with('/') {
+            url.clone()
+        } else {
+            format!("{url}/")
+        };
     }
     let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
 
     stage("reading postmortems");
-    let skip = [output_dir.clone(), root.join(".kb"), root.join("theme"), root.join("target")];
+    let skip = [
+        output_dir.clone(),
+        root.join(".kb"),
+        root.join("theme"),
+        root.join("target"),
+    ];
     let loaded = load::load(root, &content, &skip, &config);
     let mut diags = loaded.diagnostics;
     let incidents: Vec<_> = loaded
@@ -104,7 +116,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     stage("writing output");
     output::write(&output_dir, &pages).map_err(|e| match e {
         OutputError::Refused(m) => BuildError::Usage(m),
-        OutputError::Io(m) => BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)]),
+        OutputError::Io(m) => {
+            BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)])
+        }
     })?;
 
     Ok(BuildReport {

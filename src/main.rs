@@ -10,7 +10,11 @@ use kb::build::{self, BuildError, BuildOptions};
 use kb::diagnostics::Diagnostic;
 
 #[derive(Parser)]
-#[command(name = "kb", version, about = "An incident knowledge base: postmortems in, a searchable static site out")]
+#[command(
+    name = "kb",
+    version,
+    about = "An incident knowledge base: postmortems in, a searchable static site out"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,7 +23,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build the static site from the postmortems in content/
-    #[command(after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/")]
+    #[command(
+        after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/"
+    )]
     Build {
         /// The knowledge base folder (with content/ and an optional site.toml)
         #[arg(long, default_value = ".")]
@@ -89,7 +95,10 @@ fn main() -> ExitCode {
                         report.pages,
                         report.elapsed.as_secs_f64(),
                         if warnings > 0 {
-                            format!(" ({warnings} warning{})", if warnings == 1 { "" } else { "s" })
+                            format!(
+                                " ({warnings} warning{})",
+                                if warnings == 1 { "" } else { "s" }
+                            )
                         } else {
                             String::new()
                         },

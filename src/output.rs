@@ -27,7 +27,10 @@ pub enum OutputError {
 /// either absent, empty, or made by kb.
 pub fn check(output: &Path, root: &Path, content: &Path) -> Result<(), OutputError> {
     let out = absolute(output);
-    for (what, dir) in [("content directory", content), ("knowledge base root", root)] {
+    for (what, dir) in [
+        ("content directory", content),
+        ("knowledge base root", root),
+    ] {
         let dir = absolute(dir);
         if dir.starts_with(&out) {
             return Err(OutputError::Refused(format!(
@@ -45,7 +48,10 @@ pub fn check(output: &Path, root: &Path, content: &Path) -> Result<(), OutputErr
     }
     match fs::symlink_metadata(output) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(OutputError::Io(format!("cannot inspect {}: {e}", output.display()))),
+        Err(e) => Err(OutputError::Io(format!(
+            "cannot inspect {}: {e}",
+            output.display()
+        ))),
         Ok(m) if !m.is_dir() => Err(OutputError::Refused(format!(
             "output path {} exists and is not a directory",
             output.display()
@@ -86,9 +92,14 @@ fn absolute(p: &Path) -> PathBuf {
 /// Writes `pages` into a fresh staging directory and swaps it in for `output`.
 pub fn write(output: &Path, pages: &[Page]) -> Result<(), OutputError> {
     let out = absolute(output);
-    let parent = out.parent().ok_or_else(|| OutputError::Io("output has no parent".into()))?;
+    let parent = out
+        .parent()
+        .ok_or_else(|| OutputError::Io("output has no parent".into()))?;
     fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let staging = parent.join(format!(".{name}.kb-staging-{}", std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|e| io_err(&staging, e))?;
@@ -113,7 +124,10 @@ fn stage(staging: &Path, pages: &[Page]) -> Result<(), OutputError> {
     }
     pages.par_iter().try_for_each(|p| {
         if p.path.split('/').any(|s| s == ".." || s.is_empty()) {
-            return Err(OutputError::Io(format!("refusing to write outside the output: {}", p.path)));
+            return Err(OutputError::Io(format!(
+                "refusing to write outside the output: {}",
+                p.path
+            )));
         }
         let path = staging.join(&p.path);
         fs::write(&path, &p.bytes).map_err(|e| io_err(&path, e))
@@ -152,9 +166,19 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let cb = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both pointers are valid NUL-terminated paths for the duration of the call.
     let r = unsafe {
-        libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
-    if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

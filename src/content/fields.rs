@@ -81,10 +81,7 @@ impl Reader<'_> {
     fn wrong_type(&mut self, key: &str, node: &Node, expected: &str, example: &str) {
         self.error(
             node,
-            format!(
-                "`{key}` must be {expected}, found {}",
-                node.type_name()
-            ),
+            format!("`{key}` must be {expected}, found {}", node.type_name()),
             format!("write it like `{example}`"),
         );
     }
@@ -250,7 +247,10 @@ impl Reader<'_> {
             _ => {
                 self.error(
                     root,
-                    format!("frontmatter must be a table of keys, found {}", root.type_name()),
+                    format!(
+                        "frontmatter must be a table of keys, found {}",
+                        root.type_name()
+                    ),
                     "write `key: value` lines between the `---` markers",
                 );
                 return;
@@ -475,7 +475,9 @@ impl Reader<'_> {
         let mut det = Detection::default();
         for (k, val) in entries {
             match k.as_str() {
-                Some("method") => det.method = self.choice("detection method", val, DETECTION_METHODS),
+                Some("method") => {
+                    det.method = self.choice("detection method", val, DETECTION_METHODS)
+                }
                 Some("source") => det.source = self.string("source", val),
                 _ => self.unknown_subkey("detection", k, &["method", "source"]),
             }
@@ -559,7 +561,9 @@ impl Reader<'_> {
                 &[]
             }
         };
-        const KEYS: &[&str] = &["title", "owner", "status", "type", "priority", "due", "link"];
+        const KEYS: &[&str] = &[
+            "title", "owner", "status", "type", "priority", "due", "link",
+        ];
         let mut out = Vec::new();
         for item in items {
             let mut ai = ActionItem::default();
@@ -567,7 +571,9 @@ impl Reader<'_> {
                 Kind::Map(entries) => {
                     for (k, val) in entries {
                         match k.as_str() {
-                            Some("title") => ai.title = self.string("title", val).unwrap_or_default(),
+                            Some("title") => {
+                                ai.title = self.string("title", val).unwrap_or_default()
+                            }
                             Some("owner") => ai.owner = self.string("owner", val),
                             Some("status") => {
                                 ai.status = self
@@ -575,7 +581,9 @@ impl Reader<'_> {
                                     .and_then(|s| ItemStatus::parse(&s))
                                     .unwrap_or_default()
                             }
-                            Some("type") => ai.kind = self.choice("action item type", val, ITEM_TYPES),
+                            Some("type") => {
+                                ai.kind = self.choice("action item type", val, ITEM_TYPES)
+                            }
                             Some("priority") => ai.priority = self.string("priority", val),
                             Some("due") => ai.due = self.date("due", val),
                             Some("link") => ai.link = self.string("link", val),
@@ -654,7 +662,12 @@ impl Reader<'_> {
             Kind::Seq(items) => items.as_slice(),
             Kind::Null => &[],
             _ => {
-                self.wrong_type("links", v, "a list", "links: [{title: Ticket, url: https://...}]");
+                self.wrong_type(
+                    "links",
+                    v,
+                    "a list",
+                    "links: [{title: Ticket, url: https://...}]",
+                );
                 &[]
             }
         };
@@ -669,13 +682,19 @@ impl Reader<'_> {
                     let mut link = Link::default();
                     for (k, val) in entries {
                         match k.as_str() {
-                            Some("title") => link.title = self.string("title", val).unwrap_or_default(),
+                            Some("title") => {
+                                link.title = self.string("title", val).unwrap_or_default()
+                            }
                             Some("url") => link.url = self.string("url", val).unwrap_or_default(),
                             _ => self.unknown_subkey("links", k, &["title", "url"]),
                         }
                     }
                     if link.url.is_empty() {
-                        self.error(item, "a link needs a `url`", "write `- {title: Ticket, url: https://...}`");
+                        self.error(
+                            item,
+                            "a link needs a `url`",
+                            "write `- {title: Ticket, url: https://...}`",
+                        );
                         continue;
                     }
                     if link.title.is_empty() {
@@ -683,13 +702,17 @@ impl Reader<'_> {
                     }
                     out.push(link);
                 }
-                _ => self.wrong_type("links", item, "a table", "- {title: Ticket, url: https://...}"),
+                _ => self.wrong_type(
+                    "links",
+                    item,
+                    "a table",
+                    "- {title: Ticket, url: https://...}",
+                ),
             }
         }
         out
     }
 }
-
 
 const TS_NAMES: [&str; 5] = super::incident::Timestamps::NAMES;
 
@@ -746,7 +769,8 @@ pub fn parse_duration(s: &str) -> Option<SignedDuration> {
         return s.parse::<SignedDuration>().ok().or_else(|| {
             // ISO days (`P1DT2H`) are not fixed-length for jiff; a postmortem means 24 h.
             let span: jiff::Span = s.parse().ok()?;
-            span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).ok()
+            span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .ok()
         });
     }
     let mut total: i64 = 0;
@@ -794,9 +818,15 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("4h"), Some(SignedDuration::from_hours(4)));
         assert_eq!(parse_duration("90m"), Some(SignedDuration::from_mins(90)));
-        assert_eq!(parse_duration("2d 3h"), Some(SignedDuration::from_hours(51)));
+        assert_eq!(
+            parse_duration("2d 3h"),
+            Some(SignedDuration::from_hours(51))
+        );
         assert_eq!(parse_duration("PT4H"), Some(SignedDuration::from_hours(4)));
-        assert_eq!(parse_duration("P1DT2H"), Some(SignedDuration::from_hours(26)));
+        assert_eq!(
+            parse_duration("P1DT2H"),
+            Some(SignedDuration::from_hours(26))
+        );
         assert_eq!(parse_duration("4 parsecs"), None);
         assert_eq!(parse_duration("4"), None);
     }

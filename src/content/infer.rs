@@ -15,19 +15,27 @@ pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
         let w = &b[i..i + 10];
         let shape = w[4] == b'-'
             && w[7] == b'-'
-            && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&j| w[j].is_ascii_digit());
+            && [0, 1, 2, 3, 5, 6, 8, 9]
+                .iter()
+                .all(|&j| w[j].is_ascii_digit());
         let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
             && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
         if !(shape && bounded) {
             return None;
         }
-        std::str::from_utf8(w).ok()?.parse::<Date>().ok().map(|d| (d, i))
+        std::str::from_utf8(w)
+            .ok()?
+            .parse::<Date>()
+            .ok()
+            .map(|d| (d, i))
     })
 }
 
 /// `2024-03-07-x.md` or `2024-03/07-x.md`: a date in the file name or its folders.
 pub fn date_from_path(content_rel: &str) -> Option<Date> {
-    let joined = content_rel.trim_end_matches(".md").replace(['/', '\\'], "-");
+    let joined = content_rel
+        .trim_end_matches(".md")
+        .replace(['/', '\\'], "-");
     find_dates(&joined).next().map(|(d, _)| d)
 }
 
@@ -190,7 +198,11 @@ fn action_item_from_text(text: &str, checked: Option<bool>) -> ActionItem {
     let owner = text
         .split_whitespace()
         .find(|w| w.starts_with('@') && w.len() > 1)
-        .map(|w| w.trim_start_matches('@').trim_end_matches([',', '.', ')', ';']).to_string());
+        .map(|w| {
+            w.trim_start_matches('@')
+                .trim_end_matches([',', '.', ')', ';'])
+                .to_string()
+        });
     ActionItem {
         title: text.to_string(),
         owner,
@@ -221,7 +233,9 @@ fn zone_offset(word: &str) -> Option<Offset> {
         "AEST" => 10,
         "AEDT" => 11,
         other => {
-            let rest = other.strip_prefix("UTC").or_else(|| other.strip_prefix("GMT"))?;
+            let rest = other
+                .strip_prefix("UTC")
+                .or_else(|| other.strip_prefix("GMT"))?;
             let n: i8 = rest.parse().ok()?;
             return Offset::from_hours(n).ok();
         }
@@ -262,7 +276,12 @@ fn timestamps_from_timeline(inc: &mut Incident, timeline: &[&SectionBody]) {
         let lines = b
             .rows
             .iter()
-            .map(|r| (r.first().cloned().unwrap_or_default(), r[1.min(r.len())..].join(" ")))
+            .map(|r| {
+                (
+                    r.first().cloned().unwrap_or_default(),
+                    r[1.min(r.len())..].join(" "),
+                )
+            })
             .chain(b.items.iter().map(|i| (i.text.clone(), String::new())));
         for (when, what) in lines {
             let Some((dt, rest)) = leading_datetime(&when) else {
@@ -297,13 +316,41 @@ fn timestamps_from_timeline(inc: &mut Incident, timeline: &[&SectionBody]) {
     };
     let ts = &mut inc.timestamps;
     ts.started = Some(events[0].0.clone());
-    ts.detected = find(&["detect", "alert", "noticed", "reported", "paged", "spotted", "discovered"]);
+    ts.detected = find(&[
+        "detect",
+        "alert",
+        "noticed",
+        "reported",
+        "paged",
+        "spotted",
+        "discovered",
+    ]);
     ts.acknowledged = find(&["acknowledg", "investigat", "declared", "on-call", "on call"]);
-    ts.mitigated = find(&["mitigat", "rolled back", "rollback", "roll back", "revert", "workaround", "failover", "failed over"]);
+    ts.mitigated = find(&[
+        "mitigat",
+        "rolled back",
+        "rollback",
+        "roll back",
+        "revert",
+        "workaround",
+        "failover",
+        "failed over",
+    ]);
     ts.resolved = events
         .iter()
         .rev()
-        .find(|(_, e)| ["resolved", "restored", "recovered", "fixed", "back to normal", "closed"].iter().any(|w| e.contains(w)))
+        .find(|(_, e)| {
+            [
+                "resolved",
+                "restored",
+                "recovered",
+                "fixed",
+                "back to normal",
+                "closed",
+            ]
+            .iter()
+            .any(|w| e.contains(w))
+        })
         .map(|(i, _)| i.clone());
     // Keyword matches can land out of lifecycle order; keep only what is ordered.
     let mut last = ts.started.as_ref().map(|s| s.at);
@@ -327,16 +374,28 @@ mod tests {
 
     #[test]
     fn dates_in_paths() {
-        assert_eq!(date_from_path("2024-03-07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
-        assert_eq!(date_from_path("2024-03/07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
-        assert_eq!(date_from_path("2024/2024-03-07-x.md"), Some(jiff::civil::date(2024, 3, 7)));
+        assert_eq!(
+            date_from_path("2024-03-07-x.md"),
+            Some(jiff::civil::date(2024, 3, 7))
+        );
+        assert_eq!(
+            date_from_path("2024-03/07-x.md"),
+            Some(jiff::civil::date(2024, 3, 7))
+        );
+        assert_eq!(
+            date_from_path("2024/2024-03-07-x.md"),
+            Some(jiff::civil::date(2024, 3, 7))
+        );
         assert_eq!(date_from_path("PM2021-005 - All.md"), None);
         assert_eq!(date_from_path("2024-02-30-x.md"), None);
     }
 
     #[test]
     fn humanized_names() {
-        assert_eq!(humanize_file_name("2024/2024-03-07-db-outage.md"), "Db outage");
+        assert_eq!(
+            humanize_file_name("2024/2024-03-07-db-outage.md"),
+            "Db outage"
+        );
         assert_eq!(humanize_file_name("x/login_slow.md"), "Login slow");
     }
 
@@ -361,9 +420,18 @@ mod tests {
         assert_eq!(inc.summary, "Logins failed.");
         assert_eq!(inc.date, Some(jiff::civil::date(2020, 1, 21)));
         let ts = &inc.timestamps;
-        assert_eq!(ts.started.as_ref().unwrap().text, "2020-01-21T15:36:00+01:00");
-        assert_eq!(ts.detected.as_ref().unwrap().text, "2020-01-21T16:02:00+01:00");
-        assert_eq!(ts.resolved.as_ref().unwrap().text, "2020-01-21T18:04:00+01:00");
+        assert_eq!(
+            ts.started.as_ref().unwrap().text,
+            "2020-01-21T15:36:00+01:00"
+        );
+        assert_eq!(
+            ts.detected.as_ref().unwrap().text,
+            "2020-01-21T16:02:00+01:00"
+        );
+        assert_eq!(
+            ts.resolved.as_ref().unwrap().text,
+            "2020-01-21T18:04:00+01:00"
+        );
         assert_eq!(inc.duration, Some(jiff::SignedDuration::from_mins(148)));
         assert_eq!(inc.action_items.len(), 2);
         assert_eq!(inc.action_items[0].status, ItemStatus::Done);

@@ -38,7 +38,9 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            if e.depth() > 0 && (name.starts_with('.') || (e.file_type().is_dir() && name.starts_with('_'))) {
+            if e.depth() > 0
+                && (name.starts_with('.') || (e.file_type().is_dir() && name.starts_with('_')))
+            {
                 return false;
             }
             !(e.file_type().is_dir() && skip.iter().any(|s| same_dir(e.path(), s)))
@@ -74,11 +76,17 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
                 paths.push(e.into_path());
             }
             Err(err) => {
-                let path = err.path().map(|p| display_path(root, p)).unwrap_or_default();
+                let path = err
+                    .path()
+                    .map(|p| display_path(root, p))
+                    .unwrap_or_default();
                 let msg = if err.loop_ancestor().is_some() {
                     "symbolic link loop; skipped".to_string()
                 } else {
-                    format!("cannot read: {}", err.io_error().map_or(err.to_string(), |e| e.to_string()))
+                    format!(
+                        "cannot read: {}",
+                        err.io_error().map_or(err.to_string(), |e| e.to_string())
+                    )
                 };
                 diagnostics.push(Diagnostic::error(path, msg).with_hint(
                     "fix or remove the link; kb follows symbolic links inside content/",
@@ -121,9 +129,16 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
 
 fn is_repo_file(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["LICENSE", "LICENCE", "COPYING", "NOTICE", "CODEOWNERS", "SITE.TOML"]
-        .iter()
-        .any(|n| upper == *n || upper.starts_with(&format!("{n}.")))
+    [
+        "LICENSE",
+        "LICENCE",
+        "COPYING",
+        "NOTICE",
+        "CODEOWNERS",
+        "SITE.TOML",
+    ]
+    .iter()
+    .any(|n| upper == *n || upper.starts_with(&format!("{n}.")))
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
@@ -155,16 +170,21 @@ fn read(path: &Path, display: &str) -> Result<String, Diagnostic> {
         )
         .with_hint("a postmortem is text; move attachments and logs out of content/"));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error(display, format!("cannot read file: {e}")).with_hint("check the file's permissions"))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(display, format!("cannot read file: {e}"))
+            .with_hint("check the file's permissions")
+    })?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Diagnostic::error(display, "empty file").with_hint(
             "write the postmortem, or rename the file to start with `_` to keep it out of the build",
         ));
     }
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        return Err(Diagnostic::error(display, "binary file, not Markdown text")
-            .with_hint("move binary files out of content/, or give them an extension other than `.md`"));
+        return Err(
+            Diagnostic::error(display, "binary file, not Markdown text").with_hint(
+                "move binary files out of content/, or give them an extension other than `.md`",
+            ),
+        );
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
@@ -174,11 +194,12 @@ fn read(path: &Path, display: &str) -> Result<String, Diagnostic> {
             let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
             let (line, col) = crate::diagnostics::line_col(prefix, prefix.len());
             let lossy = String::from_utf8_lossy(bytes);
-            Err(
-                Diagnostic::error(display, format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
-                    .at(&lossy, line, col, 1)
-                    .with_hint("save the file as UTF-8 in your editor"),
+            Err(Diagnostic::error(
+                display,
+                format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]),
             )
+            .at(&lossy, line, col, 1)
+            .with_hint("save the file as UTF-8 in your editor"))
         }
     }
 }

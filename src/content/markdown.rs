@@ -33,7 +33,11 @@ pub struct Rendered {
 
 /// The relative `.md` path of a link, if it points at another postmortem file.
 pub fn md_link_path(url: &str) -> Option<&str> {
-    if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+    if url.contains("://")
+        || url.starts_with('/')
+        || url.starts_with('#')
+        || url.starts_with("mailto:")
+    {
         return None;
     }
     let path = url.split(['#', '?']).next().unwrap_or(url);
@@ -90,7 +94,11 @@ pub fn render(
                     Some(id) => id.to_string(),
                     None => {
                         let s = slug::slugify(&title);
-                        if s.is_empty() { "section".to_string() } else { s }
+                        if s.is_empty() {
+                            "section".to_string()
+                        } else {
+                            s
+                        }
                     }
                 };
                 let mut anchor = base.clone();
@@ -159,15 +167,44 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     CLEANER.get_or_init(|| {
         let mut b = ammonia::Builder::default();
-        let generic: HashSet<&str> = ["id", "class", "title", "lang", "dir"].into_iter().collect();
+        let generic: HashSet<&str> = ["id", "class", "title", "lang", "dir"]
+            .into_iter()
+            .collect();
         b.generic_attributes(generic);
-        b.add_tags(["details", "summary", "input", "figure", "figcaption", "mark", "kbd", "section"]);
+        b.add_tags([
+            "details",
+            "summary",
+            "input",
+            "figure",
+            "figcaption",
+            "mark",
+            "kbd",
+            "section",
+        ]);
         let mut tag_attrs: HashMap<&str, HashSet<&str>> = HashMap::new();
-        tag_attrs.insert("input", ["type", "checked", "disabled"].into_iter().collect());
+        tag_attrs.insert(
+            "input",
+            ["type", "checked", "disabled"].into_iter().collect(),
+        );
         tag_attrs.insert("details", ["open"].into_iter().collect());
-        tag_attrs.insert("th", ["style", "colspan", "rowspan", "align"].into_iter().collect());
-        tag_attrs.insert("td", ["style", "colspan", "rowspan", "align"].into_iter().collect());
-        tag_attrs.insert("img", ["src", "alt", "width", "height", "loading"].into_iter().collect());
+        tag_attrs.insert(
+            "th",
+            ["style", "colspan", "rowspan", "align"]
+                .into_iter()
+                .collect(),
+        );
+        tag_attrs.insert(
+            "td",
+            ["style", "colspan", "rowspan", "align"]
+                .into_iter()
+                .collect(),
+        );
+        tag_attrs.insert(
+            "img",
+            ["src", "alt", "width", "height", "loading"]
+                .into_iter()
+                .collect(),
+        );
         tag_attrs.insert("a", ["href", "hreflang"].into_iter().collect());
         tag_attrs.insert("ol", ["start"].into_iter().collect());
         b.tag_attributes(tag_attrs);
@@ -206,8 +243,16 @@ mod tests {
             false,
             false,
         );
-        assert!(r.html.contains("href=\"/incidents/db-outage/\""), "{}", r.html);
-        assert!(r.html.contains("href=\"/incidents/x/#timeline\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"/incidents/db-outage/\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("href=\"/incidents/x/#timeline\""),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("href=\"https://e.com/a.md\""), "{}", r.html);
     }
 
@@ -219,7 +264,11 @@ mod tests {
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
         assert!(r.html.contains("<img src=\"a.png\""), "{}", r.html);
-        assert!(r.html.contains("<details><summary>More</summary>"), "{}", r.html);
+        assert!(
+            r.html.contains("<details><summary>More</summary>"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("<table>"), "{}", r.html);
         let unsafe_r = render(body, &|_| None, false, true);
         assert!(unsafe_r.html.contains("<script>"));

@@ -173,7 +173,11 @@ impl<'de> Deserialize<'de> for TomlNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // toml's span protocol (what `toml::Spanned` does), written out so that a plain string
         // is accepted too: the key of a TOML datetime's inner map carries no span.
-        d.deserialize_struct(SPANNED_NAME, &[SPANNED_START, SPANNED_END, SPANNED_VALUE], TomlVisitor)
+        d.deserialize_struct(
+            SPANNED_NAME,
+            &[SPANNED_START, SPANNED_END, SPANNED_VALUE],
+            TomlVisitor,
+        )
     }
 }
 
@@ -296,7 +300,12 @@ mod tests {
         let Kind::Map(entries) = &n.kind else {
             panic!()
         };
-        let get = |k: &str| entries.iter().find(|(key, _)| key.as_str() == Some(k)).unwrap();
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(key, _)| key.as_str() == Some(k))
+                .unwrap()
+        };
         let date = get("date");
         assert_eq!(date.1.kind, Kind::Datetime("2024-03-07".into()));
         assert_eq!((date.1.pos.line, date.1.pos.col), (2, 8));

@@ -36,7 +36,9 @@ fn split<'a>(file: &str, text: &'a str) -> Result<Option<Split<'a>>, Diagnostic>
     let mut offset = first_nl;
     let mut line = 2;
     while offset < text.len() {
-        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
         let l = text[offset..end].trim_end();
         if l == fence || (format == Format::Yaml && l == "...") {
             return Ok(Some(Split {
@@ -62,14 +64,17 @@ fn split<'a>(file: &str, text: &'a str) -> Result<Option<Split<'a>>, Diagnostic>
 }
 
 fn is_fence(text: &str, fence: &str) -> bool {
-    text.lines()
-        .next()
-        .is_some_and(|l| l.trim_end() == fence)
+    text.lines().next().is_some_and(|l| l.trim_end() == fence)
 }
 
 /// Parses one postmortem. The incident is returned even when there are errors, so the
 /// knowledge-base checks (duplicate ids, links) still run and every problem is reported.
-pub fn parse(file: &str, content_rel: &str, text: &str, config: &Config) -> (Incident, Vec<Diagnostic>) {
+pub fn parse(
+    file: &str,
+    content_rel: &str,
+    text: &str,
+    config: &Config,
+) -> (Incident, Vec<Diagnostic>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut diags = Vec::new();
     let mut inc = Incident {
@@ -108,8 +113,13 @@ pub fn parse(file: &str, content_rel: &str, text: &str, config: &Config) -> (Inc
     infer::fill(&mut inc, &scan, content_rel);
     if inc.date.is_none() {
         diags.push(
-            Diagnostic::warning(file, "no date found for this incident; it is listed as undated")
-                .with_hint("add `date: YYYY-MM-DD` to the frontmatter or put the date in the file name"),
+            Diagnostic::warning(
+                file,
+                "no date found for this incident; it is listed as undated",
+            )
+            .with_hint(
+                "add `date: YYYY-MM-DD` to the frontmatter or put the date in the file name",
+            ),
         );
     }
     if !inc.has_frontmatter && !inc.body.trim().is_empty() {
@@ -143,7 +153,10 @@ fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -
         Format::Toml => match node::parse_toml(s.front) {
             Ok(n) => Some(n),
             Err(e) => {
-                let d = Diagnostic::error(file, format!("invalid TOML frontmatter: {}", e.message().trim()));
+                let d = Diagnostic::error(
+                    file,
+                    format!("invalid TOML frontmatter: {}", e.message().trim()),
+                );
                 let d = match e.span() {
                     Some(span) => {
                         let (line, col) = crate::diagnostics::line_col(s.front, span.start);
@@ -176,7 +189,9 @@ mod tests {
 
     #[test]
     fn yaml_and_body() {
-        let (inc, d) = run("---\ntitle: DB down\ndate: 2024-03-07\nseverity: sev2\ntags: [a, b]\n---\n# Heading\n\nBody text.\n");
+        let (inc, d) = run(
+            "---\ntitle: DB down\ndate: 2024-03-07\nseverity: sev2\ntags: [a, b]\n---\n# Heading\n\nBody text.\n",
+        );
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(inc.title, "DB down");
         assert_eq!(inc.severity.as_deref(), Some("SEV2"));
@@ -187,7 +202,9 @@ mod tests {
 
     #[test]
     fn toml_with_native_date() {
-        let (inc, d) = run("+++\ntitle = \"T\"\ndate = 2024-03-07\n[timestamps]\nstarted = 2024-03-07T10:00:00Z\nresolved = 2024-03-07T12:00:00Z\n+++\nx\n");
+        let (inc, d) = run(
+            "+++\ntitle = \"T\"\ndate = 2024-03-07\n[timestamps]\nstarted = 2024-03-07T10:00:00Z\nresolved = 2024-03-07T12:00:00Z\n+++\nx\n",
+        );
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(inc.date, Some(jiff::civil::date(2024, 3, 7)));
         assert_eq!(inc.duration, Some(jiff::SignedDuration::from_hours(2)));

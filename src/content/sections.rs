@@ -9,7 +9,10 @@ use super::markdown;
 /// The sections kb reads, and every heading that names each one. The one place they live.
 pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
     (Section::Summary, &["summary", "overview", "tldr", "tl dr"]),
-    (Section::Timeline, &["timeline", "chronology", "sequence of events"]),
+    (
+        Section::Timeline,
+        &["timeline", "chronology", "sequence of events"],
+    ),
     (
         Section::Factors,
         &[
@@ -64,7 +67,12 @@ pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
     ),
     (
         Section::GotLucky,
-        &["where we got lucky", "what we got lucky", "got lucky", "where we were lucky"],
+        &[
+            "where we got lucky",
+            "what we got lucky",
+            "got lucky",
+            "where we were lucky",
+        ],
     ),
     (Section::Stats, &["stats", "statistics", "metrics"]),
 ];
@@ -303,7 +311,10 @@ mod tests {
         assert!(s.h1_first);
         assert_eq!(s.first_paragraph.as_deref(), Some("First para."));
         let tl: Vec<_> = s.section(Section::Timeline).collect();
-        assert_eq!(tl[0].rows, vec![vec!["2021-06-22 08:21".to_string(), "start".into()]]);
+        assert_eq!(
+            tl[0].rows,
+            vec![vec!["2021-06-22 08:21".to_string(), "start".into()]]
+        );
         let ai: Vec<_> = s.section(Section::ActionItems).collect();
         assert_eq!(ai[0].items.len(), 2);
         assert_eq!(ai[0].items[0].checked, Some(true));
@@ -313,6 +324,9 @@ mod tests {
         assert_eq!(s.links.len(), 2);
         assert_eq!(s.links[0].target, LinkTarget::Id("other-id".into()));
         assert_eq!(s.links[0].line, 25);
-        assert_eq!(s.links[1].target, LinkTarget::Path("../2020/other.md".into()));
+        assert_eq!(
+            s.links[1].target,
+            LinkTarget::Path("../2020/other.md".into())
+        );
     }
 }

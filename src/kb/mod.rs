@@ -64,7 +64,10 @@ impl Kb {
                 let (line, col) = inc.id_pos.unwrap_or((0, 0));
                 let mut d = Diagnostic::error(
                     inc.path.clone(),
-                    format!("duplicate incident id `{}` (also used by {})", inc.id, incidents[first].path),
+                    format!(
+                        "duplicate incident id `{}` (also used by {})",
+                        inc.id, incidents[first].path
+                    ),
                 )
                 .with_hint("give one of them a different `id:` in its frontmatter");
                 if line > 0 {
@@ -102,10 +105,14 @@ impl Kb {
                             LinkTarget::Id(id) => (
                                 format!("link to unknown incident `[[{id}]]`"),
                                 did_you_mean(id, by_id.keys().map(String::as_str))
-                                    .map_or("check the incident id".into(), |m| format!("did you mean `[[{m}]]`?")),
+                                    .map_or("check the incident id".into(), |m| {
+                                        format!("did you mean `[[{m}]]`?")
+                                    }),
                             ),
                             LinkTarget::Path(p) => (
-                                format!("link to `{p}`, which is not a postmortem in this knowledge base"),
+                                format!(
+                                    "link to `{p}`, which is not a postmortem in this knowledge base"
+                                ),
                                 "link paths are relative to this file".to_string(),
                             ),
                         };
@@ -120,14 +127,18 @@ impl Kb {
             link_results.push(resolved);
             for r in inc.related.iter().chain(inc.recurrence_of.iter()) {
                 if !by_id.contains_key(&r.id) {
-                    let hint = did_you_mean(&r.id, by_id.keys().map(String::as_str))
-                        .map_or("ids are the `id:` of another postmortem or its file name without `.md`".into(), |m| {
-                            format!("did you mean `{m}`?")
-                        });
+                    let hint = did_you_mean(&r.id, by_id.keys().map(String::as_str)).map_or(
+                        "ids are the `id:` of another postmortem or its file name without `.md`"
+                            .into(),
+                        |m| format!("did you mean `{m}`?"),
+                    );
                     diags.push(
-                        Diagnostic::error(inc.path.clone(), format!("unknown incident id `{}`", r.id))
-                            .at(&source_text(inc), r.line, r.col, r.id.len())
-                            .with_hint(hint),
+                        Diagnostic::error(
+                            inc.path.clone(),
+                            format!("unknown incident id `{}`", r.id),
+                        )
+                        .at(&source_text(inc), r.line, r.col, r.id.len())
+                        .with_hint(hint),
                     );
                 }
             }
@@ -141,7 +152,9 @@ impl Kb {
                 if slug.is_empty() || services.contains(&slug) {
                     continue;
                 }
-                service_names.entry(slug.clone()).or_insert_with(|| s.trim().to_string());
+                service_names
+                    .entry(slug.clone())
+                    .or_insert_with(|| s.trim().to_string());
                 services.push(slug);
             }
             entries.push(Entry {
@@ -161,7 +174,11 @@ impl Kb {
                 tags.entry(t.name.clone())
                     .or_insert_with(|| Group {
                         name: t.name.clone(),
-                        description: config.tags.get(&t.name).map(|c| c.description.clone()).unwrap_or_default(),
+                        description: config
+                            .tags
+                            .get(&t.name)
+                            .map(|c| c.description.clone())
+                            .unwrap_or_default(),
                         incidents: Vec::new(),
                     })
                     .incidents
@@ -187,7 +204,12 @@ impl Kb {
 
         let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
         for (i, e) in entries.iter().enumerate() {
-            let mut targets: Vec<usize> = e.resolved_links.values().copied().filter(|t| *t != i).collect();
+            let mut targets: Vec<usize> = e
+                .resolved_links
+                .values()
+                .copied()
+                .filter(|t| *t != i)
+                .collect();
             targets.sort_unstable();
             targets.dedup();
             for t in targets {
@@ -267,7 +289,10 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(join_rel("content/2024/a.md", "../2023/b.md"), "content/2023/b.md");
+        assert_eq!(
+            join_rel("content/2024/a.md", "../2023/b.md"),
+            "content/2023/b.md"
+        );
         assert_eq!(join_rel("content/a.md", "./b%20c.md"), "content/b c.md");
     }
 }

@@ -48,13 +48,19 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
     for (j, e) in kb.entries.iter().enumerate() {
         for r in &e.incident.related {
             if let Some(&t) = kb.by_id.get(&r.id) {
-                reverse.entry(t).or_default().push((j, "lists this incident as related"));
+                reverse
+                    .entry(t)
+                    .or_default()
+                    .push((j, "lists this incident as related"));
             }
         }
         if let Some(r) = &e.incident.recurrence_of
             && let Some(&t) = kb.by_id.get(&r.id)
         {
-            reverse.entry(t).or_default().push((j, "a recurrence of this incident"));
+            reverse
+                .entry(t)
+                .or_default()
+                .push((j, "a recurrence of this incident"));
         }
     }
 
@@ -66,13 +72,19 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
             let inc = &e.incident;
             for r in &inc.related {
                 if let Some(&j) = kb.by_id.get(&r.id) {
-                    acc.entry(j).or_default().explicit.push("linked as related".into());
+                    acc.entry(j)
+                        .or_default()
+                        .explicit
+                        .push("linked as related".into());
                 }
             }
             if let Some(r) = &inc.recurrence_of
                 && let Some(&j) = kb.by_id.get(&r.id)
             {
-                acc.entry(j).or_default().explicit.push("this incident is a recurrence of it".into());
+                acc.entry(j)
+                    .or_default()
+                    .explicit
+                    .push("this incident is a recurrence of it".into());
             }
             for (j, why) in reverse.get(&i).into_iter().flatten() {
                 acc.entry(*j).or_default().explicit.push((*why).into());
@@ -116,7 +128,11 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
                         score += 1000.0;
                     }
                     if !a.tags.is_empty() {
-                        reasons.push(format!("shares {} {}", plural(a.tags.len(), "tag", "tags"), a.tags.join(", ")));
+                        reasons.push(format!(
+                            "shares {} {}",
+                            plural(a.tags.len(), "tag", "tags"),
+                            a.tags.join(", ")
+                        ));
                     }
                     if !a.services.is_empty() {
                         reasons.push(format!(

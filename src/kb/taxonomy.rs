@@ -116,8 +116,14 @@ mod tests {
         assert_eq!(
             tags,
             vec![
-                TagRef { name: "mysql".into(), inferred: false },
-                TagRef { name: "replication".into(), inferred: true },
+                TagRef {
+                    name: "mysql".into(),
+                    inferred: false
+                },
+                TagRef {
+                    name: "replication".into(),
+                    inferred: true
+                },
             ]
         );
         assert!(!contains_phrase("nonreplica", "replica"));

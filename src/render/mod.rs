@@ -85,7 +85,13 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
         .par_iter()
         .map(|e| Value::from_serializable(&views::summary(kb, e)))
         .collect();
-    let list = |idx: &[usize]| Value::from(idx.iter().map(|i| summaries[*i].clone()).collect::<Vec<_>>());
+    let list = |idx: &[usize]| {
+        Value::from(
+            idx.iter()
+                .map(|i| summaries[*i].clone())
+                .collect::<Vec<_>>(),
+        )
+    };
 
     let tag_views: Vec<GroupView> = kb
         .tags
@@ -114,16 +120,24 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
 
     // Home.
     let all: Vec<usize> = (0..kb.entries.len()).collect();
-    let (open, overdue) = kb.entries.iter().flat_map(|e| &e.incident.action_items).fold((0, 0), |(o, d), a| {
-        let open = !a.status.is_closed();
-        let late = open && a.due.is_some_and(|due| due < today);
-        (o + usize::from(open), d + usize::from(late))
-    });
+    let (open, overdue) = kb
+        .entries
+        .iter()
+        .flat_map(|e| &e.incident.action_items)
+        .fold((0, 0), |(o, d), a| {
+            let open = !a.status.is_closed();
+            let late = open && a.due.is_some_and(|due| due < today);
+            (o + usize::from(open), d + usize::from(late))
+        });
     let stats = Value::from_serializable(&Stats {
         incidents: kb.entries.len(),
         tags: kb.tags.len(),
         services: kb.services.len(),
-        undated: kb.entries.iter().filter(|e| e.incident.date.is_none()).count(),
+        undated: kb
+            .entries
+            .iter()
+            .filter(|e| e.incident.date.is_none())
+            .count(),
         open_action_items: open,
         overdue_action_items: overdue,
     });
@@ -144,7 +158,10 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
     let mut undated = Vec::new();
     for (i, e) in kb.entries.iter().enumerate() {
         match e.incident.date {
-            Some(d) => years.entry(std::cmp::Reverse(d.year())).or_default().push(i),
+            Some(d) => years
+                .entry(std::cmp::Reverse(d.year()))
+                .or_default()
+                .push(i),
             None => undated.push(i),
         }
     }
@@ -172,13 +189,34 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
 
     // Tags and services.
     for (kind, groups, groups_value, url_of, one, many) in [
-        ("tag", &kb.tags, &tags_value, views::tag_url as fn(&str) -> String, "tag.html", "tags.html"),
-        ("service", &kb.services, &services_value, views::service_url, "service.html", "services.html"),
+        (
+            "tag",
+            &kb.tags,
+            &tags_value,
+            views::tag_url as fn(&str) -> String,
+            "tag.html",
+            "tags.html",
+        ),
+        (
+            "service",
+            &kb.services,
+            &services_value,
+            views::service_url,
+            "service.html",
+            "services.html",
+        ),
     ] {
         let plural = if kind == "tag" { "tags" } else { "services" };
         let mut ctx = Context::new();
         let title = if kind == "tag" { "Tags" } else { "Services" };
-        ctx.insert_value("page", page(title, if kind == "tag" { "tags" } else { "services" }, &format!("{plural}/")));
+        ctx.insert_value(
+            "page",
+            page(
+                title,
+                if kind == "tag" { "tags" } else { "services" },
+                &format!("{plural}/"),
+            ),
+        );
         ctx.insert_value(plural, groups_value.clone());
         jobs.push(Job {
             template: many,
@@ -224,8 +262,13 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
         .enumerate()
         .map(|(i, e)| {
             let inc = &e.incident;
-            let resolve = |t: &LinkTarget| e.resolved_links.get(t).map(|j| format!("../{}/", kb.entries[*j].incident.id));
-            let skip_h1 = inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
+            let resolve = |t: &LinkTarget| {
+                e.resolved_links
+                    .get(t)
+                    .map(|j| format!("../{}/", kb.entries[*j].incident.id))
+            };
+            let skip_h1 =
+                inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
             let rendered = markdown::render(&inc.body, &resolve, skip_h1, unsafe_html);
             let action_items = views::action_items(&inc.action_items, today);
             let detail = Detail {
@@ -241,7 +284,10 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
                 ttd: inc.timestamps.ttd().map(views::display_duration),
                 ttm: inc.timestamps.ttm().map(views::display_duration),
                 ttr: inc.timestamps.ttr().map(views::display_duration),
-                open_action_items: action_items.iter().filter(|a| !a.item.status.is_closed()).count(),
+                open_action_items: action_items
+                    .iter()
+                    .filter(|a| !a.item.status.is_closed())
+                    .count(),
                 action_items,
                 lessons: &inc.lessons,
                 has_lessons: !inc.lessons.is_empty(),
@@ -249,7 +295,12 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
                 recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
                 toc: rendered.toc,
                 body_html: rendered.html,
-                inferred: inc.inferred.iter().copied().filter(|f| !f.contains('-')).collect(),
+                inferred: inc
+                    .inferred
+                    .iter()
+                    .copied()
+                    .filter(|f| !f.contains('-'))
+                    .collect(),
                 has_frontmatter: inc.has_frontmatter,
             };
             let related: Vec<Value> = e
@@ -258,7 +309,16 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
                 .map(|r| {
                     let mut m = tera::Map::new();
                     m.insert("incident".into(), summaries[r.index].clone());
-                    m.insert("reasons".into(), Value::from_serializable(&RelatedView { index: r.index, reasons: r.reasons.clone() }.reasons));
+                    m.insert(
+                        "reasons".into(),
+                        Value::from_serializable(
+                            &RelatedView {
+                                index: r.index,
+                                reasons: r.reasons.clone(),
+                            }
+                            .reasons,
+                        ),
+                    );
                     Value::from(m)
                 })
                 .collect();

@@ -41,18 +41,36 @@ impl Theme {
     pub fn load(root: &Path) -> Result<Theme, Diagnostic> {
         let mut files: BTreeMap<String, (Vec<u8>, String)> = EMBEDDED
             .iter()
-            .map(|(name, text)| (name.to_string(), (text.as_bytes().to_vec(), format!("(embedded) {name}"))))
+            .map(|(name, text)| {
+                (
+                    name.to_string(),
+                    (text.as_bytes().to_vec(), format!("(embedded) {name}")),
+                )
+            })
             .collect();
         let dir = root.join("theme");
         if dir.is_dir() {
             for entry in WalkDir::new(&dir).sort_by_file_name() {
-                let entry = entry.map_err(|e| Diagnostic::error("theme", format!("cannot read the theme folder: {e}")))?;
-                if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                let entry = entry.map_err(|e| {
+                    Diagnostic::error("theme", format!("cannot read the theme folder: {e}"))
+                })?;
+                if !entry.file_type().is_file()
+                    || entry.file_name().to_string_lossy().starts_with('.')
+                {
                     continue;
                 }
-                let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-                let bytes = std::fs::read(entry.path())
-                    .map_err(|e| Diagnostic::error(display(root, entry.path()), format!("cannot read theme file: {e}")))?;
+                let rel = entry
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let bytes = std::fs::read(entry.path()).map_err(|e| {
+                    Diagnostic::error(
+                        display(root, entry.path()),
+                        format!("cannot read theme file: {e}"),
+                    )
+                })?;
                 files.insert(rel, (bytes, display(root, entry.path())));
             }
         }
@@ -70,13 +88,20 @@ impl Theme {
             };
             match std::str::from_utf8(bytes) {
                 Ok(text) => templates.push((name.to_string(), text.to_string())),
-                Err(_) => errors.push(Diagnostic::error(origin.clone(), "template is not valid UTF-8")),
+                Err(_) => errors.push(Diagnostic::error(
+                    origin.clone(),
+                    "template is not valid UTF-8",
+                )),
             }
         }
         if let Err(e) = tera.add_raw_templates(templates) {
             errors.push(template_error("theme", &e));
         }
-        if errors.is_empty() { Ok(tera) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(tera)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Files of `static/`, copied to the site root.
@@ -104,6 +129,9 @@ pub fn template_error(template: &str, e: &tera::Error) -> Diagnostic {
         msg.push_str(&format!("\n{s}"));
         source = s.source();
     }
-    Diagnostic::error(format!("theme/templates/{template}"), format!("template error: {msg}"))
-        .with_hint("fix the template, or delete it from theme/ to use the built-in one")
+    Diagnostic::error(
+        format!("theme/templates/{template}"),
+        format!("template error: {msg}"),
+    )
+    .with_hint("fix the template, or delete it from theme/ to use the built-in one")
 }

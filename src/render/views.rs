@@ -177,7 +177,9 @@ pub fn timestamps(ts: &Timestamps) -> Vec<TimestampView> {
             Some(TimestampView {
                 name: n,
                 text: i.text.clone(),
-                display: i.text.get(..16).unwrap_or(&i.text).replace('T', " ") + " " + &i.text[19.min(i.text.len())..],
+                display: i.text.get(..16).unwrap_or(&i.text).replace('T', " ")
+                    + " "
+                    + &i.text[19.min(i.text.len())..],
             })
         })
         .collect()
