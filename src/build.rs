@@ -13,13 +13,15 @@ use crate::kb::Kb;
 use crate::output::{self, OutputError};
 use crate::render::{self, theme::Theme};
 
+/// Told the name of each stage as the build reaches it.
+pub type Progress = Box<dyn Fn(&str) + Sync>;
+
 pub struct BuildOptions {
     pub root: PathBuf,
     pub output: Option<PathBuf>,
     pub drafts: bool,
     pub base_url: Option<String>,
-    /// Called with (done, total, stage) as work progresses, for a progress bar.
-    pub progress: Option<Box<dyn Fn(&str) + Sync>>,
+    pub progress: Option<Progress>,
 }
 
 pub struct BuildReport {
@@ -60,7 +62,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             root.display()
         )));
     }
+    // KB_TIMINGS=1 prints when each stage starts, for profiling builds.
+    let timings = std::env::var_os("KB_TIMINGS").is_some();
     let stage = |s: &str| {
+        if timings {
+            eprintln!("{:>8.3} s  {s}", start.elapsed().as_secs_f64());
+        }
         if let Some(p) = &opts.progress {
             p(s);
         }
@@ -105,7 +112,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     stage("rendering pages");
-    let pages = match render::render(&kb, &theme, build_date()) {
+    let staging = output::Staging::new(&output_dir).map_err(|e| match e {
+        OutputError::Refused(m) => BuildError::Usage(m),
+        OutputError::Io(m) => {
+            BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)])
+        }
+    })?;
+    let pages = match render::render(&kb, &theme, build_date(), &staging) {
         Ok(p) => p,
         Err(mut errs) => {
             errs.extend(diags);
@@ -113,19 +126,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     };
 
-    stage("writing output");
-    output::write(&output_dir, &pages).map_err(|e| match e {
+    stage("swapping in the new output");
+    let write_start = Instant::now();
+    staging.commit().map_err(|e| match e {
         OutputError::Refused(m) => BuildError::Usage(m),
         OutputError::Io(m) => {
             BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)])
         }
     })?;
-
+    if timings {
+        eprintln!(
+            "{:>8.3} s  done (swap took {:.3} s)",
+            start.elapsed().as_secs_f64(),
+            write_start.elapsed().as_secs_f64()
+        );
+    }
     Ok(BuildReport {
         incidents: kb.entries.len(),
         tags: kb.tags.len(),
         services: kb.services.len(),
-        pages: pages.iter().filter(|p| p.path.ends_with(".html")).count(),
+        pages,
         elapsed: start.elapsed(),
         output: output_dir,
         diagnostics: diags,

@@ -2,6 +2,10 @@
 //!
 //! The flow is one way: content → model → knowledge base → pages → output.
 
+// Diagnostics are the error values; they are built on the error path only, so their size
+// does not matter for speed and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod build;
 pub mod config;
 pub mod content;

@@ -157,7 +157,6 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut scan = Scan::default();
     let mut current: Option<(Section, SectionBody, HeadingLevel)> = None;
     let mut text = String::new();
-    let mut heading: Option<HeadingLevel> = None;
     let mut list_depth = 0usize;
     let mut item_checked: Option<bool> = None;
     let mut in_table_head = false;
@@ -167,12 +166,8 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
 
     for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, .. }) => {
-                text.clear();
-                heading = Some(level);
-            }
+            Event::Start(Tag::Heading { .. }) => text.clear(),
             Event::End(TagEnd::Heading(level)) => {
-                heading = None;
                 let title = text.trim().to_string();
                 if level == HeadingLevel::H1 && scan.h1.is_none() {
                     scan.h1_first = !seen_block;
@@ -196,11 +191,9 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                 list_depth += 1;
             }
             Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
-            Event::Start(Tag::Item) => {
-                if list_depth == 1 {
-                    text.clear();
-                    item_checked = None;
-                }
+            Event::Start(Tag::Item) if list_depth == 1 => {
+                text.clear();
+                item_checked = None;
             }
             Event::TaskListMarker(checked) if list_depth == 1 => item_checked = Some(checked),
             Event::End(TagEnd::Item) if list_depth == 1 => {
@@ -274,7 +267,6 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
             Event::Start(Tag::CodeBlock(_)) | Event::Html(_) => seen_block = true,
             _ => {}
         }
-        let _ = heading;
     }
     if let Some((s, b, _)) = current.take() {
         scan.sections.push((s, b));

@@ -21,17 +21,50 @@ pub struct Related {
     pub reasons: Vec<String>,
 }
 
-#[derive(Default)]
-struct Acc {
-    score: f32,
-    explicit: Vec<String>,
-    tags: Vec<String>,
-    services: Vec<String>,
-    symptoms: Vec<String>,
+/// Per-thread scratch space: dense arrays indexed by incident, reset through `touched`, so
+/// scoring a candidate allocates nothing.
+struct Scratch {
+    score: Vec<f32>,
+    /// Bit k set: shares feature k of the current incident (its tags, services, symptoms).
+    shared: Vec<u64>,
+    /// Bit k set: explicit reason k of [`EXPLICIT`].
+    explicit: Vec<u8>,
+    touched: Vec<usize>,
+}
+
+const EXPLICIT: [&str; 4] = [
+    "linked as related",
+    "this incident is a recurrence of it",
+    "lists this incident as related",
+    "a recurrence of this incident",
+];
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        Scratch {
+            score: vec![0.0; n],
+            shared: vec![0; n],
+            explicit: vec![0; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn touch(&mut self, j: usize) {
+        if self.score[j] == 0.0 && self.shared[j] == 0 && self.explicit[j] == 0 {
+            self.touched.push(j);
+        }
+    }
+}
+
+enum Feature<'a> {
+    Tag(&'a str),
+    Service(&'a str),
+    Symptom(&'a str),
 }
 
 pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
-    let n = kb.entries.len().max(1) as f32;
+    let n_entries = kb.entries.len();
+    let n = n_entries.max(1) as f32;
     let rarity = |df: usize| 1.0 + (n / df.max(1) as f32).ln();
     let mut symptoms: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, e) in kb.entries.iter().enumerate() {
@@ -42,122 +75,140 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
             }
         }
     }
-
-    // Explicit links seen from their target: (source, reason) per target.
-    let mut reverse: HashMap<usize, Vec<(usize, &str)>> = HashMap::new();
+    // Explicit links seen from their target: (source, reason bit) per target.
+    let mut reverse: HashMap<usize, Vec<(usize, u8)>> = HashMap::new();
     for (j, e) in kb.entries.iter().enumerate() {
         for r in &e.incident.related {
             if let Some(&t) = kb.by_id.get(&r.id) {
-                reverse
-                    .entry(t)
-                    .or_default()
-                    .push((j, "lists this incident as related"));
+                reverse.entry(t).or_default().push((j, 1 << 2));
             }
         }
         if let Some(r) = &e.incident.recurrence_of
             && let Some(&t) = kb.by_id.get(&r.id)
         {
-            reverse
-                .entry(t)
-                .or_default()
-                .push((j, "a recurrence of this incident"));
+            reverse.entry(t).or_default().push((j, 1 << 3));
         }
     }
 
-    (0..kb.entries.len())
+    (0..n_entries)
         .into_par_iter()
-        .map(|i| {
-            let e = &kb.entries[i];
-            let mut acc: HashMap<usize, Acc> = HashMap::new();
-            let inc = &e.incident;
-            for r in &inc.related {
-                if let Some(&j) = kb.by_id.get(&r.id) {
-                    acc.entry(j)
-                        .or_default()
-                        .explicit
-                        .push("linked as related".into());
-                }
-            }
-            if let Some(r) = &inc.recurrence_of
-                && let Some(&j) = kb.by_id.get(&r.id)
-            {
-                acc.entry(j)
-                    .or_default()
-                    .explicit
-                    .push("this incident is a recurrence of it".into());
-            }
-            for (j, why) in reverse.get(&i).into_iter().flatten() {
-                acc.entry(*j).or_default().explicit.push((*why).into());
-            }
-            for t in &e.tags {
-                let list = &kb.tags[&t.name].incidents;
-                let w = rarity(list.len());
-                for j in nearby(list, i) {
-                    let a = acc.entry(j).or_default();
-                    a.score += 2.0 * w;
-                    a.tags.push(t.name.clone());
-                }
-            }
-            for s in &e.services {
-                let list = &kb.services[s].incidents;
-                let w = rarity(list.len());
-                for j in nearby(list, i) {
-                    let a = acc.entry(j).or_default();
-                    a.score += 1.5 * w;
-                    a.services.push(kb.services[s].name.clone());
-                }
-            }
-            for s in &inc.symptoms {
-                let key = s.trim().to_lowercase();
-                if let Some(list) = symptoms.get(&key) {
-                    let w = rarity(list.len());
-                    for j in nearby(list, i) {
-                        let a = acc.entry(j).or_default();
-                        a.score += 3.0 * w;
-                        a.symptoms.push(s.trim().to_string());
+        .map_init(
+            || Scratch::new(n_entries),
+            |sc, i| {
+                let e = &kb.entries[i];
+                let inc = &e.incident;
+                let explicit = |sc: &mut Scratch, j: usize, bit: u8| {
+                    sc.touch(j);
+                    sc.explicit[j] |= bit;
+                };
+                for r in &inc.related {
+                    if let Some(&j) = kb.by_id.get(&r.id) {
+                        explicit(sc, j, 1);
                     }
                 }
-            }
-            acc.remove(&i);
-            let mut out: Vec<Related> = acc
-                .into_iter()
-                .map(|(j, a)| {
-                    let mut reasons = a.explicit.clone();
-                    let mut score = a.score;
-                    if !a.explicit.is_empty() {
+                if let Some(r) = &inc.recurrence_of
+                    && let Some(&j) = kb.by_id.get(&r.id)
+                {
+                    explicit(sc, j, 1 << 1);
+                }
+                for (j, bit) in reverse.get(&i).into_iter().flatten() {
+                    explicit(sc, *j, *bit);
+                }
+
+                let mut features: Vec<(Feature, &[usize], f32)> = Vec::new();
+                for t in &e.tags {
+                    features.push((Feature::Tag(&t.name), &kb.tags[&t.name].incidents, 2.0));
+                }
+                for s in &e.services {
+                    features.push((
+                        Feature::Service(&kb.services[s].name),
+                        &kb.services[s].incidents,
+                        1.5,
+                    ));
+                }
+                for s in &inc.symptoms {
+                    if let Some(list) = symptoms.get(&s.trim().to_lowercase()) {
+                        features.push((Feature::Symptom(s.trim()), list, 3.0));
+                    }
+                }
+                features.truncate(64);
+                for (k, (_, list, weight)) in features.iter().enumerate() {
+                    let w = weight * rarity(list.len());
+                    for j in nearby(list, i) {
+                        sc.touch(j);
+                        sc.score[j] += w;
+                        sc.shared[j] |= 1 << k;
+                    }
+                }
+
+                let mut cands: Vec<(f32, usize)> = Vec::with_capacity(sc.touched.len());
+                for &j in &sc.touched {
+                    if j == i {
+                        continue;
+                    }
+                    let mut score = sc.score[j];
+                    if sc.explicit[j] != 0 {
                         score += 1000.0;
                     }
-                    if !a.tags.is_empty() {
-                        reasons.push(format!(
-                            "shares {} {}",
-                            plural(a.tags.len(), "tag", "tags"),
-                            a.tags.join(", ")
-                        ));
+                    // One shared common tag alone is not a relation worth showing.
+                    if score >= 6.0 || sc.shared[j].count_ones() > 1 {
+                        cands.push((score, j));
                     }
-                    if !a.services.is_empty() {
-                        reasons.push(format!(
-                            "shares {} {}",
-                            plural(a.services.len(), "service", "services"),
-                            a.services.join(", ")
-                        ));
-                    }
-                    if !a.symptoms.is_empty() {
-                        reasons.push(format!("same symptom: {}", a.symptoms.join("; ")));
-                    }
-                    Related {
+                }
+                cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                cands.truncate(MAX_RELATED);
+                let out = cands
+                    .into_iter()
+                    .map(|(score, j)| Related {
                         index: j,
                         score,
-                        reasons,
-                    }
-                })
-                // One shared common tag alone is not a relation worth showing.
-                .filter(|r| r.score >= 1000.0 || r.reasons.len() > 1 || r.score >= 6.0)
-                .collect();
-            out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
-            out.truncate(MAX_RELATED);
-            out
-        })
+                        reasons: reasons(sc.explicit[j], sc.shared[j], &features),
+                    })
+                    .collect();
+                for j in sc.touched.drain(..) {
+                    sc.score[j] = 0.0;
+                    sc.shared[j] = 0;
+                    sc.explicit[j] = 0;
+                }
+                out
+            },
+        )
         .collect()
+}
+
+fn reasons(explicit: u8, shared: u64, features: &[(Feature, &[usize], f32)]) -> Vec<String> {
+    let mut out: Vec<String> = (0..EXPLICIT.len())
+        .filter(|b| explicit & (1 << b) != 0)
+        .map(|b| EXPLICIT[b].to_string())
+        .collect();
+    let (mut tags, mut services, mut symptoms) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, (f, _, _)) in features.iter().enumerate() {
+        if shared & (1 << k) != 0 {
+            match f {
+                Feature::Tag(t) => tags.push(*t),
+                Feature::Service(s) => services.push(*s),
+                Feature::Symptom(s) => symptoms.push(*s),
+            }
+        }
+    }
+    if !tags.is_empty() {
+        out.push(format!(
+            "shares {} {}",
+            plural(tags.len(), "tag", "tags"),
+            tags.join(", ")
+        ));
+    }
+    if !services.is_empty() {
+        out.push(format!(
+            "shares {} {}",
+            plural(services.len(), "service", "services"),
+            services.join(", ")
+        ));
+    }
+    if !symptoms.is_empty() {
+        out.push(format!("same symptom: {}", symptoms.join("; ")));
+    }
+    out
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

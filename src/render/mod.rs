@@ -15,7 +15,7 @@ use crate::content::incident::LinkTarget;
 use crate::content::markdown;
 use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
-use crate::output::Page;
+use crate::output::{OutputError, Staging};
 use theme::Theme;
 use views::{Detail, RelatedView};
 
@@ -67,7 +67,14 @@ struct Stats {
 }
 
 /// Renders every page of the site. Template errors are returned as diagnostics.
-pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diagnostic>> {
+/// Renders every page of the site into `staging`, as each is rendered. Returns the number of
+/// HTML pages.
+pub fn render(
+    kb: &Kb,
+    theme: &Theme,
+    today: Date,
+    staging: &Staging,
+) -> Result<usize, Vec<Diagnostic>> {
     let mut tera = theme.tera()?;
     let site = views::SiteView {
         title: &kb.config.title,
@@ -256,7 +263,15 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
 
     // Incident pages: the body is rendered here, in parallel, with links resolved.
     let unsafe_html = kb.config.markdown.unsafe_html;
-    let incident_jobs: Vec<Job> = kb
+    let write = |job: Job| -> Result<(), Diagnostic> {
+        let html = tera
+            .render(job.template, &job.context)
+            .map_err(|e| theme::template_error(job.template, &e))?;
+        staging
+            .write(&job.path, html.as_bytes())
+            .map_err(output_error)
+    };
+    let incident_results: Vec<Result<(), Diagnostic>> = kb
         .entries
         .par_iter()
         .enumerate()
@@ -335,43 +350,42 @@ pub fn render(kb: &Kb, theme: &Theme, today: Date) -> Result<Vec<Page>, Vec<Diag
             ctx.insert_value("related", Value::from(related));
             ctx.insert_value("backlinks", list(&e.backlinks));
             ctx.insert_value("recurrence", Value::from(recurrence));
-            Job {
+            write(Job {
                 template: "incident.html",
                 path: format!("{url}index.html"),
                 context: ctx,
-            }
+            })
         })
         .collect();
-    jobs.extend(incident_jobs);
 
-    let rendered: Vec<Result<Page, Diagnostic>> = jobs
-        .par_iter()
-        .map(|job| {
-            tera.render(job.template, &job.context)
-                .map(|html| Page {
-                    path: job.path.clone(),
-                    bytes: html.into_bytes(),
-                })
-                .map_err(|e| theme::template_error(job.template, &e))
-        })
-        .collect();
-    let mut pages = Vec::with_capacity(rendered.len());
-    let mut errors = Vec::new();
-    for r in rendered {
-        match r {
-            Ok(p) => pages.push(p),
-            Err(d) => {
-                if !errors.contains(&d) {
-                    errors.push(d);
-                }
-            }
+    let pages = jobs.len() + kb.entries.len();
+    let results: Vec<Result<(), Diagnostic>> = jobs.into_par_iter().map(write).collect();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for d in incident_results
+        .into_iter()
+        .chain(results)
+        .filter_map(Result::err)
+    {
+        if !errors.contains(&d) {
+            errors.push(d);
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    for p in theme.static_files() {
+        if let Err(e) = staging.write(&p.path, &p.bytes) {
+            errors.push(output_error(e));
+        }
     }
-    pages.extend(theme.static_files());
-    Ok(pages)
+    if errors.is_empty() {
+        Ok(pages)
+    } else {
+        Err(errors)
+    }
+}
+
+fn output_error(e: OutputError) -> Diagnostic {
+    match e {
+        OutputError::Refused(m) | OutputError::Io(m) => Diagnostic::error("output", m),
+    }
 }
 
 /// True when the body opens with a `# ` heading equal to the title (shown by the page already).

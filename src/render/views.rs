@@ -94,7 +94,7 @@ pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
         date_display: inc.date.map(display_date),
         year: inc.date.map(|d| d.year()),
         severity: inc.severity.as_deref(),
-        severity_class: inc.severity.as_ref().map(|s| slug::slugify(s)),
+        severity_class: inc.severity.as_ref().map(slug::slugify),
         status: status_name(e),
         summary: &inc.summary,
         near_miss: inc.near_miss,
