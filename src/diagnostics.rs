@@ -57,10 +57,13 @@ impl Diagnostic {
         self.line = line.max(1);
         self.col = col.max(1);
         self.source_line = text.lines().nth(self.line - 1).map(str::to_string);
-        let avail = self
-            .source_line
-            .as_deref()
-            .map_or(0, |l| l.len().saturating_sub(self.col - 1));
+        let avail = self.source_line.as_deref().map_or(0, |l| {
+            let start = l
+                .char_indices()
+                .nth(self.col - 1)
+                .map_or(l.len(), |(i, _)| i);
+            l.len() - start
+        });
         self.len = len.min(avail);
         self
     }
@@ -98,8 +101,11 @@ impl Diagnostic {
         let title = level.primary_title(self.message.as_str());
         let mut group = match &self.source_line {
             Some(src) if self.line > 0 => {
-                let start = (self.col - 1).min(src.len());
-                let start = floor_char_boundary(src, start);
+                // Columns count characters (like rustc); snippet spans are byte ranges.
+                let start = src
+                    .char_indices()
+                    .nth(self.col - 1)
+                    .map_or(src.len(), |(i, _)| i);
                 let end = floor_char_boundary(src, (start + self.len.max(1)).min(src.len()));
                 let end = if end <= start {
                     ceil_char_boundary(src, start + 1)

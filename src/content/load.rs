@@ -48,6 +48,22 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) if !e.file_type().is_file() => {
+                // A FIFO would block the build forever; sockets and devices are not text.
+                if e.file_name()
+                    .to_string_lossy()
+                    .to_ascii_lowercase()
+                    .ends_with(".md")
+                {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            display_path(root, e.path()),
+                            "not a regular file (a FIFO, socket or device); skipped",
+                        )
+                        .with_hint("postmortems are plain files; remove it from content/"),
+                    );
+                }
+            }
             Ok(e) => {
                 let display = display_path(root, e.path());
                 let name = e.file_name().to_string_lossy();

@@ -310,11 +310,15 @@ pub fn render(
                 recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
                 toc: rendered.toc,
                 body_html: rendered.html,
+                show_action_items: !inc.inferred.contains("action_items"),
+                show_lessons: !inc.inferred.contains("lessons"),
+                show_factors: !inc.inferred.contains("contributing_factors"),
+                // Internal markers and the id (always derivable) are not worth a note.
                 inferred: inc
                     .inferred
                     .iter()
                     .copied()
-                    .filter(|f| !f.contains('-'))
+                    .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
                     .collect(),
                 has_frontmatter: inc.has_frontmatter,
             };
