@@ -156,6 +156,12 @@ impl Kb {
             run.cmd,
             run.stderr
         );
+        assert!(
+            run.code.is_some(),
+            "`{}` did not exit: killed after hanging for {timeout} s; stderr:\n{}",
+            run.cmd,
+            run.stderr
+        );
         assert_eq!(
             run.code,
             Some(code),
@@ -867,7 +873,7 @@ fn every_error_in_every_file_is_reported_in_one_run() {
     );
     kb.write(
         "content/sub/c.md",
-        b"---\ndate: 2024-03-01\n---\nBad \xfe byte.\n".to_vec(),
+        b"---\ndate: 2024-03-01\n---\nBad \xfe byte.\n",
     );
     let run = kb.fails(1, &[]);
     says(
