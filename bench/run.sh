@@ -8,6 +8,10 @@
 #   SEED=42           corpus seed (same size + seed -> byte-identical corpus)
 #   ONLY=kb|hugo      run only one half (the other columns show "-")
 #   BENCH_WORK=DIR    where corpora, outputs and logs go (default bench/.work, gitignored)
+#   BENCH_OUT=DIR     where the built sites go (default $BENCH_WORK/out); e.g. /dev/shm/kb-bench
+#                     to take the disk out of the measurement
+#   HUGO_BENCH_RELATED=1  also render "Related incidents" on Hugo pages (off by default: Hugo's
+#                     related-content lookup is ~8x slower than the rest of the build at 10k)
 #
 # Prints a markdown table and writes it, with environment details, to bench/results.md.
 # Exits nonzero if any step fails; a failing `kb build` has its stderr printed.
@@ -22,6 +26,7 @@ WARMUP=${WARMUP:-1}
 ONLY=${ONLY:-}
 KB=$ROOT/target/release/kb
 RESULTS=$BENCH/results.md
+OUTROOT=${BENCH_OUT:-$WORK/out}
 
 if [ $# -eq 0 ]; then SIZES=(1000 10000); else SIZES=("$@"); fi
 
@@ -53,7 +58,7 @@ if [ ${#need[@]} -gt 0 ]; then
     || die "apt-get install ${need[*]} failed"
 fi
 
-mkdir -p "$WORK/logs" "$WORK/out" "$WORK/results"
+mkdir -p "$WORK/logs" "$OUTROOT" "$WORK/results"
 
 if [ $run_kb = 1 ]; then
   command -v cargo >/dev/null || die "cargo is required to build kb"
@@ -150,7 +155,7 @@ for n in "${SIZES[@]}"; do
   kb_med="-" hugo_med="-" ratio="-" kb_rss="-" hugo_rss="-" kb_pages="-" hugo_pages="-"
 
   if [ $run_kb = 1 ]; then
-    out="$WORK/out/kb-$n"
+    out="$OUTROOT/kb-$n"
     lg="$WORK/logs/kb-$n"
     kb_args=("$KB" build --root "$corpus" --output "$out")
     log "kb $n: checking that the build succeeds"
@@ -169,7 +174,7 @@ for n in "${SIZES[@]}"; do
   fi
 
   if [ $run_hugo = 1 ]; then
-    out="$WORK/out/hugo-$n"
+    out="$OUTROOT/hugo-$n"
     lg="$WORK/logs/hugo-$n"
     # Fresh destination every run (hyperfine --prepare), --ignoreCache, and resource/cache dirs
     # outside the source tree. `hugo` (build mode) has no fast-render/partial rebuild: that
@@ -233,6 +238,8 @@ hugo_ver=$(command -v hugo >/dev/null && hugo version | awk '{print $2}' || echo
   echo "- CPU: ${cpu:-unknown}, $(nproc) cores available; RAM: ${mem:-unknown}"
   echo "- kb: $ROOT @ $kb_rev (release build)"
   echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
+  echo "- output written to $OUTROOT ($(df -T "$OUTROOT" 2>/dev/null | awk 'NR == 2 {print $2}'))"
+  echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
   echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
 } > "$RESULTS"
 log "wrote $RESULTS"

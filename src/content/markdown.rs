@@ -79,7 +79,8 @@ pub fn render(
     while i < events.len() {
         match &events[i] {
             Event::Start(Tag::Heading { level, id, .. }) => {
-                let level = *level;
+                // The page's title is its only h1: body headings start at h2.
+                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
                 let end = (i..events.len())
                     .find(|j| matches!(events[*j], Event::End(TagEnd::Heading(_))))
                     .unwrap_or(i);
@@ -107,8 +108,12 @@ pub fn render(
                     anchor = format!("{base}-{n}");
                     n += 1;
                 }
-                if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                if let Event::Start(Tag::Heading { id, level: l, .. }) = &mut events[i] {
                     *id = Some(CowStr::from(anchor.clone()));
+                    *l = level;
+                }
+                if let Event::End(TagEnd::Heading(l)) = &mut events[end] {
+                    *l = level;
                 }
                 if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                     toc.push(TocEntry {

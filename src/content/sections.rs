@@ -184,17 +184,14 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                 }
                 text.clear();
             }
-            Event::Start(Tag::List(_)) => {
-                if list_depth > 0 {
-                    text.push(' ');
-                }
-                list_depth += 1;
-            }
+            Event::Start(Tag::List(_)) => list_depth += 1,
             Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
             Event::Start(Tag::Item) if list_depth == 1 => {
                 text.clear();
                 item_checked = None;
             }
+            // Nested items stay part of their parent's text, separated.
+            Event::Start(Tag::Item) => text.push_str("; "),
             Event::TaskListMarker(checked) if list_depth == 1 => item_checked = Some(checked),
             Event::End(TagEnd::Item) if list_depth == 1 => {
                 let t = collapse(&text);
@@ -310,7 +307,7 @@ mod tests {
         let ai: Vec<_> = s.section(Section::ActionItems).collect();
         assert_eq!(ai[0].items.len(), 2);
         assert_eq!(ai[0].items[0].checked, Some(true));
-        assert_eq!(ai[0].items[1].text, "open thing nested detail");
+        assert_eq!(ai[0].items[1].text, "open thing; nested detail");
         let l: Vec<_> = s.section(Section::Lessons).collect();
         assert_eq!(l[0].items[0].text, "learn other-id");
         assert_eq!(s.links.len(), 2);
