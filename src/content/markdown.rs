@@ -80,7 +80,11 @@ pub fn render(
         match &events[i] {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 // The page's title is its only h1: body headings start at h2.
-                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
+                let level = if *level == HeadingLevel::H1 {
+                    HeadingLevel::H2
+                } else {
+                    *level
+                };
                 let end = (i..events.len())
                     .find(|j| matches!(events[*j], Event::End(TagEnd::Heading(_))))
                     .unwrap_or(i);
