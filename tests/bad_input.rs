@@ -110,11 +110,24 @@ impl Kb {
     /// killing it after `timeout` seconds.
     fn raw_run_via(&self, prefix: &[&str], extra: &[&str], timeout: u64) -> Run {
         let bin = assert_cmd::cargo::cargo_bin("kb");
+        // Held until the run ends; the copy is deleted with it.
+        let mut _bin_dir: Option<tempfile::TempDir> = None;
         let mut cmd = match prefix.split_first() {
             None => Command::new(&bin),
             Some((program, args)) => {
+                // Another user may not reach the build directory (a clone under /root): run a
+                // world-readable copy of the binary from its own temp dir, outside the snapshot.
+                let dir = tempfile::Builder::new()
+                    .prefix("kb-bin")
+                    .tempdir_in("/tmp")
+                    .unwrap();
+                let copy = dir.path().join("kb");
+                fs::copy(&bin, &copy).unwrap();
+                fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+                fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
                 let mut c = Command::new(program);
-                c.args(args).arg(&bin);
+                c.args(args).arg(&copy);
+                _bin_dir = Some(dir);
                 c
             }
         };
