@@ -165,6 +165,7 @@ pub struct Detail<'a> {
     pub toc: Vec<TocEntry>,
     pub body_html: String,
     /// False when the section was read from the body, which the page already shows.
+    pub show_summary: bool,
     pub show_action_items: bool,
     pub show_lessons: bool,
     pub show_factors: bool,
