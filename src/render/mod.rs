@@ -17,7 +17,7 @@ use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
 use crate::output::{OutputError, Staging};
 use theme::Theme;
-use views::{Detail, RelatedView};
+use views::Detail;
 
 /// How many incidents the home page lists.
 const RECENT: usize = 12;
@@ -329,16 +329,7 @@ pub fn render(
                 .map(|r| {
                     let mut m = tera::Map::new();
                     m.insert("incident".into(), summaries[r.index].clone());
-                    m.insert(
-                        "reasons".into(),
-                        Value::from_serializable(
-                            &RelatedView {
-                                index: r.index,
-                                reasons: r.reasons.clone(),
-                            }
-                            .reasons,
-                        ),
-                    );
+                    m.insert("reasons".into(), Value::from_serializable(&r.reasons));
                     Value::from(m)
                 })
                 .collect();

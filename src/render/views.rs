@@ -135,12 +135,6 @@ pub struct ActionItemView<'a> {
     pub overdue: bool,
 }
 
-#[derive(Serialize)]
-pub struct RelatedView {
-    pub index: usize,
-    pub reasons: Vec<String>,
-}
-
 /// Everything an incident page shows beyond its summary.
 #[derive(Serialize)]
 pub struct Detail<'a> {
