@@ -112,12 +112,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     stage("rendering pages");
-    let staging = output::Staging::new(&output_dir).map_err(|e| match e {
-        OutputError::Refused(m) => BuildError::Usage(m),
-        OutputError::Io(m) => {
-            BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)])
-        }
-    })?;
+    let staging = output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e))?;
     let pages = match render::render(&kb, &theme, build_date(), &staging) {
         Ok(p) => p,
         Err(mut errs) => {
@@ -128,12 +123,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     stage("swapping in the new output");
     let write_start = Instant::now();
-    staging.commit().map_err(|e| match e {
-        OutputError::Refused(m) => BuildError::Usage(m),
-        OutputError::Io(m) => {
-            BuildError::Content(vec![Diagnostic::error(output_dir.display().to_string(), m)])
-        }
-    })?;
+    staging
+        .commit()
+        .map_err(|e| output_failed(&output_dir, e))?;
     if timings {
         eprintln!(
             "{:>8.3} s  done (swap took {:.3} s)",
@@ -152,7 +144,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-/// The output path shown to the user.
-pub fn shown(p: &Path) -> String {
-    p.display().to_string()
+/// A refused output is a usage error; a failed write is reported against the output path.
+fn output_failed(output: &Path, e: OutputError) -> BuildError {
+    match e {
+        OutputError::Refused(m) => BuildError::Usage(m),
+        OutputError::Io(m) => {
+            BuildError::Content(vec![Diagnostic::error(output.display().to_string(), m)])
+        }
+    }
 }

@@ -102,7 +102,7 @@ fn main() -> ExitCode {
                         } else {
                             String::new()
                         },
-                        build::shown(&report.output)
+                        report.output.display()
                     );
                     ExitCode::SUCCESS
                 }

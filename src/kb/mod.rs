@@ -233,10 +233,6 @@ impl Kb {
         }
         kb
     }
-
-    pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(id).map(|i| &self.entries[*i])
-    }
 }
 
 /// The file text diagnostics point into.

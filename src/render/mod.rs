@@ -310,10 +310,6 @@ pub fn render(
                 recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
                 toc: rendered.toc,
                 body_html: rendered.html,
-                show_summary: !inc.inferred.contains("summary"),
-                show_action_items: !inc.inferred.contains("action_items"),
-                show_lessons: !inc.inferred.contains("lessons"),
-                show_factors: !inc.inferred.contains("contributing_factors"),
                 // Internal markers and the id (always derivable) are not worth a note.
                 inferred: inc
                     .inferred

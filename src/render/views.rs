@@ -158,11 +158,6 @@ pub struct Detail<'a> {
     pub recurrence_of: Option<&'a str>,
     pub toc: Vec<TocEntry>,
     pub body_html: String,
-    /// False when the section was read from the body, which the page already shows.
-    pub show_summary: bool,
-    pub show_action_items: bool,
-    pub show_lessons: bool,
-    pub show_factors: bool,
     /// Fields kb inferred (title, date, summary, …), for the "inferred" note.
     pub inferred: Vec<&'static str>,
     pub has_frontmatter: bool,
