@@ -12,6 +12,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::kb::Kb;
 use crate::output::{self, OutputError};
 use crate::render::{self, theme::Theme};
+use crate::search::{self, store};
 
 /// Told the name of each stage as the build reaches it.
 pub type Progress = Box<dyn Fn(&str) + Sync>;
@@ -53,6 +54,82 @@ pub fn build_date() -> Date {
     now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
+/// Reads site.toml and every postmortem and links them into the knowledge base. Fails with
+/// every error found; the `Ok` side carries the warnings.
+pub fn load_kb(
+    root: &Path,
+    output_dir: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    stage: &dyn Fn(&str),
+) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+    let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    if let Some(url) = base_url {
+        config.base_url = if url.ends_with('/') {
+            url.to_string()
+        } else {
+            format!("{url}/")
+        };
+    }
+    stage("reading postmortems");
+    let content = load::content_dir(root);
+    let skip = load::skip_dirs(root, output_dir);
+    let loaded = load::load(root, &content, &skip, &config);
+    let mut diags = loaded.diagnostics;
+    let incidents: Vec<_> = loaded
+        .incidents
+        .into_iter()
+        .filter(|i| drafts || i.status != Status::Draft)
+        .collect();
+
+    stage("linking incidents");
+    let kb = Kb::build(config, incidents, &mut diags);
+    diagnostics::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
+    Ok((kb, diags))
+}
+
+/// The search index of the knowledge base at `root`, rebuilt first when it is missing,
+/// unreadable, or older than any source file. The note says why it was rebuilt.
+pub fn fresh_index(
+    root: &Path,
+    drafts: bool,
+) -> Result<(search::Index, Vec<Diagnostic>, Option<String>), BuildError> {
+    if !root.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "knowledge base root {} is not a directory",
+            root.display()
+        )));
+    }
+    let output_dir = root.join("public");
+    let stamp = store::stamp(root, &output_dir, drafts);
+    let dir = store::dir(root);
+    let note = match store::open(&dir).or_else(|_| store::open(&dir)) {
+        Ok((index, s)) if s == stamp => return Ok((index, Vec::new(), None)),
+        Ok(_) => None,
+        Err(store::OpenError::Missing) => {
+            Some("building the search index (first search)".to_string())
+        }
+        Err(store::OpenError::Corrupt(e)) => {
+            Some(format!("the search index was unreadable ({e}); rebuilt it"))
+        }
+    };
+    let (kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
+    let index = match store::write(&kb, Some(&dir), &stamp) {
+        Ok(index) => index,
+        Err(e) => {
+            let index = store::write(&kb, None, &stamp).map_err(|e| {
+                BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
+            })?;
+            let note = format!("could not save the search index in {} ({e})", dir.display());
+            return Ok((index, diags, Some(note)));
+        }
+    };
+    Ok((index, diags, note))
+}
+
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let root = &opts.root;
@@ -72,44 +149,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             p(s);
         }
     };
-    let content = load::content_dir(root);
     let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
+    let content = load::content_dir(root);
     match output::check(&output_dir, root, &content) {
         Ok(()) => {}
         Err(OutputError::Refused(m)) | Err(OutputError::Io(m)) => return Err(BuildError::Usage(m)),
     }
-
-    let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
-    if let Some(url) = &opts.base_url {
-        config.base_url = if url.ends_with('/') {
-            url.clone()
-        } else {
-            format!("{url}/")
-        };
-    }
     let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    // Stamped before reading, so an edit made during the build makes the index stale.
+    let stamp = store::stamp(root, &output_dir, opts.drafts);
+    let (mut kb, mut diags) = load_kb(
+        root,
+        &output_dir,
+        opts.drafts,
+        opts.base_url.as_deref(),
+        &stage,
+    )?;
 
-    stage("reading postmortems");
-    let skip = [
-        output_dir.clone(),
-        root.join(".kb"),
-        root.join("theme"),
-        root.join("target"),
-    ];
-    let loaded = load::load(root, &content, &skip, &config);
-    let mut diags = loaded.diagnostics;
-    let incidents: Vec<_> = loaded
-        .incidents
-        .into_iter()
-        .filter(|i| opts.drafts || i.status != Status::Draft)
-        .collect();
-
-    stage("linking incidents");
-    let kb = Kb::build(config, incidents, &mut diags);
-    diagnostics::sort(&mut diags);
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(BuildError::Content(diags));
-    }
+    stage("indexing for search");
+    let index = match store::write(&kb, Some(&store::dir(root)), &stamp) {
+        Ok(index) => index,
+        Err(e) => {
+            // The index is a cache: the site can still be built from one in memory.
+            diags.push(Diagnostic::warning(
+                store::dir(root).display().to_string(),
+                format!("could not write the search index ({e}); `kb search` will rebuild it"),
+            ));
+            store::write(&kb, None, &stamp).map_err(|e| {
+                BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
+            })?
+        }
+    };
+    stage("finding similar incidents");
+    let similar = search::similar::compute(&index, &kb);
+    kb.link_related(&similar);
 
     stage("rendering pages");
     let staging = output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e))?;

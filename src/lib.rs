@@ -13,3 +13,4 @@ pub mod diagnostics;
 pub mod kb;
 pub mod output;
 pub mod render;
+pub mod search;

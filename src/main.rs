@@ -40,7 +40,49 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Find past incidents by symptom, best first
+    #[command(after_help = SEARCH_HELP)]
+    Search {
+        /// What you see: words are ranked (not all required); +word requires, -word excludes,
+        /// "a phrase" matches exactly; filters tag: service: severity: since: until:
+        #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+        query: Vec<String>,
+        /// The knowledge base folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// How many results to show
+        #[arg(long, short = 'n', default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+        limit: u16,
+        /// Add counts per tag, severity, service and year for everything that matched
+        #[arg(long)]
+        facets: bool,
+        /// Search postmortems with `status: draft` too
+        #[arg(long)]
+        drafts: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Same as --format json
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+const SEARCH_HELP: &str = "Examples:
+  kb search replica lag writes rejected
+  kb search 'tag:replication severity:SEV1 since:2023-01-01 \"read only\"'
+  kb search --json --limit 20 all services 503
+  kb search --facets data dropped
+
+The index lives in <root>/.kb/index; kb build writes it, and kb search refreshes it
+first whenever a postmortem or site.toml changed. Exit status: 0 (also when nothing
+matches), 1 content errors, 2 a query or usage error.";
 
 fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -56,6 +98,24 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Search {
+            query,
+            root,
+            limit,
+            facets,
+            drafts,
+            format,
+            json,
+        } => search(
+            &root,
+            &query.join(" "),
+            &kb::search::SearchOptions {
+                limit: limit.into(),
+                facets,
+            },
+            drafts,
+            json || format == Format::Json,
+        ),
         Command::Build {
             root,
             output,
@@ -120,6 +180,58 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+    }
+}
+
+fn search(
+    root: &std::path::Path,
+    query: &str,
+    opts: &kb::search::SearchOptions,
+    drafts: bool,
+    json: bool,
+) -> ExitCode {
+    let (index, warnings, note) = match build::fresh_index(root, drafts) {
+        Ok(x) => x,
+        Err(BuildError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+        Err(BuildError::Content(diags)) => {
+            print_diagnostics(&diags);
+            eprintln!("error: the search index could not be refreshed; fix the errors above");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+        print_diagnostics(&warnings);
+    }
+    let config = match kb::config::Config::load(root) {
+        Ok(c) => c,
+        Err(d) => {
+            print_diagnostics(&[d]);
+            return ExitCode::from(1);
+        }
+    };
+    let searching = kb::search::run::Searching::new(&index, &config);
+    match searching.search(query, opts) {
+        Ok(results) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&results).expect("results serialise")
+                );
+            } else {
+                let color = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                print!("{}", kb::search::print::human(&results, color));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", e.render(query));
+            ExitCode::from(2)
         }
     }
 }

@@ -166,23 +166,28 @@ impl Drop for Staging {
     }
 }
 
-/// Puts `staging` at `out`. On Linux the two directories are exchanged atomically
-/// (renameat2 RENAME_EXCHANGE), so readers see the old site or the new one, never neither.
+/// Puts `staging` at `out`; see [`replace_dir`].
 fn swap(staging: &Path, out: &Path) -> Result<(), OutputError> {
-    if !out.exists() {
-        return fs::rename(staging, out).map_err(|e| io_err(out, e));
+    replace_dir(staging, out).map_err(|e| io_err(out, e))
+}
+
+/// Puts directory `new` at `target` and removes what was there. On Linux the two are exchanged
+/// atomically (renameat2 RENAME_EXCHANGE), so readers see the old one or the new one, never
+/// neither. Callers make sure `target` is kb's own (the output marker, the cache).
+pub fn replace_dir(new: &Path, target: &Path) -> io::Result<()> {
+    if !target.exists() {
+        return fs::rename(new, target);
     }
-    if exchange(staging, out).is_ok() {
-        // `staging` now holds the previous site, which carries kb's marker (checked before).
-        return fs::remove_dir_all(staging).map_err(|e| io_err(staging, e));
+    if exchange(new, target).is_ok() {
+        return fs::remove_dir_all(new);
     }
-    let old = staging.with_extension("old");
-    fs::rename(out, &old).map_err(|e| io_err(out, e))?;
-    if let Err(e) = fs::rename(staging, out) {
-        let _ = fs::rename(&old, out);
-        return Err(io_err(out, e));
+    let old = new.with_extension("old");
+    fs::rename(target, &old)?;
+    if let Err(e) = fs::rename(new, target) {
+        let _ = fs::rename(&old, target);
+        return Err(e);
     }
-    fs::remove_dir_all(&old).map_err(|e| io_err(&old, e))
+    fs::remove_dir_all(&old)
 }
 
 #[cfg(target_os = "linux")]

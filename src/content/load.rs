@@ -27,12 +27,24 @@ pub fn content_dir(root: &Path) -> PathBuf {
     if c.is_dir() { c } else { root.to_path_buf() }
 }
 
-/// Walks `content` and parses every postmortem. `skip` are directories never to enter
-/// (the output and cache, when they live inside the content folder).
-pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> Loaded {
-    let mut diagnostics = Vec::new();
-    let mut paths = Vec::new();
-    let walker = WalkDir::new(content)
+/// Directories inside the knowledge base that never hold postmortems: the output, the cache,
+/// the theme and a Rust target dir.
+pub fn skip_dirs(root: &Path, output: &Path) -> Vec<PathBuf> {
+    vec![
+        output.to_path_buf(),
+        root.join(".kb"),
+        root.join("theme"),
+        root.join("target"),
+    ]
+}
+
+/// The walk every command shares: sorted, following links, leaving out hidden entries,
+/// `_drafts`-style folders and the `skip` directories.
+pub fn walk<'a>(
+    content: &Path,
+    skip: &'a [PathBuf],
+) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> + 'a {
+    WalkDir::new(content)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -44,7 +56,15 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
                 return false;
             }
             !(e.file_type().is_dir() && skip.iter().any(|s| same_dir(e.path(), s)))
-        });
+        })
+}
+
+/// Walks `content` and parses every postmortem. `skip` are directories never to enter
+/// (the output and cache, when they live inside the content folder).
+pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut paths = Vec::new();
+    let walker = walk(content, skip);
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}

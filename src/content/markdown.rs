@@ -224,6 +224,34 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
+/// The readable text of a body, for the search index: blocks on their own lines, markup
+/// dropped, the leading title heading left out (the title is indexed on its own).
+pub fn plain_text(body: &str) -> String {
+    let events: Vec<Event> = Parser::new_ext(body, options()).collect();
+    let start = leading_h1_end(&events).map_or(0, |e| e + 1);
+    let mut out = String::with_capacity(body.len());
+    for ev in &events[start..] {
+        match ev {
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                out.push_str(t)
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::TableCell) => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableHead
+                | TagEnd::TableRow
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) if !out.ends_with('\n') => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

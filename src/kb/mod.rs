@@ -220,18 +220,22 @@ impl Kb {
             e.backlinks = b;
         }
 
-        let mut kb = Kb {
+        Kb {
             config,
             entries,
             by_id,
             tags,
             services,
-        };
-        let related = related::compute(&kb);
-        for (e, r) in kb.entries.iter_mut().zip(related) {
+        }
+    }
+
+    /// Computes every incident's related incidents, given text similarities from the search
+    /// index (see [`related::compute`]).
+    pub fn link_related(&mut self, text: &[Vec<(usize, f32)>]) {
+        let related = related::compute(self, text);
+        for (e, r) in self.entries.iter_mut().zip(related) {
             e.related = r;
         }
-        kb
     }
 }
 

@@ -1,5 +1,5 @@
-//! Related incidents: explicit links, recurrences, shared tags, services and symptoms, each
-//! with the reason shown to the reader.
+//! Related incidents: explicit links, recurrences, shared tags, services and symptoms, and
+//! text similarity from the search index, each with the reason shown to the reader.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,11 @@ pub const MAX_RELATED: usize = 6;
 /// Feature lists longer than this are sampled by date nearness when looking for candidates,
 /// so a tag on half the knowledge base does not make the computation quadratic.
 const CANDIDATES_PER_FEATURE: usize = 200;
+/// Weight of a text similarity of 1.0 (an incident's own wording); a rare shared tag weighs
+/// about 2 × (1 + ln(N / df)).
+const TEXT_WEIGHT: f32 = 10.0;
+/// Below this text similarity, "similar wording" is not given as a reason.
+const TEXT_REASON: f32 = 0.25;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Related {
@@ -29,6 +34,8 @@ struct Scratch {
     shared: Vec<u64>,
     /// Bit k set: explicit reason k of [`EXPLICIT`].
     explicit: Vec<u8>,
+    /// Text similarity in [0, 1].
+    text: Vec<f32>,
     touched: Vec<usize>,
 }
 
@@ -45,6 +52,7 @@ impl Scratch {
             score: vec![0.0; n],
             shared: vec![0; n],
             explicit: vec![0; n],
+            text: vec![0.0; n],
             touched: Vec::new(),
         }
     }
@@ -62,7 +70,9 @@ enum Feature<'a> {
     Symptom(&'a str),
 }
 
-pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
+/// `text` holds, per incident, other incidents with their text similarity (see
+/// `search::similar`); empty lists when there is no index.
+pub fn compute(kb: &Kb, text: &[Vec<(usize, f32)>]) -> Vec<Vec<Related>> {
     let n_entries = kb.entries.len();
     let n = n_entries.max(1) as f32;
     let rarity = |df: usize| 1.0 + (n / df.max(1) as f32).ln();
@@ -131,6 +141,11 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
                         features.push((Feature::Symptom(s.trim()), list, 3.0));
                     }
                 }
+                for &(j, sim) in text.get(i).into_iter().flatten() {
+                    sc.touch(j);
+                    sc.text[j] = sim;
+                    sc.score[j] += TEXT_WEIGHT * sim;
+                }
                 features.truncate(64);
                 for (k, (_, list, weight)) in features.iter().enumerate() {
                     let w = weight * rarity(list.len());
@@ -151,7 +166,7 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
                         score += 1000.0;
                     }
                     // One shared common tag alone is not a relation worth showing.
-                    if score >= 6.0 || sc.shared[j].count_ones() > 1 {
+                    if score >= 6.0 || sc.shared[j].count_ones() > 1 || sc.text[j] >= TEXT_REASON {
                         cands.push((score, j));
                     }
                 }
@@ -162,13 +177,14 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
                     .map(|(score, j)| Related {
                         index: j,
                         score,
-                        reasons: reasons(sc.explicit[j], sc.shared[j], &features),
+                        reasons: reasons(sc.explicit[j], sc.shared[j], sc.text[j], &features),
                     })
                     .collect();
                 for j in sc.touched.drain(..) {
                     sc.score[j] = 0.0;
                     sc.shared[j] = 0;
                     sc.explicit[j] = 0;
+                    sc.text[j] = 0.0;
                 }
                 out
             },
@@ -176,7 +192,12 @@ pub fn compute(kb: &Kb) -> Vec<Vec<Related>> {
         .collect()
 }
 
-fn reasons(explicit: u8, shared: u64, features: &[(Feature, &[usize], f32)]) -> Vec<String> {
+fn reasons(
+    explicit: u8,
+    shared: u64,
+    text: f32,
+    features: &[(Feature, &[usize], f32)],
+) -> Vec<String> {
     let mut out: Vec<String> = (0..EXPLICIT.len())
         .filter(|b| explicit & (1 << b) != 0)
         .map(|b| EXPLICIT[b].to_string())
@@ -207,6 +228,9 @@ fn reasons(explicit: u8, shared: u64, features: &[(Feature, &[usize], f32)]) -> 
     }
     if !symptoms.is_empty() {
         out.push(format!("same symptom: {}", symptoms.join("; ")));
+    }
+    if text >= TEXT_REASON {
+        out.push("similar wording".to_string());
     }
     out
 }

@@ -1,0 +1,65 @@
+//! Search: a tantivy index of every incident (the single source of truth for every front
+//! end), the query language, similar incidents. Knows nothing of templates.
+
+pub mod print;
+pub mod query;
+pub mod run;
+pub mod schema;
+pub mod similar;
+pub mod store;
+pub mod synonyms;
+
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::{IndexReader, ReloadPolicy, Searcher};
+
+pub use run::{Hit, Results, SearchOptions};
+pub use schema::Fields;
+pub use store::Stamp;
+
+/// An opened index.
+pub struct Index {
+    pub index: tantivy::Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+}
+
+impl Index {
+    pub fn new(index: tantivy::Index) -> tantivy::Result<Index> {
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Index {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// The analyzer of the text fields (they all share one).
+    pub fn analyzer(&self) -> TextAnalyzer {
+        self.index
+            .tokenizers()
+            .get(schema::TOKENIZER)
+            .expect("en_stem is registered by tantivy")
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+}
+
+/// The stems of `text`, as the index sees them.
+pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! `kb search` results for a terminal: one block per incident, matching words highlighted.
+
+use std::fmt::Write;
+
+use super::run::{FacetCount, Results};
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+pub fn human(r: &Results, color: bool) -> String {
+    let st = Style { on: color };
+    let mut out = String::new();
+    for c in &r.corrections {
+        match &c.suggestion {
+            Some(s) => writeln!(
+                out,
+                "No incident mentions \"{}\"; searched for \"{s}\" instead.",
+                c.word
+            ),
+            None => writeln!(out, "No incident mentions \"{}\".", c.word),
+        }
+        .ok();
+    }
+    if let Some(d) = &r.did_you_mean {
+        writeln!(out, "Did you mean: {}", st.paint("1", d)).ok();
+    }
+    if r.hits.is_empty() {
+        writeln!(out, "No incidents match \"{}\".", r.query).ok();
+    } else {
+        let shown = if r.total > r.hits.len() {
+            format!("{} of {} incidents", r.hits.len(), r.total)
+        } else if r.total == 1 {
+            "1 incident".to_string()
+        } else {
+            format!("{} incidents", r.total)
+        };
+        writeln!(out, "{shown} for \"{}\", best first\n", r.query).ok();
+    }
+    let width = r.hits.len().to_string().len();
+    for (n, h) in r.hits.iter().enumerate() {
+        writeln!(out, "{:>width$}. {}", n + 1, st.paint("1", &h.title)).ok();
+        let mut meta: Vec<String> = Vec::new();
+        meta.push(h.date.clone().unwrap_or_else(|| "undated".into()));
+        if let Some(s) = &h.severity {
+            meta.push(s.clone());
+        }
+        if !h.tags.is_empty() {
+            meta.push(h.tags.join(", "));
+        }
+        if !h.services.is_empty() {
+            meta.push(h.services.join(", "));
+        }
+        let pad = " ".repeat(width + 2);
+        writeln!(out, "{pad}{}", st.paint("2", &meta.join(" · "))).ok();
+        if !h.snippet_text.is_empty() {
+            let mut snip = String::new();
+            let mut i = 0;
+            for m in &h.snippet_marks {
+                if m.start < i || m.end > h.snippet_text.len() {
+                    continue;
+                }
+                snip.push_str(&h.snippet_text[i..m.start]);
+                if color {
+                    snip.push_str(&st.paint("1;33", &h.snippet_text[m.clone()]));
+                } else {
+                    snip.push('*');
+                    snip.push_str(&h.snippet_text[m.clone()]);
+                    snip.push('*');
+                }
+                i = m.end;
+            }
+            snip.push_str(&h.snippet_text[i..]);
+            writeln!(out, "{pad}{}: {}", h.snippet_field, snip.trim()).ok();
+        }
+        writeln!(out, "{pad}{}  {}", h.path, st.paint("36", &h.url)).ok();
+        out.push('\n');
+    }
+    if let Some(f) = &r.facets {
+        let line = |name: &str, counts: &[FacetCount]| {
+            let items: Vec<String> = counts
+                .iter()
+                .map(|c| format!("{} ({})", c.value, c.count))
+                .collect();
+            format!(
+                "{name:>9}: {}\n",
+                if items.is_empty() {
+                    "–".to_string()
+                } else {
+                    items.join(", ")
+                }
+            )
+        };
+        out.push_str(&line("tags", &f.tags));
+        out.push_str(&line("severity", &f.severity));
+        out.push_str(&line("services", &f.services));
+        out.push_str(&line("years", &f.years));
+    }
+    out
+}

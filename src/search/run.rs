@@ -1,0 +1,807 @@
+//! Running a query: the syntax tree becomes a tantivy `BooleanQuery` (words as BM25 should
+//! clauses over every text field, synonyms as one clause, unknown words corrected), then the
+//! hits get a snippet from the field that matched best, and optional facet counts.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
+    Query as TQuery, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use super::query::{self, Clause, FilterKind, Occur, QueryError};
+use super::schema::{TEXT_FIELDS, day_number};
+use super::synonyms::{Member, Synonyms};
+use super::{Index, analyze};
+use crate::config::Config;
+use crate::diagnostics::did_you_mean;
+use crate::kb::taxonomy::{Taxonomy, normalize};
+
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    pub limit: usize,
+    pub facets: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub path: String,
+    pub url: String,
+    pub score: f32,
+    pub date: Option<String>,
+    pub severity: Option<String>,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    /// HTML: the text escaped, matching words in `<mark>`.
+    pub snippet: String,
+    /// Which field the snippet comes from: symptoms, summary, factors or body.
+    pub snippet_field: &'static str,
+    /// The snippet as plain text and the byte ranges of its marked words.
+    #[serde(skip)]
+    pub snippet_text: String,
+    #[serde(skip)]
+    pub snippet_marks: Vec<std::ops::Range<usize>>,
+}
+
+/// A query word found nowhere in the index, and what was searched instead.
+#[derive(Clone, Debug, Serialize)]
+pub struct Correction {
+    pub word: String,
+    pub suggestion: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Facets {
+    pub tags: Vec<FacetCount>,
+    pub severity: Vec<FacetCount>,
+    pub services: Vec<FacetCount>,
+    pub years: Vec<FacetCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub query: String,
+    pub total: usize,
+    /// The query with unknown words replaced by the nearest indexed word; the hits are for it.
+    pub did_you_mean: Option<String>,
+    pub corrections: Vec<Correction>,
+    pub hits: Vec<Hit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+}
+
+/// What a query needs besides the index: tag aliases, synonyms, severity levels, the base URL.
+pub struct Searching<'a> {
+    pub index: &'a Index,
+    pub config: &'a Config,
+    taxonomy: Taxonomy,
+    synonyms: Synonyms,
+}
+
+impl<'a> Searching<'a> {
+    pub fn new(index: &'a Index, config: &'a Config) -> Self {
+        let synonyms = Synonyms::new(&config.search.synonyms, &mut index.analyzer());
+        Searching {
+            index,
+            config,
+            taxonomy: Taxonomy::new(config),
+            synonyms,
+        }
+    }
+
+    pub fn search(&self, input: &str, opts: &SearchOptions) -> Result<Results, QueryError> {
+        let parsed = query::parse(input)?;
+        let searcher = self.index.searcher();
+        let mut b = Builder {
+            s: self,
+            searcher: &searcher,
+            analyzer: self.index.analyzer(),
+            corrections: Vec::new(),
+            replaced: Vec::new(),
+        };
+        let query = b.build(&parsed.clauses)?;
+        let (corrections, replaced) = (b.corrections, b.replaced);
+
+        let facets = opts.facets.then_some(FacetCollector {
+            fields: self.index.fields,
+        });
+        let (top, total, facets) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(opts.limit.max(1)).order_by_score(),
+                    Count,
+                    facets,
+                ),
+            )
+            .map_err(|e| QueryError {
+                message: format!("search failed: {e}"),
+                col: 1,
+                hint: "rebuild the index with `kb build`".into(),
+            })?;
+        let snippets = Snippets::new(&searcher, &*query, self.index);
+        let hits = top
+            .into_iter()
+            .filter_map(|(score, addr)| self.hit(&searcher, &snippets, score, addr))
+            .collect();
+        Ok(Results {
+            query: input.to_string(),
+            total,
+            did_you_mean: did_you_mean_text(input, &replaced),
+            corrections,
+            hits,
+            facets,
+        })
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        sn: &Snippets,
+        score: Score,
+        addr: DocAddress,
+    ) -> Option<Hit> {
+        let doc: TantivyDocument = searcher.doc(addr).ok()?;
+        let f = &self.index.fields;
+        let first = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_string))
+        };
+        let all = |field: Field| -> Vec<String> {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let (field, text, marks) = sn.best(&doc, f);
+        Some(Hit {
+            id: first(f.id)?,
+            title: first(f.title()).unwrap_or_default(),
+            path: first(f.path).unwrap_or_default(),
+            url: format!(
+                "{}{}",
+                self.config.base_url,
+                first(f.url).unwrap_or_default()
+            ),
+            score,
+            date: first(f.date),
+            severity: first(f.severity),
+            tags: all(f.tags),
+            services: all(f.service_names),
+            snippet: mark_html(&text, &marks),
+            snippet_field: field,
+            snippet_text: text,
+            snippet_marks: marks,
+        })
+    }
+}
+
+/// Turns clauses into a tantivy query, correcting unknown words on the way.
+struct Builder<'s, 'a> {
+    s: &'s Searching<'a>,
+    searcher: &'s Searcher,
+    analyzer: TextAnalyzer,
+    corrections: Vec<Correction>,
+    /// (column, char length, replacement) for did-you-mean.
+    replaced: Vec<(usize, usize, String)>,
+}
+
+type Boxed = Box<dyn TQuery>;
+
+impl Builder<'_, '_> {
+    fn build(&mut self, clauses: &[Clause]) -> Result<Boxed, QueryError> {
+        let mut should: Vec<Boxed> = Vec::new();
+        let mut must: Vec<Boxed> = Vec::new();
+        let mut must_not: Vec<Boxed> = Vec::new();
+        let mut filters: Vec<(TOccur, Boxed)> = Vec::new();
+
+        // Plain words are gathered first so synonyms spanning several words can be found.
+        let mut plain: Vec<(usize, &str, Vec<String>)> = Vec::new();
+        for c in clauses {
+            match c {
+                Clause::Word {
+                    occur: Occur::Should,
+                    text,
+                    col,
+                } => {
+                    let stems = analyze(&mut self.analyzer, text);
+                    if stems.len() > 1 {
+                        should.extend(self.phrase(&stems));
+                    } else if !stems.is_empty() {
+                        plain.push((*col, text, stems));
+                    }
+                }
+                Clause::Word { occur, text, col } | Clause::Phrase { occur, text, col } => {
+                    let stems = analyze(&mut self.analyzer, text);
+                    let q = if stems.len() == 1 && matches!(c, Clause::Word { .. }) {
+                        self.word(*col, text, &stems[0])
+                    } else {
+                        self.phrase(&stems)
+                    };
+                    match (occur, q) {
+                        (Occur::Should, Some(q)) => should.push(q),
+                        (Occur::Must, Some(q)) => must.push(q),
+                        // A required word found nowhere: nothing can match.
+                        (Occur::Must, None) => must.push(Box::new(EmptyQuery)),
+                        (Occur::MustNot, Some(q)) => must_not.push(q),
+                        _ => {}
+                    }
+                }
+                Clause::Filter {
+                    negated,
+                    kind,
+                    value,
+                    col,
+                } => {
+                    let q = self.filter(*kind, value, *col)?;
+                    let occur = if *negated {
+                        TOccur::MustNot
+                    } else {
+                        TOccur::Must
+                    };
+                    filters.push((occur, q));
+                }
+                Clause::Date { kind, date, .. } => {
+                    let day = day_number(*date);
+                    let field = self.s.index.fields.day;
+                    let t = |d| Term::from_field_i64(field, d);
+                    let q = if *kind == FilterKind::Since {
+                        RangeQuery::new(Bound::Included(t(day)), Bound::Unbounded)
+                    } else {
+                        RangeQuery::new(Bound::Unbounded, Bound::Included(t(day)))
+                    };
+                    filters.push((TOccur::Must, Box::new(q)));
+                }
+            }
+        }
+
+        let mut i = 0;
+        while i < plain.len() {
+            let rest: Vec<String> = plain[i..].iter().map(|p| p.2[0].clone()).collect();
+            if let Some(n) = self.s.synonyms.phrase_at(&rest) {
+                let group = self.s.synonyms.group_of(&rest[..n]).unwrap_or_default();
+                should.push(self.group(group));
+                i += n;
+                continue;
+            }
+            let (col, text, stems) = &plain[i];
+            should.extend(self.word(*col, text, &stems[0]));
+            i += 1;
+        }
+
+        let mut top: Vec<(TOccur, Boxed)> = Vec::new();
+        let scoring = !should.is_empty() || !must.is_empty();
+        if must.is_empty() && !should.is_empty() {
+            // At least one of the words must match; each adds its BM25 score.
+            let any = BooleanQuery::new(should.into_iter().map(|q| (TOccur::Should, q)).collect());
+            top.push((TOccur::Must, Box::new(any)));
+        } else {
+            top.extend(should.into_iter().map(|q| (TOccur::Should, q)));
+            top.extend(must.into_iter().map(|q| (TOccur::Must, q)));
+        }
+        if !scoring {
+            top.push((TOccur::Must, Box::new(AllQuery)));
+        }
+        for (occur, q) in filters {
+            top.push((occur, Box::new(ConstScoreQuery::new(q, 0.0))));
+        }
+        top.extend(must_not.into_iter().map(|q| (TOccur::MustNot, q)));
+        Ok(Box::new(BooleanQuery::new(top)))
+    }
+
+    /// One word: its synonym group if it has one, else the stem; corrected when the index
+    /// holds neither.
+    fn word(&mut self, col: usize, text: &str, stem: &str) -> Option<Boxed> {
+        let stems = [stem.to_string()];
+        let group = self.s.synonyms.group_of(&stems).map(<[Member]>::to_vec);
+        let members = group.unwrap_or_else(|| vec![stems.to_vec()]);
+        if members.iter().any(|m| self.doc_freq(m) > 0) {
+            return Some(self.group(&members));
+        }
+        let suggestion = self.nearest(stem, text);
+        self.corrections.push(Correction {
+            word: text.to_string(),
+            suggestion: suggestion.as_ref().map(|s| s.1.clone()),
+        });
+        let (stem, surface) = suggestion?;
+        self.replaced
+            .push((col, text.chars().count(), surface.clone()));
+        let stems = [stem];
+        let group = self.s.synonyms.group_of(&stems).map(<[Member]>::to_vec);
+        Some(self.group(&group.unwrap_or_else(|| vec![stems.to_vec()])))
+    }
+
+    /// Every member of a synonym group (terms and phrases) over every text field, as one
+    /// should-clause.
+    fn group(&self, members: &[Member]) -> Boxed {
+        let mut clauses: Vec<(TOccur, Boxed)> = Vec::new();
+        for m in members {
+            for q in self.field_queries(m) {
+                clauses.push((TOccur::Should, q));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn phrase(&self, stems: &[String]) -> Option<Boxed> {
+        if stems.is_empty() {
+            return None;
+        }
+        Some(self.group(&[stems.to_vec()]))
+    }
+
+    /// A term or a phrase in each text field, boosted by the field's weight.
+    fn field_queries(&self, stems: &[String]) -> Vec<Boxed> {
+        let fields = &self.s.index.fields;
+        TEXT_FIELDS
+            .iter()
+            .zip(fields.text)
+            .map(|((_, boost), field)| {
+                let q: Boxed = if stems.len() == 1 {
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, &stems[0]),
+                        IndexRecordOption::WithFreqs,
+                    ))
+                } else {
+                    Box::new(PhraseQuery::new(
+                        stems
+                            .iter()
+                            .map(|s| Term::from_field_text(field, s))
+                            .collect(),
+                    ))
+                };
+                Box::new(BoostQuery::new(q, *boost)) as Boxed
+            })
+            .collect()
+    }
+
+    /// Documents holding the member's first stem in any text field (enough to know whether
+    /// a word is known).
+    fn doc_freq(&self, member: &[String]) -> u64 {
+        self.s
+            .index
+            .fields
+            .text
+            .iter()
+            .map(|f| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(*f, &member[0]))
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
+    /// The indexed stem nearest to `stem` (edit distance 1 for short words, 2 for longer),
+    /// the most frequent on ties, with a word as written in an incident.
+    fn nearest(&self, stem: &str, typed: &str) -> Option<(String, String)> {
+        if stem.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let len = stem.chars().count();
+        let max = if len <= 4 { 1 } else { 2 };
+        let mut best: Option<(usize, u64, String)> = None;
+        for seg in self.searcher.segment_readers() {
+            for field in self.s.index.fields.text {
+                let Ok(inv) = seg.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = inv.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    if term.len().abs_diff(stem.len()) > max {
+                        continue;
+                    }
+                    let d = crate::diagnostics::edit_distance(stem, term);
+                    if d > max || d == 0 {
+                        continue;
+                    }
+                    let df = u64::from(stream.value().doc_freq);
+                    let better = match &best {
+                        None => true,
+                        Some((bd, bdf, bt)) => {
+                            (d, std::cmp::Reverse(df), term) < (*bd, std::cmp::Reverse(*bdf), bt)
+                        }
+                    };
+                    if better {
+                        best = Some((d, df, term.to_string()));
+                    }
+                }
+            }
+        }
+        let stem = best?.2;
+        let surface = self.surface(&stem, typed).unwrap_or_else(|| stem.clone());
+        Some((stem, surface))
+    }
+
+    /// The word as authors wrote it that analyses to `stem` and is nearest to what was typed,
+    /// read from a document holding it: "replica" for "replca", not the stem or "replicas".
+    fn surface(&self, stem: &str, typed: &str) -> Option<String> {
+        let fields = &self.s.index.fields;
+        let typed = typed.to_lowercase();
+        let mut best: Option<(usize, String)> = None;
+        for field in fields.text {
+            let q = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::Basic);
+            let top = self
+                .searcher
+                .search(&q, &TopDocs::with_limit(3).order_by_score())
+                .ok()?;
+            for (_, addr) in top {
+                let doc: TantivyDocument = self.searcher.doc(addr).ok()?;
+                let mut analyzer = self.analyzer.clone();
+                for v in doc.get_all(field) {
+                    let Some(text) = v.as_str() else { continue };
+                    let mut stream = analyzer.token_stream(text);
+                    while stream.advance() {
+                        let t = stream.token();
+                        if t.text == stem {
+                            let word = text[t.offset_from..t.offset_to].to_lowercase();
+                            let d = crate::diagnostics::edit_distance(&typed, &word);
+                            if best.as_ref().is_none_or(|b| (d, &word) < (b.0, &b.1)) {
+                                best = Some((d, word));
+                            }
+                        }
+                    }
+                }
+            }
+            if best.as_ref().is_some_and(|b| b.0 <= 1) {
+                break;
+            }
+        }
+        best.map(|b| b.1)
+    }
+
+    fn filter(&self, kind: FilterKind, value: &str, col: usize) -> Result<Boxed, QueryError> {
+        let fields = &self.s.index.fields;
+        let (field, wanted, what) = match kind {
+            FilterKind::Tag => (fields.tags, self.s.taxonomy.canonical(value), "tag"),
+            FilterKind::Service => (fields.services, normalize(value), "service"),
+            FilterKind::Severity => (fields.severity, value.to_string(), "severity"),
+            FilterKind::Since | FilterKind::Until => unreachable!("dates are parsed apart"),
+        };
+        let known = indexed_values(self.searcher, field);
+        let matches: Vec<&String> = known
+            .iter()
+            .filter(|k| {
+                if kind == FilterKind::Severity {
+                    k.eq_ignore_ascii_case(&wanted)
+                } else {
+                    **k == wanted
+                }
+            })
+            .collect();
+        if matches.is_empty() {
+            let configured = match kind {
+                FilterKind::Tag => self.s.config.tags.keys().any(|t| normalize(t) == wanted),
+                FilterKind::Severity => self
+                    .s
+                    .config
+                    .severity
+                    .levels
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(&wanted)),
+                _ => false,
+            };
+            if configured {
+                // Known to the site but on no incident: an honest empty result.
+                return Ok(Box::new(EmptyQuery));
+            }
+            let hint = match did_you_mean(&wanted, known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{what}:{s}`?"),
+                None if known.is_empty() => format!("no incident has a {what}"),
+                None => format!(
+                    "known: {}",
+                    known
+                        .iter()
+                        .take(12)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(QueryError {
+                message: format!("no incident has the {what} `{value}`"),
+                col,
+                hint,
+            });
+        }
+        let terms = matches
+            .into_iter()
+            .map(|m| {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, m),
+                    IndexRecordOption::Basic,
+                )) as Boxed
+            })
+            .map(|q| (TOccur::Should, q))
+            .collect();
+        Ok(Box::new(BooleanQuery::new(terms)))
+    }
+}
+
+/// Every value an exact field holds in the index, sorted.
+fn indexed_values(searcher: &Searcher, field: Field) -> Vec<String> {
+    let mut out = Vec::new();
+    for seg in searcher.segment_readers() {
+        let Ok(inv) = seg.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inv.terms().stream() else {
+            continue;
+        };
+        while stream.advance() {
+            if let Ok(s) = std::str::from_utf8(stream.key()) {
+                out.push(s.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn did_you_mean_text(input: &str, replaced: &[(usize, usize, String)]) -> Option<String> {
+    if replaced.is_empty() {
+        return None;
+    }
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut sorted = replaced.to_vec();
+    sorted.sort();
+    for (col, len, word) in sorted {
+        let start = col - 1;
+        // The column is the clause's, which includes a leading `+`/`-`.
+        let start = if matches!(chars.get(start), Some('+' | '-')) {
+            start + 1
+        } else {
+            start
+        };
+        out.extend(&chars[i..start]);
+        out.push_str(&word);
+        i = start + len;
+    }
+    out.extend(&chars[i.min(chars.len())..]);
+    Some(out)
+}
+
+/// One snippet generator per field, built once per query.
+struct Snippets {
+    /// (field name, generator) in preference order: symptoms, summary, factors, body.
+    gens: Vec<(&'static str, Field, SnippetGenerator)>,
+}
+
+const SNIPPET_CHARS: usize = 180;
+
+impl Snippets {
+    fn new(searcher: &Searcher, query: &dyn TQuery, index: &Index) -> Snippets {
+        let fields = &index.fields;
+        let gens = [("symptoms", 0), ("summary", 2), ("factors", 3), ("body", 4)]
+            .into_iter()
+            .filter_map(|(name, k)| {
+                let field = fields.text[k];
+                let mut g = SnippetGenerator::create(searcher, query, field).ok()?;
+                g.set_max_num_chars(SNIPPET_CHARS);
+                Some((name, field, g))
+            })
+            .collect();
+        Snippets { gens }
+    }
+
+    /// The snippet with the most distinct matching words; earlier fields win ties, so a
+    /// matching symptom line comes first. Without any match, the summary's start.
+    fn best(
+        &self,
+        doc: &TantivyDocument,
+        f: &super::Fields,
+    ) -> (&'static str, String, Vec<std::ops::Range<usize>>) {
+        let mut best: Option<(usize, &'static str, String, Vec<std::ops::Range<usize>>)> = None;
+        for (name, field, g) in &self.gens {
+            // Each value on its own: a symptom line, a factor, the body.
+            for v in doc.get_all(*field) {
+                let Some(text) = v.as_str() else { continue };
+                let s = g.snippet(text);
+                if s.highlighted().is_empty() {
+                    continue;
+                }
+                let frag = s.fragment();
+                let mut words: Vec<String> = s
+                    .highlighted()
+                    .iter()
+                    .map(|r| frag[r.clone()].to_lowercase())
+                    .collect();
+                words.sort();
+                words.dedup();
+                if best.as_ref().is_none_or(|b| words.len() > b.0) {
+                    let text = frag.replace(['\n', '\t', '\r'], " ");
+                    best = Some((words.len(), name, text, s.highlighted().to_vec()));
+                }
+            }
+        }
+        if let Some((_, name, text, marks)) = best {
+            return (name, text, marks);
+        }
+        let summary = doc
+            .get_first(f.text[2])
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        ("summary", clip(&summary, SNIPPET_CHARS), Vec::new())
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let s = s.replace(['\n', '\t', '\r'], " ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |c| c.0);
+    format!("{cut}…")
+}
+
+/// The text HTML-escaped with the marked ranges in `<mark>`.
+pub fn mark_html(text: &str, marks: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len() + marks.len() * 13);
+    let mut i = 0;
+    for r in marks {
+        if r.start < i || r.end > text.len() {
+            continue;
+        }
+        escape_into(&mut out, &text[i..r.start]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &text[r.clone()]);
+        out.push_str("</mark>");
+        i = r.end;
+    }
+    escape_into(&mut out, &text[i..]);
+    out
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Counts tags, severities, services and years over every matching document, from fast
+/// fields (no stored document is read).
+struct FacetCollector {
+    fields: super::Fields,
+}
+
+struct FacetSegment {
+    columns: [Option<StrColumn>; 3],
+    counts: [Vec<u64>; 3],
+    day: Option<Column<i64>>,
+    days: BTreeMap<i64, u64>,
+}
+
+type FacetFruit = ([BTreeMap<String, u64>; 3], BTreeMap<i64, u64>);
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let ff = reader.fast_fields();
+        let schema = reader.schema();
+        let name = |f: Field| schema.get_field_name(f).to_string();
+        let columns = [
+            ff.str(&name(self.fields.tags))?,
+            ff.str(&name(self.fields.severity))?,
+            ff.str(&name(self.fields.services))?,
+        ];
+        let counts = columns
+            .each_ref()
+            .map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]);
+        let day = ff.i64(&name(self.fields.day)).ok();
+        Ok(FacetSegment {
+            columns,
+            counts,
+            day,
+            days: BTreeMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
+        let mut strs: [BTreeMap<String, u64>; 3] = Default::default();
+        let mut years: BTreeMap<i16, u64> = BTreeMap::new();
+        let epoch = jiff::civil::date(1970, 1, 1);
+        for (s, days) in fruits {
+            for (acc, m) in strs.iter_mut().zip(s) {
+                for (k, v) in m {
+                    *acc.entry(k).or_default() += v;
+                }
+            }
+            for (d, n) in days {
+                if let Ok(date) = epoch.checked_add(jiff::Span::new().days(d)) {
+                    *years.entry(date.year()).or_default() += n;
+                }
+            }
+        }
+        let sorted = |m: BTreeMap<String, u64>| {
+            let mut v: Vec<FacetCount> = m
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        };
+        let [tags, severity, services] = strs;
+        Ok(Facets {
+            tags: sorted(tags),
+            severity: sorted(severity),
+            services: sorted(services),
+            years: years
+                .into_iter()
+                .rev()
+                .map(|(y, count)| FacetCount {
+                    value: y.to_string(),
+                    count,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: u32, _: Score) {
+        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(col) = col {
+                for ord in col.term_ords(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+        if let Some(day) = &self.day {
+            for d in day.values_for_doc(doc) {
+                *self.days.entry(d).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        let mut out: [BTreeMap<String, u64>; 3] = Default::default();
+        for ((col, counts), acc) in self.columns.iter().zip(self.counts).zip(out.iter_mut()) {
+            let Some(col) = col else { continue };
+            for (ord, n) in counts.into_iter().enumerate() {
+                let mut s = String::new();
+                if n > 0 && col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                    acc.insert(s, n);
+                }
+            }
+        }
+        (out, self.days)
+    }
+}

@@ -1,0 +1,169 @@
+//! The index schema: which incident fields are searched, how they are weighted, and how an
+//! incident becomes a tantivy document.
+
+use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use crate::content::markdown;
+use crate::kb::Entry;
+
+/// The analyzer every text field uses: letters/digits runs, lowercased, English stemming.
+pub const TOKENIZER: &str = "en_stem";
+
+/// Searched text fields and their boosts, in the order a snippet is looked for. Symptoms
+/// weigh most: responders describe what they see, and authors list exactly that there.
+pub const TEXT_FIELDS: [(&str, f32); 5] = [
+    ("symptoms", 3.0),
+    ("title", 2.5),
+    ("summary", 1.5),
+    ("factors", 1.5),
+    ("body", 1.0),
+];
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub path: Field,
+    pub url: Field,
+    /// Symptoms, title, summary, factors, body: in [`TEXT_FIELDS`] order.
+    pub text: [Field; 5],
+    /// Tag names (normalised), exact and fast for filters and facets.
+    pub tags: Field,
+    /// Service slugs, exact and fast.
+    pub services: Field,
+    /// Service display names, stored for results.
+    pub service_names: Field,
+    pub severity: Field,
+    /// Days since 1970-01-01, for `since:`/`until:`; absent when undated.
+    pub day: Field,
+    /// `YYYY-MM-DD`, stored for results.
+    pub date: Field,
+}
+
+impl Fields {
+    pub fn symptoms(&self) -> Field {
+        self.text[0]
+    }
+    pub fn title(&self) -> Field {
+        self.text[1]
+    }
+
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text_opts = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let text = TEXT_FIELDS.map(|(name, _)| b.add_text_field(name, text_opts.clone()));
+        let fields = Fields {
+            id: b.add_text_field("id", STRING | STORED | FAST),
+            path: b.add_text_field("path", STORED),
+            url: b.add_text_field("url", STORED),
+            text,
+            tags: b.add_text_field("tags", STRING | FAST | STORED),
+            services: b.add_text_field("services", STRING | FAST),
+            service_names: b.add_text_field("service_names", STORED),
+            severity: b.add_text_field("severity", STRING | FAST | STORED),
+            day: b.add_i64_field("day", INDEXED | FAST),
+            date: b.add_text_field("date", STORED),
+        };
+        (b.build(), fields)
+    }
+
+    /// Reads the fields back from an opened index's schema.
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let f = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            id: f("id")?,
+            path: f("path")?,
+            url: f("url")?,
+            text: [
+                f("symptoms")?,
+                f("title")?,
+                f("summary")?,
+                f("factors")?,
+                f("body")?,
+            ],
+            tags: f("tags")?,
+            services: f("services")?,
+            service_names: f("service_names")?,
+            severity: f("severity")?,
+            day: f("day")?,
+            date: f("date")?,
+        })
+    }
+
+    /// The document for one incident. `service_names` maps the entry's service slugs to
+    /// display names.
+    pub fn document(&self, e: &Entry, service_names: &[&str]) -> TantivyDocument {
+        let inc = &e.incident;
+        let mut d = TantivyDocument::default();
+        d.add_text(self.id, &inc.id);
+        d.add_text(self.path, &inc.path);
+        d.add_text(self.url, crate::render::views::incident_url(&inc.id));
+        for s in &inc.symptoms {
+            d.add_text(self.symptoms(), s);
+        }
+        d.add_text(self.title(), &inc.title);
+        if !inc.summary.is_empty() {
+            d.add_text(self.text[2], &inc.summary);
+        }
+        if let Some(t) = &inc.trigger {
+            d.add_text(self.text[3], t);
+        }
+        for f in &inc.contributing_factors {
+            d.add_text(self.text[3], &f.description);
+        }
+        let body = self.text[4];
+        d.add_text(body, markdown::plain_text(&inc.body));
+        // Frontmatter fields the body does not repeat.
+        if let Some(imp) = &inc.impact
+            && let Some(desc) = &imp.description
+        {
+            d.add_text(body, desc);
+        }
+        if let Some(det) = &inc.detection {
+            for s in [&det.method, &det.source].into_iter().flatten() {
+                d.add_text(body, s);
+            }
+        }
+        if !inc.inferred.contains("lessons") {
+            let l = &inc.lessons;
+            for s in l.general.iter().chain(&l.went_well).chain(&l.went_wrong) {
+                d.add_text(body, s);
+            }
+            for s in &l.got_lucky {
+                d.add_text(body, s);
+            }
+        }
+        if !inc.inferred.contains("action_items") {
+            for a in &inc.action_items {
+                d.add_text(body, &a.title);
+            }
+        }
+        for t in &e.tags {
+            d.add_text(self.tags, &t.name);
+        }
+        for (slug, name) in e.services.iter().zip(service_names) {
+            d.add_text(self.services, slug);
+            d.add_text(self.service_names, name);
+        }
+        if let Some(sev) = &inc.severity {
+            d.add_text(self.severity, sev);
+        }
+        if let Some(date) = inc.date {
+            d.add_i64(self.day, day_number(date));
+            d.add_text(self.date, date.to_string());
+        }
+        d
+    }
+}
+
+/// Days since 1970-01-01.
+pub fn day_number(date: jiff::civil::Date) -> i64 {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    i64::from((date - epoch).get_days())
+}

@@ -1,0 +1,161 @@
+//! The index on disk: `.kb/index` in the knowledge base, outside the published site. It is
+//! written whole into a fresh directory and swapped in, so a search running during a rebuild
+//! sees the old index or the new one; a stamp of the sources tells when it is stale.
+
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::IndexWriter;
+use tantivy::indexer::NoMergePolicy;
+
+use super::{Fields, Index};
+use crate::content::load;
+use crate::kb::Kb;
+
+/// Written last into the index directory: what the index was built from.
+pub const STAMP_FILE: &str = "kb-stamp.json";
+
+/// Documents are prepared in parallel in chunks of this many, then handed to the writer in
+/// knowledge base order (so doc ids follow it: ties rank the newer incident first).
+const CHUNK: usize = 512;
+const WRITER_MEMORY: usize = 256 << 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub kb_version: String,
+    /// Hash of every source file's path, size and modification time, and of site.toml.
+    pub sources: String,
+    pub files: usize,
+    pub drafts: bool,
+}
+
+pub fn dir(root: &Path) -> PathBuf {
+    root.join(".kb").join("index")
+}
+
+/// Stamps the sources a search depends on. Cheap: one `stat` per file, no reading.
+pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
+    let content = load::content_dir(root);
+    let skip = load::skip_dirs(root, output);
+    // Order-independent sum of per-file hashes, so the walk need not be sorted or serial.
+    let mut sum: u64 = 0;
+    let mut files = 0;
+    for entry in load::walk(&content, &skip).flatten() {
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        sum = sum.wrapping_add(file_hash(entry.path()));
+        files += 1;
+    }
+    sum = sum.wrapping_add(file_hash(&root.join("site.toml")));
+    Stamp {
+        kb_version: env!("CARGO_PKG_VERSION").to_string(),
+        sources: format!("{sum:016x}"),
+        files,
+        drafts,
+    }
+}
+
+fn file_hash(path: &Path) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    if let Ok(m) = fs::metadata(path) {
+        m.len().hash(&mut h);
+        if let Ok(t) = m.modified()
+            && let Ok(d) = t.duration_since(UNIX_EPOCH)
+        {
+            d.as_nanos().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Indexes the knowledge base into a new tantivy index: in `dir` (built beside it and swapped
+/// in), or in memory when `dir` is `None`.
+pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String> {
+    let (schema, fields) = Fields::schema();
+    let Some(dir) = dir else {
+        let index = tantivy::Index::create_in_ram(schema);
+        fill(kb, &index, &fields).map_err(|e| e.to_string())?;
+        return Index::new(index).map_err(|e| e.to_string());
+    };
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let tmp = parent.join(format!(".index-new-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let cleanup = RemoveOnDrop(tmp.clone());
+    let index = tantivy::Index::create_in_dir(&tmp, schema).map_err(|e| e.to_string())?;
+    fill(kb, &index, &fields).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
+    fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::mem::forget(cleanup);
+    let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    Index::new(index).map_err(|e| e.to_string())
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Adds every incident and merges the result into one segment: the static export reads that
+/// segment, and one segment means one set of statistics.
+fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()> {
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    writer.set_merge_policy(Box::new(NoMergePolicy));
+    for chunk in kb.entries.chunks(CHUNK) {
+        let docs: Vec<_> = chunk
+            .par_iter()
+            .map(|e| {
+                let names: Vec<&str> = e
+                    .services
+                    .iter()
+                    .map(|s| kb.services[s].name.as_str())
+                    .collect();
+                fields.document(e, &names)
+            })
+            .collect();
+        for d in docs {
+            writer.add_document(d)?;
+        }
+    }
+    writer.commit()?;
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// Why an index on disk could not be used.
+pub enum OpenError {
+    Missing,
+    Corrupt(String),
+}
+
+/// Opens the index in `dir` with the stamp it was built from.
+pub fn open(dir: &Path) -> Result<(Index, Stamp), OpenError> {
+    let text = match fs::read_to_string(dir.join(STAMP_FILE)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => {
+            return Err(OpenError::Missing);
+        }
+        Err(e) => return Err(OpenError::Corrupt(format!("{STAMP_FILE}: {e}"))),
+    };
+    let stamp: Stamp = serde_json::from_str(&text)
+        .map_err(|e| OpenError::Corrupt(format!("{STAMP_FILE}: {e}")))?;
+    let index = tantivy::Index::open_in_dir(dir)
+        .and_then(Index::new)
+        .map_err(|e| OpenError::Corrupt(e.to_string()))?;
+    Ok((index, stamp))
+}

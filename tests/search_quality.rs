@@ -1,0 +1,186 @@
+//! Ranking quality of `kb search` on a judged query set (tests/search/judged.toml): MRR@10
+//! and recall@5 over the example knowledge base and the DFDS postmortems, through the real
+//! binary. The floors below guard against regressions; the measured figures are printed
+//! (`cargo test --test search_quality -- --nocapture`) and kept in docs/search.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Judged {
+    query: Vec<Judgement>,
+}
+
+#[derive(Deserialize)]
+struct Judgement {
+    kb: String,
+    q: String,
+    relevant: Vec<String>,
+    kind: String,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The example KB and the DFDS corpus, copied so the index cache is written outside the repo.
+fn knowledge_bases(tmp: &Path) -> BTreeMap<&'static str, PathBuf> {
+    let mut kbs = BTreeMap::new();
+    let example = tmp.join("example");
+    copy_dir(&repo().join("content"), &example.join("content"));
+    std::fs::copy(repo().join("site.toml"), example.join("site.toml")).unwrap();
+    kbs.insert("example", example);
+    let dfds_src = repo().join("../shared/corpora/dfds-postmortems");
+    assert!(
+        dfds_src.is_dir(),
+        "the DFDS corpus is expected at {}",
+        dfds_src.display()
+    );
+    let dfds = tmp.join("dfds");
+    copy_dir(&dfds_src, &dfds);
+    kbs.insert("dfds", dfds);
+    kbs
+}
+
+fn top_ids(root: &Path, q: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["search", "--json", "--limit", "10", "--root"])
+        .arg(root)
+        .arg("--")
+        .arg(q)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kb search {q:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[derive(Default)]
+struct Score {
+    n: usize,
+    rr: f64,
+    recall5: f64,
+    misses: usize,
+}
+
+impl Score {
+    fn add(&mut self, rr: f64, recall5: f64) {
+        self.n += 1;
+        self.rr += rr;
+        self.recall5 += recall5;
+        if rr == 0.0 {
+            self.misses += 1;
+        }
+    }
+    fn mrr(&self) -> f64 {
+        self.rr / self.n as f64
+    }
+    fn recall(&self) -> f64 {
+        self.recall5 / self.n as f64
+    }
+}
+
+#[test]
+fn judged_queries_rank_relevant_incidents_first() {
+    let text = std::fs::read_to_string(repo().join("tests/search/judged.toml")).unwrap();
+    let judged: Judged = toml::from_str(&text).unwrap();
+    assert!(judged.query.len() >= 40, "at least 40 judged queries");
+    let tmp = tempfile::tempdir().unwrap();
+    let kbs = knowledge_bases(tmp.path());
+
+    let mut by: BTreeMap<String, Score> = BTreeMap::new();
+    let mut report = String::new();
+    for j in &judged.query {
+        let ids = top_ids(&kbs[j.kb.as_str()], &j.q);
+        let rank = ids.iter().position(|id| j.relevant.contains(id));
+        let rr = rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
+        let found5 = ids
+            .iter()
+            .take(5)
+            .filter(|id| j.relevant.contains(id))
+            .count();
+        let recall5 = found5 as f64 / j.relevant.len().min(5) as f64;
+        if rr < 1.0 {
+            report.push_str(&format!(
+                "  {:<7} {:<12} rr {:.2} r@5 {:.2}  {:?}  top: {:?}\n",
+                j.kb,
+                j.kind,
+                rr,
+                recall5,
+                j.q,
+                ids.iter().take(3).collect::<Vec<_>>()
+            ));
+        }
+        for key in [
+            "all".to_string(),
+            format!("kb {}", j.kb),
+            format!("kind {}", j.kind),
+        ] {
+            by.entry(key).or_default().add(rr, recall5);
+        }
+    }
+    println!("queries not answered first:\n{report}");
+    println!(
+        "{:<18} {:>3} {:>7} {:>9} {:>7}",
+        "set", "n", "MRR@10", "recall@5", "missed"
+    );
+    for (k, s) in &by {
+        println!(
+            "{:<18} {:>3} {:>7.3} {:>9.3} {:>7}",
+            k,
+            s.n,
+            s.mrr(),
+            s.recall(),
+            s.misses
+        );
+    }
+    let all = &by["all"];
+    // Floors a little under the measured figures (docs/search.md): a ranking change that
+    // loses more than that fails here.
+    assert!(all.mrr() >= 0.85, "MRR@10 fell to {:.3}", all.mrr());
+    assert!(all.recall() >= 0.85, "recall@5 fell to {:.3}", all.recall());
+    assert!(by["kb dfds"].mrr() >= 0.85);
+    assert!(by["kb example"].mrr() >= 0.85);
+}
+
+#[test]
+fn all_three_503_incidents_come_back_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kbs = knowledge_bases(tmp.path());
+    let ids = top_ids(&kbs["dfds"], "503 all services");
+    let mut top3 = ids[..3].to_vec();
+    top3.sort();
+    assert_eq!(
+        top3,
+        [
+            "pm2021-005-all-services-returning-503-in-kubernetes",
+            "pm2021-006-all-services-returning-503-in-kubernetes",
+            "pm2021-007-all-services-returning-503-in-kubernetes"
+        ]
+    );
+}
