@@ -108,7 +108,7 @@ pub fn fresh_index(
     let dir = store::dir(root);
     let note = match store::open(&dir).or_else(|_| store::open(&dir)) {
         Ok((index, s)) if s == stamp => return Ok((index, Vec::new(), None)),
-        Ok(_) => None,
+        Ok(_) => Some("postmortems changed since the search index was built; refreshed it".into()),
         Err(store::OpenError::Missing) => {
             Some("building the search index (first search)".to_string())
         }

@@ -15,9 +15,9 @@ pub const MAX_RELATED: usize = 6;
 const CANDIDATES_PER_FEATURE: usize = 200;
 /// Weight of a text similarity of 1.0 (an incident's own wording); a rare shared tag weighs
 /// about 2 × (1 + ln(N / df)).
-const TEXT_WEIGHT: f32 = 10.0;
+const TEXT_WEIGHT: f32 = 20.0;
 /// Below this text similarity, "similar wording" is not given as a reason.
-const TEXT_REASON: f32 = 0.25;
+const TEXT_REASON: f32 = 0.2;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Related {

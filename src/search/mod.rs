@@ -1,6 +1,7 @@
 //! Search: a tantivy index of every incident (the single source of truth for every front
 //! end), the query language, similar incidents. Knows nothing of templates.
 
+pub mod analyzer;
 pub mod print;
 pub mod query;
 pub mod run;
@@ -25,6 +26,9 @@ pub struct Index {
 
 impl Index {
     pub fn new(index: tantivy::Index) -> tantivy::Result<Index> {
+        index
+            .tokenizers()
+            .register(schema::TOKENIZER, analyzer::en_stem());
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()

@@ -340,7 +340,7 @@ mod tests {
             Clause::Date {
                 kind: FilterKind::Since,
                 date: jiff::civil::date(2023, 1, 1),
-                col: 53
+                col: 55
             }
         );
         let q = parse("until:2024-02").unwrap();

@@ -25,6 +25,9 @@ pub const TEXT_FIELDS: [(&str, f32); 5] = [
 #[derive(Clone, Copy)]
 pub struct Fields {
     pub id: Field,
+    /// Position in the knowledge base (newest first): the index is sorted by it, so doc ids
+    /// follow it whatever the number of writer threads, and ties rank newer incidents first.
+    pub ord: Field,
     pub path: Field,
     pub url: Field,
     /// Symptoms, title, summary, factors, body: in [`TEXT_FIELDS`] order.
@@ -60,6 +63,7 @@ impl Fields {
         let text = TEXT_FIELDS.map(|(name, _)| b.add_text_field(name, text_opts.clone()));
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED | FAST),
+            ord: b.add_u64_field("ord", FAST),
             path: b.add_text_field("path", STORED),
             url: b.add_text_field("url", STORED),
             text,
@@ -78,6 +82,7 @@ impl Fields {
         let f = |name: &str| schema.get_field(name);
         Ok(Fields {
             id: f("id")?,
+            ord: f("ord")?,
             path: f("path")?,
             url: f("url")?,
             text: [
@@ -98,10 +103,11 @@ impl Fields {
 
     /// The document for one incident. `service_names` maps the entry's service slugs to
     /// display names.
-    pub fn document(&self, e: &Entry, service_names: &[&str]) -> TantivyDocument {
+    pub fn document(&self, ord: usize, e: &Entry, service_names: &[&str]) -> TantivyDocument {
         let inc = &e.incident;
         let mut d = TantivyDocument::default();
         d.add_text(self.id, &inc.id);
+        d.add_u64(self.ord, ord as u64);
         d.add_text(self.path, &inc.path);
         d.add_text(self.url, crate::render::views::incident_url(&inc.id));
         for s in &inc.symptoms {

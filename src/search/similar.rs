@@ -1,14 +1,15 @@
-//! Incidents that read alike: tantivy's MoreLikeThis, tuned for small knowledge bases (its
-//! defaults, min doc freq 5 and min term freq 2, find nothing in a few dozen postmortems), the
-//! incident itself left out. Blended with tags, services and symptoms in `kb::related`.
+//! Incidents that read alike: a MoreLikeThis query (the incident's most distinctive terms,
+//! weighted by tf × idf) run against the index, the incident itself left out. Tuned for small
+//! knowledge bases: tantivy's defaults (min doc freq 5, min term freq 2) find nothing in a few
+//! dozen postmortems. Blended with tags, services and symptoms in `kb::related`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use tantivy::collector::TopDocs;
-use tantivy::query::MoreLikeThisQuery;
-use tantivy::schema::{OwnedValue, Value};
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
+use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::Index;
 use crate::kb::Kb;
@@ -18,6 +19,13 @@ const CANDIDATES: usize = 8;
 /// Terms in more documents than this say little about what an incident is; they are also the
 /// long posting lists that make the query slow at 10k incidents.
 const MAX_DOC_FREQ: u64 = 500;
+/// Terms in a query, and the shortest stem worth one.
+const QUERY_TERMS: usize = 25;
+const MIN_WORD: usize = 3;
+/// How much a title-only match counts next to a whole-text one.
+const TITLE_WEIGHT: f32 = 0.8;
+/// Bytes of each field value analysed for the query.
+const MLT_TEXT: usize = 2000;
 
 /// For each incident (by knowledge base index): other incidents with a text similarity in
 /// (0, 1], relative to how well the incident matches its own terms.
@@ -59,40 +67,122 @@ pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<(usize, f32)>> {
                 .map(|f| {
                     let v = doc
                         .get_all(*f)
-                        .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(s.to_string())))
+                        .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(head(s).to_string())))
                         .collect();
                     (*f, v)
                 })
                 .collect();
-            let query = MoreLikeThisQuery::builder()
-                .with_min_doc_frequency(2)
-                .with_max_doc_frequency(max_df)
-                .with_min_term_frequency(1)
-                .with_max_query_terms(25)
-                .with_min_word_length(3)
-                .with_boost_factor(1.0)
-                .with_document_fields(values);
-            let Ok(top) = searcher.search(
-                &query,
-                &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
-            ) else {
-                return Vec::new();
-            };
-            // The incident matches its own terms best: its score is the scale.
-            let own = top
-                .iter()
-                .find(|(_, a)| *a == addr)
-                .map(|(s, _)| *s)
-                .or_else(|| top.first().map(|(s, _)| *s))
-                .unwrap_or(0.0);
-            if own <= 0.0 {
-                return Vec::new();
+            let title = values[1].1.clone();
+            let mut sims = relative(&searcher, values, addr, max_df, &entry_of);
+            // Titles alone: two postmortems titled alike ("All services returning 503 in
+            // Kubernetes") are alike even when their write-ups wander.
+            for (j, t) in relative(
+                &searcher,
+                vec![(text_fields[1], title)],
+                addr,
+                max_df,
+                &entry_of,
+            ) {
+                let t = t * TITLE_WEIGHT;
+                match sims.iter_mut().find(|(k, _)| *k == j) {
+                    Some((_, s)) => *s = s.max(t),
+                    None => sims.push((j, t)),
+                }
             }
-            top.into_iter()
-                .filter(|(_, a)| *a != addr)
-                .filter_map(|(s, a)| Some((*entry_of.get(&a)?, (s / own).min(1.0))))
-                .take(CANDIDATES)
-                .collect()
+            sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            sims.truncate(CANDIDATES);
+            sims
         })
+        .collect()
+}
+
+/// The start of a long text: what an incident is about is said early, and analysing whole
+/// bodies again would double the indexing time.
+fn head(s: &str) -> &str {
+    if s.len() <= MLT_TEXT {
+        return s;
+    }
+    let mut end = MLT_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// MoreLikeThis over `values`: the other incidents with their score relative to the
+/// incident's own (it matches its own terms best). The query is built here rather than by
+/// tantivy's `MoreLikeThisQuery`, whose term choice among equal scores follows a hash map's
+/// order and so changes from one build to the next.
+fn relative(
+    searcher: &tantivy::Searcher,
+    values: Vec<(tantivy::schema::Field, Vec<OwnedValue>)>,
+    addr: DocAddress,
+    max_df: u64,
+    entry_of: &HashMap<DocAddress, usize>,
+) -> Vec<(usize, f32)> {
+    let mut analyzer = searcher
+        .index()
+        .tokenizers()
+        .get(super::schema::TOKENIZER)
+        .expect("registered");
+    let mut tf: BTreeMap<Term, u32> = BTreeMap::new();
+    for (field, vals) in &values {
+        for v in vals {
+            let Some(text) = v.as_str() else { continue };
+            for stem in super::analyze(&mut analyzer, text) {
+                if stem.len() >= MIN_WORD {
+                    *tf.entry(Term::from_field_text(*field, &stem)).or_default() += 1;
+                }
+            }
+        }
+    }
+    let n = searcher.num_docs() as f32;
+    let mut scored: Vec<(f32, Term)> = tf
+        .into_iter()
+        .filter_map(|(term, f)| {
+            let df = searcher.doc_freq(&term).ok()?;
+            if !(2..=max_df).contains(&df) {
+                return None;
+            }
+            let df = df as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            Some((f as f32 * idf, term))
+        })
+        .collect();
+    // Best first; ties by term, so the same text always gives the same query.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.truncate(QUERY_TERMS);
+    let Some(best) = scored.first().map(|s| s.0) else {
+        return Vec::new();
+    };
+    let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+        .into_iter()
+        .map(|(score, term)| {
+            let q = TermQuery::new(term, IndexRecordOption::Basic);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), score / best)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    let query = BooleanQuery::new(clauses);
+    let Ok(top) = searcher.search(
+        &query,
+        &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
+    ) else {
+        return Vec::new();
+    };
+    let own = top
+        .iter()
+        .find(|(_, a)| *a == addr)
+        .map(|(s, _)| *s)
+        .or_else(|| top.first().map(|(s, _)| *s))
+        .unwrap_or(0.0);
+    if own <= 0.0 {
+        return Vec::new();
+    }
+    top.into_iter()
+        .filter(|(_, a)| *a != addr)
+        .filter_map(|(s, a)| Some((*entry_of.get(&a)?, (s / own).min(1.0))))
         .collect()
 }

@@ -9,8 +9,8 @@ use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::IndexWriter;
 use tantivy::indexer::NoMergePolicy;
+use tantivy::{IndexSettings, IndexSortByField, IndexWriter, Order};
 
 use super::{Fields, Index};
 use crate::content::load;
@@ -19,8 +19,7 @@ use crate::kb::Kb;
 /// Written last into the index directory: what the index was built from.
 pub const STAMP_FILE: &str = "kb-stamp.json";
 
-/// Documents are prepared in parallel in chunks of this many, then handed to the writer in
-/// knowledge base order (so doc ids follow it: ties rank the newer incident first).
+/// Documents are prepared in parallel in chunks of this many, then handed to the writer.
 const CHUNK: usize = 512;
 const WRITER_MEMORY: usize = 256 << 20;
 
@@ -48,10 +47,10 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
         if entry.file_type().is_dir() {
             continue;
         }
-        sum = sum.wrapping_add(file_hash(entry.path()));
+        sum = sum.wrapping_add(file_hash(root, entry.path()));
         files += 1;
     }
-    sum = sum.wrapping_add(file_hash(&root.join("site.toml")));
+    sum = sum.wrapping_add(file_hash(root, &root.join("site.toml")));
     Stamp {
         kb_version: env!("CARGO_PKG_VERSION").to_string(),
         sources: format!("{sum:016x}"),
@@ -60,9 +59,11 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
     }
 }
 
-fn file_hash(path: &Path) -> u64 {
+/// Hashes the path relative to the root (`kb search` in the root and `kb build --root x`
+/// must agree), the size and the modification time.
+fn file_hash(root: &Path, path: &Path) -> u64 {
     let mut h = DefaultHasher::new();
-    path.hash(&mut h);
+    path.strip_prefix(root).unwrap_or(path).hash(&mut h);
     if let Ok(m) = fs::metadata(path) {
         m.len().hash(&mut h);
         if let Ok(t) = m.modified()
@@ -78,10 +79,23 @@ fn file_hash(path: &Path) -> u64 {
 /// in), or in memory when `dir` is `None`.
 pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String> {
     let (schema, fields) = Fields::schema();
+    let builder = || {
+        tantivy::Index::builder()
+            .schema(schema.clone())
+            .settings(IndexSettings {
+                sort_by_field: Some(IndexSortByField {
+                    field: "ord".into(),
+                    order: Order::Asc,
+                }),
+                ..IndexSettings::default()
+            })
+    };
     let Some(dir) = dir else {
-        let index = tantivy::Index::create_in_ram(schema);
-        fill(kb, &index, &fields).map_err(|e| e.to_string())?;
-        return Index::new(index).map_err(|e| e.to_string());
+        let index = builder().create_in_ram().map_err(|e| e.to_string())?;
+        let index = Index::new(index).map_err(|e| e.to_string())?;
+        fill(kb, &index.index, &fields).map_err(|e| e.to_string())?;
+        index.reader.reload().map_err(|e| e.to_string())?;
+        return Ok(index);
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -89,7 +103,10 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let cleanup = RemoveOnDrop(tmp.clone());
-    let index = tantivy::Index::create_in_dir(&tmp, schema).map_err(|e| e.to_string())?;
+    let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
+    index
+        .tokenizers()
+        .register(super::schema::TOKENIZER, super::analyzer::en_stem());
     fill(kb, &index, &fields).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -110,30 +127,41 @@ impl Drop for RemoveOnDrop {
 /// Adds every incident and merges the result into one segment: the static export reads that
 /// segment, and one segment means one set of statistics.
 fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()> {
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
-    for chunk in kb.entries.chunks(CHUNK) {
+    for (c, chunk) in kb.entries.chunks(CHUNK).enumerate() {
         let docs: Vec<_> = chunk
             .par_iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(k, e)| {
                 let names: Vec<&str> = e
                     .services
                     .iter()
                     .map(|s| kb.services[s].name.as_str())
                     .collect();
-                fields.document(e, &names)
+                fields.document(c * CHUNK + k, e, &names)
             })
             .collect();
         for d in docs {
             writer.add_document(d)?;
         }
     }
+    let t = std::time::Instant::now();
     writer.commit()?;
+    let t_commit = t.elapsed();
     let segments = index.searchable_segment_ids()?;
     if segments.len() > 1 {
         writer.merge(&segments).wait()?;
     }
     writer.wait_merging_threads()?;
+    if std::env::var_os("KB_TIMINGS").is_some() {
+        eprintln!(
+            "           commit {:.3} s, merge {:.3} s",
+            t_commit.as_secs_f64(),
+            (t.elapsed() - t_commit).as_secs_f64()
+        );
+    }
     Ok(())
 }
 

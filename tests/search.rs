@@ -1,0 +1,432 @@
+//! `kb search` through the real binary on real folders: freshness of the index, the query
+//! language, errors, JSON output, escaping, and searching while a build replaces the index.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The example knowledge base, copied into a temporary folder.
+fn example() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("content"), &tmp.path().join("content"));
+    fs::copy(repo().join("site.toml"), tmp.path().join("site.toml")).unwrap();
+    tmp
+}
+
+/// Runs `kb <args[0]> --root <root> <args[1..]>`.
+fn kb(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kb"))
+        .arg(args[0])
+        .arg("--root")
+        .arg(root)
+        .args(&args[1..])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn search_json(root: &Path, query: &str, extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["search", "--json"];
+    args.extend(extra);
+    args.extend(["--", query]);
+    let out = kb(root, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "kb search {query:?}: {stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const NEW_INCIDENT: &str = "---
+title: Zanzibar queue stalled after a broker failover
+date: 2026-01-05
+severity: SEV3
+tags: [streaming]
+symptoms:
+  - consumer offsets frozen on the zanzibar topic
+---
+
+The zanzibar consumers stopped committing offsets after the broker failover.
+";
+
+#[test]
+fn works_without_a_build_and_follows_edits_and_deletes() {
+    let tmp = example();
+    let root = tmp.path();
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(stderr.contains("building the search index"), "{stderr}");
+    assert!(root.join(".kb/index/kb-stamp.json").is_file());
+    assert_eq!(
+        ids(&v)[0],
+        "mysql-replica-lag-primary-overload",
+        "{}",
+        v["hits"][0]
+    );
+
+    // A second search uses the index as it is.
+    let (_, stderr) = search_json(root, "replica lag", &[]);
+    assert!(!stderr.contains("note:"), "{stderr}");
+
+    let new = root.join("content/2026/2026-01-05-zanzibar-queue.md");
+    fs::write(&new, NEW_INCIDENT).unwrap();
+    let (v, stderr) = search_json(root, "zanzibar offsets", &[]);
+    assert!(stderr.contains("changed"), "{stderr}");
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"]);
+    assert_eq!(v["hits"][0]["snippet_field"], "symptoms");
+
+    // An edit in place (same size is not enough to hide it: the time changes too).
+    fs::write(&new, NEW_INCIDENT.replace("zanzibar", "mombasa")).unwrap();
+    let (v, _) = search_json(root, "mombasa", &[]);
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"]);
+
+    fs::remove_file(&new).unwrap();
+    let (v, _) = search_json(root, "mombasa", &[]);
+    assert!(!ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()));
+    assert_eq!(
+        v["corrections"][0]["word"], "mombasa",
+        "no longer a known word"
+    );
+}
+
+#[test]
+fn build_writes_the_index_search_uses() {
+    let tmp = example();
+    let root = tmp.path();
+    let out = kb(root, &["build"]);
+    assert!(out.status.success());
+    let (_, stderr) = search_json(root, "replica lag", &[]);
+    assert!(
+        !stderr.contains("note:"),
+        "a fresh build's index is reused: {stderr}"
+    );
+    // The index is a cache beside the site, never inside it.
+    assert!(!root.join("public/.kb").exists());
+}
+
+#[test]
+fn a_corrupt_or_half_deleted_index_is_rebuilt_with_a_note() {
+    let tmp = example();
+    let root = tmp.path();
+    assert!(kb(root, &["build"]).status.success());
+    fs::write(root.join(".kb/index/meta.json"), "{ not json").unwrap();
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(stderr.contains("unreadable"), "{stderr}");
+    assert!(v["total"].as_u64().unwrap() > 0);
+
+    // Lose the segment files but keep the stamp.
+    for e in fs::read_dir(root.join(".kb/index")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "idx" || x == "term") {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(stderr.contains("note:"), "{stderr}");
+    assert!(v["total"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn query_errors_exit_2_with_the_position_and_a_fix() {
+    let tmp = example();
+    let root = tmp.path();
+    let cases = [
+        (
+            r#"replica "read only"#,
+            "this quote is never closed",
+            "close the phrase",
+        ),
+        (
+            "lag tga:replication",
+            "unknown filter `tga:`",
+            "did you mean `tag:`?",
+        ),
+        (
+            "since:2023-02-30",
+            "`2023-02-30` is not a date",
+            "YYYY-MM-DD",
+        ),
+        (
+            "tag:replicaton",
+            "no incident has the tag `replicaton`",
+            "tag:replication",
+        ),
+        (
+            "severity:SEV9",
+            "no incident has the severity `SEV9`",
+            "severity:",
+        ),
+    ];
+    for (q, message, hint) in cases {
+        let out = kb(root, &["search", q]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{q}: {stderr}");
+        assert!(stderr.contains(message), "{q}: {stderr}");
+        assert!(stderr.contains(hint), "{q}: {stderr}");
+        assert!(
+            stderr.contains(&format!("| {q}")),
+            "the query is shown: {stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // The caret sits under the unknown filter.
+    let out = kb(root, &["search", "lag tga:replication"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("  |     ^"), "{stderr}");
+
+    let out = kb(root, &["search", "  "]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the query is empty"));
+    let out = kb(root, &["search"]);
+    assert_eq!(out.status.code(), Some(2), "no query is a usage error");
+    let out = kb(root, &["search", "--limit", "0", "lag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let tmp = example();
+    let (v, _) = search_json(tmp.path(), "replca lag", &["--limit", "3"]);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["corrections", "did_you_mean", "hits", "query", "total"],
+        "facets only with --facets"
+    );
+    assert_eq!(v["query"], "replca lag");
+    assert_eq!(v["did_you_mean"], "replica lag");
+    assert_eq!(v["corrections"][0]["word"], "replca");
+    assert_eq!(v["corrections"][0]["suggestion"], "replica");
+    assert_eq!(v["hits"].as_array().unwrap().len(), 3);
+    assert!(v["total"].as_u64().unwrap() >= 3);
+    let hit = &v["hits"][0];
+    let mut keys: Vec<&String> = hit.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "date",
+            "id",
+            "path",
+            "score",
+            "services",
+            "severity",
+            "snippet",
+            "snippet_field",
+            "tags",
+            "title",
+            "url"
+        ]
+    );
+    assert_eq!(
+        hit["url"],
+        format!(
+            "https://incidents.example.com/incidents/{}/",
+            hit["id"].as_str().unwrap()
+        )
+    );
+    assert!(hit["path"].as_str().unwrap().starts_with("content/"));
+    assert!(hit["snippet"].as_str().unwrap().contains("<mark>"));
+    let scores: Vec<f64> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+}
+
+#[test]
+fn filters_narrow_and_synonyms_widen() {
+    let tmp = example();
+    let root = tmp.path();
+    // `replica` is an alias of the tag `replication` in site.toml.
+    let (by_alias, _) = search_json(root, "tag:replica", &[]);
+    let (by_name, _) = search_json(root, "tag:replication", &[]);
+    assert_eq!(ids(&by_alias), ids(&by_name));
+    assert!(by_name["total"].as_u64().unwrap() >= 3);
+    // Filters alone list incidents newest first.
+    let dates: Vec<&str> = by_name["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["date"].as_str().unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+
+    let (v, _) = search_json(
+        root,
+        "tag:replication since:2024-01-01 until:2024-12-31",
+        &[],
+    );
+    for h in v["hits"].as_array().unwrap() {
+        assert!(h["date"].as_str().unwrap().starts_with("2024"), "{h}");
+    }
+    assert!(v["total"].as_u64().unwrap() >= 1);
+
+    let (v, _) = search_json(root, "replication -tag:mysql", &[]);
+    for h in v["hits"].as_array().unwrap() {
+        assert!(
+            !h["tags"].as_array().unwrap().iter().any(|t| t == "mysql"),
+            "{h}"
+        );
+    }
+
+    // Severity is matched whatever its case.
+    let (upper, _) = search_json(root, "severity:SEV1", &[]);
+    let (lower, _) = search_json(root, "severity:sev1", &[]);
+    assert_eq!(ids(&upper), ids(&lower));
+    assert!(
+        upper["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["severity"] == "SEV1")
+    );
+
+    // `slave` is in no postmortem; the default synonyms search for replicas.
+    let (v, _) = search_json(root, "slave lag", &[]);
+    assert_eq!(v["corrections"].as_array().unwrap().len(), 0);
+    assert_eq!(ids(&v)[0], "mysql-replica-lag-primary-overload");
+
+    // A required word and an exact phrase.
+    let (v, _) = search_json(root, r#"+backup "delayed replica""#, &[]);
+    assert!(ids(&v).contains(&"contractor-dropped-production-database".to_string()));
+}
+
+#[test]
+fn facets_count_the_whole_matching_set() {
+    let tmp = example();
+    let (v, _) = search_json(tmp.path(), "data dropped", &["--facets", "--limit", "1"]);
+    let total = v["total"].as_u64().unwrap();
+    assert!(total > 1);
+    let facets = &v["facets"];
+    let sum = |k: &str| -> u64 {
+        facets[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("years"), total, "every matching incident here is dated");
+    assert!(sum("severity") <= total);
+    let tags = facets["tags"].as_array().unwrap();
+    assert!(
+        tags.windows(2)
+            .all(|w| w[0]["count"].as_u64() >= w[1]["count"].as_u64())
+    );
+}
+
+#[test]
+fn text_from_postmortems_is_escaped_in_snippets() {
+    let tmp = example();
+    let root = tmp.path();
+    fs::write(
+        root.join("content/2026/2026-02-01-script.md"),
+        "---\ntitle: \"<script>alert(1)</script> quokka\"\ndate: 2026-02-01\nsymptoms:\n  - \"<img src=x onerror=alert(2)> quokka errors\"\n---\n\nquokka body\n",
+    )
+    .unwrap();
+    let (v, _) = search_json(root, "quokka", &[]);
+    let hit = &v["hits"][0];
+    assert_eq!(
+        hit["title"], "<script>alert(1)</script> quokka",
+        "JSON keeps the text"
+    );
+    let snippet = hit["snippet"].as_str().unwrap();
+    assert_eq!(
+        snippet,
+        "&lt;img src=x onerror=alert(2)&gt; <mark>quokka</mark> errors"
+    );
+}
+
+#[test]
+fn human_output_shows_what_a_responder_needs() {
+    let tmp = example();
+    let out = kb(tmp.path(), &["search", "-n", "2", "replica", "lag"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("for \"replica lag\", best first"), "{text}");
+    assert!(
+        text.contains("1. Replica lag sent every read to the MySQL primary"),
+        "{text}"
+    );
+    assert!(text.contains("2021-03-16 · SEV2 · replication"), "{text}");
+    assert!(
+        text.contains("*replica* *lag*"),
+        "matches marked without colour: {text}"
+    );
+    assert!(text.contains("content/2021/2021-03-16-mysql-replica-lag-primary-overload.md"));
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn searches_during_rebuilds_see_a_whole_index() {
+    let tmp = example();
+    let root = tmp.path().to_path_buf();
+    assert!(kb(&root, &["build"]).status.success());
+    let builder = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            for _ in 0..6 {
+                assert!(kb(&root, &["build"]).status.success());
+            }
+        })
+    };
+    for _ in 0..25 {
+        let (v, _) = search_json(&root, "replica lag", &[]);
+        assert_eq!(ids(&v)[0], "mysql-replica-lag-primary-overload");
+    }
+    builder.join().unwrap();
+}
+
+#[test]
+fn incident_pages_show_similar_incidents_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(&repo().join("../shared/corpora/dfds-postmortems"), root);
+    assert!(kb(root, &["build"]).status.success());
+    // The three "All services returning 503" postmortems share no tags or frontmatter: only
+    // their text makes them related.
+    let page =
+        fs::read_to_string(root.join(
+            "public/incidents/pm2021-006-all-services-returning-503-in-kubernetes/index.html",
+        ))
+        .unwrap();
+    let related = &page[page.find("class=\"related\"").expect("a related section")..];
+    for other in ["pm2021-005", "pm2021-007"] {
+        assert!(related.contains(other), "{other} missing from {related}");
+    }
+    assert!(related.contains("similar wording"));
+    assert!(
+        !related.contains("pm2021-006-all"),
+        "an incident is not similar to itself"
+    );
+}
