@@ -94,6 +94,10 @@ fn works_without_a_build_and_follows_edits_and_deletes() {
 
     let new = root.join("content/2026/2026-01-05-zanzibar-queue.md");
     fs::write(&new, NEW_INCIDENT).unwrap();
+    // --no-refresh trusts the index as it is, stale or not.
+    let (v, stderr) = search_json(root, "zanzibar", &["--no-refresh"]);
+    assert_eq!(v["corrections"][0]["word"], "zanzibar", "{stderr}");
+    assert!(!ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()));
     let (v, stderr) = search_json(root, "zanzibar offsets", &[]);
     assert!(stderr.contains("changed"), "{stderr}");
     assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"]);

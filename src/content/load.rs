@@ -49,14 +49,20 @@ pub fn walk<'a>(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            if e.depth() > 0
-                && (name.starts_with('.') || (e.file_type().is_dir() && name.starts_with('_')))
-            {
+            if e.depth() > 0 && left_out(&e.file_name().to_string_lossy(), e.file_type().is_dir()) {
                 return false;
             }
-            !(e.file_type().is_dir() && skip.iter().any(|s| same_dir(e.path(), s)))
+            !(e.file_type().is_dir() && is_skipped(e.path(), skip))
         })
+}
+
+/// Hidden files and folders, and `_drafts`-style folders, are never postmortems.
+pub fn left_out(name: &str, is_dir: bool) -> bool {
+    name.starts_with('.') || (is_dir && name.starts_with('_'))
+}
+
+pub fn is_skipped(dir: &Path, skip: &[PathBuf]) -> bool {
+    skip.iter().any(|s| same_dir(dir, s))
 }
 
 /// Walks `content` and parses every postmortem. `skip` are directories never to enter

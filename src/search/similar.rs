@@ -25,7 +25,7 @@ const MIN_WORD: usize = 3;
 /// How much a title-only match counts next to a whole-text one.
 const TITLE_WEIGHT: f32 = 0.8;
 /// Bytes of each field value analysed for the query.
-const MLT_TEXT: usize = 2000;
+const MLT_TEXT: usize = 1000;
 
 /// For each incident (by knowledge base index): other incidents with a text similarity in
 /// (0, 1], relative to how well the incident matches its own terms.

@@ -36,21 +36,17 @@ pub fn dir(root: &Path) -> PathBuf {
     root.join(".kb").join("index")
 }
 
-/// Stamps the sources a search depends on. Cheap: one `stat` per file, no reading.
+/// Stamps the sources a search depends on: one `stat` per file, no reading, directories in
+/// parallel. It walks the same files as loading does (`load::walk`'s rules).
 pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
     let content = load::content_dir(root);
     let skip = load::skip_dirs(root, output);
-    // Order-independent sum of per-file hashes, so the walk need not be sorted or serial.
-    let mut sum: u64 = 0;
-    let mut files = 0;
-    for entry in load::walk(&content, &skip).flatten() {
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        sum = sum.wrapping_add(file_hash(root, entry.path()));
-        files += 1;
-    }
-    sum = sum.wrapping_add(file_hash(root, &root.join("site.toml")));
+    let (mut sum, files) = stamp_dir(root, &content, &skip, 0);
+    sum = sum.wrapping_add(file_hash(
+        root,
+        &root.join("site.toml"),
+        fs::metadata(root.join("site.toml")).ok(),
+    ));
     Stamp {
         kb_version: env!("CARGO_PKG_VERSION").to_string(),
         sources: format!("{sum:016x}"),
@@ -59,12 +55,52 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
     }
 }
 
+/// Symbolic links to folders are followed this deep at most (a loop ends here).
+const MAX_DEPTH: usize = 64;
+
+/// Order-independent sum of the per-file hashes under `dir`, and the number of files.
+fn stamp_dir(root: &Path, dir: &Path, skip: &[PathBuf], depth: usize) -> (u64, usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return (0, 0);
+    };
+    let mut sum: u64 = 0;
+    let mut files = 0;
+    let mut subdirs = Vec::new();
+    for e in entries.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        // `DirEntry::metadata` stats relative to the open folder; links need following.
+        let meta = if ft.is_symlink() {
+            fs::metadata(&path).ok()
+        } else {
+            e.metadata().ok()
+        };
+        let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
+        if load::left_out(&e.file_name().to_string_lossy(), is_dir) {
+            continue;
+        }
+        if is_dir {
+            if depth < MAX_DEPTH && !load::is_skipped(&path, skip) {
+                subdirs.push(path);
+            }
+        } else {
+            sum = sum.wrapping_add(file_hash(root, &path, meta));
+            files += 1;
+        }
+    }
+    let (s, f) = subdirs
+        .par_iter()
+        .map(|d| stamp_dir(root, d, skip, depth + 1))
+        .reduce(|| (0, 0), |a, b| (a.0.wrapping_add(b.0), a.1 + b.1));
+    (sum.wrapping_add(s), files + f)
+}
+
 /// Hashes the path relative to the root (`kb search` in the root and `kb build --root x`
 /// must agree), the size and the modification time.
-fn file_hash(root: &Path, path: &Path) -> u64 {
+fn file_hash(root: &Path, path: &Path, meta: Option<fs::Metadata>) -> u64 {
     let mut h = DefaultHasher::new();
     path.strip_prefix(root).unwrap_or(path).hash(&mut h);
-    if let Ok(m) = fs::metadata(path) {
+    if let Some(m) = meta {
         m.len().hash(&mut h);
         if let Ok(t) = m.modified()
             && let Ok(d) = t.duration_since(UNIX_EPOCH)

@@ -24,6 +24,10 @@ pub const DEFAULTS: &[&[&str]] = &[
     &["login", "signin", "sign in", "log in"],
     &["timeout", "timed out"],
     &["load balancer", "alb", "elb"],
+    // HTTP status codes and their reason phrases.
+    &["502", "bad gateway"],
+    &["503", "service unavailable"],
+    &["504", "gateway timeout"],
 ];
 
 /// One member of a group, analysed: one stem is a term, several are a phrase.
