@@ -434,3 +434,29 @@ fn incident_pages_show_similar_incidents_with_the_reason() {
         "an incident is not similar to itself"
     );
 }
+
+#[test]
+fn an_unwritable_cache_costs_only_a_warning() {
+    let tmp = example();
+    let root = tmp.path();
+    // `.kb` is a file, so no index directory can be made under it.
+    fs::write(root.join(".kb"), "not a directory").unwrap();
+    let out = kb(root, &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("could not write the search index"),
+        "{stderr}"
+    );
+    assert!(root.join("public/index.html").is_file());
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(
+        stderr.contains("could not save the search index"),
+        "{stderr}"
+    );
+    assert_eq!(ids(&v)[0], "mysql-replica-lag-primary-overload");
+    assert_eq!(
+        fs::read_to_string(root.join(".kb")).unwrap(),
+        "not a directory"
+    );
+}
