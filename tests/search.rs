@@ -202,6 +202,13 @@ fn query_errors_exit_2_with_the_position_and_a_fix() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("  |     ^"), "{stderr}");
 
+    let out = kb(root, &["search", "!!! ..."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no words to search for"));
+    // A word found nowhere, with nothing near it, matches nothing (not everything).
+    let (v, _) = search_json(root, "qxzvkj", &[]);
+    assert_eq!(v["total"], 0);
+    assert_eq!(v["corrections"][0]["suggestion"], Value::Null);
     let out = kb(root, &["search", "  "]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the query is empty"));

@@ -284,8 +284,26 @@ impl Builder<'_, '_> {
             i += 1;
         }
 
+        let had_words = !plain.is_empty()
+            || clauses.iter().any(|c| match c {
+                Clause::Word { occur, text, .. } | Clause::Phrase { occur, text, .. } => {
+                    *occur != Occur::MustNot && !analyze(&mut self.analyzer, text).is_empty()
+                }
+                _ => false,
+            });
         let mut top: Vec<(TOccur, Boxed)> = Vec::new();
         let scoring = !should.is_empty() || !must.is_empty();
+        if !scoring && had_words {
+            // Every word was unknown, with nothing near it: nothing matches.
+            return Ok(Box::new(EmptyQuery));
+        }
+        if !scoring && filters.is_empty() && must_not.is_empty() {
+            return Err(QueryError {
+                message: "the query has no words to search for".into(),
+                col: 1,
+                hint: "search for letters or digits, e.g. kb search \"replica lag\"".into(),
+            });
+        }
         if must.is_empty() && !should.is_empty() {
             // At least one of the words must match; each adds its BM25 score.
             let any = BooleanQuery::new(should.into_iter().map(|q| (TOccur::Should, q)).collect());
