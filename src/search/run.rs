@@ -15,7 +15,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::query::{self, Clause, FilterKind, Occur, QueryError};
 use super::schema::{TEXT_FIELDS, day_number};
@@ -114,9 +114,11 @@ impl<'a> Searching<'a> {
             analyzer: self.index.analyzer(),
             corrections: Vec::new(),
             replaced: Vec::new(),
+            words: Vec::new(),
         };
         let query = b.build(&parsed.clauses)?;
         let (corrections, replaced) = (b.corrections, b.replaced);
+        let coverage = Coverage::new(&searcher, &b.words);
 
         let facets = opts.facets.then_some(FacetCollector {
             fields: self.index.fields,
@@ -125,7 +127,8 @@ impl<'a> Searching<'a> {
             .search(
                 &query,
                 &(
-                    TopDocs::with_limit(opts.limit.max(1)).order_by_score(),
+                    TopDocs::with_limit(opts.limit.max(1))
+                        .tweak_score(move |seg: &SegmentReader| coverage.for_segment(seg)),
                     Count,
                     facets,
                 ),
@@ -191,6 +194,63 @@ impl<'a> Searching<'a> {
     }
 }
 
+/// A document's BM25 score times `1 + COVERAGE × (m − 1) / (n − 1)` when it holds `m` of the
+/// query's `n` ranked words: with all of them it scores up to twice as much. Decided on the
+/// judged query set (SEARCH.md, point 2): MRR@10 0.927 → 0.945; the gain is flat from 0.5 to 4.
+pub const COVERAGE: f32 = 1.0;
+
+struct Coverage {
+    weights: std::sync::Arc<Vec<Box<dyn tantivy::query::Weight>>>,
+}
+
+impl Coverage {
+    fn new(searcher: &Searcher, words: &[Boxed]) -> Coverage {
+        let weights = if words.len() > 1 {
+            words
+                .iter()
+                .filter_map(|w| {
+                    w.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                        searcher,
+                    ))
+                    .ok()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Coverage {
+            weights: std::sync::Arc::new(weights),
+        }
+    }
+
+    /// The score function for one segment. Documents arrive in increasing order, so each
+    /// word's matches are walked once.
+    fn for_segment(&self, seg: &SegmentReader) -> impl Fn(u32, Score) -> Score + use<> {
+        let scorers: Vec<_> = self
+            .weights
+            .iter()
+            .filter_map(|w| w.scorer(seg, 1.0).ok())
+            .collect();
+        let n = scorers.len();
+        let scorers = std::cell::RefCell::new(scorers);
+        move |doc, score| {
+            if n < 2 {
+                return score;
+            }
+            let mut scorers = scorers.borrow_mut();
+            let mut matched = 0;
+            for s in scorers.iter_mut() {
+                if s.doc() < doc {
+                    s.seek(doc);
+                }
+                matched += usize::from(s.doc() == doc);
+            }
+            let frac = matched.saturating_sub(1) as Score / (n - 1) as Score;
+            score * (1.0 + COVERAGE * frac)
+        }
+    }
+}
+
 /// Turns clauses into a tantivy query, correcting unknown words on the way.
 struct Builder<'s, 'a> {
     s: &'s Searching<'a>,
@@ -199,6 +259,8 @@ struct Builder<'s, 'a> {
     corrections: Vec<Correction>,
     /// (column, char length, replacement) for did-you-mean.
     replaced: Vec<(usize, usize, String)>,
+    /// The ranked words' clauses (a synonym group or phrase is one), for the coverage bonus.
+    words: Vec<Boxed>,
 }
 
 type Boxed = Box<dyn TQuery>;
@@ -291,6 +353,7 @@ impl Builder<'_, '_> {
                 }
                 _ => false,
             });
+        self.words = should.iter().map(|q| q.box_clone()).collect();
         let mut top: Vec<(TOccur, Boxed)> = Vec::new();
         let scoring = !should.is_empty() || !must.is_empty();
         if !scoring && had_words {
