@@ -1,65 +1,18 @@
 //! `kb search` through the real binary on real folders: freshness of the index, the query
 //! language, errors, JSON output, escaping, and searching while a build replaces the index.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{copy_dir, copy_example, dfds, ids, kb, search_json};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&dest).unwrap();
-        } else {
-            fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// The example knowledge base, copied into a temporary folder.
 fn example() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("content"), &tmp.path().join("content"));
-    fs::copy(repo().join("site.toml"), tmp.path().join("site.toml")).unwrap();
+    copy_example(tmp.path());
     tmp
-}
-
-/// Runs `kb <args[0]> --root <root> <args[1..]>`.
-fn kb(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kb"))
-        .arg(args[0])
-        .arg("--root")
-        .arg(root)
-        .args(&args[1..])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn search_json(root: &Path, query: &str, extra: &[&str]) -> (Value, String) {
-    let mut args = vec!["search", "--json"];
-    args.extend(extra);
-    args.extend(["--", query]);
-    let out = kb(root, &args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "kb search {query:?}: {stderr}");
-    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
-}
-
-fn ids(v: &Value) -> Vec<String> {
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 const NEW_INCIDENT: &str = "---
@@ -422,7 +375,7 @@ fn searches_during_rebuilds_see_a_whole_index() {
 fn incident_pages_show_similar_incidents_with_the_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(&repo().join("../shared/corpora/dfds-postmortems"), root);
+    copy_dir(&dfds(), root);
     assert!(kb(root, &["build"]).status.success());
     // The three "All services returning 503" postmortems share no tags or frontmatter: only
     // their text makes them related.

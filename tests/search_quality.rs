@@ -3,10 +3,12 @@
 //! binary. The floors below guard against regressions; the measured figures are printed
 //! (`cargo test --test search_quality -- --nocapture`) and kept in docs/search.md.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{copy_dir, copy_example, dfds, ids, repo, search_json};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,62 +24,20 @@ struct Judgement {
     kind: String,
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// The example KB and the DFDS corpus, copied so the index cache is written outside the repo.
 fn knowledge_bases(tmp: &Path) -> BTreeMap<&'static str, PathBuf> {
     let mut kbs = BTreeMap::new();
     let example = tmp.join("example");
-    copy_dir(&repo().join("content"), &example.join("content"));
-    std::fs::copy(repo().join("site.toml"), example.join("site.toml")).unwrap();
+    copy_example(&example);
     kbs.insert("example", example);
-    let dfds_src = repo().join("../shared/corpora/dfds-postmortems");
-    assert!(
-        dfds_src.is_dir(),
-        "the DFDS corpus is expected at {}",
-        dfds_src.display()
-    );
-    let dfds = tmp.join("dfds");
-    copy_dir(&dfds_src, &dfds);
-    kbs.insert("dfds", dfds);
+    let d = tmp.join("dfds");
+    copy_dir(&dfds(), &d);
+    kbs.insert("dfds", d);
     kbs
 }
 
 fn top_ids(root: &Path, q: &str) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
-        .args(["search", "--json", "--limit", "10", "--root"])
-        .arg(root)
-        .arg("--")
-        .arg(q)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kb search {q:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
+    ids(&search_json(root, q, &["--limit", "10"]).0)
 }
 
 #[derive(Default)]

@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: the repository's folders, copies of knowledge
+//! bases, and `kb search --json` through the real binary.
+
+// Each test binary uses its own subset.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The DFDS postmortems: old write-ups without frontmatter, beside the repository.
+pub fn dfds() -> PathBuf {
+    let p = repo().join("../shared/corpora/dfds-postmortems");
+    assert!(p.is_dir(), "the DFDS corpus is expected at {}", p.display());
+    p
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The example knowledge base (content/ and site.toml) copied to `to`, so the index cache is
+/// written outside the repository.
+pub fn copy_example(to: &Path) {
+    copy_dir(&repo().join("content"), &to.join("content"));
+    fs::copy(repo().join("site.toml"), to.join("site.toml")).unwrap();
+}
+
+/// Runs `kb <args[0]> --root <root> <args[1..]>` without colour.
+pub fn kb(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kb"))
+        .arg(args[0])
+        .arg("--root")
+        .arg(root)
+        .args(&args[1..])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// `kb search --json <extra> -- <query>`: the parsed output and the stderr. Panics unless the
+/// search succeeded.
+pub fn search_json(root: &Path, query: &str, extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["search", "--json"];
+    args.extend(extra);
+    args.extend(["--", query]);
+    let out = kb(root, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "kb search {query:?}: {stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+/// The ids of the hits, best first.
+pub fn ids(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
