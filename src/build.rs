@@ -63,6 +63,22 @@ pub fn load_kb(
     base_url: Option<&str>,
     stage: &dyn Fn(&str),
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+    let (kb, diags) = read_kb(root, output_dir, drafts, base_url, stage)?;
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
+    Ok((kb, diags))
+}
+
+/// Like [`load_kb`], but a postmortem with errors is only left out (its diagnostics are
+/// returned with the rest); only an unreadable site.toml fails.
+fn read_kb(
+    root: &Path,
+    output_dir: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    stage: &dyn Fn(&str),
+) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
     let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
     if let Some(url) = base_url {
         config.base_url = if url.ends_with('/') {
@@ -85,9 +101,6 @@ pub fn load_kb(
     stage("linking incidents");
     let kb = Kb::build(config, incidents, &mut diags);
     diagnostics::sort(&mut diags);
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(BuildError::Content(diags));
-    }
     Ok((kb, diags))
 }
 
@@ -134,7 +147,23 @@ pub fn fresh_index(
             Some(format!("the search index was unreadable ({e}); rebuilt it"))
         }
     };
-    let (kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
+    // A responder at 2 a.m. still gets answers when someone's half-written postmortem has an
+    // error: it is searched as far as it could be read (a file that does not parse at all is
+    // left out), the errors are shown, and the index is marked partial so the next search
+    // reads the files again.
+    let (kb, diags) = read_kb(root, &output_dir, drafts, None, &|_| {})?;
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let mut stamp = stamp;
+    let note = if errors > 0 {
+        stamp.sources = format!("partial-{}", stamp.sources);
+        Some(format!(
+            "{errors} error{} in the postmortems (above); they are searched as far as they could \
+             be read",
+            if errors == 1 { "" } else { "s" }
+        ))
+    } else {
+        note
+    };
     let index = match store::write(&kb, Some(&dir), &stamp) {
         Ok(index) => index,
         Err(e) => {

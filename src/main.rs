@@ -206,13 +206,13 @@ fn search(
         }
         Err(BuildError::Content(diags)) => {
             print_diagnostics(&diags);
-            eprintln!("error: the search index could not be refreshed; fix the errors above");
+            eprintln!("error: the search index could not be built; fix the errors above");
             return ExitCode::from(1);
         }
     };
     if let Some(note) = note {
-        eprintln!("note: {note}");
         print_diagnostics(&warnings);
+        eprintln!("note: {note}");
     }
     let config = match kb::config::Config::load(root) {
         Ok(c) => c,

@@ -420,3 +420,44 @@ fn an_unwritable_cache_costs_only_a_warning() {
         "not a directory"
     );
 }
+
+#[test]
+fn a_broken_postmortem_is_reported_and_does_not_stop_the_search() {
+    let tmp = example();
+    let root = tmp.path();
+    fs::write(
+        root.join("content/2026/2026-03-01-broken.md"),
+        "---\ntitle: Broken replica story\ndate: 2026-13-45\n---\n\nreplica body\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        // Reported on every search until fixed, not only on the first.
+        let (v, stderr) = search_json(root, "replica", &[]);
+        assert!(
+            stderr.contains("content/2026/2026-03-01-broken.md:3:7"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("searched as far as they could be read"),
+            "{stderr}"
+        );
+        assert!(v["total"].as_u64().unwrap() >= 3);
+    }
+    // A file that does not parse at all is left out; the rest is still searched.
+    fs::write(
+        root.join("content/2026/2026-03-01-broken.md"),
+        "---\ntitle: [unclosed\n---\n\nreplica body\n",
+    )
+    .unwrap();
+    let (v, stderr) = search_json(root, "replica", &[]);
+    assert!(
+        stderr.contains("content/2026/2026-03-01-broken.md:2"),
+        "{stderr}"
+    );
+    assert!(v["total"].as_u64().unwrap() >= 3);
+    // An unreadable site.toml is not a postmortem that can be left out.
+    fs::write(root.join("site.toml"), "title = [").unwrap();
+    let out = kb(root, &["search", "replica"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("site.toml"));
+}
