@@ -388,7 +388,11 @@ fn incident_pages_show_similar_incidents_with_the_reason() {
     for other in ["pm2021-005", "pm2021-007"] {
         assert!(related.contains(other), "{other} missing from {related}");
     }
-    assert!(related.contains("similar wording"));
+    // The reason names words both use, from their titles first.
+    assert!(
+        related.contains("similar wording: 503, returning, service"),
+        "{related}"
+    );
     assert!(
         !related.contains("pm2021-006-all"),
         "an incident is not similar to itself"

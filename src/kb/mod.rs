@@ -231,7 +231,7 @@ impl Kb {
 
     /// Computes every incident's related incidents, given text similarities from the search
     /// index (see [`related::compute`]).
-    pub fn link_related(&mut self, text: &[Vec<(usize, f32)>]) {
+    pub fn link_related(&mut self, text: &[Vec<related::TextMatch>]) {
         let related = related::compute(self, text);
         for (e, r) in self.entries.iter_mut().zip(related) {
             e.related = r;

@@ -70,9 +70,17 @@ enum Feature<'a> {
     Symptom(&'a str),
 }
 
-/// `text` holds, per incident, other incidents with their text similarity (see
-/// `search::similar`); empty lists when there is no index.
-pub fn compute(kb: &Kb, text: &[Vec<(usize, f32)>]) -> Vec<Vec<Related>> {
+/// Another incident's text similarity to this one, in [0, 1], and words both use.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextMatch {
+    pub index: usize,
+    pub similarity: f32,
+    pub words: Vec<String>,
+}
+
+/// `text` holds, per incident, other incidents that read alike (see `search::similar`); empty
+/// lists when there is no index.
+pub fn compute(kb: &Kb, text: &[Vec<TextMatch>]) -> Vec<Vec<Related>> {
     let n_entries = kb.entries.len();
     let n = n_entries.max(1) as f32;
     let rarity = |df: usize| 1.0 + (n / df.max(1) as f32).ln();
@@ -141,10 +149,11 @@ pub fn compute(kb: &Kb, text: &[Vec<(usize, f32)>]) -> Vec<Vec<Related>> {
                         features.push((Feature::Symptom(s.trim()), list, 3.0));
                     }
                 }
-                for &(j, sim) in text.get(i).into_iter().flatten() {
-                    sc.touch(j);
-                    sc.text[j] = sim;
-                    sc.score[j] += TEXT_WEIGHT * sim;
+                let matches = text.get(i).map_or(&[][..], Vec::as_slice);
+                for m in matches {
+                    sc.touch(m.index);
+                    sc.text[m.index] = m.similarity;
+                    sc.score[m.index] += TEXT_WEIGHT * m.similarity;
                 }
                 features.truncate(64);
                 for (k, (_, list, weight)) in features.iter().enumerate() {
@@ -177,7 +186,16 @@ pub fn compute(kb: &Kb, text: &[Vec<(usize, f32)>]) -> Vec<Vec<Related>> {
                     .map(|(score, j)| Related {
                         index: j,
                         score,
-                        reasons: reasons(sc.explicit[j], sc.shared[j], sc.text[j], &features),
+                        reasons: reasons(
+                            sc.explicit[j],
+                            sc.shared[j],
+                            sc.text[j],
+                            matches
+                                .iter()
+                                .find(|m| m.index == j)
+                                .map(|m| m.words.as_slice()),
+                            &features,
+                        ),
                     })
                     .collect();
                 for j in sc.touched.drain(..) {
@@ -196,6 +214,7 @@ fn reasons(
     explicit: u8,
     shared: u64,
     text: f32,
+    words: Option<&[String]>,
     features: &[(Feature, &[usize], f32)],
 ) -> Vec<String> {
     let mut out: Vec<String> = (0..EXPLICIT.len())
@@ -230,7 +249,10 @@ fn reasons(
         out.push(format!("same symptom: {}", symptoms.join("; ")));
     }
     if text >= TEXT_REASON {
-        out.push("similar wording".to_string());
+        out.push(match words {
+            Some(w) if !w.is_empty() => format!("similar wording: {}", w.join(", ")),
+            _ => "similar wording".to_string(),
+        });
     }
     out
 }

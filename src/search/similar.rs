@@ -13,6 +13,7 @@ use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::Index;
 use crate::kb::Kb;
+use crate::kb::related::TextMatch;
 
 /// Candidates kept per incident, before blending.
 const CANDIDATES: usize = 8;
@@ -27,11 +28,13 @@ const TITLE_WEIGHT: f32 = 0.8;
 /// Bytes of each field value analysed for the query.
 const MLT_TEXT: usize = 1000;
 
-/// For each incident (by knowledge base index): other incidents with a text similarity in
-/// (0, 1], relative to how well the incident matches its own terms.
-pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<(usize, f32)>> {
+/// For each incident (by knowledge base index): the other incidents that read alike, with a
+/// similarity relative to how well the incident matches its own terms, and up to three words
+/// both use in their title, symptoms, summary or factors (rarest first).
+pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<TextMatch>> {
     let searcher = index.searcher();
     let n = kb.entries.len();
+    let vocab = Vocabulary::new(kb, &index.analyzer());
     // Doc address ↔ incident index, through the stored-and-fast id.
     let mut addr_of: Vec<Option<DocAddress>> = vec![None; n];
     let mut entry_of: HashMap<DocAddress, usize> = HashMap::new();
@@ -91,7 +94,13 @@ pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<(usize, f32)>> {
             }
             sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             sims.truncate(CANDIDATES);
-            sims
+            sims.into_iter()
+                .map(|(j, similarity)| TextMatch {
+                    index: j,
+                    similarity,
+                    words: vocab.shared(i, j),
+                })
+                .collect()
         })
         .collect()
 }
@@ -185,4 +194,144 @@ fn relative(
         .filter(|(_, a)| *a != addr)
         .filter_map(|(s, a)| Some((*entry_of.get(&a)?, (s / own).min(1.0))))
         .collect()
+}
+
+/// The stems of each incident's short fields as sorted ids, each marked with whether it is in
+/// the title or symptoms (what an incident is) or only in the summary, trigger or factors, with
+/// how many incidents use each and the word as first written: enough to say which words two
+/// incidents share without reading either again.
+struct Vocabulary {
+    /// Per incident: (stem id << 1 | not-in-title-or-symptoms), sorted by id.
+    stems: Vec<Vec<u32>>,
+    doc_freq: Vec<u32>,
+    surface: Vec<String>,
+    /// Stems in more incidents than this are too common to be a reason.
+    max_df: u32,
+}
+
+/// Words that say nothing about an incident, however rare they are in a small knowledge base.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "but", "by", "can", "cannot", "could", "did", "do", "during", "for", "from",
+    "got", "had", "has", "have", "in", "into", "is", "it", "its", "looked", "made", "more", "no",
+    "not", "of", "on", "one", "only", "or", "our", "out", "over", "so", "some", "than", "that",
+    "the", "their", "them", "then", "there", "they", "this", "to", "took", "up", "was", "we",
+    "went", "were", "when", "which", "while", "with", "would",
+];
+const WORDS_SHOWN: usize = 3;
+/// Incidents are analysed in parallel in chunks of this many, then interned in order.
+const VOCAB_CHUNK: usize = 4096;
+
+impl Vocabulary {
+    fn new(kb: &Kb, analyzer: &tantivy::tokenizer::TextAnalyzer) -> Vocabulary {
+        use tantivy::tokenizer::TokenStream;
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut doc_freq: Vec<u32> = Vec::new();
+        // How often each written form of a stem occurs; the most frequent is shown.
+        let mut forms: Vec<HashMap<String, u32>> = Vec::new();
+        let mut stems: Vec<Vec<u32>> = Vec::with_capacity(kb.entries.len());
+        for chunk in kb.entries.chunks(VOCAB_CHUNK) {
+            let analysed: Vec<Vec<(String, String, bool)>> = chunk
+                .par_iter()
+                .map_init(
+                    || analyzer.clone(),
+                    |an, e| {
+                        let inc = &e.incident;
+                        let primary = std::iter::once(&inc.title).chain(&inc.symptoms);
+                        let secondary = std::iter::once(&inc.summary)
+                            .chain(inc.trigger.iter())
+                            .chain(inc.contributing_factors.iter().map(|f| &f.description));
+                        let texts = primary
+                            .map(|t| (t, false))
+                            .chain(secondary.map(|t| (t, true)));
+                        let mut out = Vec::new();
+                        for (text, minor) in texts {
+                            let mut stream = an.token_stream(text);
+                            while stream.advance() {
+                                let t = stream.token();
+                                let word = text[t.offset_from..t.offset_to].to_lowercase();
+                                // Numbers count where they name the incident ("503" in a
+                                // title), not dates and ticket numbers in a summary.
+                                let digits = word.chars().any(|c| c.is_ascii_digit());
+                                let letters = word.chars().any(|c| c.is_alphabetic());
+                                let number_ok = !digits || (!letters && !minor);
+                                if t.text.len() >= MIN_WORD
+                                    && number_ok
+                                    && !STOP_WORDS.contains(&word.as_str())
+                                {
+                                    out.push((t.text.clone(), word, minor));
+                                }
+                            }
+                        }
+                        out
+                    },
+                )
+                .collect();
+            for words in analysed {
+                let mut mine: Vec<u32> = Vec::with_capacity(words.len());
+                for (stem, word, minor) in words {
+                    let id = *ids.entry(stem).or_insert_with(|| {
+                        doc_freq.push(0);
+                        forms.push(HashMap::new());
+                        (doc_freq.len() - 1) as u32
+                    });
+                    *forms[id as usize].entry(word).or_default() += 1;
+                    mine.push(id << 1 | u32::from(minor));
+                }
+                // A stem in the title or symptoms sorts before the same stem elsewhere, so
+                // dedup by id keeps the stronger mark.
+                mine.sort_unstable();
+                mine.dedup_by_key(|m| *m >> 1);
+                for &m in &mine {
+                    doc_freq[(m >> 1) as usize] += 1;
+                }
+                stems.push(mine);
+            }
+        }
+        let surface = forms
+            .into_iter()
+            .map(|f| {
+                f.into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                    .map(|(w, _)| w)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let n = kb.entries.len() as u32;
+        Vocabulary {
+            stems,
+            doc_freq,
+            surface,
+            max_df: (n / 2).max(2),
+        }
+    }
+
+    /// Words incidents `i` and `j` both use: those in both titles or symptoms first, then the
+    /// rarest.
+    fn shared(&self, i: usize, j: usize) -> Vec<String> {
+        let (a, b) = (&self.stems[i], &self.stems[j]);
+        let mut common: Vec<(u32, u32, u32)> = Vec::new();
+        let (mut x, mut y) = (0, 0);
+        while x < a.len() && y < b.len() {
+            let (ia, ib) = (a[x] >> 1, b[y] >> 1);
+            match ia.cmp(&ib) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => {
+                    let df = self.doc_freq[ia as usize];
+                    if df <= self.max_df {
+                        common.push(((a[x] & 1) + (b[y] & 1), df, ia));
+                    }
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        common.sort_unstable();
+        common
+            .into_iter()
+            .take(WORDS_SHOWN)
+            .map(|(_, _, id)| self.surface[id as usize].clone())
+            .collect()
+    }
 }
