@@ -1,6 +1,7 @@
-//! Ranking quality of `kb search` on a judged query set (tests/search/judged.toml): MRR@10
-//! and recall@5 over the example knowledge base and the DFDS postmortems, through the real
-//! binary. The floors below guard against regressions; the measured figures are printed
+//! Ranking quality of `kb search` on judged query sets: MRR@10 and recall@5 over the example
+//! knowledge base and the DFDS postmortems, through the real binary. tests/search/judged.toml
+//! is the set ranking was tuned on; tests/search/heldout.toml was written afterwards and is
+//! never tuned on. The floors below guard against regressions; the measured figures are printed
 //! (`cargo test --test search_quality -- --nocapture`) and kept in docs/search.md.
 
 mod common;
@@ -40,6 +41,10 @@ fn top_ids(root: &Path, q: &str) -> Vec<String> {
     ids(&search_json(root, q, &["--limit", "10"]).0)
 }
 
+/// First measured 2026-11-25: MRR@10 0.825, recall@5 0.891.
+const HELD_OUT_MRR: f64 = 0.78;
+const HELD_OUT_RECALL: f64 = 0.85;
+
 #[derive(Default)]
 struct Score {
     n: usize,
@@ -65,11 +70,10 @@ impl Score {
     }
 }
 
-#[test]
-fn judged_queries_rank_relevant_incidents_first() {
-    let text = std::fs::read_to_string(repo().join("tests/search/judged.toml")).unwrap();
+/// Runs every query of a judged file; scores per set ("all", "kb …", "kind …"), printed.
+fn evaluate(file: &str) -> BTreeMap<String, Score> {
+    let text = std::fs::read_to_string(repo().join("tests/search").join(file)).unwrap();
     let judged: Judged = toml::from_str(&text).unwrap();
-    assert!(judged.query.len() >= 40, "at least 40 judged queries");
     let tmp = tempfile::tempdir().unwrap();
     let kbs = knowledge_bases(tmp.path());
 
@@ -104,7 +108,7 @@ fn judged_queries_rank_relevant_incidents_first() {
             by.entry(key).or_default().add(rr, recall5);
         }
     }
-    println!("queries not answered first:\n{report}");
+    println!("{file}: queries not answered first:\n{report}");
     println!(
         "{:<18} {:>3} {:>7} {:>9} {:>7}",
         "set", "n", "MRR@10", "recall@5", "missed"
@@ -119,9 +123,16 @@ fn judged_queries_rank_relevant_incidents_first() {
             s.misses
         );
     }
+    by
+}
+
+/// The set the ranking was tuned on. Floors a little under the measured figures
+/// (docs/search.md): a ranking change that loses more than that fails here.
+#[test]
+fn judged_queries_rank_relevant_incidents_first() {
+    let by = evaluate("judged.toml");
     let all = &by["all"];
-    // Floors a little under the measured figures (docs/search.md): a ranking change that
-    // loses more than that fails here.
+    assert!(all.n >= 40, "at least 40 judged queries");
     assert!(all.mrr() >= 0.90, "MRR@10 fell to {:.3}", all.mrr());
     assert!(all.recall() >= 0.90, "recall@5 fell to {:.3}", all.recall());
     assert!(
@@ -137,6 +148,26 @@ fn judged_queries_rank_relevant_incidents_first() {
     assert_eq!(
         all.misses, 0,
         "every query has a relevant incident in its top 10"
+    );
+}
+
+/// Written after tuning and never tuned on: the honest figures. Floors under the first
+/// measurement, to catch a regression; a change tuned against these queries would make the set
+/// worthless, so replace it rather than tune on it.
+#[test]
+fn held_out_queries_rank_relevant_incidents_first() {
+    let by = evaluate("heldout.toml");
+    let all = &by["all"];
+    assert!(all.n >= 30);
+    assert!(
+        all.mrr() >= HELD_OUT_MRR,
+        "held-out MRR@10 fell to {:.3}",
+        all.mrr()
+    );
+    assert!(
+        all.recall() >= HELD_OUT_RECALL,
+        "held-out recall@5 fell to {:.3}",
+        all.recall()
     );
 }
 
