@@ -143,6 +143,9 @@ pub fn fresh_index(
         Err(store::OpenError::Missing) => {
             Some("building the search index (first search)".to_string())
         }
+        Err(store::OpenError::Outdated) => {
+            Some("the search index was written by another version of kb; rebuilt it".into())
+        }
         Err(store::OpenError::Corrupt(e)) => {
             Some(format!("the search index was unreadable ({e}); rebuilt it"))
         }

@@ -95,6 +95,16 @@ fn a_corrupt_or_half_deleted_index_is_rebuilt_with_a_note() {
     assert!(stderr.contains("unreadable"), "{stderr}");
     assert!(v["total"].as_u64().unwrap() > 0);
 
+    // An index from a kb with another schema is rebuilt, and says why.
+    let stamp = root.join(".kb/index/kb-stamp.json");
+    let text = fs::read_to_string(&stamp).unwrap();
+    let mut json: Value = serde_json::from_str(&text).unwrap();
+    json["schema"] = Value::from(1);
+    fs::write(&stamp, json.to_string()).unwrap();
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(stderr.contains("another version of kb"), "{stderr}");
+    assert!(v["total"].as_u64().unwrap() > 0);
+
     // Lose the segment files but keep the stamp.
     for e in fs::read_dir(root.join(".kb/index")).unwrap() {
         let p = e.unwrap().path();
@@ -348,6 +358,8 @@ fn human_output_shows_what_a_responder_needs() {
         "matches marked without colour: {text}"
     );
     assert!(text.contains("content/2021/2021-03-16-mysql-replica-lag-primary-overload.md"));
+    // What was done: its action items, done ones first.
+    assert!(text.contains("   actions: [done] "), "{text}");
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
 

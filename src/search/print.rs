@@ -83,6 +83,9 @@ pub fn human(r: &Results, color: bool) -> String {
             snip.push_str(&h.snippet_text[i..]);
             writeln!(out, "{pad}{}: {}", h.snippet_field, snip.trim()).ok();
         }
+        if let Some(line) = actions_line(&h.actions) {
+            writeln!(out, "{pad}actions: {line}").ok();
+        }
         writeln!(out, "{pad}{}  {}", h.path, st.paint("36", &h.url)).ok();
         out.push('\n');
     }
@@ -107,4 +110,33 @@ pub fn human(r: &Results, color: bool) -> String {
         out.push_str(&line("years", &f.years));
     }
     out
+}
+
+/// What was done, for a responder deciding what to try: done items first, then the rest, at
+/// most two, each cut so the line stays readable.
+fn actions_line(actions: &[(String, String)]) -> Option<String> {
+    if actions.is_empty() {
+        return None;
+    }
+    let mut sorted: Vec<&(String, String)> = actions.iter().collect();
+    sorted.sort_by_key(|(status, _)| status != "done");
+    let shown: Vec<String> = sorted
+        .iter()
+        .take(2)
+        .map(|(status, title)| {
+            let title = if title.chars().count() > 60 {
+                let cut: String = title.chars().take(59).collect();
+                format!("{}…", cut.trim_end())
+            } else {
+                title.clone()
+            };
+            format!("[{status}] {title}")
+        })
+        .collect();
+    let more = actions.len().saturating_sub(shown.len());
+    Some(if more > 0 {
+        format!("{} (+{more} more)", shown.join(" · "))
+    } else {
+        shown.join(" · ")
+    })
 }

@@ -51,6 +51,9 @@ pub struct Hit {
     pub snippet_text: String,
     #[serde(skip)]
     pub snippet_marks: Vec<std::ops::Range<usize>>,
+    /// Action items as (status, title), for the terminal's "what was done" line.
+    #[serde(skip)]
+    pub actions: Vec<(String, String)>,
 }
 
 /// A query word found nowhere in the index, and what was searched instead.
@@ -190,6 +193,13 @@ impl<'a> Searching<'a> {
             snippet_field: field,
             snippet_text: text,
             snippet_marks: marks,
+            actions: all(f.actions)
+                .into_iter()
+                .filter_map(|a| {
+                    let (status, title) = a.split_once('|')?;
+                    Some((status.to_string(), title.to_string()))
+                })
+                .collect(),
         })
     }
 }

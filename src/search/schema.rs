@@ -45,6 +45,8 @@ pub struct Fields {
     pub day: Field,
     /// `YYYY-MM-DD`, stored for results.
     pub date: Field,
+    /// Action items as `status|title`, stored (not searched) so a result can say what was done.
+    pub actions: Field,
 }
 
 impl Fields {
@@ -75,6 +77,7 @@ impl Fields {
             severity: b.add_text_field("severity", STRING | FAST | STORED),
             day: b.add_i64_field("day", INDEXED | FAST),
             date: b.add_text_field("date", STORED),
+            actions: b.add_text_field("actions", STORED),
         };
         (b.build(), fields)
     }
@@ -100,6 +103,7 @@ impl Fields {
             severity: f("severity")?,
             day: f("day")?,
             date: f("date")?,
+            actions: f("actions")?,
         })
     }
 
@@ -165,6 +169,10 @@ impl Fields {
         if let Some(date) = inc.date {
             d.add_i64(self.day, day_number(date));
             d.add_text(self.date, date.to_string());
+        }
+        for a in &inc.action_items {
+            let status = crate::content::incident::ItemStatus::NAMES[a.status as usize];
+            d.add_text(self.actions, format!("{status}|{}", a.title));
         }
         d
     }

@@ -23,8 +23,14 @@ pub const STAMP_FILE: &str = "kb-stamp.json";
 const CHUNK: usize = 512;
 const WRITER_MEMORY: usize = 256 << 20;
 
+/// Bumped whenever the schema or what goes into a document changes, so an index from an older
+/// kb is rebuilt rather than misread.
+pub const SCHEMA_VERSION: u32 = 2;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
+    #[serde(default)]
+    pub schema: u32,
     pub kb_version: String,
     /// Hash of every source file's path, size and modification time, and of site.toml.
     pub sources: String,
@@ -48,6 +54,7 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
         fs::metadata(root.join("site.toml")).ok(),
     ));
     Stamp {
+        schema: SCHEMA_VERSION,
         kb_version: env!("CARGO_PKG_VERSION").to_string(),
         sources: format!("{sum:016x}"),
         files,
@@ -204,6 +211,8 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
 /// Why an index on disk could not be used.
 pub enum OpenError {
     Missing,
+    /// Written by a kb with another schema.
+    Outdated,
     Corrupt(String),
 }
 
@@ -218,6 +227,9 @@ pub fn open(dir: &Path) -> Result<(Index, Stamp), OpenError> {
     };
     let stamp: Stamp = serde_json::from_str(&text)
         .map_err(|e| OpenError::Corrupt(format!("{STAMP_FILE}: {e}")))?;
+    if stamp.schema != SCHEMA_VERSION {
+        return Err(OpenError::Outdated);
+    }
     let index = tantivy::Index::open_in_dir(dir)
         .and_then(Index::new)
         .map_err(|e| OpenError::Corrupt(e.to_string()))?;
