@@ -54,25 +54,10 @@ pub fn build_date() -> Date {
     now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
-/// Reads site.toml and every postmortem and links them into the knowledge base. Fails with
-/// every error found; the `Ok` side carries the warnings.
+/// Reads site.toml and every postmortem and links them into the knowledge base. Errors in
+/// postmortems come back with the warnings (`build` fails on them, `search` shows them and goes
+/// on); only an unreadable site.toml fails here.
 pub fn load_kb(
-    root: &Path,
-    output_dir: &Path,
-    drafts: bool,
-    base_url: Option<&str>,
-    stage: &dyn Fn(&str),
-) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
-    let (kb, diags) = read_kb(root, output_dir, drafts, base_url, stage)?;
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(BuildError::Content(diags));
-    }
-    Ok((kb, diags))
-}
-
-/// Like [`load_kb`], but a postmortem with errors is only left out (its diagnostics are
-/// returned with the rest); only an unreadable site.toml fails.
-fn read_kb(
     root: &Path,
     output_dir: &Path,
     drafts: bool,
@@ -129,7 +114,7 @@ pub fn fresh_index(
         return Ok((index, Vec::new(), None));
     }
     let t = Instant::now();
-    let stamp = store::stamp(root, &output_dir, drafts);
+    let mut stamp = store::stamp(root, &output_dir, drafts);
     if std::env::var_os("KB_TIMINGS").is_some() {
         eprintln!(
             "stamped {} files in {:.1} ms",
@@ -154,9 +139,8 @@ pub fn fresh_index(
     // error: it is searched as far as it could be read (a file that does not parse at all is
     // left out), the errors are shown, and the index is marked partial so the next search
     // reads the files again.
-    let (kb, diags) = read_kb(root, &output_dir, drafts, None, &|_| {})?;
+    let (kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let mut stamp = stamp;
     let note = if errors > 0 {
         stamp.sources = format!("partial-{}", stamp.sources);
         Some(format!(
@@ -167,17 +151,32 @@ pub fn fresh_index(
     } else {
         note
     };
-    let index = match store::write(&kb, Some(&dir), &stamp) {
-        Ok(index) => index,
-        Err(e) => {
-            let index = store::write(&kb, None, &stamp).map_err(|e| {
-                BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
-            })?;
-            let note = format!("could not save the search index in {} ({e})", dir.display());
-            return Ok((index, diags, Some(note)));
-        }
+    let (index, unsaved) = write_index(root, &kb, &stamp)?;
+    let note = match unsaved {
+        Some(e) => Some(format!(
+            "could not save the search index in {} ({e})",
+            dir.display()
+        )),
+        None => note,
     };
     Ok((index, diags, note))
+}
+
+/// Writes the index to `.kb/index`; when that fails, builds it in memory (the index is a
+/// cache, so the work can go on) and says why it was not saved.
+fn write_index(
+    root: &Path,
+    kb: &Kb,
+    stamp: &store::Stamp,
+) -> Result<(search::Index, Option<String>), BuildError> {
+    match store::write(kb, Some(&store::dir(root)), stamp) {
+        Ok(index) => Ok((index, None)),
+        Err(e) => store::write(kb, None, stamp)
+            .map(|index| (index, Some(e)))
+            .map_err(|e| {
+                BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
+            }),
+    }
 }
 
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -215,21 +214,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         opts.base_url.as_deref(),
         &stage,
     )?;
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
 
     stage("indexing for search");
-    let index = match store::write(&kb, Some(&store::dir(root)), &stamp) {
-        Ok(index) => index,
-        Err(e) => {
-            // The index is a cache: the site can still be built from one in memory.
-            diags.push(Diagnostic::warning(
-                store::dir(root).display().to_string(),
-                format!("could not write the search index ({e}); `kb search` will rebuild it"),
-            ));
-            store::write(&kb, None, &stamp).map_err(|e| {
-                BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
-            })?
-        }
-    };
+    let (index, unsaved) = write_index(root, &kb, &stamp)?;
+    if let Some(e) = unsaved {
+        diags.push(Diagnostic::warning(
+            store::dir(root).display().to_string(),
+            format!("could not write the search index ({e}); `kb search` will rebuild it"),
+        ));
+    }
     stage("finding similar incidents");
     let similar = search::similar::compute(&index, &kb);
     kb.link_related(&similar);

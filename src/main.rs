@@ -88,12 +88,13 @@ The index lives in <root>/.kb/index; kb build writes it, and kb search refreshes
 first whenever a postmortem or site.toml changed. Exit status: 0 (also when nothing
 matches), 1 content errors, 2 a query or usage error.";
 
-fn color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+fn color(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn print_diagnostics(diags: &[Diagnostic]) {
-    let color = color();
+    let color = color(std::io::stderr().is_terminal());
     for d in diags {
         eprintln!("{}\n", d.render(color));
     }
@@ -230,8 +231,7 @@ fn search(
                     serde_json::to_string_pretty(&results).expect("results serialise")
                 );
             } else {
-                let color = std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                let color = color(std::io::stdout().is_terminal());
                 print!("{}", kb::search::print::human(&results, color));
             }
             ExitCode::SUCCESS

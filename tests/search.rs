@@ -377,8 +377,10 @@ fn searches_during_rebuilds_see_a_whole_index() {
         })
     };
     for _ in 0..25 {
-        let (v, _) = search_json(&root, "replica lag", &[]);
+        let (v, stderr) = search_json(&root, "replica lag", &[]);
         assert_eq!(ids(&v)[0], "mysql-replica-lag-primary-overload");
+        // A half-replaced index would read as unreadable and be rebuilt, with a note.
+        assert!(!stderr.contains("note:"), "{stderr}");
     }
     builder.join().unwrap();
 }

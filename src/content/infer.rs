@@ -61,12 +61,18 @@ pub fn humanize_file_name(content_rel: &str) -> String {
 
 /// Cuts text to the summary length at a word boundary.
 pub fn clip_summary(text: &str) -> String {
-    if text.chars().count() <= SUMMARY_MAX {
+    clip(text, SUMMARY_MAX)
+}
+
+/// Cuts text to at most `max` characters, at a word boundary when there is one in the second
+/// half, ending in `…`.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
         return text.to_string();
     }
-    let cut: String = text.chars().take(SUMMARY_MAX - 1).collect();
+    let cut: String = text.chars().take(max - 1).collect();
     let cut = match cut.rfind(' ') {
-        Some(i) if i > SUMMARY_MAX / 2 => &cut[..i],
+        Some(i) if i > max / 2 => &cut[..i],
         _ => &cut,
     };
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))

@@ -2,11 +2,13 @@
 //! end), the query language, similar incidents. Knows nothing of templates.
 
 pub mod analyzer;
+pub mod facets;
 pub mod print;
 pub mod query;
 pub mod run;
 pub mod schema;
 pub mod similar;
+pub mod snippet;
 pub mod store;
 pub mod synonyms;
 

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::run::{FacetCount, Results};
+use super::facets::FacetCount;
+use super::run::Results;
+use crate::content::infer::clip;
 
 struct Style {
     on: bool,
@@ -123,15 +125,7 @@ fn actions_line(actions: &[(String, String)]) -> Option<String> {
     let shown: Vec<String> = sorted
         .iter()
         .take(2)
-        .map(|(status, title)| {
-            let title = if title.chars().count() > 60 {
-                let cut: String = title.chars().take(59).collect();
-                format!("{}…", cut.trim_end())
-            } else {
-                title.clone()
-            };
-            format!("[{status}] {title}")
-        })
+        .map(|(status, title)| format!("[{status}] {}", clip(title, 60)))
         .collect();
     let more = actions.len().saturating_sub(shown.len());
     Some(if more > 0 {

@@ -1,24 +1,24 @@
 //! Running a query: the syntax tree becomes a tantivy `BooleanQuery` (words as BM25 should
-//! clauses over every text field, synonyms as one clause, unknown words corrected), then the
-//! hits get a snippet from the field that matched best, and optional facet counts.
+//! clauses over every text field, synonyms as one clause, unknown words corrected), scored
+//! with the coverage bonus; the hits get a snippet (`snippet`) and optional facet counts
+//! (`facets`).
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
     Query as TQuery, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocSet, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use super::facets::{FacetCollector, Facets};
 use super::query::{self, Clause, FilterKind, Occur, QueryError};
 use super::schema::{TEXT_FIELDS, day_number};
+use super::snippet::{Snippets, mark_html};
 use super::synonyms::{Member, Synonyms};
 use super::{Index, analyze};
 use crate::config::Config;
@@ -61,20 +61,6 @@ pub struct Hit {
 pub struct Correction {
     pub word: String,
     pub suggestion: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Facets {
-    pub tags: Vec<FacetCount>,
-    pub severity: Vec<FacetCount>,
-    pub services: Vec<FacetCount>,
-    pub years: Vec<FacetCount>,
 }
 
 #[derive(Debug, Serialize)]
@@ -284,6 +270,8 @@ impl Builder<'_, '_> {
 
         // Plain words are gathered first so synonyms spanning several words can be found.
         let mut plain: Vec<(usize, &str, Vec<String>)> = Vec::new();
+        // Whether any word to rank or require had something to search for.
+        let mut had_words = false;
         for c in clauses {
             match c {
                 Clause::Word {
@@ -292,6 +280,7 @@ impl Builder<'_, '_> {
                     col,
                 } => {
                     let stems = analyze(&mut self.analyzer, text);
+                    had_words |= !stems.is_empty();
                     if stems.len() > 1 {
                         should.extend(self.phrase(&stems));
                     } else if !stems.is_empty() {
@@ -300,6 +289,7 @@ impl Builder<'_, '_> {
                 }
                 Clause::Word { occur, text, col } | Clause::Phrase { occur, text, col } => {
                     let stems = analyze(&mut self.analyzer, text);
+                    had_words |= *occur != Occur::MustNot && !stems.is_empty();
                     let q = if stems.len() == 1 && matches!(c, Clause::Word { .. }) {
                         self.word(*col, text, &stems[0])
                     } else {
@@ -356,13 +346,6 @@ impl Builder<'_, '_> {
             i += 1;
         }
 
-        let had_words = !plain.is_empty()
-            || clauses.iter().any(|c| match c {
-                Clause::Word { occur, text, .. } | Clause::Phrase { occur, text, .. } => {
-                    *occur != Occur::MustNot && !analyze(&mut self.analyzer, text).is_empty()
-                }
-                _ => false,
-            });
         self.words = should.iter().map(|q| q.box_clone()).collect();
         let mut top: Vec<(TOccur, Boxed)> = Vec::new();
         let scoring = !should.is_empty() || !must.is_empty();
@@ -672,227 +655,4 @@ fn did_you_mean_text(input: &str, replaced: &[(usize, usize, String)]) -> Option
     }
     out.extend(&chars[i.min(chars.len())..]);
     Some(out)
-}
-
-/// One snippet generator per field, built once per query.
-struct Snippets {
-    /// (field name, generator) in preference order: symptoms, summary, factors, body.
-    gens: Vec<(&'static str, Field, SnippetGenerator)>,
-}
-
-const SNIPPET_CHARS: usize = 180;
-
-impl Snippets {
-    fn new(searcher: &Searcher, query: &dyn TQuery, index: &Index) -> Snippets {
-        let fields = &index.fields;
-        let gens = [("symptoms", 0), ("summary", 2), ("factors", 3), ("body", 4)]
-            .into_iter()
-            .filter_map(|(name, k)| {
-                let field = fields.text[k];
-                let mut g = SnippetGenerator::create(searcher, query, field).ok()?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                Some((name, field, g))
-            })
-            .collect();
-        Snippets { gens }
-    }
-
-    /// The snippet with the most distinct matching words; earlier fields win ties, so a
-    /// matching symptom line comes first. Without any match, the summary's start.
-    fn best(
-        &self,
-        doc: &TantivyDocument,
-        f: &super::Fields,
-    ) -> (&'static str, String, Vec<std::ops::Range<usize>>) {
-        let mut best: Option<(usize, &'static str, String, Vec<std::ops::Range<usize>>)> = None;
-        for (name, field, g) in &self.gens {
-            // Each value on its own: a symptom line, a factor, the body.
-            for v in doc.get_all(*field) {
-                let Some(text) = v.as_str() else { continue };
-                let s = g.snippet(text);
-                if s.highlighted().is_empty() {
-                    continue;
-                }
-                let frag = s.fragment();
-                let mut words: Vec<String> = s
-                    .highlighted()
-                    .iter()
-                    .map(|r| frag[r.clone()].to_lowercase())
-                    .collect();
-                words.sort();
-                words.dedup();
-                if best.as_ref().is_none_or(|b| words.len() > b.0) {
-                    let text = frag.replace(['\n', '\t', '\r'], " ");
-                    best = Some((words.len(), name, text, s.highlighted().to_vec()));
-                }
-            }
-        }
-        if let Some((_, name, text, marks)) = best {
-            return (name, text, marks);
-        }
-        let summary = doc
-            .get_first(f.text[2])
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        ("summary", clip(&summary, SNIPPET_CHARS), Vec::new())
-    }
-}
-
-fn clip(s: &str, max: usize) -> String {
-    let s = s.replace(['\n', '\t', '\r'], " ");
-    if s.chars().count() <= max {
-        return s;
-    }
-    let cut: String = s.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |c| c.0);
-    format!("{cut}…")
-}
-
-/// The text HTML-escaped with the marked ranges in `<mark>`.
-pub fn mark_html(text: &str, marks: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::with_capacity(text.len() + marks.len() * 13);
-    let mut i = 0;
-    for r in marks {
-        if r.start < i || r.end > text.len() {
-            continue;
-        }
-        escape_into(&mut out, &text[i..r.start]);
-        out.push_str("<mark>");
-        escape_into(&mut out, &text[r.clone()]);
-        out.push_str("</mark>");
-        i = r.end;
-    }
-    escape_into(&mut out, &text[i..]);
-    out
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Counts tags, severities, services and years over every matching document, from fast
-/// fields (no stored document is read).
-struct FacetCollector {
-    fields: super::Fields,
-}
-
-struct FacetSegment {
-    columns: [Option<StrColumn>; 3],
-    counts: [Vec<u64>; 3],
-    day: Option<Column<i64>>,
-    days: BTreeMap<i64, u64>,
-}
-
-type FacetFruit = ([BTreeMap<String, u64>; 3], BTreeMap<i64, u64>);
-
-impl Collector for FacetCollector {
-    type Fruit = Facets;
-    type Child = FacetSegment;
-
-    fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<FacetSegment> {
-        let ff = reader.fast_fields();
-        let schema = reader.schema();
-        let name = |f: Field| schema.get_field_name(f).to_string();
-        let columns = [
-            ff.str(&name(self.fields.tags))?,
-            ff.str(&name(self.fields.severity))?,
-            ff.str(&name(self.fields.services))?,
-        ];
-        let counts = columns
-            .each_ref()
-            .map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]);
-        let day = ff.i64(&name(self.fields.day)).ok();
-        Ok(FacetSegment {
-            columns,
-            counts,
-            day,
-            days: BTreeMap::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
-        let mut strs: [BTreeMap<String, u64>; 3] = Default::default();
-        let mut years: BTreeMap<i16, u64> = BTreeMap::new();
-        let epoch = jiff::civil::date(1970, 1, 1);
-        for (s, days) in fruits {
-            for (acc, m) in strs.iter_mut().zip(s) {
-                for (k, v) in m {
-                    *acc.entry(k).or_default() += v;
-                }
-            }
-            for (d, n) in days {
-                if let Ok(date) = epoch.checked_add(jiff::Span::new().days(d)) {
-                    *years.entry(date.year()).or_default() += n;
-                }
-            }
-        }
-        let sorted = |m: BTreeMap<String, u64>| {
-            let mut v: Vec<FacetCount> = m
-                .into_iter()
-                .map(|(value, count)| FacetCount { value, count })
-                .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-            v
-        };
-        let [tags, severity, services] = strs;
-        Ok(Facets {
-            tags: sorted(tags),
-            severity: sorted(severity),
-            services: sorted(services),
-            years: years
-                .into_iter()
-                .rev()
-                .map(|(y, count)| FacetCount {
-                    value: y.to_string(),
-                    count,
-                })
-                .collect(),
-        })
-    }
-}
-
-impl SegmentCollector for FacetSegment {
-    type Fruit = FacetFruit;
-
-    fn collect(&mut self, doc: u32, _: Score) {
-        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(col) = col {
-                for ord in col.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
-            }
-        }
-        if let Some(day) = &self.day {
-            for d in day.values_for_doc(doc) {
-                *self.days.entry(d).or_default() += 1;
-            }
-        }
-    }
-
-    fn harvest(self) -> FacetFruit {
-        let mut out: [BTreeMap<String, u64>; 3] = Default::default();
-        for ((col, counts), acc) in self.columns.iter().zip(self.counts).zip(out.iter_mut()) {
-            let Some(col) = col else { continue };
-            for (ord, n) in counts.into_iter().enumerate() {
-                let mut s = String::new();
-                if n > 0 && col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
-                    acc.insert(s, n);
-                }
-            }
-        }
-        (out, self.days)
-    }
 }

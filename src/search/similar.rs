@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::Index;
@@ -58,50 +59,49 @@ pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<TextMatch>> {
     let text_fields = index.fields.text;
     (0..n)
         .into_par_iter()
-        .map(|i| {
-            let Some(addr) = addr_of[i] else {
-                return Vec::new();
-            };
-            let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
-                return Vec::new();
-            };
-            let values: Vec<(tantivy::schema::Field, Vec<OwnedValue>)> = text_fields
-                .iter()
-                .map(|f| {
-                    let v = doc
-                        .get_all(*f)
-                        .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(head(s).to_string())))
-                        .collect();
-                    (*f, v)
-                })
-                .collect();
-            let title = values[1].1.clone();
-            let mut sims = relative(&searcher, values, addr, max_df, &entry_of);
-            // Titles alone: two postmortems titled alike ("All services returning 503 in
-            // Kubernetes") are alike even when their write-ups wander.
-            for (j, t) in relative(
-                &searcher,
-                vec![(text_fields[1], title)],
-                addr,
-                max_df,
-                &entry_of,
-            ) {
-                let t = t * TITLE_WEIGHT;
-                match sims.iter_mut().find(|(k, _)| *k == j) {
-                    Some((_, s)) => *s = s.max(t),
-                    None => sims.push((j, t)),
+        .map_init(
+            || index.analyzer(),
+            |analyzer, i| {
+                let Some(addr) = addr_of[i] else {
+                    return Vec::new();
+                };
+                let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
+                    return Vec::new();
+                };
+                let values: Vec<(Field, Vec<&str>)> = text_fields
+                    .iter()
+                    .map(|f| {
+                        (
+                            *f,
+                            doc.get_all(*f)
+                                .filter_map(|v| v.as_str())
+                                .map(head)
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                let mut sims = relative(&searcher, analyzer, &values, addr, max_df, &entry_of);
+                // Titles alone: two postmortems titled alike ("All services returning 503 in
+                // Kubernetes") are alike even when their write-ups wander.
+                let title = &values[1..2];
+                for (j, t) in relative(&searcher, analyzer, title, addr, max_df, &entry_of) {
+                    let t = t * TITLE_WEIGHT;
+                    match sims.iter_mut().find(|(k, _)| *k == j) {
+                        Some((_, s)) => *s = s.max(t),
+                        None => sims.push((j, t)),
+                    }
                 }
-            }
-            sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            sims.truncate(CANDIDATES);
-            sims.into_iter()
-                .map(|(j, similarity)| TextMatch {
-                    index: j,
-                    similarity,
-                    words: vocab.shared(i, j),
-                })
-                .collect()
-        })
+                sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                sims.truncate(CANDIDATES);
+                sims.into_iter()
+                    .map(|(j, similarity)| TextMatch {
+                        index: j,
+                        similarity,
+                        words: vocab.shared(i, j),
+                    })
+                    .collect()
+            },
+        )
         .collect()
 }
 
@@ -124,21 +124,16 @@ fn head(s: &str) -> &str {
 /// order and so changes from one build to the next.
 fn relative(
     searcher: &tantivy::Searcher,
-    values: Vec<(tantivy::schema::Field, Vec<OwnedValue>)>,
+    analyzer: &mut TextAnalyzer,
+    values: &[(Field, Vec<&str>)],
     addr: DocAddress,
     max_df: u64,
     entry_of: &HashMap<DocAddress, usize>,
 ) -> Vec<(usize, f32)> {
-    let mut analyzer = searcher
-        .index()
-        .tokenizers()
-        .get(super::schema::TOKENIZER)
-        .expect("registered");
     let mut tf: BTreeMap<Term, u32> = BTreeMap::new();
-    for (field, vals) in &values {
-        for v in vals {
-            let Some(text) = v.as_str() else { continue };
-            for stem in super::analyze(&mut analyzer, text) {
+    for (field, texts) in values {
+        for text in texts {
+            for stem in super::analyze(analyzer, text) {
                 if stem.len() >= MIN_WORD {
                     *tf.entry(Term::from_field_text(*field, &stem)).or_default() += 1;
                 }
