@@ -355,14 +355,356 @@ def fmt_dur(minutes: int) -> str:
     return f"{h}h {m:02d}m" if m else f"{h} hours"
 
 
+# --------------------------------------------------------------------------------------------
+# Long-tail vocabulary (--long-tail)
+# --------------------------------------------------------------------------------------------
+# The templates above give a few thousand distinct words however large N is. With --long-tail,
+# prose sentences, log excerpts and extra symptoms are mixed in whose words come from open-ended
+# lexicons: a fixed map rank -> word (real technical words at the most frequent ranks, then
+# pseudo-words built from English-like syllables, some of them inflected forms of more frequent
+# pseudo-words, so stemming merges them as on real text) sampled with a Zipf law. The lexicons do
+# not depend on the seed (one "language"); only which words are drawn does.
+
+# Real words for the head of the word lexicon: the j-th sits at rank j * (1 + j // 50), so the
+# first 50 are the most frequent tail words and the rest are spread over the first ~4k ranks.
+TAIL_REAL_WORDS = """
+request server client worker thread socket packet process buffer cluster shard leader quorum
+offset topic broker consumer producer schema index query transaction mutex semaphore deadline
+budget backoff jitter throttle proxy ingress egress firewall subnet route tunnel resolver record
+zone handshake cipher token session cookie header payload endpoint webhook callback handler
+middleware controller operator daemon agent sidecar container image registry manifest volume
+mount snapshot restore archive bucket blob chunk segment compaction tombstone vacuum checkpoint
+journal cursor iterator artifact rollout version upgrade downgrade hotfix backfill reindex
+rebalance fallback heartbeat lease election consensus throughput bandwidth customer invoice
+warehouse shipment vendor contract weekend morning evening holiday estimate hypothesis evidence
+signal threshold anomaly plateau drift burst storm cascade thundering herd stampede starvation
+contention fragmentation corruption truncation overflow rounding encoding unicode locale
+timezone daylight clock kernel syscall descriptor inode filesystem partition raid controller
+firmware bios hypervisor instance autoscaling spot preemption quota limit entitlement tenant
+namespace label selector affinity toleration taint eviction scheduler daemonset statefulset
+deployment replicaset cronjob configmap secret serviceaccount binding role policy permission
+audit compliance retention purge tombstoned ttl expiry renewal issuer chain bundle keystore
+truststore vault rotation credential password username login signup checkout basket wishlist
+coupon discount refund chargeback settlement reconciliation ledger batch nightly hourly report
+export import parser serializer protobuf json yaml xml csv gzip snappy zstd compression
+decompression checksum hash digest signature nonce replay idempotency dedupe duplicate ordering
+sequence watermark window aggregation rollup downsampling cardinality histogram percentile
+gauge counter exporter scrape federation dashboard panel annotation silence inhibit escalation
+rotation handover pager shadow primary secondary standby arbiter witness fencing stonith
+split brain flapping oscillation hysteresis cooldown warmup preload prefetch eviction lru
+memcached varnish nginx haproxy envoy istio linkerd consul etcd zookeeper vitess proxysql
+pgbouncer patroni orchestrator debezium flink spark airflow dbt snowflake bigquery redshift
+clickhouse cassandra scylla mongodb dynamo cosmos spanner cockroach opensearch solr lucene
+rabbitmq nats pulsar kinesis pubsub sqs sns lambda fargate ecs eks gke aks helm kustomize
+argo flux spinnaker buildkite github gitlab bitbucket artifactory nexus sonar dependabot
+renovate semver changelog tag branch merge rebase revert cherry squash commit pipeline runner
+executor agentless bastion jumpbox vpc peering transit attachment endpointslice nodeport
+hostport daemon systemd journald rsyslog fluentd fluentbit vector logstash filebeat otel
+jaeger zipkin tempo loki mimir thanos cortex victoria alertmanager oncall roster runbook
+playbook postmortem retrospective blameless timeline chronology hindsight mitigation
+remediation workaround regression bisect flaky nondeterministic race condition livelock
+deadlock reentrancy reentrant threadpool goroutine coroutine async await promise future
+callbackhell backpressure bulkhead sharding resharding hotspot skewed tenantless multitenant
+""".split()
+
+# Function words for the prose (glue between lexicon words; no vocabulary growth).
+OPENERS = ["The", "The", "The", "A", "During the", "After the", "Before the", "Because the",
+           "When the", "Our", "Several", "Two", "This", "Later the", "Meanwhile the", "Some",
+           "Most", "Each", "Only the", "Then the"]
+# Chunks of a sentence; W = word, I = code identifier, C = error code, H = host, P = pod,
+# X = hex id, N = number, S = service.
+PROSE_CHUNKS = [
+    "W", "W", "W", "W W", "the W", "the W", "the W W", "a W", "of the W", "of W", "in the W",
+    "was W", "were W", "had W", "and W", "and the W", "to W", "to W the W", "with W",
+    "with the W W", "on H", "for the W", "by W", "that W", "from S", "after the W", "into W",
+    "as W", "while the W was W", "when I W", "C in the W", "about N W", "W of I", "is W",
+    "not W", "but the W", "which W", "so the W", "because W W", "on P", "at W", "than W",
+    "under W", "between W and W", "until the W", "W X",
+]
+PROSE_CHUNK_TEMPLATES = [(re.sub(r"\b([WICHPXNS])\b", r"{\1}", c), sum(len(t) == 1 and t.isupper() for t in c.split()))
+                         for c in PROSE_CHUNKS]
+HOST_PREFIXES = ["db", "web", "api", "worker", "cache", "kafka", "node", "redis", "es", "mq",
+                 "lb", "bastion", "etl", "batch", "mysql", "pg", "vault", "build", "edge", "proxy"]
+LOG_LEVELS = ["ERROR", "ERROR", "WARN", "WARN", "INFO", "FATAL", "CRITICAL", "DEBUG"]
+LOG_LINES = [
+    "{T} {H} {S}[{N}]: {L} {W} {W}: {W} {W} {W}",
+    "{T} {L} [{I}] {W} {W} failed after {N}ms req_id={X}",
+    "{T} {P} {L} {C}: {W} {W} {W} on {H}",
+    "{T} {H} kernel: {W} {W} {W} pid {N}",
+    "{T} {L} {I}: {W} {W} {X} ({C}) upstream={H}",
+    "{T} {H} {S}: {L} {W} {W} {W} latency_ms={N} status={C}",
+    "{T} {P} {L} retrying {W} {W} attempt={N} err=\"{C}\"",
+]
+LOG_INTROS = ["Log excerpt from {H}:", "Relevant lines from the {S} logs:",
+              "The {W} logs on {H} showed:", "Excerpt from the logs of {P}:"]
+TAIL_SYMPTOMS = [
+    "{C} in {S} logs", "{W} {W} errors on {H}", "{I} failing with {C}", "{W} {W} stuck on {H}",
+    "spike in {W} {W} on {S}", "{P} restarting with {C}", "{W} {W} reported by customers",
+    "{W} {W} timeouts from {I}",
+]
+ONSETS = ("b c d f g h j k l m n p r s t v w z b c d l m n p r s t br bl ch cl cr dr fl fr gl "
+          "gr pl pr sc sh sk sl sm sn sp st str sw th tr tw wh qu y").split() + ["", "", "", ""]
+ONSETS_MID = "b c d f g k l m n p r s t v z b d l m n r s t ch th st tr".split()
+NUCLEI = "a e i o u a e i o u a e i o e a i ai ea ee ie oo ou oa au y".split()
+CODAS_END = ["", "", "", "", "n", "r", "l", "s", "t", "m", "d", "k", "p", "nd", "nt", "st",
+             "ck", "ng", "rt", "ll", "sh", "rn", "rd", "lt", "mp", "x", "ss", "ct", "ft", "lk"]
+CODAS_MID = ["", "", "", "n", "r", "l", "s", "m", "t"]
+SUFFIXES = "s s s ed ed ing ing er ers ly tion ment ness able al ic ity ize ous ive ism ist".split()
+CODE_SHAPES = ["E{d4}", "E{d4}", "ERR_{W}", "ERR_{W}_{W}", "0x{h8}", "ORA-{d5}", "SQLSTATE {a5}",
+               "errno {d2}", "exit code {d3}", "{W}Exception", "{W}Error"]
+
+_M64 = (1 << 64) - 1
+
+
+def _mix(x: int) -> int:
+    """splitmix64's finaliser: a fixed bijection of 64-bit integers (Python's hash() is salted)."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+class _Bits:
+    """Deterministic choices from a 64-bit hash of (domain, rank), re-mixed when used up."""
+
+    __slots__ = ("h", "k")
+
+    def __init__(self, domain: int, rank: int):
+        self.k = _mix((domain << 56) ^ rank)
+        self.h = self.k
+
+    def int(self, n: int) -> int:
+        if self.h < (1 << 20):
+            self.k = _mix(self.k)
+            self.h = self.k
+        self.h, i = divmod(self.h, n)
+        return i
+
+    def pick(self, seq):
+        return seq[self.int(len(seq))]
+
+
+class Zipf2:
+    """Ranks 0, 1, 2, ... with P(rank) proportional to (rank + q)^-s1 up to rank + q = knee and
+    to the steeper (rank + q)^-s2 beyond (continuous approximation, continuous at the knee),
+    drawn in O(1) by inverting the CDF. s1 and s2 must be > 1."""
+
+    def __init__(self, q: float, s1: float, knee: float, s2: float, max_rank: int = 10 ** 12):
+        assert s1 > 1.0 and s2 > 1.0 and knee > q + 1
+        self.x0, self.s1, self.s2, self.knee, self.max_rank = q + 1.0, s1, s2, float(knee), max_rank
+        self.a = (self.x0 ** (1 - s1) - self.knee ** (1 - s1)) / (s1 - 1)
+        self.b = self.knee ** (1 - s1) / (s2 - 1)
+        self.total = self.a + self.b
+
+    def draw(self, rng: random.Random) -> int:
+        u = rng.random() * self.total
+        if u < self.a:
+            x = (self.x0 ** (1 - self.s1) - u * (self.s1 - 1)) ** (1 / (1 - self.s1))
+        else:
+            y = self.knee ** (1 - self.s2) - (u - self.a) * (self.s2 - 1) * self.knee ** (self.s1 - self.s2)
+            if y <= 0.0:
+                return self.max_rank
+            x = y ** (1 / (1 - self.s2))
+        return min(int(x - self.x0), self.max_rank)
+
+
+def _affix(root: str, suffix: str) -> str:
+    if suffix[0] in "aeiouy" and root.endswith("e"):
+        root = root[:-1]
+    elif suffix == "s" and root.endswith(("s", "x", "sh", "ch")):
+        suffix = "es"
+    return root + suffix
+
+
+def _pseudo_root(r: int) -> str:
+    b = _Bits(1, r)
+    while True:
+        n = b.pick((1, 2, 2, 2, 2, 3, 3, 3, 4))
+        parts = []
+        for i in range(n):
+            onset = b.pick(ONSETS if i == 0 else ONSETS_MID)
+            nucleus = b.pick(NUCLEI)
+            if not onset and nucleus == "y":
+                nucleus = "e"
+            parts.append(onset + nucleus + b.pick(CODAS_END if i == n - 1 else CODAS_MID))
+        w = "".join(parts)
+        if 3 <= len(w) <= 10:
+            return w
+
+
+class LongTail:
+    """The --long-tail text: its own RNG (seeded from the seed), so the template text, the
+    frontmatter and the file names are the same as without the flag."""
+
+    # (q, s1, knee, s2) per lexicon: Zipf s1 = 1.05 over the frequent ranks, steepening to s2
+    # beyond the knee like large English corpora do (a single exponent near 1 would add distinct
+    # words almost linearly with N, far faster than Heaps' law on real text).
+    WORD_LAW = (300, 1.05, 20_000, 1.9)
+    HEX_LAW = (20, 1.05, 2_000, 1.75)
+    IDENT_LAW = (50, 1.05, 2_000, 1.75)
+    CODE_LAW = (20, 1.05, 1_000, 1.75)
+    NUM_LAW = (20, 1.05, 2_000, 1.75)
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(f"long-tail-{seed}")
+        self.words_z = Zipf2(*self.WORD_LAW)
+        self.hex_z = Zipf2(*self.HEX_LAW)
+        self.ident_z = Zipf2(*self.IDENT_LAW)
+        self.code_z = Zipf2(*self.CODE_LAW)
+        self.num_z = Zipf2(*self.NUM_LAW)
+        self.real_at = {j * (1 + j // 50): j for j in range(len(TAIL_REAL_WORDS))}
+        self._words: dict[int, str] = {}
+        self._other: dict[tuple[int, int], str] = {}
+
+    # -- lexicons: rank -> string ------------------------------------------------------------
+    def word_at(self, r: int) -> str:
+        w = self._words.get(r)
+        if w is None:
+            j = self.real_at.get(r)
+            if j is not None:
+                w = TAIL_REAL_WORDS[j]
+            else:
+                b = _Bits(2, r)
+                kind = b.int(100)
+                if kind < 30 and r >= 200 and (r // 5) not in self.real_at:
+                    # an inflected form of the (more frequent) word at rank r // 5
+                    w = _affix(_pseudo_root(r // 5), b.pick(SUFFIXES))
+                else:
+                    w = _pseudo_root(r)
+                    if kind >= 80:
+                        w = _affix(w, b.pick(SUFFIXES))
+                if len(w) > 12:
+                    w = _pseudo_root(r)
+            self._words[r] = w
+        return w
+
+    def _cached(self, domain: int, r: int, make) -> str:
+        key = (domain, r)
+        s = self._other.get(key)
+        if s is None:
+            s = self._other[key] = make(_Bits(domain, r))
+        return s
+
+    def word(self) -> str:
+        return self.word_at(self.words_z.draw(self.rng))
+
+    def hexid(self) -> str:
+        def make(b: _Bits) -> str:
+            n = b.pick((4, 4, 5, 6, 6, 7, 8))
+            return "".join(b.pick("0123456789abcdef") for _ in range(n))
+        return self._cached(3, self.hex_z.draw(self.rng), make)
+
+    def ident(self) -> str:
+        def make(b: _Bits) -> str:
+            parts = [self.word_at(b.int(3000)) for _ in range(b.pick((2, 2, 2, 3)))]
+            style = b.int(20)
+            if style < 9:
+                return "".join(p.capitalize() for p in parts)
+            if style < 14:
+                return "_".join(parts)
+            if style < 17:
+                return ".".join(parts)
+            return parts[0] + "".join(p.capitalize() for p in parts[1:])
+        return self._cached(4, self.ident_z.draw(self.rng), make)
+
+    def code(self) -> str:
+        def make(b: _Bits) -> str:
+            def repl(m: re.Match) -> str:
+                k = m.group(1)
+                if k == "W":
+                    return self.word_at(b.int(2000)).upper()
+                if k[0] == "d":
+                    return "".join(b.pick("0123456789") for _ in range(int(k[1])))
+                if k[0] == "h":
+                    return "".join(b.pick("0123456789abcdef") for _ in range(int(k[1])))
+                return "".join(b.pick("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(int(k[1])))
+            shape = b.pick(CODE_SHAPES)
+            if shape.startswith("{W}"):
+                return self.word_at(b.int(2000)).capitalize() + shape[3:]
+            return FIELD_RE.sub(repl, shape)
+        return self._cached(5, self.code_z.draw(self.rng), make)
+
+    def number(self) -> str:
+        def make(b: _Bits) -> str:
+            return str(b.pick((10, 100, 1000, 1000, 10000)) + b.int(90000))
+        return self._cached(6, self.num_z.draw(self.rng), make)
+
+    def host(self) -> str:
+        rng = self.rng
+        k = rng.randint(0, 9)
+        if k < 4:
+            return f"{rng.choice(HOST_PREFIXES)}-{self.hexid()}"
+        if k < 7:
+            return f"ip-10-{rng.randint(0, 63)}-{rng.randint(0, 255)}-{rng.randint(1, 254)}"
+        return f"{self.word()}-{rng.randint(1, 40):02d}"
+
+    def pod(self) -> str:
+        return f"{self.rng.choice(SERVICES)}-{self.hexid()}-{self.hexid()[:5]}"
+
+    # -- text ----------------------------------------------------------------------------------
+    def fill(self, template: str, ctx: dict | None = None) -> str:
+        rng = self.rng
+
+        def repl(m: re.Match) -> str:
+            k = m.group(1)
+            if k == "W":
+                return self.word()
+            if k == "I":
+                return self.ident()
+            if k == "C":
+                return self.code()
+            if k == "H":
+                return self.host()
+            if k == "P":
+                return self.pod()
+            if k == "X":
+                return self.hexid()
+            if k == "N":
+                return self.number()
+            if k == "S":
+                return ctx["svc"] if ctx and rng.random() < 0.5 else rng.choice(SERVICES)
+            if k == "L":
+                return rng.choice(LOG_LEVELS)
+            return ctx[k]
+
+        return FIELD_RE.sub(repl, template)
+
+    def sentence(self, slots: int, ctx: dict | None = None) -> str:
+        rng = self.rng
+        parts = [rng.choice(OPENERS), "{W}"]
+        n = 1
+        while n < slots:
+            chunk, k = rng.choice(PROSE_CHUNK_TEMPLATES)
+            n += k
+            parts.append(chunk)
+            if rng.random() < 0.08:
+                parts[-1] += ","
+        return self.fill(" ".join(parts).rstrip(","), ctx) + "."
+
+    def paragraph(self, ctx: dict) -> str:
+        rng = self.rng
+        return " ".join(self.sentence(rng.randint(4, 6), ctx) for _ in range(rng.randint(3, 4)))
+
+    def symptom(self, ctx: dict) -> str:
+        return self.fill(self.rng.choice(TAIL_SYMPTOMS), ctx)
+
+    def log_block(self, inc: Incident, ctx: dict) -> str:
+        rng = self.rng
+        t0 = dict(inc.ts)["detected"]
+        times = sorted(t0 + dt.timedelta(seconds=rng.randint(-1800, 600)) for _ in range(rng.randint(3, 6)))
+        lines = [self.fill(rng.choice(LOG_LINES), dict(ctx, T=t.isoformat())) for t in times]
+        return self.fill(rng.choice(LOG_INTROS), ctx) + "\n\n```\n" + "\n".join(lines) + "\n```"
+
+
 class Incident:
     pass
 
 
 class Gen:
-    def __init__(self, n: int, seed: int):
+    def __init__(self, n: int, seed: int, long_tail: bool = False):
         self.n = n
         self.rng = random.Random(seed)
+        self.tail = LongTail(seed) if long_tail else None
 
     # -- text ---------------------------------------------------------------------------------
     def fill(self, template: str, ctx: dict) -> str:
@@ -477,6 +819,12 @@ class Gen:
             inc.symptoms.append(self.fill(t, dict(ctx, svc=rng.choice(inc.services))))
 
         inc.summary = fill(rng.choice(SUMMARY_SENTENCES[:2])) + " " + fill(rng.choice(SUMMARY_SENTENCES[4:6]))
+        if self.tail:  # own RNG: the main stream (and so everything else) is unchanged
+            tr = self.tail.rng
+            if tr.random() < 0.4:
+                inc.symptoms.append(self.tail.symptom(ctx))
+            if tr.random() < 0.5:
+                inc.summary += " " + self.tail.sentence(tr.randint(3, 5), ctx)
 
         cf_texts = [fill(t) for t in rng.sample(CF_SENTENCES, rng.randint(2, 4))]
         if rng.random() < 0.3:
@@ -624,9 +972,35 @@ class Gen:
             i += 3
             extra.append(para)
             n_words += len(para.split())
+        if self.tail:
+            text, extra = self.tail_body(inc, ctx, out, extra, target)
         if extra:
             text += "\n## Discussion\n\n" + "\n\n".join(extra) + "\n"
         return text
+
+    def tail_body(self, inc: Incident, ctx: dict, out: list[str], extra: list[str],
+                  target: int) -> tuple[str, list[str]]:
+        """--long-tail: a prose sentence in the summary, then a Discussion of a log excerpt
+        (60%) and 1-2 prose paragraphs, topped up with the template paragraphs already drawn
+        (at least one) until the body is as long as without the flag."""
+        tail = self.tail
+        tr = tail.rng
+        out = list(out)
+        if tr.random() < 0.6:
+            out[2] = out[2][:-1] + " " + tail.sentence(tr.randint(4, 7), ctx) + "\n"
+        text = "\n".join(out)
+        blocks = [tail.log_block(inc, ctx)] if tr.random() < 0.6 else []
+        paras = [tail.paragraph(ctx) for _ in range(1 if tr.random() < 0.8 else 2)]
+        n_words = len(text.split()) + sum(len(b.split()) for b in blocks + paras)
+        kept: list[str] = []
+        for para in extra:
+            if kept and n_words >= target:
+                break
+            kept.append(para)
+            n_words += len(para.split())
+        # template and tail paragraphs alternate, template first
+        mixed = [p for pair in itertools.zip_longest(kept, paras) for p in pair if p is not None]
+        return text, blocks + mixed
 
     # -- output -------------------------------------------------------------------------------
     def frontmatter(self, inc: Incident) -> str:
@@ -735,11 +1109,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("n", type=int, help="number of postmortems")
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--long-tail", action="store_true",
+                    help="mix in words from a Zipf-distributed open vocabulary (see the docstring)")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be >= 1")
 
-    g = Gen(args.n, args.seed)
+    g = Gen(args.n, args.seed, args.long_tail)
     rng = g.rng
     start = dt.date(2015, 1, 1).toordinal()
     end = dt.date(2026, 10, 31).toordinal()

@@ -230,9 +230,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let similar = search::similar::compute(&index, &kb);
     kb.link_related(&similar);
 
+    stage("exporting the search index");
+    let export = search::export::export(&index, &kb)
+        .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
+
     stage("rendering pages");
     let staging = output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e))?;
-    let pages = match render::render(&kb, &theme, build_date(), &staging) {
+    for (path, bytes) in &export.files {
+        staging
+            .write(&format!("search/{path}"), bytes)
+            .map_err(|e| output_failed(&output_dir, e))?;
+    }
+    let pages = match render::render(&kb, &theme, build_date(), &staging, &export.manifest) {
         Ok(p) => p,
         Err(mut errs) => {
             errs.extend(diags);

@@ -43,6 +43,11 @@ impl Taxonomy {
         Taxonomy { aliases, matchers }
     }
 
+    /// Aliases (normalised) → canonical tag.
+    pub fn aliases(&self) -> &HashMap<String, String> {
+        &self.aliases
+    }
+
     pub fn canonical(&self, tag: &str) -> String {
         let n = normalize(tag);
         self.aliases.get(&n).cloned().unwrap_or(n)

@@ -74,6 +74,7 @@ pub fn render(
     theme: &Theme,
     today: Date,
     staging: &Staging,
+    search: &crate::search::export::Manifest,
 ) -> Result<usize, Vec<Diagnostic>> {
     let mut tera = theme.tera()?;
     let site = views::SiteView {
@@ -252,6 +253,16 @@ pub fn render(
         }
     }
 
+    // Search: the manifest goes inline, so a first query costs no round trip for it.
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("Search", "search", "search/"));
+    ctx.insert("search_manifest", &script_json(search));
+    jobs.push(Job {
+        template: "search.html",
+        path: "search/index.html".into(),
+        context: ctx,
+    });
+
     // 404.
     let mut ctx = Context::new();
     ctx.insert_value("page", page("Page not found", "404", ""));
@@ -372,6 +383,18 @@ pub fn render(
     } else {
         Err(errors)
     }
+}
+
+/// JSON safe inside a `<script>` element: `<`, `>` and `&` as escapes, so text from a
+/// postmortem can never close the element.
+fn script_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value)
+        .expect("serializable")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 fn output_error(e: OutputError) -> Diagnostic {

@@ -27,8 +27,12 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "templates/services.html",
     "templates/service.html",
     "templates/404.html",
+    "templates/search.html",
     "templates/macros.html",
     "static/style.css",
+    "static/js/stem.js",
+    "static/js/search.js",
+    "static/js/search-page.js",
 ];
 
 pub struct Theme {

@@ -1,0 +1,569 @@
+//! The static search index (SEARCH.md, point 6): tantivy's own merged segment written out for
+//! the browser engine (`theme/static/js/search.js`), so the browser sees the same terms,
+//! frequencies, fieldnorms and doc ids as `kb search` and ranks exactly like it.
+//!
+//! Files under `search/` (binary ones gzip-compressed; layouts in docs/dev/static-search.md):
+//! - `t/N.bin`: term-range shards. Per term and text field: the doc frequency and postings
+//!   grouped in runs of equal (term frequency, fieldnorm), best BM25 contribution first. A long
+//!   list keeps only its first [`TIER`] postings here, with the run that follows as the bound
+//!   for the rest, which is in `t/N-K.bin`.
+//! - `p/N.bin`: positions for phrases, in their own term ranges.
+//! - `d/N.bin`: document stubs (JSON) (title, date, severity, tags, summary, symptoms), many a file.
+//! - `m/N.bin`: per-document date, severity, tags and services, for filters and counts.
+//! - `terms.bin`: every term with its doc frequency, fetched only for "did you mean".
+//!
+//! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
+//! the search page.
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::DocSet;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+
+use super::Index;
+use super::schema::TEXT_FIELDS;
+use super::synonyms::Synonyms;
+use crate::kb::Kb;
+use crate::kb::taxonomy::normalize;
+
+/// Bumped when a file layout changes; the engine refuses a manifest of another version.
+pub const FORMAT: u32 = 1;
+
+/// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
+const TIER: usize = 1024;
+/// A shard closes once its postings and positions reach about this many uncompressed bytes.
+const SHARD_BYTES: usize = 24 << 10;
+const POSITION_SHARD_BYTES: usize = 48 << 10;
+/// Documents per stub file and per metadata file.
+pub const STUB_GROUP: usize = 16;
+pub const META_CHUNK: usize = 16384;
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// The exported files (path under `search/`, bytes) and the manifest for the search page.
+pub struct Export {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub manifest: Manifest,
+}
+
+#[derive(Serialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// Documents in the index (tantivy's `max_doc`).
+    pub docs: u32,
+    /// Text fields as (name, boost, total tokens).
+    pub fields: Vec<(&'static str, f32, u64)>,
+    /// First term of every postings shard, and of every positions shard.
+    pub shards: Vec<String>,
+    pub position_shards: Vec<String>,
+    /// Synonym groups, each member a list of stems (several stems: a phrase).
+    pub synonyms: Vec<Vec<Vec<String>>>,
+    /// Values the filters accept, as indexed; ids in `m/` files index these lists.
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub severities: Vec<String>,
+    /// Tag aliases (normalised) → canonical tag; tags and levels the site configures.
+    pub aliases: std::collections::BTreeMap<String, String>,
+    pub configured_tags: Vec<String>,
+    pub levels: Vec<String>,
+    pub stub_group: usize,
+    pub meta_chunk: usize,
+    pub tier: usize,
+}
+
+/// One (term, field) posting list in export order.
+struct List {
+    field: usize,
+    /// (doc, term frequency, fieldnorm id), best contribution first.
+    postings: Vec<(u32, u32, u8)>,
+    /// Positions of each posting, in the same order.
+    positions: Vec<Vec<u32>>,
+}
+
+struct Term {
+    text: String,
+    lists: Vec<List>,
+}
+
+impl Term {
+    fn postings(&self) -> usize {
+        self.lists.iter().map(|l| l.postings.len()).sum()
+    }
+    fn positions(&self) -> usize {
+        self.lists
+            .iter()
+            .flat_map(|l| &l.positions)
+            .map(Vec::len)
+            .sum()
+    }
+    fn max_df(&self) -> usize {
+        self.lists
+            .iter()
+            .map(|l| l.postings.len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
+    let searcher = index.searcher();
+    let segments = searcher.segment_readers();
+    if segments.len() > 1 {
+        return Err(format!(
+            "the search index has {} segments; the static export needs one",
+            segments.len()
+        ));
+    }
+    let fields = &index.fields;
+    let docs = segments.first().map_or(0, |s| s.max_doc());
+    if docs as usize != kb.entries.len() {
+        return Err(format!(
+            "the search index holds {docs} incidents, the knowledge base {}",
+            kb.entries.len()
+        ));
+    }
+    let mut totals = [0u64; 5];
+    let mut terms: Vec<Term> = Vec::new();
+    if let Some(seg) = segments.first() {
+        // Document i is incident i: the index is sorted by `ord`, which is the kb order.
+        let ords = seg
+            .fast_fields()
+            .u64("ord")
+            .map_err(|e| format!("reading the index: {e}"))?;
+        if (0..docs).any(|d| ords.first(d) != Some(u64::from(d))) {
+            return Err("the search index is not in knowledge base order".into());
+        }
+        let mut by_term: std::collections::BTreeMap<Vec<u8>, Vec<List>> = Default::default();
+        for (fi, field) in fields.text.iter().enumerate() {
+            let inv = seg
+                .inverted_index(*field)
+                .map_err(|e| format!("reading the index: {e}"))?;
+            totals[fi] = inv.total_num_tokens();
+            let norms = seg
+                .get_fieldnorms_reader(*field)
+                .map_err(|e| format!("reading the index: {e}"))?;
+            let cache = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
+            let mut stream = inv
+                .terms()
+                .stream()
+                .map_err(|e| format!("reading the index: {e}"))?;
+            while stream.advance() {
+                let mut postings = inv
+                    .read_postings_from_terminfo(
+                        stream.value(),
+                        IndexRecordOption::WithFreqsAndPositions,
+                    )
+                    .map_err(|e| format!("reading the index: {e}"))?;
+                let mut list = Vec::new();
+                while postings.doc() != tantivy::TERMINATED {
+                    let doc = postings.doc();
+                    let mut pos = Vec::new();
+                    postings.positions(&mut pos);
+                    list.push((doc, postings.term_freq(), norms.fieldnorm_id(doc), pos));
+                    postings.advance();
+                }
+                // Best contribution first; equal ones by (tf, fieldnorm), then doc.
+                list.sort_by(|a, b| {
+                    let fa = tf_factor(&cache, a.2, a.1);
+                    let fb = tf_factor(&cache, b.2, b.1);
+                    fb.total_cmp(&fa)
+                        .then(b.1.cmp(&a.1))
+                        .then(a.2.cmp(&b.2))
+                        .then(a.0.cmp(&b.0))
+                });
+                let (postings, positions) = list
+                    .into_iter()
+                    .map(|(d, tf, n, p)| ((d, tf, n), p))
+                    .unzip();
+                by_term
+                    .entry(stream.key().to_vec())
+                    .or_default()
+                    .push(List {
+                        field: fi,
+                        postings,
+                        positions,
+                    });
+            }
+        }
+        terms = by_term
+            .into_iter()
+            .map(|(k, lists)| Term {
+                text: String::from_utf8_lossy(&k).into_owned(),
+                lists,
+            })
+            .collect();
+    }
+
+    let mut files = Vec::new();
+    // Postings shards: consecutive term ranges of about SHARD_BYTES.
+    let shards = split(&terms, SHARD_BYTES, |t| 2 * t.postings().min(TIER) + 8);
+    let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
+        .par_iter()
+        .enumerate()
+        .map(|(n, range)| encode_shard(n, &terms[range.clone()]))
+        .collect();
+    files.extend(encoded.into_iter().flatten());
+    let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions() + 8);
+    let encoded: Vec<(String, Vec<u8>)> = position_shards
+        .par_iter()
+        .enumerate()
+        .map(|(n, range)| {
+            (
+                format!("p/{n}.bin"),
+                gzip(&encode_positions(&terms[range.clone()])),
+            )
+        })
+        .collect();
+    files.extend(encoded);
+    files.push(("terms.bin".into(), gzip(&encode_dictionary(&terms))));
+
+    let values = FilterValues::new(kb);
+    files.extend(stubs(kb));
+    files.extend(meta(kb, &values));
+
+    let synonyms = Synonyms::new(&kb.config.search.synonyms, &mut index.analyzer());
+    let first = |ranges: &[std::ops::Range<usize>]| {
+        ranges
+            .iter()
+            .map(|r| terms[r.start].text.clone())
+            .collect::<Vec<_>>()
+    };
+    let taxonomy = crate::kb::taxonomy::Taxonomy::new(&kb.config);
+    let manifest = Manifest {
+        format: FORMAT,
+        docs,
+        fields: TEXT_FIELDS
+            .iter()
+            .zip(totals)
+            .map(|((name, boost), total)| (*name, *boost, total))
+            .collect(),
+        shards: first(&shards),
+        position_shards: first(&position_shards),
+        synonyms: synonyms.groups().to_vec(),
+        tags: values.tags,
+        services: values.services,
+        severities: values.severities,
+        aliases: taxonomy.aliases().clone().into_iter().collect(),
+        configured_tags: kb.config.tags.keys().map(|t| normalize(t)).collect(),
+        levels: kb.config.severity.levels.clone(),
+        stub_group: STUB_GROUP,
+        meta_chunk: META_CHUNK,
+        tier: TIER,
+    };
+    Ok(Export { files, manifest })
+}
+
+/// tantivy's BM25 length normalisation per fieldnorm id (`bm25.rs`), in f32 as it computes it.
+fn tf_cache(average: f32) -> [f32; 256] {
+    let mut cache = [0f32; 256];
+    for (id, c) in cache.iter_mut().enumerate() {
+        let fieldnorm = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+        *c = K1 * (1.0 - B + B * fieldnorm / average);
+    }
+    cache
+}
+
+fn tf_factor(cache: &[f32; 256], fieldnorm_id: u8, tf: u32) -> f32 {
+    let tf = tf as f32;
+    tf / (tf + cache[fieldnorm_id as usize])
+}
+
+/// Splits the terms into consecutive ranges of about `target` by `size`.
+fn split(
+    terms: &[Term],
+    target: usize,
+    size: impl Fn(&Term) -> usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, t) in terms.iter().enumerate() {
+        bytes += size(t);
+        if bytes >= target {
+            out.push(start..i + 1);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < terms.len() {
+        out.push(start..terms.len());
+    }
+    out
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Terms front-coded: bytes shared with the previous term, then the rest.
+fn term_header(out: &mut Vec<u8>, prev: &str, term: &str) {
+    let shared = prev
+        .bytes()
+        .zip(term.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    varint(out, shared as u64);
+    varint(out, (term.len() - shared) as u64);
+    out.extend_from_slice(&term.as_bytes()[shared..]);
+}
+
+fn field_mask(t: &Term) -> u8 {
+    t.lists.iter().fold(0, |m, l| m | 1 << l.field)
+}
+
+/// Postings as runs of equal (tf, fieldnorm id): tf, fieldnorm id, length, doc deltas.
+fn runs(out: &mut Vec<u8>, postings: &[(u32, u32, u8)]) {
+    let mut i = 0;
+    while i < postings.len() {
+        let (_, tf, norm) = postings[i];
+        let len = postings[i..]
+            .iter()
+            .take_while(|p| p.1 == tf && p.2 == norm)
+            .count();
+        varint(out, u64::from(tf));
+        out.push(norm);
+        varint(out, len as u64);
+        let mut prev = 0;
+        for p in &postings[i..i + len] {
+            varint(out, u64::from(p.0 - prev));
+            prev = p.0;
+        }
+        i += len;
+    }
+}
+
+/// A shard, and a tail file for each of its terms with a list longer than [`TIER`].
+///
+/// Per term: the term, a field mask, whether it has a tail; per field in the mask: the doc
+/// frequency, then the first min(df, TIER) postings as runs; when the list goes on, the tf
+/// and fieldnorm id of the next posting (the bound for the rest).
+fn encode_shard(n: usize, terms: &[Term]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut tails = Vec::new();
+    varint(&mut out, terms.len() as u64);
+    let mut prev = "";
+    for (k, t) in terms.iter().enumerate() {
+        term_header(&mut out, prev, &t.text);
+        prev = &t.text;
+        let tail = t.lists.iter().any(|l| l.postings.len() > TIER);
+        out.push(field_mask(t) | if tail { 0x80 } else { 0 });
+        let mut rest = Vec::new();
+        for l in &t.lists {
+            let df = l.postings.len();
+            varint(&mut out, df as u64);
+            let cut = df.min(TIER);
+            runs(&mut out, &l.postings[..cut]);
+            if cut < df {
+                let (_, tf, norm) = l.postings[cut];
+                varint(&mut out, u64::from(tf));
+                out.push(norm);
+                runs(&mut rest, &l.postings[cut..]);
+            }
+        }
+        if tail {
+            tails.push((format!("t/{n}-{k}.bin"), gzip(&rest)));
+        }
+    }
+    let mut files = vec![(format!("t/{n}.bin"), gzip(&out))];
+    files.extend(tails);
+    files
+}
+
+/// Positions, self-contained so a phrase needs no postings file: per term its field mask; per
+/// field the doc frequency, then per document (in doc order) the doc delta, tf, fieldnorm id
+/// and the positions as deltas.
+fn encode_positions(terms: &[Term]) -> Vec<u8> {
+    let mut out = Vec::new();
+    varint(&mut out, terms.len() as u64);
+    let mut prev = "";
+    for t in terms {
+        term_header(&mut out, prev, &t.text);
+        prev = &t.text;
+        out.push(field_mask(t));
+        for l in &t.lists {
+            varint(&mut out, l.postings.len() as u64);
+            let mut order: Vec<usize> = (0..l.postings.len()).collect();
+            order.sort_by_key(|&i| l.postings[i].0);
+            let mut last_doc = 0;
+            for i in order {
+                let (doc, tf, norm) = l.postings[i];
+                varint(&mut out, u64::from(doc - last_doc));
+                last_doc = doc;
+                varint(&mut out, u64::from(tf));
+                out.push(norm);
+                let mut last = 0;
+                for p in &l.positions[i] {
+                    varint(&mut out, u64::from(p - last));
+                    last = *p;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every term and its largest doc frequency over the fields (what "did you mean" ranks by).
+fn encode_dictionary(terms: &[Term]) -> Vec<u8> {
+    let mut out = Vec::new();
+    varint(&mut out, terms.len() as u64);
+    let mut prev = "";
+    for t in terms {
+        term_header(&mut out, prev, &t.text);
+        prev = &t.text;
+        varint(&mut out, t.max_df() as u64);
+    }
+    out
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::best());
+    e.write_all(bytes).expect("writing to memory");
+    e.finish().expect("writing to memory")
+}
+
+/// Longest summary a stub carries; the page shows a snippet, not the whole text.
+const STUB_SUMMARY: usize = 320;
+
+#[derive(Serialize)]
+struct Stub<'a> {
+    id: &'a str,
+    title: &'a str,
+    date: Option<String>,
+    severity: Option<&'a str>,
+    tags: Vec<&'a str>,
+    services: Vec<&'a str>,
+    summary: String,
+    symptoms: &'a [String],
+}
+
+/// Document stubs, [`STUB_GROUP`] to a JSON file, in doc id order.
+fn stubs(kb: &Kb) -> Vec<(String, Vec<u8>)> {
+    kb.entries
+        .par_chunks(STUB_GROUP)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let stubs: Vec<Stub> = chunk
+                .iter()
+                .map(|e| {
+                    let inc = &e.incident;
+                    Stub {
+                        id: &inc.id,
+                        title: &inc.title,
+                        date: inc.date.map(|d| d.to_string()),
+                        severity: inc.severity.as_deref(),
+                        tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
+                        services: e
+                            .services
+                            .iter()
+                            .map(|s| kb.services.get(s).map_or(s.as_str(), |g| &g.name))
+                            .collect(),
+                        summary: crate::content::infer::clip(&inc.summary, STUB_SUMMARY),
+                        symptoms: &inc.symptoms,
+                    }
+                })
+                .collect();
+            let json = serde_json::to_vec(&stubs).expect("stubs serialize");
+            (format!("d/{n}.bin"), gzip(&json))
+        })
+        .collect()
+}
+
+/// The values filters accept, as the index holds them.
+struct FilterValues {
+    tags: Vec<String>,
+    services: Vec<String>,
+    severities: Vec<String>,
+}
+
+impl FilterValues {
+    fn new(kb: &Kb) -> FilterValues {
+        let mut tags: Vec<String> = kb
+            .entries
+            .iter()
+            .flat_map(|e| e.tags.iter().map(|t| t.name.clone()))
+            .collect();
+        let mut services: Vec<String> = kb
+            .entries
+            .iter()
+            .flat_map(|e| e.services.iter().cloned())
+            .collect();
+        let mut severities: Vec<String> = kb
+            .entries
+            .iter()
+            .filter_map(|e| e.incident.severity.clone())
+            .collect();
+        for v in [&mut tags, &mut services, &mut severities] {
+            v.sort();
+            v.dedup();
+        }
+        FilterValues {
+            tags,
+            services,
+            severities,
+        }
+    }
+}
+
+/// Per document, [`META_CHUNK`] to a file: day number + 1 (0 when undated, as a zigzag
+/// varint), severity id + 1 (0 when none), then the tag ids and service ids, each list
+/// prefixed by its length.
+fn meta(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
+    let id = |list: &[String], x: &str| list.binary_search_by(|s| s.as_str().cmp(x)).ok();
+    kb.entries
+        .chunks(META_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut out = Vec::new();
+            for e in chunk {
+                let inc = &e.incident;
+                let day = inc.date.map_or(0, |d| super::schema::day_number(d) + 1);
+                varint(&mut out, ((day << 1) ^ (day >> 63)) as u64);
+                let sev = inc
+                    .severity
+                    .as_deref()
+                    .and_then(|s| id(&v.severities, s))
+                    .map_or(0, |i| i + 1);
+                varint(&mut out, sev as u64);
+                let tags: Vec<usize> = e.tags.iter().filter_map(|t| id(&v.tags, &t.name)).collect();
+                let services: Vec<usize> = e
+                    .services
+                    .iter()
+                    .filter_map(|s| id(&v.services, s))
+                    .collect();
+                for ids in [tags, services] {
+                    varint(&mut out, ids.len() as u64);
+                    for i in ids {
+                        varint(&mut out, i as u64);
+                    }
+                }
+            }
+            (format!("m/{n}.bin"), gzip(&out))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_front_coding() {
+        let mut out = Vec::new();
+        varint(&mut out, 300);
+        assert_eq!(out, [0xac, 0x02]);
+        let mut out = Vec::new();
+        term_header(&mut out, "replica", "replic");
+        term_header(&mut out, "replic", "replication");
+        assert_eq!(out, [6, 0, 6, 5, b'a', b't', b'i', b'o', b'n']);
+    }
+}

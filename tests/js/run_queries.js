@@ -1,0 +1,44 @@
+// Runs queries through the browser engine over a built site's static index, for the parity
+// test (tests/static_search.rs): `node run_queries.js SITE_DIR < queries.txt` (one query per
+// line) prints one JSON object per query: the hits' ids and scores, the total, did-you-mean,
+// or the error, and which index files the query read.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+const { Engine, QueryError } = require("../../theme/static/js/search.js");
+
+const site = process.argv[2];
+const html = fs.readFileSync(path.join(site, "search", "index.html"), "utf8");
+const m = html.match(/<script type="application\/json" id="kb-manifest">([\s\S]*?)<\/script>/);
+if (!m) throw new Error("no manifest in search/index.html");
+const manifest = JSON.parse(m[1]);
+
+async function main() {
+  const queries = fs.readFileSync(0, "utf8").split("\n").filter((q) => q.length);
+  for (const q of queries) {
+    // A fresh engine per query: every query starts cold, as in a new browser tab.
+    const files = [];
+    const engine = new Engine(manifest, async (p) => {
+      files.push(p);
+      return new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(site, "search", p))));
+    });
+    let out;
+    try {
+      const r = await engine.results(q, 10);
+      out = {
+        query: q,
+        total: r.total,
+        total_exact: r.totalExact,
+        did_you_mean: r.did_you_mean,
+        hits: r.hits.map((h) => ({ id: h.stub.id, score: h.score })),
+      };
+    } catch (e) {
+      if (!(e instanceof QueryError)) throw e;
+      out = { query: q, error: e.message, col: e.col };
+    }
+    out.files = files;
+    process.stdout.write(JSON.stringify(out) + "\n");
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,172 @@
+/* The search page: results as you type, filters with counts, keyboard navigation, shareable
+ * URLs. Everything from a postmortem is inserted as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const input = $("q"), status = $("status"), list = $("results"), facetsBox = $("facets"), more = $("more");
+  const manifest = JSON.parse($("kb-manifest").textContent);
+  const script = document.currentScript.src;
+  const base = new URL("../search/", script);
+  const siteRoot = new URL("../", script);
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  }
+  function say(...parts) { status.replaceChildren(...parts); }
+
+  if (location.protocol === "file:") {
+    say("Search needs the site served over HTTP: run kb serve, or publish it to any static host. Every incident is listed on ", el("a", { href: "../incidents/index.html" }, "All incidents"), ".");
+    input.disabled = true;
+    return;
+  }
+
+  async function load(path) {
+    const res = await fetch(new URL(path, base));
+    if (!res.ok) throw new Error("could not load the search index (" + path + ": HTTP " + res.status + ")");
+    const plain = res.body.pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(plain).arrayBuffer());
+  }
+  const engine = new kbSearch.Engine(manifest, load);
+
+  /* The stretch of a text around its first matching word, matching words marked. */
+  function snippet(text, stems, max = 220) {
+    const toks = kbSearch.tokens(text).filter((t) => stems.has(kbSearch.stemOf(t.text.toLowerCase())));
+    let start = 0, end = text.length;
+    if (text.length > max) {
+      const first = toks.length ? toks[0].at : 0;
+      start = Math.max(0, first - 60);
+      while (start > 0 && !/\s/.test(text[start - 1])) start--;
+      end = Math.min(text.length, start + max);
+    }
+    const p = el("p", { class: "snippet" });
+    if (start > 0) p.append("…");
+    let at = start;
+    for (const t of toks) {
+      if (t.at < start || t.at + t.text.length > end) continue;
+      p.append(text.slice(at, t.at), el("mark", null, t.text));
+      at = t.at + t.text.length;
+    }
+    p.append(text.slice(at, end));
+    if (end < text.length) p.append("…");
+    return p;
+  }
+  function bestText(stub, stems) {
+    const count = (t) => new Set(kbSearch.tokens(t).map((x) => kbSearch.stemOf(x.text.toLowerCase())).filter((s) => stems.has(s))).size;
+    let best = null;
+    for (const t of [...stub.symptoms, stub.summary]) {
+      if (!t) continue;
+      const c = count(t);
+      if (!best || c > best[0]) best = [c, t];
+    }
+    return best ? best[1] : "";
+  }
+
+  function item(hit, stems) {
+    const s = hit.stub;
+    const badges = el("span", { class: "badges" });
+    if (s.severity) badges.append(el("span", { class: "sev sev-" + s.severity.toLowerCase().replace(/[^a-z0-9]+/g, "-") }, s.severity));
+    const link = el("a", { href: new URL("incidents/" + encodeURIComponent(s.id) + "/", siteRoot).href, class: "result-link" }, s.title);
+    const meta = [s.date || "undated"].concat(s.services).join(" · ");
+    const li = el("li", { class: "incident-item" },
+      el("div", { class: "incident-head" }, badges, link),
+      el("p", { class: "meta muted" }, meta));
+    const text = bestText(s, stems);
+    if (text) li.append(snippet(text, stems));
+    if (s.tags.length) li.append(el("ul", { class: "tag-list" }, ...s.tags.map((t) => el("li", null, el("span", { class: "tag" }, t)))));
+    return li;
+  }
+
+  /* Filters: each value toggles `name:value` in the query. */
+  const FACETS = [["severity", "Severity", "severity"], ["tags", "Tags", "tag"], ["services", "Services", "service"], ["years", "Year", null]];
+  function facetTerm(filter, value) {
+    if (!filter) return "since:" + value + " until:" + value;
+    return filter + ":" + (/\s/.test(value) ? '"' + value + '"' : value);
+  }
+  function hasTerm(q, term) { return (" " + q + " ").includes(" " + term + " "); }
+  function toggle(term) {
+    const q = input.value.trim();
+    input.value = hasTerm(q, term) ? (" " + q + " ").replace(" " + term + " ", " ").trim() : (q + " " + term).trim();
+    run(true);
+  }
+  function renderFacets(f, q) {
+    facetsBox.replaceChildren();
+    for (const [key, title, filter] of FACETS) {
+      const values = f[key].slice(0, key === "years" ? 30 : 12);
+      if (!values.length) continue;
+      const ul = el("ul", { class: "facet-list" });
+      for (const v of values) {
+        const term = facetTerm(filter, v.value);
+        const on = hasTerm(q, term);
+        const b = el("button", { type: "button", class: "facet", "aria-pressed": on ? "true" : "false", "data-filter": term }, v.value + " ", el("span", { class: "count" }, String(v.count)));
+        b.addEventListener("click", () => toggle(term));
+        ul.append(el("li", null, b));
+      }
+      facetsBox.append(el("section", { class: "facet-group" }, el("h2", null, title), ul));
+    }
+  }
+
+  let seq = 0, limit = 10, timer = null;
+  async function run(push) {
+    const q = input.value;
+    const mine = ++seq;
+    const url = new URL(location.href);
+    if (q.trim()) url.searchParams.set("q", q); else url.searchParams.delete("q");
+    if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+    if (!q.trim()) { say(""); list.replaceChildren(); facetsBox.replaceChildren(); more.hidden = true; return; }
+    let r;
+    try {
+      r = await engine.results(q, limit);
+    } catch (e) {
+      if (mine !== seq) return;
+      list.replaceChildren(); facetsBox.replaceChildren(); more.hidden = true;
+      if (e instanceof kbSearch.QueryError) say(el("strong", null, "Cannot search: "), e.message + " (column " + e.col + "). ", e.hint);
+      else say("Search failed: " + e.message);
+      return;
+    }
+    if (mine !== seq) return;
+    const stems = new Set(r.stems);
+    list.replaceChildren(...r.hits.map((h) => item(h, stems)));
+    const parts = [];
+    const count = (n, exact) => (exact ? n : "more than " + n) + " incident" + (n === 1 && exact ? "" : "s");
+    parts.push(r.total ? count(r.total, r.totalExact) : "No incident matches.");
+    if (r.did_you_mean) {
+      const fix = el("a", { href: "?q=" + encodeURIComponent(r.did_you_mean) }, r.did_you_mean);
+      fix.addEventListener("click", (ev) => { ev.preventDefault(); input.value = r.did_you_mean; run(true); });
+      parts.push(" Showing results for ", fix, ".");
+    }
+    for (const c of r.corrections) if (!c.suggestion) parts.push(" No incident mentions “" + c.word + "”.");
+    say(...parts);
+    more.hidden = r.hits.length < limit;
+    engine.facets(q).then((f) => {
+      if (mine !== seq) return;
+      renderFacets(f, q);
+      if (!r.totalExact) say(count(f.total, true), ...parts.slice(1));
+      more.hidden = r.hits.length >= f.total;
+    }).catch(() => {});
+  }
+
+  input.addEventListener("input", () => { limit = 10; clearTimeout(timer); timer = setTimeout(() => run(false), 80); });
+  input.form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); run(true); });
+  more.addEventListener("click", () => { limit += 20; run(false); });
+  addEventListener("popstate", () => { input.value = new URL(location.href).searchParams.get("q") || ""; run(false); });
+
+  /* Keyboard: ↓ from the box into the results, ↑/↓ between them, Esc back, / to search. */
+  const links = () => Array.from(list.querySelectorAll("a.result-link"));
+  input.addEventListener("keydown", (ev) => { if (ev.key === "ArrowDown" && links().length) { ev.preventDefault(); links()[0].focus(); } });
+  list.addEventListener("keydown", (ev) => {
+    const all = links(), i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (ev.key === "ArrowDown" && i + 1 < all.length) { ev.preventDefault(); all[i + 1].focus(); }
+    else if (ev.key === "ArrowUp") { ev.preventDefault(); (i > 0 ? all[i - 1] : input).focus(); }
+    else if (ev.key === "Escape") input.focus();
+  });
+  addEventListener("keydown", (ev) => {
+    if (ev.key === "/" && document.activeElement !== input && !/^(INPUT|TEXTAREA)$/.test(document.activeElement.tagName)) { ev.preventDefault(); input.focus(); }
+  });
+
+  input.value = new URL(location.href).searchParams.get("q") || "";
+  if (input.value) run(false);
+})();

@@ -1,0 +1,681 @@
+/* kb's search engine for the published site: the same query language and the same ranking as
+ * `kb search`, computed over the static index `kb build` exports from tantivy's segment
+ * (src/search/export.rs). It reproduces tantivy's BM25 in f32 (Math.fround after every
+ * operation, in tantivy's order), the coverage bonus, synonyms, corrections and tie-breaking,
+ * so the top results and their scores match the terminal's; tests/static_search.rs checks it.
+ * Runs in browsers and in node (for those tests). No dependencies besides stem.js. */
+(function (root) {
+  "use strict";
+  const inNode = typeof module === "object" && module.exports;
+  const stem = inNode ? require("./stem.js").stem : root.kbStem;
+  const f32 = Math.fround;
+  const K1 = 1.2, B = 0.75, K1_PLUS_1 = f32(1 + K1);
+  const FORMAT = 1;
+  /* tantivy's FIELD_NORMS_TABLE: field length per one-byte fieldnorm id. */
+  const NORMS = [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,42,44,46,48,50,52,54,56,60,64,68,72,76,80,84,88,96,104,112,120,128,136,144,152,168,184,200,216,232,248,264,280,312,344,376,408,440,472,504,536,600,664,728,792,856,920,984,1048,1176,1304,1432,1560,1688,1816,1944,2072,2328,2584,2840,3096,3352,3608,3864,4120,4632,5144,5656,6168,6680,7192,7704,8216,9240,10264,11288,12312,13336,14360,15384,16408,18456,20504,22552,24600,26648,28696,30744,32792,36888,40984,45080,49176,53272,57368,61464,65560,73752,81944,90136,98328,106520,114712,122904,131096,147480,163864,180248,196632,213016,229400,245784,262168,294936,327704,360472,393240,426008,458776,491544,524312,589848,655384,720920,786456,851992,917528,983064,1048600,1179672,1310744,1441816,1572888,1703960,1835032,1966104,2097176,2359320,2621464,2883608,3145752,3407896,3670040,3932184,4194328,4718616,5242904,5767192,6291480,6815768,7340056,7864344,8388632,9437208,10485784,11534360,12582936,13631512,14680088,15728664,16777240,18874392,20971544,23068696,25165848,27263000,29360152,31457304,33554456,37748760,41943064,46137368,50331672,54525976,58720280,62914584,67108888,75497496,83886104,92274712,100663320,109051928,117440536,125829144,134217752,150994968,167772184,184549400,201326616,218103832,234881048,251658264,268435480,301989912,335544344,369098776,402653208,436207640,469762072,503316504,536870936,603979800,671088664,738197528,805306392,872415256,939524120,1006632984,1073741848,1207959576,1342177304,1476395032,1610612760,1744830488,1879048216,2013265944];
+  const COVERAGE = 1;
+
+  /* ---------------------------------------------------------------- text */
+
+  const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+  const SPACE = /\p{White_Space}/u;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const utf8len = (s) => encoder.encode(s).length;
+
+  /* Tokens as tantivy's en_stem makes them: runs of letters and digits, under 40 bytes. */
+  function tokens(text) {
+    const out = [];
+    for (const m of text.matchAll(WORD)) if (utf8len(m[0]) < 40) out.push({ text: m[0], at: m.index });
+    return out;
+  }
+  const stems = new Map();
+  function stemOf(lower) {
+    let s = stems.get(lower);
+    if (s === undefined) { s = stem(lower); if (stems.size < 50000) stems.set(lower, s); }
+    return s;
+  }
+  function analyze(text) { return tokens(text).map((t) => stemOf(t.text.toLowerCase())); }
+
+  /* Byte (code point) order, as tantivy sorts terms. */
+  function cmp(a, b) {
+    if (a === b) return 0;
+    const x = Array.from(a), y = Array.from(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+      if (d) return d < 0 ? -1 : 1;
+    }
+    return x.length - y.length < 0 ? -1 : x.length === y.length ? 0 : 1;
+  }
+
+  function editDistance(a, b) {
+    const x = Array.from(a), y = Array.from(b);
+    let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 0; i < x.length; i++) {
+      const cur = [i + 1];
+      for (let j = 0; j < y.length; j++) {
+        cur.push(Math.min(prev[j] + (x[i] === y[j] ? 0 : 1), prev[j + 1] + 1, cur[j] + 1));
+      }
+      prev = cur;
+    }
+    return prev[y.length];
+  }
+
+  /* diagnostics::did_you_mean: the nearest candidate within max(2, len/4) edits. */
+  function didYouMean(word, candidates) {
+    const w = word.toLowerCase();
+    let best = null;
+    for (const c of candidates) {
+      const d = editDistance(w, c.toLowerCase()), len = utf8len(c);
+      if (d <= Math.max(2, Math.floor(len / 4)) && d < len && (!best || d < best[0] || (d === best[0] && cmp(c, best[1]) < 0))) best = [d, c];
+    }
+    return best && best[1];
+  }
+
+  /* The slug crate's slugify for ASCII (and accents stripped): what tag and service names are. */
+  function normalize(s) {
+    return s.trim().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+
+  /* ---------------------------------------------------------------- query language */
+
+  class QueryError extends Error {
+    constructor(col, message, hint) { super(message); this.col = col; this.hint = hint; }
+  }
+  const FILTERS = { tag: "tag", tags: "tag", service: "service", services: "service", severity: "severity", sev: "severity", since: "since", after: "since", until: "until", before: "until" };
+  const FILTER_NAMES = ["tag", "service", "severity", "since", "until"];
+  const EXAMPLES = { tag: "tag:replication", service: "service:checkout", severity: "severity:SEV1", since: "since:2023-01-01", until: "until:2023-12-31" };
+  const filterList = () => FILTER_NAMES.map((n) => "`" + n + ":`").join(", ");
+
+  /* Days since 1970-01-01 of YYYY-MM-DD, YYYY-MM or YYYY (a month or year widened to its first
+   * day for since:, its last for until:), or null. */
+  function parseDate(s, end) {
+    const parts = s.split("-");
+    const num = (p, len) => (p.length === len && /^[0-9]+$/.test(p) ? parseInt(p, 10) : null);
+    const day = (y, m, d) => {
+      const t = new Date(Date.UTC(2000, 0, 1));
+      t.setUTCFullYear(y, m - 1, d);
+      if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
+      return Math.round(t.getTime() / 86400000);
+    };
+    if (parts.length === 1) {
+      const y = num(parts[0], 4);
+      return y === null ? null : end ? day(y, 12, 31) : day(y, 1, 1);
+    }
+    const y = num(parts[0], 4), m = num(parts[1], 2);
+    if (y === null || m === null) return null;
+    if (parts.length === 2) {
+      if (!end) return day(y, m, 1);
+      const first = day(y, m, 1);
+      if (first === null) return null;
+      return (m === 12 ? day(y + 1, 1, 1) : day(y, m + 1, 1)) - 1;
+    }
+    if (parts.length === 3) { const d = num(parts[2], 2); return d === null ? null : day(y, m, d); }
+    return null;
+  }
+
+  /* src/search/query.rs, clause for clause; columns count characters from 1. */
+  function parse(input) {
+    const chars = Array.from(input);
+    const clauses = [];
+    const quoted = (open) => {
+      const len = chars.slice(open + 1).indexOf('"');
+      if (len < 0) throw new QueryError(open + 1, "this quote is never closed", 'close the phrase with another `"`, or remove the quote to search the words');
+      return [chars.slice(open + 1, open + 1 + len).join(""), open + len + 2];
+    };
+    let i = 0;
+    while (i < chars.length) {
+      if (SPACE.test(chars[i])) { i++; continue; }
+      const start = i;
+      const occur = chars[i] === "+" ? "must" : chars[i] === "-" ? "mustNot" : "should";
+      if (occur !== "should") i++;
+      if (i < chars.length && chars[i] === '"') {
+        const [text, end] = quoted(i);
+        i = end;
+        clauses.push({ kind: "phrase", occur, text, col: start + 1 });
+        continue;
+      }
+      const tokStart = i;
+      while (i < chars.length && !SPACE.test(chars[i]) && chars[i] !== '"') i++;
+      const token = chars.slice(tokStart, i).join("");
+      const colon = token.indexOf(":");
+      const name = colon > 0 ? token.slice(0, colon) : "";
+      const value0 = colon > 0 ? token.slice(colon + 1) : "";
+      if (colon > 0 && /^[A-Za-z]+$/.test(name) && !value0.startsWith("//") && (value0 !== "" || (i < chars.length && chars[i] === '"'))) {
+        const kind = FILTERS[name.toLowerCase()];
+        if (!kind) {
+          const s = didYouMean(name, FILTER_NAMES);
+          throw new QueryError(tokStart + 1, "unknown filter `" + name + ":`", s ? "did you mean `" + s + ":`? Filters are " + filterList() : "filters are " + filterList());
+        }
+        let value = value0;
+        if (value === "") { const [v, end] = quoted(i); i = end; value = v; }
+        const valueCol = tokStart + Array.from(name).length + 2;
+        if (value.trim() === "") throw new QueryError(valueCol, "`" + name + ":` needs a value", "write it with no space after the colon, e.g. " + EXAMPLES[kind]);
+        if (kind === "since" || kind === "until") {
+          if (occur === "mustNot") throw new QueryError(start + 1, "`-" + name + ":` cannot be negated", "use `since:` for on or after a date and `until:` for on or before it");
+          const day = parseDate(value, kind === "until");
+          if (day === null) throw new QueryError(valueCol, "`" + value + "` is not a date", "write dates as YYYY-MM-DD, YYYY-MM or YYYY, e.g. " + EXAMPLES[kind]);
+          clauses.push({ kind: "date", filter: kind, day, col: start + 1 });
+        } else {
+          clauses.push({ kind: "filter", negated: occur === "mustNot", filter: kind, value, col: valueCol });
+        }
+        continue;
+      }
+      if (token === "") continue;
+      clauses.push({ kind: "word", occur, text: token, col: start + 1 });
+    }
+    if (!clauses.length) throw new QueryError(1, "the query is empty", 'type what you see, e.g. "replica lag"');
+    return clauses;
+  }
+
+  /* ---------------------------------------------------------------- index files */
+
+  class Reader {
+    constructor(bytes) { this.b = bytes; this.i = 0; }
+    byte() { return this.b[this.i++]; }
+    varint() {
+      let v = 0, shift = 0, x;
+      do { x = this.b[this.i++]; v += (x & 0x7f) * 2 ** shift; shift += 7; } while (x & 0x80);
+      return v;
+    }
+    /* Front-coded terms: bytes shared with the previous one, then the rest. */
+    term(prev) {
+      const shared = this.varint(), len = this.varint();
+      const out = new Uint8Array(shared + len);
+      out.set(prev.subarray(0, shared));
+      out.set(this.b.subarray(this.i, this.i + len), shared);
+      this.i += len;
+      return out;
+    }
+  }
+
+  /* Runs of (tf, fieldnorm id, doc deltas) until `count` postings are read. */
+  function readRuns(r, count, list) {
+    let read = 0;
+    while (read < count) {
+      const tf = r.varint(), norm = r.byte(), len = r.varint();
+      const docs = new Uint32Array(len);
+      let doc = 0;
+      for (let k = 0; k < len; k++) { doc += r.varint(); docs[k] = doc; }
+      list.runs.push({ tf, norm, docs });
+      read += len;
+    }
+  }
+
+  class Engine {
+    /* manifest: the object inlined in the search page; load(path) resolves to the file's bytes,
+     * gunzipped (paths relative to the search folder). */
+    constructor(manifest, load) {
+      if (manifest.format !== FORMAT) throw new Error("search index format " + manifest.format + ", this engine reads " + FORMAT);
+      this.m = manifest;
+      this.load = load;
+      this.n = manifest.docs;
+      this.fields = manifest.fields.map(([name, boost, total]) => {
+        const avg = f32(f32(total) / f32(this.n || 1));
+        const norm = NORMS.map((fl) => f32(K1 * f32(f32(1 - B) + f32(f32(B * f32(fl)) / avg))));
+        return { name, boost: f32(boost), norm };
+      });
+      this.files = new Map();
+      this.groups = manifest.synonyms;
+    }
+
+    file(path, parse) {
+      let p = this.files.get(path);
+      if (!p) { p = this.load(path).then(parse); this.files.set(path, p); }
+      return p;
+    }
+    shardOf(bounds, term) {
+      let lo = 0, hi = bounds.length - 1;
+      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (cmp(bounds[mid], term) <= 0) lo = mid; else hi = mid - 1; }
+      return lo;
+    }
+
+    /* A term's posting lists (first tier), or null when no field holds it. */
+    async term(t) {
+      if (!this.m.shards.length) return null;
+      const n = this.shardOf(this.m.shards, t);
+      const shard = await this.file("t/" + n + ".bin", (b) => this.readShard(b, n));
+      return shard.get(t) || null;
+    }
+    readShard(bytes, n) {
+      const r = new Reader(bytes), terms = new Map();
+      let prev = new Uint8Array(0);
+      const count = r.varint();
+      for (let k = 0; k < count; k++) {
+        prev = r.term(prev);
+        const mask = r.byte(), lists = [];
+        for (let f = 0; f < 5; f++) {
+          if (!(mask & (1 << f))) continue;
+          const df = r.varint(), list = { field: f, df, runs: [], bound: null, complete: true };
+          const first = Math.min(df, this.m.tier);
+          readRuns(r, first, list);
+          if (first < df) { list.complete = false; list.bound = { tf: r.varint(), norm: r.byte() }; }
+          lists.push(list);
+        }
+        terms.set(decoder.decode(prev), { lists, tail: mask & 0x80 ? "t/" + n + "-" + k + ".bin" : null });
+      }
+      return terms;
+    }
+    /* Reads a term's tail into its lists: afterwards every list is complete. */
+    async complete(t) {
+      const info = await this.term(t);
+      if (!info || !info.tail) return;
+      await this.file(info.tail, (bytes) => {
+        const r = new Reader(bytes);
+        for (const list of info.lists) {
+          if (list.complete) continue;
+          const have = list.runs.reduce((s, x) => s + x.docs.length, 0);
+          readRuns(r, list.df - have, list);
+          list.complete = true;
+          list.bound = null;
+        }
+        return true;
+      });
+    }
+    /* Positions of a term: per field, doc → {tf, norm, positions}. */
+    async positions(t) {
+      const n = this.shardOf(this.m.position_shards, t);
+      const shard = await this.file("p/" + n + ".bin", (bytes) => {
+        const r = new Reader(bytes), terms = new Map();
+        let prev = new Uint8Array(0);
+        const count = r.varint();
+        for (let k = 0; k < count; k++) {
+          prev = r.term(prev);
+          const mask = r.byte(), fields = [];
+          for (let f = 0; f < 5; f++) {
+            if (!(mask & (1 << f))) continue;
+            const df = r.varint(), docs = new Map();
+            let doc = 0;
+            for (let j = 0; j < df; j++) {
+              doc += r.varint();
+              const tf = r.varint(), norm = r.byte(), pos = new Uint32Array(tf);
+              let p = 0;
+              for (let q = 0; q < tf; q++) { p += r.varint(); pos[q] = p; }
+              docs.set(doc, { norm, pos });
+            }
+            fields[f] = docs;
+          }
+          terms.set(decoder.decode(prev), fields);
+        }
+        return terms;
+      });
+      return shard.get(t) || [];
+    }
+    dictionary() {
+      return this.file("terms.bin", (bytes) => {
+        const r = new Reader(bytes), out = [];
+        let prev = new Uint8Array(0);
+        const count = r.varint();
+        for (let k = 0; k < count; k++) { prev = r.term(prev); out.push([decoder.decode(prev), r.varint()]); }
+        return out;
+      });
+    }
+    meta() {
+      const chunks = [];
+      for (let c = 0; c * this.m.meta_chunk < this.n; c++) {
+        chunks.push(this.file("m/" + c + ".bin", (bytes) => {
+          const r = new Reader(bytes), docs = [];
+          while (r.i < bytes.length) {
+            const z = r.varint(), day = z % 2 ? -(z + 1) / 2 : z / 2;
+            const sev = r.varint(), tags = [], services = [];
+            for (const list of [tags, services]) for (let k = r.varint(); k > 0; k--) list.push(r.varint());
+            docs.push({ day: day ? day - 1 : null, sev: sev ? sev - 1 : null, tags, services });
+          }
+          return docs;
+        }));
+      }
+      return Promise.all(chunks).then((cs) => cs.flat());
+    }
+    stub(doc) {
+      const g = Math.floor(doc / this.m.stub_group);
+      return this.file("d/" + g + ".bin", (bytes) => JSON.parse(decoder.decode(bytes)))
+        .then((list) => list[doc - g * this.m.stub_group]);
+    }
+
+    /* ------------------------------------------------------------ synonyms */
+
+    groupOf(member) {
+      const key = member.join(" ");
+      return this.groups.find((g) => g.some((m) => m.join(" ") === key)) || null;
+    }
+    phraseAt(words) {
+      let best = 0;
+      for (const g of this.groups) for (const m of g) {
+        if (m.length > 1 && words.length >= m.length && m.every((s, i) => s === words[i])) best = Math.max(best, m.length);
+      }
+      return best || null;
+    }
+
+    /* ------------------------------------------------------------ query → plan */
+
+    /* Every file the query will need, requested at once: one round trip for most queries. */
+    prefetch(clauses) {
+      const terms = new Set(), phrases = new Set();
+      for (const c of clauses) {
+        if (c.kind !== "word" && c.kind !== "phrase") continue;
+        const s = analyze(c.text);
+        s.forEach((x) => terms.add(x));
+        if (s.length > 1) s.forEach((x) => phrases.add(x));
+        for (const x of s) {
+          const g = this.groupOf([x]);
+          if (g) for (const m of g) { m.forEach((y) => terms.add(y)); if (m.length > 1) m.forEach((y) => phrases.add(y)); }
+        }
+        for (let i = 0; i + 1 < s.length; i++) {
+          const n = this.phraseAt(s.slice(i));
+          const g = n && this.groupOf(s.slice(i, i + n));
+          if (g) for (const m of g) { m.forEach((y) => terms.add(y)); if (m.length > 1) m.forEach((y) => phrases.add(y)); }
+        }
+      }
+      const wait = [];
+      for (const t of terms) wait.push(this.term(t));
+      for (const t of phrases) wait.push(this.positions(t));
+      if (clauses.some((c) => c.kind === "filter" || c.kind === "date")) wait.push(this.meta());
+      return Promise.all(wait);
+    }
+
+    async docFreq(member) {
+      const t = await this.term(member[0]);
+      return t ? t.lists.reduce((s, l) => s + l.df, 0) : 0;
+    }
+
+    /* Builder.nearest: the indexed stem within 1 edit (2 above 4 letters), most frequent on ties. */
+    async nearest(s) {
+      if (/[0-9]/.test(s)) return null;
+      const len = Array.from(s).length, max = len <= 4 ? 1 : 2, blen = utf8len(s);
+      let best = null;
+      for (const [term, df] of await this.dictionary()) {
+        if (Math.abs(utf8len(term) - blen) > max) continue;
+        const d = editDistance(s, term);
+        if (d > max || d === 0) continue;
+        if (!best || d < best[0] || (d === best[0] && (df > best[1] || (df === best[1] && cmp(term, best[2]) < 0)))) best = [d, df, term];
+      }
+      return best && best[2];
+    }
+
+    leavesOf(members) {
+      const leaves = [];
+      for (const m of members) for (let f = 0; f < 5; f++) leaves.push({ stems: m, field: f });
+      return { leaves };
+    }
+
+    /* Builder.word: the word's group, or the stem; corrected when the index holds neither. */
+    async word(col, text, s, b) {
+      const g = this.groupOf([s]);
+      const members = g || [[s]];
+      for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members);
+      const fix = await this.nearest(s);
+      b.corrections.push({ word: text, stem: fix });
+      if (!fix) return null;
+      b.replaced.push({ col, len: Array.from(text).length, stem: fix, typed: text });
+      const g2 = this.groupOf([fix]);
+      const ms = g2 || [[fix]];
+      await Promise.all(ms.flat().map((x) => this.term(x)).concat(ms.filter((m) => m.length > 1).flat().map((x) => this.positions(x))));
+      return this.leavesOf(ms);
+    }
+
+    async filter(c) {
+      const m = this.m;
+      let values, wanted, what;
+      if (c.filter === "tag") { values = m.tags; const n = normalize(c.value); wanted = m.aliases[n] || n; what = "tag"; }
+      else if (c.filter === "service") { values = m.services; wanted = normalize(c.value); what = "service"; }
+      else { values = m.severities; wanted = c.value; what = "severity"; }
+      const ids = [];
+      values.forEach((v, i) => { if (what === "severity" ? v.toLowerCase() === wanted.toLowerCase() : v === wanted) ids.push(i); });
+      if (!ids.length) {
+        const configured = what === "tag" ? m.configured_tags.includes(wanted) : what === "severity" ? m.levels.some((l) => l.toLowerCase() === wanted.toLowerCase()) : false;
+        if (configured) return { none: true };
+        const s = didYouMean(wanted, values);
+        const hint = s ? "did you mean `" + what + ":" + s + "`?" : values.length ? "known: " + values.slice(0, 12).join(", ") : "no incident has a " + what;
+        throw new QueryError(c.col, "no incident has the " + what + " `" + c.value + "`", hint);
+      }
+      const key = what === "tag" ? "tags" : what === "service" ? "services" : "sev";
+      return { test: (d) => (key === "sev" ? ids.includes(d.sev) : d[key].some((x) => ids.includes(x))) };
+    }
+
+    /* Builder.build: clauses → should / must / mustNot clause lists and filters. */
+    async plan(clauses) {
+      await this.prefetch(clauses);
+      const b = { corrections: [], replaced: [] };
+      const should = [], must = [], mustNot = [], filters = [];
+      const plain = [];
+      let hadWords = false, empty = false;
+      for (const c of clauses) {
+        if (c.kind === "word" && c.occur === "should") {
+          const s = analyze(c.text);
+          hadWords = hadWords || s.length > 0;
+          if (s.length > 1) should.push(this.leavesOf([s]));
+          else if (s.length) plain.push([c.col, c.text, s]);
+        } else if (c.kind === "word" || c.kind === "phrase") {
+          const s = analyze(c.text);
+          hadWords = hadWords || (c.occur !== "mustNot" && s.length > 0);
+          const q = s.length === 1 && c.kind === "word" ? await this.word(c.col, c.text, s[0], b) : s.length ? this.leavesOf([s]) : null;
+          if (c.occur === "should" && q) should.push(q);
+          else if (c.occur === "must") { if (q) must.push(q); else empty = true; }
+          else if (c.occur === "mustNot" && q) mustNot.push(q);
+        } else if (c.kind === "filter") {
+          const f = await this.filter(c);
+          if (f.none) { if (!c.negated) empty = true; }
+          else filters.push(c.negated ? { test: (d) => !f.test(d) } : f);
+        } else if (c.kind === "date") {
+          const day = c.day;
+          filters.push({ test: c.filter === "since" ? (d) => d.day !== null && d.day >= day : (d) => d.day !== null && d.day <= day });
+        }
+      }
+      for (let i = 0; i < plain.length;) {
+        const rest = plain.slice(i).map((p) => p[2][0]);
+        const n = this.phraseAt(rest);
+        if (n) { should.push(this.leavesOf(this.groupOf(rest.slice(0, n)) || [])); i += n; continue; }
+        const [col, text, s] = plain[i];
+        const q = await this.word(col, text, s[0], b);
+        if (q) should.push(q);
+        i++;
+      }
+      const scoring = should.length > 0 || must.length > 0;
+      if (!scoring && hadWords) empty = true;
+      if (!scoring && !filters.length && !mustNot.length && !empty) {
+        throw new QueryError(1, "the query has no words to search for", 'search for letters or digits, e.g. "replica lag"');
+      }
+      return { should, must, mustNot, filters, scoring, empty, ...b };
+    }
+
+    /* ------------------------------------------------------------ scoring */
+
+    idf(df) {
+      const x = f32(f32(f32(this.n - df) + 0.5) / f32(df + 0.5));
+      return f32(Math.log(f32(1 + x)));
+    }
+
+    /* A leaf (a term or phrase in one field): {docs, scores, complete, bound}. */
+    async leaf(l) {
+      const field = this.fields[l.field];
+      if (l.stems.length === 1) {
+        const t = await this.term(l.stems[0]);
+        const list = t && t.lists.find((x) => x.field === l.field);
+        if (!list) return null;
+        const weight = f32(f32(this.idf(list.df) * K1_PLUS_1) * field.boost);
+        const score = (tf, norm) => f32(weight * f32(tf / f32(tf + field.norm[norm])));
+        const docs = [], scores = [];
+        for (const run of list.runs) {
+          const s = score(run.tf, run.norm);
+          for (const d of run.docs) { docs.push(d); scores.push(s); }
+        }
+        return { docs, scores, complete: list.complete, bound: list.complete ? 0 : score(list.bound.tf, list.bound.norm), term: l.stems[0] };
+      }
+      /* A phrase: documents holding every stem at consecutive positions; the count is its tf. */
+      const per = await Promise.all(l.stems.map((s) => this.positions(s)));
+      if (per.some((p) => !p[l.field])) return null;
+      let idf = f32(0);
+      for (const s of l.stems) {
+        const t = await this.term(s);
+        idf = f32(idf + this.idf(t.lists.find((x) => x.field === l.field).df));
+      }
+      const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
+      const lists = per.map((p) => p[l.field]);
+      const docs = [], scores = [];
+      const last = l.stems.length - 1;
+      for (const [doc, first] of lists[0]) {
+        if (!lists.every((m) => m.has(doc))) continue;
+        let at = new Set(Array.from(first.pos, (p) => p + last));
+        for (let i = 1; i <= last && at.size; i++) {
+          const next = new Set();
+          for (const p of lists[i].get(doc).pos) if (at.has(p + last - i)) next.add(p + last - i);
+          at = next;
+        }
+        if (!at.size) continue;
+        docs.push(doc);
+        scores.push(f32(weight * f32(at.size / f32(at.size + field.norm[first.norm]))));
+      }
+      return { docs, scores, complete: true, bound: 0 };
+    }
+
+    /* One clause's matches: every leaf in order, summed per document as tantivy's union does. */
+    async clause(c, full) {
+      const leaves = [];
+      for (const l of c.leaves) {
+        if (full && l.stems.length === 1) await this.complete(l.stems[0]);
+        const r = await this.leaf(l);
+        if (r && r.docs.length) leaves.push(r);
+      }
+      const sum = new Map();
+      for (const r of leaves) for (let k = 0; k < r.docs.length; k++) {
+        const d = r.docs[k];
+        sum.set(d, f32((sum.get(d) || 0) + r.scores[k]));
+      }
+      return { sum, leaves, complete: leaves.every((r) => r.complete) };
+    }
+
+    /* Runs a query: {total, totalExact, didYouMean, corrections, hits: [{doc, score}]}. */
+    async search(input, limit = 10) {
+      const clauses = parse(input);
+      const plan = await this.plan(clauses);
+      const stems = new Set(plan.should.concat(plan.must).flatMap((c) => c.leaves.flatMap((l) => l.stems)));
+      const out = { query: input, corrections: plan.corrections, did_you_mean: null, replaced: plan.replaced, stems: [...stems] };
+      if (plan.empty) return { ...out, total: 0, totalExact: true, hits: [] };
+      let r = await this.rank(plan, limit, false);
+      if (!r) r = await this.rank(plan, limit, true);
+      return { ...out, ...r };
+    }
+
+    /* The top `limit` documents, or null when the first tiers cannot prove them (then the
+     * caller asks again with `full`, which reads every tail). */
+    async rank(plan, limit, full) {
+      const meta = plan.filters.length ? await this.meta() : null;
+      const must = await Promise.all(plan.must.map((c) => this.clause(c, true)));
+      const mustNot = await Promise.all(plan.mustNot.map((c) => this.clause(c, true)));
+      const should = [];
+      for (const c of plan.should) should.push(await this.clause(c, full));
+      const keep = (d) => must.every((c) => c.sum.has(d)) && !mustNot.some((c) => c.sum.has(d)) && (!meta || plan.filters.every((f) => f.test(meta[d])));
+
+      if (!plan.scoring) {
+        const hits = [];
+        const score = plan.filters.length ? 0 : 1;
+        for (let d = 0; d < this.n; d++) if (keep(d)) hits.push({ doc: d, score });
+        return { total: hits.length, totalExact: true, hits: hits.slice(0, limit) };
+      }
+      const n = should.length;
+      const candidates = new Set();
+      if (plan.must.length) for (const d of must[0].sum.keys()) candidates.add(d);
+      else for (const c of should) for (const d of c.sum.keys()) candidates.add(d);
+      const cover = (m) => (n < 2 ? 1 : f32(1 + f32(COVERAGE * f32(Math.max(m - 1, 0) / (n - 1)))));
+      const scored = [];
+      for (const d of candidates) {
+        if (!keep(d)) continue;
+        let req = f32(0);
+        if (must.length) { for (const c of must) req = f32(req + c.sum.get(d)); }
+        let opt = f32(0), m = 0, any = false;
+        for (const c of should) { const s = c.sum.get(d); if (s !== undefined) { opt = f32(opt + s); m++; any = true; } }
+        const score = must.length ? (any ? f32(req + opt) : req) : opt;
+        scored.push({ doc: d, score: n >= 2 ? f32(score * cover(m)) : score, m });
+      }
+      const byRank = (a, b) => b.score - a.score || a.doc - b.doc;
+      const incomplete = should.flatMap((c, ci) => c.leaves.filter((l) => !l.complete).map((l) => ({ l, ci })));
+      if (!incomplete.length) {
+        scored.sort(byRank);
+        return { total: scored.length, totalExact: true, hits: scored.slice(0, limit).map(({ doc, score }) => ({ doc, score })) };
+      }
+      /* Some lists hold only their best postings. A document missing from one may still have
+       * a posting there worth at most its bound: results stand only when no such document can
+       * reach the last of the top ones. */
+      const seen = incomplete.map(({ l }) => new Set(l.docs));
+      const exact = [], open = [];
+      for (const s of scored) {
+        let extra = 0, clausesMaybe = new Set();
+        incomplete.forEach(({ l, ci }, k) => {
+          if (!seen[k].has(s.doc)) { extra += l.bound; if (!should[ci].sum.has(s.doc)) clausesMaybe.add(ci); }
+        });
+        if (!extra) exact.push(s);
+        else open.push({ ...s, ub: (s.score / cover(s.m) + extra) * cover(s.m + clausesMaybe.size) });
+      }
+      exact.sort(byRank);
+      if (exact.length < limit) return null;
+      const last = exact[limit - 1].score * (1 - 1e-6);
+      const clauseSet = new Set(incomplete.map((x) => x.ci));
+      const unseen = incomplete.reduce((s, x) => s + x.l.bound, 0) * cover(clauseSet.size);
+      if (unseen >= last || open.some((o) => o.ub >= last)) return null;
+      return { total: scored.length, totalExact: false, hits: exact.slice(0, limit).map(({ doc, score }) => ({ doc, score })) };
+    }
+
+    /* The word authors wrote for a corrected stem, nearest to what was typed, from the top
+     * results' titles, symptoms and summaries (as `kb search` does); else the stem. */
+    surface(stemWanted, typed, stubs) {
+      let best = null;
+      const t = typed.toLowerCase();
+      for (const s of stubs) for (const text of [s.title, ...s.symptoms, s.summary]) {
+        for (const tok of tokens(text)) {
+          const w = tok.text.toLowerCase();
+          if (stemOf(w) !== stemWanted) continue;
+          const d = editDistance(t, w);
+          if (!best || d < best[0] || (d === best[0] && cmp(w, best[1]) < 0)) best = [d, w];
+        }
+      }
+      return best ? best[1] : stemWanted;
+    }
+
+    /* search() plus the stubs of the hits and the corrected query, for showing them. */
+    async results(input, limit = 10) {
+      const r = await this.search(input, limit);
+      const stubs = await Promise.all(r.hits.map((h) => this.stub(h.doc)));
+      r.hits.forEach((h, k) => { h.stub = stubs[k]; });
+      const top = stubs.slice(0, 10);
+      const replaced = r.replaced;
+      r.corrections = r.corrections.map((c) => ({ word: c.word, suggestion: c.stem ? this.surface(c.stem, c.word, top) : null }));
+      if (replaced.length) {
+        const chars = Array.from(input);
+        let out = "", i = 0;
+        for (const x of [...replaced].sort((a, b) => a.col - b.col)) {
+          let start = x.col - 1;
+          if (chars[start] === "+" || chars[start] === "-") start++;
+          out += chars.slice(i, start).join("") + this.surface(x.stem, x.typed, top);
+          i = start + x.len;
+        }
+        r.did_you_mean = out + chars.slice(Math.min(i, chars.length)).join("");
+      }
+      delete r.replaced;
+      return r;
+    }
+
+    /* Counts of tags, severities, services and years over every match (reads every tier). */
+    async facets(input) {
+      const plan = await this.plan(parse(input));
+      const meta = await this.meta();
+      const r = plan.empty ? { hits: [] } : await this.rank(plan, this.n, true);
+      const count = (name) => { const m = new Map(); return { m, add: (v) => m.set(v, (m.get(v) || 0) + 1), name }; };
+      const tags = count("tags"), sev = count("severity"), services = count("services"), years = count("years");
+      for (const h of r.hits) {
+        const d = meta[h.doc];
+        d.tags.forEach((t) => tags.add(this.m.tags[t]));
+        d.services.forEach((s) => services.add(this.m.services[s]));
+        if (d.sev !== null) sev.add(this.m.severities[d.sev]);
+        if (d.day !== null) years.add(String(new Date(d.day * 86400000).getUTCFullYear()));
+      }
+      const sorted = (c, byValue) => [...c.m].map(([value, count]) => ({ value, count }))
+        .sort(byValue ? (a, b) => cmp(b.value, a.value) : (a, b) => b.count - a.count || cmp(a.value, b.value));
+      return { total: r.hits.length, tags: sorted(tags), severity: sorted(sev), services: sorted(services), years: sorted(years, true) };
+    }
+  }
+
+  const api = { Engine, QueryError, parse, analyze, tokens, stemOf, normalize, FORMAT };
+  if (inNode) module.exports = api;
+  else root.kbSearch = api;
+})(typeof self !== "undefined" ? self : this);
