@@ -1,14 +1,32 @@
 #!/usr/bin/env python3
 """Generate a deterministic synthetic incident knowledge base for benchmarking `kb`.
 
-    python3 bench/gen_corpus.py N OUTDIR [--seed S]
+    python3 bench/gen_corpus.py N OUTDIR [--seed S] [--long-tail]
 
 Writes OUTDIR/site.toml and OUTDIR/content/YYYY/YYYY-MM-DD-<slug>-<n>.md: N postmortems with
 YAML frontmatter following /work/shared/design/SCHEMA.md (also readable by Hugo: `date` is a
 plain YYYY-MM-DD, `tags` and `services` are lists) and a ~700-word Markdown body.
 
-Same N and seed -> byte-identical output (only `random.Random(seed)`, lists and sorted data are
-used; no set/dict iteration over hashed strings, no clock, no environment). Python 3.11 stdlib only.
+--long-tail gives the text a realistic open vocabulary. Without it the bodies come from
+templates and have ~2k distinct words whatever N is (real postmortems: most words are rare).
+With it, each incident also gets: a prose sentence in the body summary (60%) and in the
+frontmatter summary (50%), an extra symptom (40%), a log excerpt in the Discussion (60%, 3-6
+lines with hosts, pods, hex ids, error codes, numbers) and 1-2 prose paragraphs there, which
+replace template Discussion paragraphs so the body stays ~700 words. Their words come from
+lexicons that map a rank to a fixed string (real technical words at the top ranks, then
+pseudo-words of 3-12 letters from English-like syllables, many of them -s/-ed/-ing/-tion/...
+forms of a more frequent pseudo-word, so stemming merges families as on real text) and are
+drawn with a Zipf law: exponent 1.05 over the frequent ranks, steepening to 1.9 in the far tail
+as large English corpora do, which gives Heaps-like growth (~20k distinct words at 1k
+incidents, ~70k at 10k, ~200k at 100k; about half of them in a single document; measured
+figures in bench/README.md). The long-tail text uses its own RNG, so file names, ids, titles,
+every frontmatter field but `summary` and `symptoms` (which only gain text) and the template
+text outside the Discussion are the same as without the flag. Without the flag the output is
+byte-identical to the generator before the flag existed.
+
+Same N, seed and flag -> byte-identical output (only `random.Random(seed)`, a fixed integer
+hash, lists and sorted data are used; no set/dict iteration over hashed strings, no clock, no
+environment). Python 3.11 stdlib only.
 Files already in OUTDIR/content that this run would not write are removed, so a re-run with a
 smaller N does not leave stale incidents behind.
 """
@@ -406,6 +424,7 @@ remediation workaround regression bisect flaky nondeterministic race condition l
 deadlock reentrancy reentrant threadpool goroutine coroutine async await promise future
 callbackhell backpressure bulkhead sharding resharding hotspot skewed tenantless multitenant
 """.split()
+TAIL_REAL_WORDS = list(dict.fromkeys(TAIL_REAL_WORDS))  # drop repeats, keep the order
 
 # Function words for the prose (glue between lexicon words; no vocabulary growth).
 OPENERS = ["The", "The", "The", "A", "During the", "After the", "Before the", "Because the",
@@ -421,8 +440,9 @@ PROSE_CHUNKS = [
     "not W", "but the W", "which W", "so the W", "because W W", "on P", "at W", "than W",
     "under W", "between W and W", "until the W", "W X",
 ]
-PROSE_CHUNK_TEMPLATES = [(re.sub(r"\b([WICHPXNS])\b", r"{\1}", c), sum(len(t) == 1 and t.isupper() for t in c.split()))
-                         for c in PROSE_CHUNKS]
+# (template with {W}-style fields, number of fields)
+PROSE_CHUNK_TEMPLATES = [(re.sub(r"\b([WICHPXNS])\b", r"{\1}", c),
+                          sum(len(t) == 1 and t.isupper() for t in c.split())) for c in PROSE_CHUNKS]
 HOST_PREFIXES = ["db", "web", "api", "worker", "cache", "kafka", "node", "redis", "es", "mq",
                  "lb", "bastion", "etl", "batch", "mysql", "pg", "vault", "build", "edge", "proxy"]
 LOG_LEVELS = ["ERROR", "ERROR", "WARN", "WARN", "INFO", "FATAL", "CRITICAL", "DEBUG"]
@@ -445,10 +465,10 @@ TAIL_SYMPTOMS = [
 ONSETS = ("b c d f g h j k l m n p r s t v w z b c d l m n p r s t br bl ch cl cr dr fl fr gl "
           "gr pl pr sc sh sk sl sm sn sp st str sw th tr tw wh qu y").split() + ["", "", "", ""]
 ONSETS_MID = "b c d f g k l m n p r s t v z b d l m n r s t ch th st tr".split()
-NUCLEI = "a e i o u a e i o u a e i o e a i ai ea ee ie oo ou oa au y".split()
+NUCLEI = "a e i o u a e i o u a e i o u a e i e a i o ai ea ee ie oo ou oa y".split()
 CODAS_END = ["", "", "", "", "n", "r", "l", "s", "t", "m", "d", "k", "p", "nd", "nt", "st",
              "ck", "ng", "rt", "ll", "sh", "rn", "rd", "lt", "mp", "x", "ss", "ct", "ft", "lk"]
-CODAS_MID = ["", "", "", "n", "r", "l", "s", "m", "t"]
+CODAS_MID = ["", "", "", "", "", "n", "r", "l", "s", "m", "t", "c", "p"]
 SUFFIXES = "s s s ed ed ing ing er ers ly tion ment ness able al ic ity ize ous ive ism ist".split()
 CODE_SHAPES = ["E{d4}", "E{d4}", "ERR_{W}", "ERR_{W}_{W}", "0x{h8}", "ORA-{d5}", "SQLSTATE {a5}",
                "errno {d2}", "exit code {d3}", "{W}Exception", "{W}Error"]
@@ -501,7 +521,8 @@ class Zipf2:
         if u < self.a:
             x = (self.x0 ** (1 - self.s1) - u * (self.s1 - 1)) ** (1 / (1 - self.s1))
         else:
-            y = self.knee ** (1 - self.s2) - (u - self.a) * (self.s2 - 1) * self.knee ** (self.s1 - self.s2)
+            y = (self.knee ** (1 - self.s2)
+                 - (u - self.a) * (self.s2 - 1) * self.knee ** (self.s1 - self.s2))
             if y <= 0.0:
                 return self.max_rank
             x = y ** (1 / (1 - self.s2))
@@ -519,7 +540,7 @@ def _affix(root: str, suffix: str) -> str:
 def _pseudo_root(r: int) -> str:
     b = _Bits(1, r)
     while True:
-        n = b.pick((1, 2, 2, 2, 2, 3, 3, 3, 4))
+        n = b.pick((1, 1, 2, 2, 2, 2, 2, 3, 3, 4))
         parts = []
         for i in range(n):
             onset = b.pick(ONSETS if i == 0 else ONSETS_MID)
@@ -528,22 +549,23 @@ def _pseudo_root(r: int) -> str:
                 nucleus = "e"
             parts.append(onset + nucleus + b.pick(CODAS_END if i == n - 1 else CODAS_MID))
         w = "".join(parts)
-        if 3 <= len(w) <= 10:
+        if 3 <= len(w) <= 9:
             return w
 
 
 class LongTail:
-    """The --long-tail text: its own RNG (seeded from the seed), so the template text, the
-    frontmatter and the file names are the same as without the flag."""
+    """The --long-tail text. It has its own RNG (seeded from the seed) and never draws from
+    Gen.rng, so file names, titles and template text are the same as without the flag."""
 
-    # (q, s1, knee, s2) per lexicon: Zipf s1 = 1.05 over the frequent ranks, steepening to s2
-    # beyond the knee like large English corpora do (a single exponent near 1 would add distinct
-    # words almost linearly with N, far faster than Heaps' law on real text).
-    WORD_LAW = (300, 1.05, 20_000, 1.9)
-    HEX_LAW = (20, 1.05, 2_000, 1.75)
-    IDENT_LAW = (50, 1.05, 2_000, 1.75)
-    CODE_LAW = (20, 1.05, 1_000, 1.75)
-    NUM_LAW = (20, 1.05, 2_000, 1.75)
+    # (q, s1, knee, s2) per lexicon, see Zipf2: exponent 1.05 over the frequent ranks, 1.9
+    # beyond the knee, the two-regime shape of large English corpora. A single exponent near 1
+    # adds distinct words almost linearly with N (far faster than Heaps' law on real text) and
+    # leaves ~2/3 of them in one document. Calibrated on N = 1k/10k/100k (bench/README.md).
+    WORD_LAW = (300, 1.05, 8_000, 1.9)
+    HEX_LAW = (20, 1.05, 2_000, 1.9)
+    IDENT_LAW = (50, 1.05, 2_000, 1.9)
+    CODE_LAW = (20, 1.05, 1_000, 1.9)
+    NUM_LAW = (20, 1.05, 2_000, 1.9)
 
     def __init__(self, seed: int):
         self.rng = random.Random(f"long-tail-{seed}")
@@ -552,6 +574,7 @@ class LongTail:
         self.ident_z = Zipf2(*self.IDENT_LAW)
         self.code_z = Zipf2(*self.CODE_LAW)
         self.num_z = Zipf2(*self.NUM_LAW)
+        self.focus: list[str] = []
         self.real_at = {j * (1 + j // 50): j for j in range(len(TAIL_REAL_WORDS))}
         self._words: dict[int, str] = {}
         self._other: dict[tuple[int, int], str] = {}
@@ -585,8 +608,18 @@ class LongTail:
             s = self._other[key] = make(_Bits(domain, r))
         return s
 
+    def start(self) -> None:
+        """Per incident: 2-4 focus words that its tail text repeats."""
+        self.focus = []  # the new ones are drawn from the word law, not from the old ones
+        self.focus = [self.word() for _ in range(self.rng.randint(2, 4))]
+
     def word(self) -> str:
-        return self.word_at(self.words_z.draw(self.rng))
+        """A word: 15% one of the incident's focus words (rare words come in bursts: the
+        thing that broke is named more than once), else a draw from the word law."""
+        rng = self.rng
+        if self.focus and rng.random() < 0.15:
+            return rng.choice(self.focus)
+        return self.word_at(self.words_z.draw(rng))
 
     def hexid(self) -> str:
         def make(b: _Bits) -> str:
@@ -617,7 +650,8 @@ class LongTail:
                     return "".join(b.pick("0123456789") for _ in range(int(k[1])))
                 if k[0] == "h":
                     return "".join(b.pick("0123456789abcdef") for _ in range(int(k[1])))
-                return "".join(b.pick("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(int(k[1])))
+                return "".join(b.pick("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+                               for _ in range(int(k[1])))
             shape = b.pick(CODE_SHAPES)
             if shape.startswith("{W}"):
                 return self.word_at(b.int(2000)).capitalize() + shape[3:]
@@ -683,7 +717,7 @@ class LongTail:
 
     def paragraph(self, ctx: dict) -> str:
         rng = self.rng
-        return " ".join(self.sentence(rng.randint(4, 6), ctx) for _ in range(rng.randint(3, 4)))
+        return " ".join(self.sentence(rng.randint(4, 7), ctx) for _ in range(rng.randint(3, 5)))
 
     def symptom(self, ctx: dict) -> str:
         return self.fill(self.rng.choice(TAIL_SYMPTOMS), ctx)
@@ -691,7 +725,8 @@ class LongTail:
     def log_block(self, inc: Incident, ctx: dict) -> str:
         rng = self.rng
         t0 = dict(inc.ts)["detected"]
-        times = sorted(t0 + dt.timedelta(seconds=rng.randint(-1800, 600)) for _ in range(rng.randint(3, 6)))
+        times = sorted(t0 + dt.timedelta(seconds=rng.randint(-1800, 600))
+                       for _ in range(rng.randint(3, 6)))
         lines = [self.fill(rng.choice(LOG_LINES), dict(ctx, T=t.isoformat())) for t in times]
         return self.fill(rng.choice(LOG_INTROS), ctx) + "\n\n```\n" + "\n".join(lines) + "\n```"
 
@@ -821,6 +856,7 @@ class Gen:
         inc.summary = fill(rng.choice(SUMMARY_SENTENCES[:2])) + " " + fill(rng.choice(SUMMARY_SENTENCES[4:6]))
         if self.tail:  # own RNG: the main stream (and so everything else) is unchanged
             tr = self.tail.rng
+            self.tail.start()
             if tr.random() < 0.4:
                 inc.symptoms.append(self.tail.symptom(ctx))
             if tr.random() < 0.5:

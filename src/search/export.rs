@@ -36,9 +36,18 @@ use crate::kb::taxonomy::normalize;
 pub const FORMAT: u32 = 1;
 
 /// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
+/// `KB_STATIC_TIER` overrides it, so tests can exercise tails on a small knowledge base.
 const TIER: usize = 1024;
-/// A shard closes once its postings and positions reach about this many uncompressed bytes.
-const SHARD_BYTES: usize = 24 << 10;
+/// A shard closes once its terms reach about this many uncompressed bytes.
+const SHARD_BYTES: usize = 8 << 10;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
 const POSITION_SHARD_BYTES: usize = 48 << 10;
 /// Documents per stub file and per metadata file.
 pub const STUB_GROUP: usize = 16;
@@ -83,8 +92,9 @@ struct List {
     field: usize,
     /// (doc, term frequency, fieldnorm id), best contribution first.
     postings: Vec<(u32, u32, u8)>,
-    /// Positions of each posting, in the same order.
-    positions: Vec<Vec<u32>>,
+    /// The same in doc order, and their positions (tf of them each) one after the other.
+    by_doc: Vec<(u32, u32, u8)>,
+    positions: Vec<u32>,
 }
 
 struct Term {
@@ -93,15 +103,8 @@ struct Term {
 }
 
 impl Term {
-    fn postings(&self) -> usize {
-        self.lists.iter().map(|l| l.postings.len()).sum()
-    }
     fn positions(&self) -> usize {
-        self.lists
-            .iter()
-            .flat_map(|l| &l.positions)
-            .map(Vec::len)
-            .sum()
+        self.lists.iter().map(|l| l.positions.len()).sum()
     }
     fn max_df(&self) -> usize {
         self.lists
@@ -154,42 +157,19 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
                 .terms()
                 .stream()
                 .map_err(|e| format!("reading the index: {e}"))?;
+            let mut infos = Vec::new();
             while stream.advance() {
-                let mut postings = inv
-                    .read_postings_from_terminfo(
-                        stream.value(),
-                        IndexRecordOption::WithFreqsAndPositions,
-                    )
-                    .map_err(|e| format!("reading the index: {e}"))?;
-                let mut list = Vec::new();
-                while postings.doc() != tantivy::TERMINATED {
-                    let doc = postings.doc();
-                    let mut pos = Vec::new();
-                    postings.positions(&mut pos);
-                    list.push((doc, postings.term_freq(), norms.fieldnorm_id(doc), pos));
-                    postings.advance();
-                }
-                // Best contribution first; equal ones by (tf, fieldnorm), then doc.
-                list.sort_by(|a, b| {
-                    let fa = tf_factor(&cache, a.2, a.1);
-                    let fb = tf_factor(&cache, b.2, b.1);
-                    fb.total_cmp(&fa)
-                        .then(b.1.cmp(&a.1))
-                        .then(a.2.cmp(&b.2))
-                        .then(a.0.cmp(&b.0))
-                });
-                let (postings, positions) = list
-                    .into_iter()
-                    .map(|(d, tf, n, p)| ((d, tf, n), p))
-                    .unzip();
-                by_term
-                    .entry(stream.key().to_vec())
-                    .or_default()
-                    .push(List {
-                        field: fi,
-                        postings,
-                        positions,
-                    });
+                infos.push((stream.key().to_vec(), stream.value().clone()));
+            }
+            let lists: Vec<(Vec<u8>, List)> = infos
+                .into_par_iter()
+                .map(|(key, info)| {
+                    let list = read_list(&inv, &info, &norms, &cache, fi)?;
+                    Ok((key, list))
+                })
+                .collect::<Result<_, String>>()?;
+            for (key, list) in lists {
+                by_term.entry(key).or_default().push(list);
             }
         }
         terms = by_term
@@ -202,12 +182,17 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     }
 
     let mut files = Vec::new();
-    // Postings shards: consecutive term ranges of about SHARD_BYTES.
-    let shards = split(&terms, SHARD_BYTES, |t| 2 * t.postings().min(TIER) + 8);
+    // Postings shards: consecutive term ranges of about SHARD_BYTES of encoded terms.
+    let tier = env_or("KB_STATIC_TIER", TIER);
+    let blobs: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+        terms.par_iter().map(|t| encode_term(t, tier)).collect();
+    let shards = split(&blobs, env_or("KB_STATIC_SHARD", SHARD_BYTES), |b| {
+        b.0.len()
+    });
     let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
         .par_iter()
         .enumerate()
-        .map(|(n, range)| encode_shard(n, &terms[range.clone()]))
+        .map(|(n, range)| encode_shard(n, &terms[range.clone()], &blobs[range.clone()]))
         .collect();
     files.extend(encoded.into_iter().flatten());
     let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions() + 8);
@@ -217,7 +202,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         .map(|(n, range)| {
             (
                 format!("p/{n}.bin"),
-                gzip(&encode_positions(&terms[range.clone()])),
+                gzip_level(&encode_positions(&terms[range.clone()]), 1),
             )
         })
         .collect();
@@ -255,9 +240,46 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         levels: kb.config.severity.levels.clone(),
         stub_group: STUB_GROUP,
         meta_chunk: META_CHUNK,
-        tier: TIER,
+        tier,
     };
     Ok(Export { files, manifest })
+}
+
+/// One term's postings in one field, best contribution first; equal ones by (tf, fieldnorm),
+/// then doc.
+fn read_list(
+    inv: &tantivy::InvertedIndexReader,
+    info: &tantivy::postings::TermInfo,
+    norms: &FieldNormReader,
+    cache: &[f32; 256],
+    field: usize,
+) -> Result<List, String> {
+    let mut postings = inv
+        .read_postings_from_terminfo(info, IndexRecordOption::WithFreqsAndPositions)
+        .map_err(|e| format!("reading the index: {e}"))?;
+    let mut by_doc = Vec::new();
+    let mut positions = Vec::new();
+    while postings.doc() != tantivy::TERMINATED {
+        let doc = postings.doc();
+        postings.append_positions_with_offset(0, &mut positions);
+        by_doc.push((doc, postings.term_freq(), norms.fieldnorm_id(doc)));
+        postings.advance();
+    }
+    let mut sorted = by_doc.clone();
+    sorted.sort_by(|a, b| {
+        let fa = tf_factor(cache, a.2, a.1);
+        let fb = tf_factor(cache, b.2, b.1);
+        fb.total_cmp(&fa)
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.0.cmp(&b.0))
+    });
+    Ok(List {
+        field,
+        postings: sorted,
+        by_doc,
+        positions,
+    })
 }
 
 /// tantivy's BM25 length normalisation per fieldnorm id (`bm25.rs`), in f32 as it computes it.
@@ -276,11 +298,7 @@ fn tf_factor(cache: &[f32; 256], fieldnorm_id: u8, tf: u32) -> f32 {
 }
 
 /// Splits the terms into consecutive ranges of about `target` by `size`.
-fn split(
-    terms: &[Term],
-    target: usize,
-    size: impl Fn(&Term) -> usize,
-) -> Vec<std::ops::Range<usize>> {
+fn split<T>(terms: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (i, t) in terms.iter().enumerate() {
@@ -342,40 +360,50 @@ fn runs(out: &mut Vec<u8>, postings: &[(u32, u32, u8)]) {
     }
 }
 
-/// A shard, and a tail file for each of its terms with a list longer than [`TIER`].
+/// A term's entry in its shard, and its tail file when a list is longer than `tier`.
 ///
-/// Per term: the term, a field mask, whether it has a tail; per field in the mask: the doc
-/// frequency, then the first min(df, TIER) postings as runs; when the list goes on, the tf
-/// and fieldnorm id of the next posting (the bound for the rest).
-fn encode_shard(n: usize, terms: &[Term]) -> Vec<(String, Vec<u8>)> {
+/// The entry: a field mask (bit 7: there is a tail); per field in the mask the doc frequency,
+/// then the first min(df, tier) postings as runs; when the list goes on, the tf and fieldnorm
+/// id of the next posting (the bound for the rest). The term itself is written by the shard.
+fn encode_term(t: &Term, tier: usize) -> (Vec<u8>, Option<Vec<u8>>) {
     let mut out = Vec::new();
-    let mut tails = Vec::new();
-    varint(&mut out, terms.len() as u64);
-    let mut prev = "";
-    for (k, t) in terms.iter().enumerate() {
-        term_header(&mut out, prev, &t.text);
-        prev = &t.text;
-        let tail = t.lists.iter().any(|l| l.postings.len() > TIER);
-        out.push(field_mask(t) | if tail { 0x80 } else { 0 });
-        let mut rest = Vec::new();
-        for l in &t.lists {
-            let df = l.postings.len();
-            varint(&mut out, df as u64);
-            let cut = df.min(TIER);
-            runs(&mut out, &l.postings[..cut]);
-            if cut < df {
-                let (_, tf, norm) = l.postings[cut];
-                varint(&mut out, u64::from(tf));
-                out.push(norm);
-                runs(&mut rest, &l.postings[cut..]);
-            }
-        }
-        if tail {
-            tails.push((format!("t/{n}-{k}.bin"), gzip(&rest)));
+    let tail = t.lists.iter().any(|l| l.postings.len() > tier);
+    out.push(field_mask(t) | if tail { 0x80 } else { 0 });
+    let mut rest = Vec::new();
+    for l in &t.lists {
+        let df = l.postings.len();
+        varint(&mut out, df as u64);
+        let cut = df.min(tier);
+        runs(&mut out, &l.postings[..cut]);
+        if cut < df {
+            let (_, tf, norm) = l.postings[cut];
+            varint(&mut out, u64::from(tf));
+            out.push(norm);
+            runs(&mut rest, &l.postings[cut..]);
         }
     }
-    let mut files = vec![(format!("t/{n}.bin"), gzip(&out))];
-    files.extend(tails);
+    (out, tail.then_some(rest))
+}
+
+/// A shard (its terms front-coded, each followed by its entry) and its terms' tail files.
+fn encode_shard(
+    n: usize,
+    terms: &[Term],
+    blobs: &[(Vec<u8>, Option<Vec<u8>>)],
+) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut files = Vec::new();
+    varint(&mut out, terms.len() as u64);
+    let mut prev = "";
+    for (k, (t, (entry, tail))) in terms.iter().zip(blobs).enumerate() {
+        term_header(&mut out, prev, &t.text);
+        prev = &t.text;
+        out.extend_from_slice(entry);
+        if let Some(tail) = tail {
+            files.push((format!("t/{n}-{k}.bin"), gzip(tail)));
+        }
+    }
+    files.insert(0, (format!("t/{n}.bin"), gzip(&out)));
     files
 }
 
@@ -391,21 +419,19 @@ fn encode_positions(terms: &[Term]) -> Vec<u8> {
         prev = &t.text;
         out.push(field_mask(t));
         for l in &t.lists {
-            varint(&mut out, l.postings.len() as u64);
-            let mut order: Vec<usize> = (0..l.postings.len()).collect();
-            order.sort_by_key(|&i| l.postings[i].0);
-            let mut last_doc = 0;
-            for i in order {
-                let (doc, tf, norm) = l.postings[i];
+            varint(&mut out, l.by_doc.len() as u64);
+            let (mut last_doc, mut at) = (0, 0);
+            for &(doc, tf, norm) in &l.by_doc {
                 varint(&mut out, u64::from(doc - last_doc));
                 last_doc = doc;
                 varint(&mut out, u64::from(tf));
                 out.push(norm);
                 let mut last = 0;
-                for p in &l.positions[i] {
+                for p in &l.positions[at..at + tf as usize] {
                     varint(&mut out, u64::from(p - last));
                     last = *p;
                 }
+                at += tf as usize;
             }
         }
     }
@@ -425,14 +451,20 @@ fn encode_dictionary(terms: &[Term]) -> Vec<u8> {
     out
 }
 
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::best());
+/// What a first query reads is compressed hard; positions (the bulk, read only for phrases)
+/// lightly: level 1 is 4% larger there and a third of the time of level 6.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    gzip_level(bytes, 9)
+}
+
+fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::new(level));
     e.write_all(bytes).expect("writing to memory");
     e.finish().expect("writing to memory")
 }
 
 /// Longest summary a stub carries; the page shows a snippet, not the whole text.
-const STUB_SUMMARY: usize = 320;
+pub const STUB_SUMMARY: usize = 320;
 
 #[derive(Serialize)]
 struct Stub<'a> {

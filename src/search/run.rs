@@ -56,6 +56,51 @@ pub struct Hit {
     pub actions: Vec<(String, String)>,
 }
 
+/// How many top results the spelling of a correction is looked up in.
+const SURFACE_HITS: usize = 10;
+
+/// The word authors wrote that analyses to `stem` and is nearest to what was typed (then
+/// first in byte order), from the titles, symptoms and summaries (as far as the browser's
+/// document stubs hold them) of the top results: "replica" for "replca", not the stem
+/// "replica" or "replicas". The stem when none holds it. `theme/static/js/search.js` does
+/// the same.
+fn surface(
+    analyzer: &mut TextAnalyzer,
+    fields: &super::Fields,
+    docs: &[TantivyDocument],
+    stem: &str,
+    typed: &str,
+) -> String {
+    let typed = typed.to_lowercase();
+    let mut best: Option<(usize, String)> = None;
+    for doc in docs {
+        let texts = doc
+            .get_all(fields.title())
+            .chain(doc.get_all(fields.symptoms()))
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .chain(
+                doc.get_first(fields.text[2])
+                    .and_then(|v| v.as_str())
+                    .map(|s| crate::content::infer::clip(s, super::export::STUB_SUMMARY)),
+            );
+        for text in texts {
+            let mut stream = analyzer.token_stream(&text);
+            while stream.advance() {
+                let t = stream.token();
+                if t.text != stem {
+                    continue;
+                }
+                let word = text[t.offset_from..t.offset_to].to_lowercase();
+                let d = crate::diagnostics::edit_distance(&typed, &word);
+                if best.as_ref().is_none_or(|b| (d, &word) < (b.0, &b.1)) {
+                    best = Some((d, word));
+                }
+            }
+        }
+    }
+    best.map_or_else(|| stem.to_string(), |b| b.1)
+}
+
 /// A query word found nowhere in the index, and what was searched instead.
 #[derive(Clone, Debug, Serialize)]
 pub struct Correction {
@@ -116,7 +161,7 @@ impl<'a> Searching<'a> {
             .search(
                 &query,
                 &(
-                    TopDocs::with_limit(opts.limit.max(1))
+                    TopDocs::with_limit(opts.limit.max(SURFACE_HITS))
                         .tweak_score(move |seg: &SegmentReader| coverage.for_segment(seg)),
                     Count,
                     facets,
@@ -127,9 +172,32 @@ impl<'a> Searching<'a> {
                 col: 1,
                 hint: "rebuild the index with `kb build`".into(),
             })?;
+        // Corrections are shown as authors wrote them, read from the top results as the
+        // browser engine reads them from its document stubs.
+        let top_docs: Vec<TantivyDocument> = top
+            .iter()
+            .take(SURFACE_HITS)
+            .filter_map(|(_, addr)| searcher.doc(*addr).ok())
+            .collect();
+        let mut analyzer = self.index.analyzer();
+        let mut surface = |stem: &str, typed: &str| {
+            surface(&mut analyzer, &self.index.fields, &top_docs, stem, typed)
+        };
+        let corrections = corrections
+            .into_iter()
+            .map(|c| Correction {
+                suggestion: c.suggestion.map(|s| surface(&s, &c.word)),
+                word: c.word,
+            })
+            .collect();
+        let replaced: Vec<(usize, usize, String)> = replaced
+            .into_iter()
+            .map(|(col, len, stem, typed)| (col, len, surface(&stem, &typed)))
+            .collect();
         let snippets = Snippets::new(&searcher, &*query, self.index);
         let hits = top
             .into_iter()
+            .take(opts.limit.max(1))
             .filter_map(|(score, addr)| self.hit(&searcher, &snippets, score, addr))
             .collect();
         Ok(Results {
@@ -253,8 +321,8 @@ struct Builder<'s, 'a> {
     searcher: &'s Searcher,
     analyzer: TextAnalyzer,
     corrections: Vec<Correction>,
-    /// (column, char length, replacement) for did-you-mean.
-    replaced: Vec<(usize, usize, String)>,
+    /// (column, char length, stem searched instead, word typed) for did-you-mean.
+    replaced: Vec<(usize, usize, String, String)>,
     /// The ranked words' clauses (a synonym group or phrase is one), for the coverage bonus.
     words: Vec<Boxed>,
 }
@@ -387,14 +455,14 @@ impl Builder<'_, '_> {
         if members.iter().any(|m| self.doc_freq(m) > 0) {
             return Some(self.group(&members));
         }
-        let suggestion = self.nearest(stem, text);
+        let suggestion = self.nearest(stem);
         self.corrections.push(Correction {
             word: text.to_string(),
-            suggestion: suggestion.as_ref().map(|s| s.1.clone()),
+            suggestion: suggestion.clone(),
         });
-        let (stem, surface) = suggestion?;
+        let stem = suggestion?;
         self.replaced
-            .push((col, text.chars().count(), surface.clone()));
+            .push((col, text.chars().count(), stem.clone(), text.to_string()));
         let stems = [stem];
         let group = self.s.synonyms.group_of(&stems).map(<[Member]>::to_vec);
         Some(self.group(&group.unwrap_or_else(|| vec![stems.to_vec()])))
@@ -461,8 +529,8 @@ impl Builder<'_, '_> {
     }
 
     /// The indexed stem nearest to `stem` (edit distance 1 for short words, 2 for longer),
-    /// the most frequent on ties, with a word as written in an incident.
-    fn nearest(&self, stem: &str, typed: &str) -> Option<(String, String)> {
+    /// the most frequent on ties.
+    fn nearest(&self, stem: &str) -> Option<String> {
         if stem.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
@@ -501,46 +569,7 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        let stem = best?.2;
-        let surface = self.surface(&stem, typed).unwrap_or_else(|| stem.clone());
-        Some((stem, surface))
-    }
-
-    /// The word as authors wrote it that analyses to `stem` and is nearest to what was typed,
-    /// read from a document holding it: "replica" for "replca", not the stem or "replicas".
-    fn surface(&self, stem: &str, typed: &str) -> Option<String> {
-        let fields = &self.s.index.fields;
-        let typed = typed.to_lowercase();
-        let mut best: Option<(usize, String)> = None;
-        for field in fields.text {
-            let q = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::Basic);
-            let top = self
-                .searcher
-                .search(&q, &TopDocs::with_limit(3).order_by_score())
-                .ok()?;
-            for (_, addr) in top {
-                let doc: TantivyDocument = self.searcher.doc(addr).ok()?;
-                let mut analyzer = self.analyzer.clone();
-                for v in doc.get_all(field) {
-                    let Some(text) = v.as_str() else { continue };
-                    let mut stream = analyzer.token_stream(text);
-                    while stream.advance() {
-                        let t = stream.token();
-                        if t.text == stem {
-                            let word = text[t.offset_from..t.offset_to].to_lowercase();
-                            let d = crate::diagnostics::edit_distance(&typed, &word);
-                            if best.as_ref().is_none_or(|b| (d, &word) < (b.0, &b.1)) {
-                                best = Some((d, word));
-                            }
-                        }
-                    }
-                }
-            }
-            if best.as_ref().is_some_and(|b| b.0 <= 1) {
-                break;
-            }
-        }
-        best.map(|b| b.1)
+        best.map(|b| b.2)
     }
 
     fn filter(&self, kind: FilterKind, value: &str, col: usize) -> Result<Boxed, QueryError> {

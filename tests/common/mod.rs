@@ -73,3 +73,41 @@ pub fn ids(v: &Value) -> Vec<String> {
         .map(|h| h["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Node, for running the browser engine in tests; `None` (the test then says so and passes)
+/// unless `KB_REQUIRE_BROWSER` is set, as `.ci/run` does after installing it.
+pub fn node() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("node"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
+            "KB_REQUIRE_BROWSER is set but node is not installed"
+        );
+        eprintln!("skipping: node is not installed (apt-get install -y nodejs)");
+    }
+    found
+}
+
+/// `kb build --root <root> --output <out>` with extra environment; panics unless it succeeds.
+pub fn build_site(root: &Path, out: &Path, env: &[(&str, &str)]) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kb"));
+    cmd.args(["build", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "kb build {}: {}",
+        root.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

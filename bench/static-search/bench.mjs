@@ -1,0 +1,483 @@
+#!/usr/bin/env node
+// Cold first query in the browser: kb's static search vs Pagefind, on the same built site.
+//
+//   node bench.mjs run --corpus DIR --site OUT --label NAME [--reps 3] [--build-reps 3]
+//                      [--delay 40] [--json results.json] [--query Q]... [--no-build]
+//   node bench.mjs report a.json b.json ... > static-search-results.md
+//
+// `run`:
+//  1. builds the site with `kb build --root DIR --output OUT` (into an empty OUT, --build-reps
+//     times, under /usr/bin/time -v and KB_TIMINGS=1: whole build, export stage, peak RSS);
+//  2. indexes the same site with Pagefind (same number of runs, /usr/bin/time -v), into
+//     OUT/pagefind_bench, only the incident pages, and writes OUT/pagefind-bench.html;
+//  3. serves OUT with a tiny static server (no compression added, every response held back
+//     --delay ms to stand for a network round trip, bytes and requests counted per path);
+//  4. for each query and repetition, in a fresh browser context (cold cache) and for each
+//     engine in turn: loads the search page, waits for the load and network idle, marks the
+//     counters, puts the query into the search box (`fill`: one input event, like a paste),
+//     waits for the results to be rendered and counts what was fetched in between (bytes,
+//     requests, round trips), then waits for the network to go idle again and counts what
+//     came after the results (kb's filter counts);
+//  5. asks `kb search --json` for the same queries, to check the browser's top 10 against it.
+//
+// Round trips ("waves"): requests sorted by the time the browser issued them (Chromium's
+// requestWillBeSent, so queueing behind HTTP/1.1's 6 connections per host does not count);
+// a new wave starts when a request is issued after every earlier request has finished.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import os from "node:os";
+import { spawnSync, execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, "../..");
+const KB = process.env.KB || path.join(REPO, "target/release/kb");
+const PAGEFIND = path.join(HERE, "node_modules/.bin/pagefind");
+const PF_DIR = "pagefind_bench";
+const PF_PAGE = "pagefind-bench.html";
+// Pagefind sees what kb indexes: incident pages only, the <article> (title, summary, metadata
+// panel, body), without the "Related incidents"/"Linked from" lists and the breadcrumb, which
+// name other incidents.
+const PF_ARGS = ["--glob", "incidents/*/index.html", "--root-selector", "article.incident",
+  "--exclude-selectors", "section.related, section.backlinks, nav.crumbs"];
+const DEFAULT_QUERIES = ["replica lag", "writes rejected", "503 all services", "certificate expired",
+  "disk full", "replca lag", "tag:replication"];
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+const median = (xs) => {
+  const a = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((p, q) => p - q);
+  if (!a.length) return null;
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error("[bench]", ...a);
+
+function parseArgs(argv) {
+  const o = { queries: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) { (o._ ||= []).push(a); continue; }
+    const k = a.slice(2);
+    if (k === "no-build") { o.noBuild = true; continue; }
+    const v = argv[++i];
+    if (k === "query") o.queries.push(v); else o[k.replace(/-(.)/g, (_, c) => c.toUpperCase())] = v;
+  }
+  return o;
+}
+
+/* ------------------------------------------------------------------ indexing */
+
+function timeV(cmd, args, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-v", cmd, ...args], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const rss = +(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr) || [])[1];
+  const user = +(/User time \(seconds\): ([\d.]+)/.exec(r.stderr) || [])[1];
+  const sys = +(/System time \(seconds\): ([\d.]+)/.exec(r.stderr) || [])[1];
+  return { wall, rssMB: rss / 1024, cpu: user + sys, stdout: r.stdout, stderr: r.stderr };
+}
+
+function walk(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p)); else out.push({ path: p, size: fs.statSync(p).size });
+  }
+  return out;
+}
+
+function kbBuild(corpus, site, reps) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    fs.rmSync(site, { recursive: true, force: true });
+    const r = timeV(KB, ["build", "--root", corpus, "--output", site], { KB_TIMINGS: "1" });
+    // Stage lines are "<seconds> s  <stage>": the time the stage started.
+    const stages = [...r.stderr.matchAll(/^\s*([\d.]+) s {2}(.+)$/gm)].map((m) => [+m[1], m[2].trim()]);
+    const i0 = stages.findIndex((s) => s[1].startsWith("exporting the search index"));
+    const exp = i0 >= 0 && i0 + 1 < stages.length ? stages[i0 + 1][0] - stages[i0][0] : null;
+    runs.push({ wall: r.wall, rssMB: r.rssMB, cpu: r.cpu, exportStage: exp });
+    log(`kb build ${i + 1}/${reps}: ${r.wall.toFixed(2)} s (export ${exp === null ? "?" : exp.toFixed(2)} s), ${r.rssMB.toFixed(0)} MB`);
+  }
+  const files = walk(path.join(site, "search"));
+  const index = files.filter((f) => !f.path.endsWith("/search/index.html"));
+  const page = fs.statSync(path.join(site, "search/index.html")).size;
+  const js = ["stem.js", "search.js", "search-page.js"].map((f) => fs.statSync(path.join(site, "js", f)).size);
+  const byDir = {};
+  for (const f of index) { const d = path.relative(path.join(site, "search"), f.path).split("/")[0]; byDir[d] = (byDir[d] || 0) + 1; }
+  return {
+    runs, wall: median(runs.map((r) => r.wall)), exportStage: median(runs.map((r) => r.exportStage)),
+    rssMB: median(runs.map((r) => r.rssMB)),
+    files: index.length, bytes: index.reduce((s, f) => s + f.size, 0), byDir,
+    searchPageBytes: page, jsBytes: js.reduce((a, b) => a + b, 0),
+    pages: walk(site).filter((f) => f.path.endsWith(".html")).length,
+  };
+}
+
+function pagefindIndex(site, reps) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    fs.rmSync(path.join(site, PF_DIR), { recursive: true, force: true });
+    const r = timeV(PAGEFIND, ["--site", site, "--output-subdir", PF_DIR, ...PF_ARGS], {});
+    const pages = +(/Indexed (\d+) pages/.exec(r.stdout) || [])[1];
+    const words = +(/Indexed (\d+) words/.exec(r.stdout) || [])[1];
+    runs.push({ wall: r.wall, rssMB: r.rssMB, cpu: r.cpu, pages, words });
+    log(`pagefind ${i + 1}/${reps}: ${r.wall.toFixed(2)} s, ${r.rssMB.toFixed(0)} MB, ${pages} pages, ${words} words`);
+  }
+  const files = walk(path.join(site, PF_DIR));
+  const kind = (p) => p.endsWith(".pf_fragment") ? "fragment" : p.endsWith(".pf_index") ? "index" : p.endsWith(".pf_meta") ? "meta"
+    : p.endsWith(".pf_filter") ? "filter" : /\.pagefind$/.test(p) ? "wasm" : "js/css/json";
+  const byKind = {};
+  for (const f of files) { const k = kind(f.path); byKind[k] ||= { files: 0, bytes: 0 }; byKind[k].files++; byKind[k].bytes += f.size; }
+  return {
+    runs, wall: median(runs.map((r) => r.wall)), rssMB: median(runs.map((r) => r.rssMB)),
+    pages: runs[0].pages, words: runs[0].words, files: files.length, bytes: files.reduce((s, f) => s + f.size, 0), byKind,
+    args: PF_ARGS,
+  };
+}
+
+function writePagefindPage(site) {
+  // The query goes in through an input event, as on kb's page (no debounce here: Pagefind's
+  // search() is called at once); the top 10 results' data() is loaded in parallel.
+  fs.writeFileSync(path.join(site, PF_PAGE), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pagefind bench</title></head>
+<body>
+<input id="q" type="search" autocomplete="off">
+<p id="status"></p>
+<ol id="results"></ol>
+<script type="module">
+import * as pagefind from "/${PF_DIR}/pagefind.js";
+const q = document.getElementById("q"), list = document.getElementById("results"), status = document.getElementById("status");
+let seq = 0;
+q.addEventListener("input", async () => {
+  const mine = ++seq;
+  try {
+    const r = await pagefind.search(q.value);
+    const top = await Promise.all(r.results.slice(0, 10).map((x) => x.data()));
+    if (mine !== seq) return;
+    list.replaceChildren(...top.map((d) => {
+      const li = document.createElement("li"), a = document.createElement("a");
+      a.className = "result-link"; a.href = d.url; a.textContent = d.meta.title;
+      const p = document.createElement("p"); p.innerHTML = d.excerpt;
+      li.append(a, p); return li;
+    }));
+    status.textContent = r.results.length + " results (" + r.unfilteredResultCount + " unfiltered)";
+  } catch (e) { status.textContent = "Search failed: " + e; }
+});
+</script>
+</body></html>
+`);
+}
+
+/* ------------------------------------------------------------------ server */
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8", ".json": "application/json", ".wasm": "application/wasm", ".svg": "image/svg+xml",
+  ".xml": "application/xml", ".txt": "text/plain; charset=utf-8", ".bin": "application/octet-stream",
+};
+const isText = (t) => /^(text\/|application\/(json|xml)|image\/svg)/.test(t);
+
+function serve(root, delay) {
+  const log = [];
+  const gz = new Map();
+  const server = http.createServer((req, res) => {
+    const t0 = Date.now();
+    let rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    let file = path.join(root, rel);
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    try { if (fs.statSync(file).isDirectory()) file = path.join(file, "index.html"); } catch { /* 404 below */ }
+    let body = null;
+    try { body = fs.readFileSync(file); } catch { /* missing */ }
+    const type = TYPES[path.extname(file)] || "application/octet-stream";
+    const entry = { path: rel, t0, t1: null, status: body ? 200 : 404, bytes: body ? body.length : 0, gzBytes: 0 };
+    if (body) {
+      if (isText(type)) {
+        if (!gz.has(file)) gz.set(file, zlib.gzipSync(body, { level: 9 }).length);
+        entry.gzBytes = gz.get(file);
+      } else entry.gzBytes = body.length;
+    }
+    log.push(entry);
+    setTimeout(() => {
+      res.on("finish", () => { entry.t1 = Date.now(); });
+      if (!body) { res.writeHead(404, { "Content-Type": "text/plain" }).end("not found"); return; }
+      res.writeHead(200, { "Content-Type": type, "Content-Length": body.length, "Cache-Control": "no-cache" });
+      res.end(body);
+    }, delay);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, log, port: server.address().port })));
+}
+
+/* ------------------------------------------------------------------ browser */
+
+function waves(reqs) {
+  const rs = reqs.filter((r) => r.start !== null).sort((a, b) => a.start - b.start);
+  let n = 0, maxEnd = -Infinity, width = 0, maxWidth = 0;
+  for (const r of rs) {
+    if (r.start > maxEnd) { n++; width = 0; }
+    width++; maxWidth = Math.max(maxWidth, width);
+    maxEnd = Math.max(maxEnd, r.end ?? Infinity);
+  }
+  return { waves: n, maxParallel: maxWidth };
+}
+
+const INIT = () => {
+  window.__bench = { armed: false, rendered: null };
+  document.addEventListener("DOMContentLoaded", () => {
+    const obs = new MutationObserver(() => { if (window.__bench.armed && window.__bench.rendered === null) window.__bench.rendered = Date.now(); });
+    for (const id of ["results", "status"]) {
+      const e = document.getElementById(id);
+      if (e) obs.observe(e, { childList: true, subtree: true, characterData: true });
+    }
+  });
+};
+
+async function measure(browser, base, engine, query, srv, delay) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(INIT);
+  const net = [];
+  const byReq = new Map();
+  const onRequest = (r) => { const e = { url: r.url(), start: null, end: null, failed: false }; byReq.set(r, e); net.push(e); };
+  const onDone = (r, failed) => {
+    const e = byReq.get(r); if (!e) return;
+    const t = r.timing();
+    e.start = t.startTime;
+    e.end = t.responseEnd >= 0 ? t.startTime + t.responseEnd : Date.now();
+    e.failed = failed;
+  };
+  context.on("request", onRequest);
+  context.on("requestfinished", (r) => onDone(r, false));
+  context.on("requestfailed", (r) => onDone(r, true));
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+
+  const inflight = () => net.filter((e) => e.end === null).length;
+  async function idle(quietMs, timeoutMs) {
+    const until = Date.now() + timeoutMs;
+    let quietSince = Date.now();
+    while (Date.now() < until) {
+      await sleep(20);
+      const last = Math.max(0, ...srv.log.map((e) => e.t1 || Date.now()));
+      if (inflight() > 0 || srv.log.some((e) => e.t1 === null)) { quietSince = Date.now(); continue; }
+      if (Date.now() - Math.max(quietSince, last) >= quietMs) return true;
+    }
+    return false;
+  }
+
+  const url = engine === "kb" ? base + "/search/" : base + "/" + PF_PAGE;
+  const loadStart = srv.log.length;
+  await page.goto(url, { waitUntil: "load" });
+  await idle(300 + delay, 30000);
+  const load = srv.log.slice(loadStart);
+
+  // The query.
+  const mark = srv.log.length, netMark = net.length;
+  const tQuery = await page.evaluate(() => { window.__bench.armed = true; return Date.now(); });
+  await page.fill("#q", query);
+  let timedOut = false;
+  try {
+    await page.waitForFunction(() => window.__bench.rendered !== null && document.getElementById("status").textContent.trim() !== "", null, { timeout: 60000, polling: 10 });
+  } catch { timedOut = true; }
+  const shown = await page.evaluate(() => ({
+    rendered: window.__bench.rendered,
+    status: document.getElementById("status").textContent.trim(),
+    links: [...document.querySelectorAll("#results a.result-link")].map((a) => new URL(a.href).pathname),
+  }));
+  const tShown = shown.rendered ?? Date.now();
+  await idle(500 + delay, 120000);
+  await page.close();
+  await context.close();
+
+  const after = srv.log.slice(mark);
+  const query_ = after.filter((e) => e.t0 <= tShown);
+  const later = after.filter((e) => e.t0 > tShown);
+  const nq = net.slice(netMark);
+  const netQuery = nq.filter((e) => e.start !== null && e.start <= tShown);
+  const netLater = nq.filter((e) => e.start !== null && e.start > tShown);
+  const sum = (xs, k) => xs.reduce((s, e) => s + e[k], 0);
+  const w = waves(netQuery), wl = waves(nq);
+  const ids = shown.links.map((p) => p.replace(/^\/incidents\//, "").replace(/\/(index\.html)?$/, ""));
+  return {
+    engine, query, timedOut, errors,
+    failed: after.filter((e) => e.status !== 200).map((e) => `${e.status} ${e.path}`),
+    load: { bytes: sum(load, "bytes"), gzBytes: sum(load, "gzBytes"), requests: load.length, paths: load.map((e) => e.path) },
+    query: { bytes: sum(query_, "bytes"), gzBytes: sum(query_, "gzBytes"), requests: query_.length, waves: w.waves, maxParallel: w.maxParallel,
+      browserRequests: netQuery.length, ms: tShown - tQuery, paths: query_.map((e) => `${e.path} ${e.bytes}`) },
+    later: { bytes: sum(later, "bytes"), requests: later.length, browserRequests: netLater.length, paths: later.map((e) => `${e.path} ${e.bytes}`) },
+    all: { bytes: sum(after, "bytes"), requests: after.length, waves: wl.waves },
+    status: shown.status, ids,
+  };
+}
+
+function kbCli(corpus, q) {
+  try {
+    const out = execFileSync(KB, ["search", "--root", corpus, "--json", "-n", "10", "--", q], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const j = JSON.parse(out);
+    return { total: j.total, didYouMean: j.did_you_mean, ids: j.hits.map((h) => h.id) };
+  } catch (e) { return { error: String(e.stderr || e.message).slice(0, 500) }; }
+}
+
+async function run(o) {
+  const corpus = path.resolve(o.corpus), site = path.resolve(o.site);
+  const reps = +(o.reps || 3), buildReps = +(o.buildReps || 3), delay = +(o.delay ?? 40);
+  const queries = o.queries.length ? o.queries : DEFAULT_QUERIES;
+  const res = {
+    label: o.label || path.basename(corpus), corpus, site, date: new Date().toISOString(), reps, delay, queries,
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memGB: +(os.totalmem() / 2 ** 30).toFixed(1), load: os.loadavg(), kernel: os.release() },
+    versions: {},
+  };
+  res.versions.kb = execFileSync(KB, ["--version"], { encoding: "utf8" }).trim();
+  res.versions.pagefind = execFileSync(PAGEFIND, ["--version"], { encoding: "utf8" }).trim();
+  res.versions.node = process.version;
+  res.corpusDocs = walk(path.join(corpus, "content")).filter((f) => f.path.endsWith(".md")).length;
+  if (o.noBuild) {
+    if (!fs.existsSync(path.join(site, "search/index.html"))) throw new Error("--no-build: no site at " + site);
+    if (!fs.existsSync(path.join(site, PF_DIR, "pagefind.js"))) throw new Error("--no-build: no Pagefind index in " + site);
+    res.kb = null; res.pagefind = null;
+  } else {
+    res.kb = kbBuild(corpus, site, buildReps);
+    res.pagefind = pagefindIndex(site, buildReps);
+  }
+  writePagefindPage(site);
+
+  const srv = await serve(site, delay);
+  const base = `http://127.0.0.1:${srv.port}`;
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  res.versions.chromium = browser.version();
+  res.versions.playwright = JSON.parse(fs.readFileSync(path.join(HERE, "node_modules/playwright-core/package.json"), "utf8")).version;
+  res.runs = [];
+  try {
+    for (const q of queries) {
+      for (let i = 0; i < reps; i++) {
+        for (const engine of i % 2 ? ["pagefind", "kb"] : ["kb", "pagefind"]) {
+          const r = await measure(browser, base, engine, q, srv, delay);
+          r.rep = i;
+          res.runs.push(r);
+          log(`${res.label} ${engine.padEnd(8)} ${JSON.stringify(q).padEnd(22)} #${i + 1}: ${(r.query.bytes / 1024).toFixed(1)} KB, ${r.query.requests} req, ${r.query.waves} waves, ${r.query.ms} ms` +
+            (r.later.requests ? `; after results ${(r.later.bytes / 1024).toFixed(1)} KB, ${r.later.requests} req` : "") +
+            (r.errors.length ? `; ${r.errors.length} console errors` : "") + (r.timedOut ? "; TIMED OUT" : ""));
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    srv.server.close();
+  }
+  res.cli = {};
+  for (const q of queries) res.cli[q] = kbCli(corpus, q);
+  const out = o.json || `static-search-${res.label}.json`;
+  fs.writeFileSync(out, JSON.stringify(res, null, 1));
+  log("wrote", out);
+}
+
+/* ------------------------------------------------------------------ report */
+
+const KB_ = (b) => (b / 1024).toFixed(1);
+const MB_ = (b) => (b / 2 ** 20).toFixed(1);
+const fmt = (x, d = 0) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
+
+function summarize(res, engine, q) {
+  const rs = res.runs.filter((r) => r.engine === engine && r.query === q);
+  const m = (f) => median(rs.map(f));
+  const idsSame = rs.every((r) => JSON.stringify(r.ids) === JSON.stringify(rs[0].ids));
+  return {
+    bytes: m((r) => r.query.bytes), requests: m((r) => r.query.requests), waves: m((r) => r.query.waves),
+    maxParallel: m((r) => r.query.maxParallel), ms: m((r) => r.query.ms),
+    laterBytes: m((r) => r.later.bytes), laterRequests: m((r) => r.later.requests),
+    loadBytes: m((r) => r.load.bytes), loadGz: m((r) => r.load.gzBytes), loadRequests: m((r) => r.load.requests),
+    errors: [...new Set(rs.flatMap((r) => r.errors.concat(r.failed)))], timedOut: rs.some((r) => r.timedOut),
+    ids: rs[0]?.ids || [], status: rs[0]?.status, idsStable: idsSame,
+    spread: [Math.min(...rs.map((r) => r.query.bytes)), Math.max(...rs.map((r) => r.query.bytes))],
+  };
+}
+
+function report(files) {
+  const all = files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+  const L = [];
+  const r0 = all[0];
+  L.push("# Static search: a cold first query in the browser, kb vs Pagefind");
+  L.push("");
+  L.push(`<!-- generated by bench/static-search/run.sh (bench.mjs report) from ${files.map((f) => path.basename(f)).join(", ")} -->`);
+  L.push("");
+  L.push(`Measured ${r0.date.slice(0, 10)} on ${r0.machine.cores} cores (${r0.machine.cpu}), ${r0.machine.memGB} GB RAM, Linux ${r0.machine.kernel}; ` +
+    `load average at the start ${r0.machine.load.map((x) => x.toFixed(1)).join(" / ")} (other jobs were running). ` +
+    `${r0.versions.kb}, Pagefind ${r0.versions.pagefind.replace(/^pagefind /, "")}, Chromium ${r0.versions.chromium} via playwright-core ${r0.versions.playwright}, node ${r0.versions.node}. ` +
+    `Medians of ${r0.reps} repetitions per query and engine; every repetition in a fresh browser context (empty cache); ` +
+    `the server holds every response back ${r0.delay} ms (a stand-in for a network round trip), adds no compression.`);
+  L.push("");
+  for (const res of all) {
+    L.push(`## ${res.label}: ${res.corpusDocs} incidents`);
+    L.push("");
+    L.push("Bytes, requests and round trips from the moment the query is put in the box until the top 10 results are on screen " +
+      "(after the search page has loaded; the page itself is in the table below). \"after\" is what the page fetched once the results were shown " +
+      "(kb: the filter counts next to the results).");
+    L.push("");
+    L.push("| query | kb KB | kb requests | kb round trips | kb after: KB / req | Pagefind KB | Pagefind requests | Pagefind round trips | kb total | Pagefind total | kb top 10 = `kb search` | top-10 overlap kb/Pagefind |");
+    L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|---:|");
+    for (const q of res.queries) {
+      const k = summarize(res, "kb", q), p = summarize(res, "pagefind", q);
+      const cli = res.cli?.[q];
+      const same = cli && !cli.error ? (JSON.stringify(cli.ids) === JSON.stringify(k.ids) ? "yes" : `**no** (${k.ids.filter((x, i) => cli.ids[i] === x).length}/10 same place)`) : "–";
+      const overlap = k.ids.filter((x) => p.ids.includes(x)).length;
+      const tot = (s) => s.status ? s.status.replace(/\s+/g, " ").slice(0, 60) : "";
+      L.push(`| \`${q}\` | ${KB_(k.bytes)} | ${fmt(k.requests)} | ${fmt(k.waves)} | ${KB_(k.laterBytes)} / ${fmt(k.laterRequests)} | ${KB_(p.bytes)} | ${fmt(p.requests)} | ${fmt(p.waves)} | ${tot(k)} | ${tot(p)} | ${same} | ${overlap}/${Math.max(k.ids.length, p.ids.length)} |`);
+    }
+    L.push("");
+    L.push("Time from the query to the results on screen (median ms, with the " + res.delay + " ms per request; kb's page waits 80 ms after the last keystroke before it searches, which is included; Pagefind's page searches at once):");
+    L.push("");
+    L.push("| query | kb ms | Pagefind ms | kb widest wave | Pagefind widest wave |");
+    L.push("|---|---:|---:|---:|---:|");
+    for (const q of res.queries) {
+      const k = summarize(res, "kb", q), p = summarize(res, "pagefind", q);
+      L.push(`| \`${q}\` | ${fmt(k.ms)} | ${fmt(p.ms)} | ${fmt(k.maxParallel)} | ${fmt(p.maxParallel)} |`);
+    }
+    L.push("");
+    const kq = summarize(res, "kb", res.queries[0]), pq = summarize(res, "pagefind", res.queries[0]);
+    L.push("Loading the search page, before any query (as sent; in brackets if the host gzipped text):");
+    L.push("");
+    L.push("| | bytes | requests |");
+    L.push("|---|---:|---:|");
+    L.push(`| kb \`/search/\` (HTML with the inlined manifest, style.css, stem.js, search.js, search-page.js) | ${KB_(kq.loadBytes)} KB (${KB_(kq.loadGz)} KB) | ${fmt(kq.loadRequests)} |`);
+    L.push(`| Pagefind \`/${PF_PAGE}\` (a bare page that imports pagefind.js) | ${KB_(pq.loadBytes)} KB (${KB_(pq.loadGz)} KB) | ${fmt(pq.loadRequests)} |`);
+    L.push("");
+    if (res.kb && res.pagefind) {
+      const kb = res.kb, pf = res.pagefind;
+      L.push("The static index:");
+      L.push("");
+      L.push("| | files | size | indexing time | peak RSS |");
+      L.push("|---|---:|---:|---:|---:|");
+      L.push(`| kb (\`search/\` minus its index.html: ${Object.entries(kb.byDir).map(([d, n]) => `${d} ${n}`).join(", ")}) | ${kb.files} | ${MB_(kb.bytes)} MB | whole \`kb build\` ${fmt(kb.wall, 2)} s (of which exporting the search index ${fmt(kb.exportStage, 2)} s) | ${fmt(kb.rssMB)} MB |`);
+      L.push(`| Pagefind (\`${PF_DIR}/\`: ${Object.entries(pf.byKind).map(([k, v]) => `${k} ${v.files}`).join(", ")}) | ${pf.files} | ${MB_(pf.bytes)} MB | ${fmt(pf.wall, 2)} s (on top of the build; ${pf.pages} pages, ${pf.words} words) | ${fmt(pf.rssMB)} MB |`);
+      L.push("");
+      L.push(`kb's search page is ${KB_(kb.searchPageBytes)} KB of HTML (manifest inlined), its JS ${KB_(kb.jsBytes)} KB (uncompressed); ` +
+        `kb build wrote ${kb.pages} HTML pages. Build/index times are medians of ${kb.runs.length} runs (kb: ${kb.runs.map((r) => r.wall.toFixed(2)).join(", ")} s; ` +
+        `Pagefind: ${pf.runs.map((r) => r.wall.toFixed(2)).join(", ")} s), output on tmpfs.`);
+      L.push("");
+    }
+    const notes = [];
+    for (const q of res.queries) {
+      for (const e of ["kb", "pagefind"]) {
+        const s = summarize(res, e, q);
+        if (s.errors.length) notes.push(`- ${e} \`${q}\`: ${s.errors.slice(0, 3).join("; ").slice(0, 400)}`);
+        if (s.timedOut) notes.push(`- ${e} \`${q}\`: results did not appear within 60 s`);
+        if (!s.idsStable) notes.push(`- ${e} \`${q}\`: the top 10 differed between repetitions`);
+        if (s.spread[0] !== s.spread[1]) notes.push(`- ${e} \`${q}\`: bytes varied between repetitions (${KB_(s.spread[0])}–${KB_(s.spread[1])} KB)`);
+      }
+      const cli = res.cli?.[q];
+      if (cli?.error) notes.push(`- \`kb search ${q}\` failed: ${cli.error}`);
+    }
+    if (notes.length) { L.push("Console errors, failed requests, instability:"); L.push(""); L.push(...notes); L.push(""); }
+  }
+  return L.join("\n");
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (cmd === "run") await run(parseArgs(rest));
+else if (cmd === "report") console.log(report(rest));
+else { console.error("usage: node bench.mjs run --corpus DIR --site OUT --label NAME [...] | node bench.mjs report a.json ..."); process.exit(2); }

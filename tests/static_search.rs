@@ -1,0 +1,294 @@
+//! The browser's search engine (theme/static/js/search.js) against `kb search`: for hundreds of
+//! queries generated from real knowledge bases, run in node over the files `kb build` exports,
+//! the same top-10 ids in the same order, scores within 1e-4, the same totals and corrections.
+//! Also the JS stemmer against frostem over every word of the corpora.
+//!
+//! Without node the tests say so and pass (`cargo test` on a fresh machine); `.ci/run`
+//! installs node and sets `KB_REQUIRE_BROWSER`, which makes its absence a failure.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{build_site, copy_dir, copy_example, dfds, kb, node, repo};
+use serde_json::Value;
+
+/// Queries a responder might type, made from the knowledge base's own incidents: titles,
+/// symptoms in a few words, misspelled words, tag / severity / date filters, phrases,
+/// required and excluded words; and synonyms of the default groups.
+fn queries(root: &Path) -> Vec<String> {
+    let Ok((kb, _)) = kb::build::load_kb(root, &root.join("public"), false, None, &|_| {}) else {
+        panic!("cannot load {}", root.display())
+    };
+    let mut out: Vec<String> = [
+        "db outage",
+        "k8s restart",
+        "slave lag",
+        "bad gateway",
+        "503",
+        "504 timeout",
+        "out of memory",
+        "oomkilled pods",
+        "roll back the deploy",
+        "requests timed out",
+        "name resolution failing",
+        "no space left on device",
+        "feature toggle",
+        "users cannot sign in",
+        "cert expired",
+        "the",
+        "error",
+        "-error",
+        "tag:database",
+        "severity:sev1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 4)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    for (i, e) in kb.entries.iter().enumerate() {
+        let inc = &e.incident;
+        let title = words(&inc.title);
+        out.push(inc.title.clone());
+        if let Some(s) = inc.symptoms.first() {
+            out.push(words(s).into_iter().take(3).collect::<Vec<_>>().join(" "));
+        }
+        if let Some(w) = title
+            .iter()
+            .filter(|w| w.len() >= 6)
+            .max_by_key(|w| w.len())
+        {
+            // A letter dropped from the middle: "replica" → "repica".
+            let mut chars: Vec<char> = w.chars().collect();
+            chars.remove(chars.len() / 2);
+            let typo: String = chars.into_iter().collect();
+            out.push(format!(
+                "{typo} {}",
+                title.first().map_or("", String::as_str)
+            ));
+        }
+        let (Some(first), Some(second)) = (title.first(), title.get(1)) else {
+            continue;
+        };
+        if let Some(t) = e.tags.first() {
+            out.push(format!("tag:{} {second}", t.name));
+        }
+        match i % 5 {
+            0 => out.push(format!("\"{first} {second}\"")),
+            1 => out.push(format!("+{first} {second}")),
+            2 => out.push(format!("{first} -{second}")),
+            3 => {
+                if let Some(s) = &inc.severity {
+                    out.push(format!("severity:{s} {second}"));
+                }
+            }
+            _ => {
+                if let Some(d) = inc.date {
+                    out.push(format!("{first} since:{} until:{}", d.year(), d.year() + 1));
+                }
+            }
+        }
+    }
+    out.retain(|q| !q.trim().is_empty());
+    let mut seen = BTreeSet::new();
+    out.retain(|q| seen.insert(q.clone()));
+    out
+}
+
+/// Runs the queries through the JS engine: one JSON object per query.
+fn js_results(node: &Path, site: &Path, queries: &[String]) -> Vec<Value> {
+    let mut child = Command::new(node)
+        .arg(repo().join("tests/js/run_queries.js"))
+        .arg(site)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(queries.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Compares both engines on every query; returns how many were compared.
+fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)]) -> usize {
+    let site = root.join("public");
+    build_site(root, &site, env);
+    let queries = queries(root);
+    let js = js_results(node, &site, &queries);
+    assert_eq!(js.len(), queries.len());
+    let mut failures = Vec::new();
+    for (q, j) in queries.iter().zip(&js) {
+        let out = kb(
+            root,
+            &["search", "--json", "--no-refresh", "-n", "10", "--", q],
+        );
+        if !out.status.success() {
+            // A query kb refuses (an unknown tag, say) must be refused by the browser too.
+            if j.get("error").is_none() {
+                failures.push(format!(
+                    "{q:?}: kb search failed ({}) but the browser engine answered",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            continue;
+        }
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let hits = |v: &Value| -> Vec<(String, f64)> {
+            v["hits"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|h| {
+                            (
+                                h["id"].as_str().unwrap().into(),
+                                h["score"].as_f64().unwrap(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (rh, jh) = (hits(&r), hits(j));
+        let same_ids = rh.iter().map(|h| &h.0).eq(jh.iter().map(|h| &h.0));
+        let same_scores = rh.iter().zip(&jh).all(|(a, b)| (a.1 - b.1).abs() <= 1e-4);
+        if !same_ids || !same_scores {
+            failures.push(format!("{q:?}:\n  kb search {rh:?}\n  browser   {jh:?}"));
+        }
+        if j["total_exact"] == true && r["total"] != j["total"] {
+            failures.push(format!("{q:?}: total {} vs {}", r["total"], j["total"]));
+        }
+        if r["did_you_mean"] != j["did_you_mean"] {
+            failures.push(format!(
+                "{q:?}: did you mean {} vs {}",
+                r["did_you_mean"], j["did_you_mean"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries differ on {}:\n{}",
+        failures.len(),
+        queries.len(),
+        root.display(),
+        failures.join("\n")
+    );
+    queries.len()
+}
+
+#[test]
+fn browser_engine_ranks_exactly_like_kb_search() {
+    let Some(node) = node() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let example = tmp.path().join("example");
+    copy_example(&example);
+    let d = tmp.path().join("dfds");
+    copy_dir(&dfds(), &d);
+    let mut compared = check_parity(&node, &example, &[]);
+    compared += check_parity(&node, &d, &[]);
+    // Tiny tiers: most lists keep a few postings in their shard and the rest in a tail, so the
+    // engine's bounds and its fallback to the tails are exercised as at 100k incidents.
+    compared += check_parity(
+        &node,
+        &d,
+        &[("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "512")],
+    );
+    assert!(compared >= 200, "only {compared} queries compared");
+    eprintln!("{compared} queries: identical top 10s");
+}
+
+#[test]
+fn js_stemmer_matches_frostem_on_every_corpus_word() {
+    let Some(node) = node() else { return };
+    let mut words = BTreeSet::new();
+    for dir in [repo().join("content"), dfds()] {
+        for e in walkdir::WalkDir::new(dir) {
+            let e = e.unwrap();
+            if let Ok(text) = std::fs::read_to_string(e.path()) {
+                for w in text.split(|c: char| !c.is_alphanumeric()) {
+                    if !w.is_empty() && w.len() < 40 {
+                        words.insert(w.to_lowercase());
+                    }
+                }
+            }
+        }
+    }
+    // Rules that real text rarely reaches, and non-ASCII.
+    for w in [
+        "generously",
+        "communism",
+        "emergency",
+        "past",
+        "pasts",
+        "univers",
+        "agreed",
+        "feed",
+        "skies",
+        "dying",
+        "lying",
+        "news",
+        "gently",
+        "ugly",
+        "early",
+        "only",
+        "singly",
+        "sayings",
+        "ayes",
+        "yes",
+        "kjær",
+        "nyström",
+        "naïvely",
+        "𝓍ies",
+        "503s",
+        "x86",
+    ] {
+        words.insert(w.to_string());
+    }
+    let mut analyzer = kb::search::analyzer::en_stem();
+    let tsv: String = words
+        .iter()
+        .map(|w| format!("{w}\t{}\n", kb::search::analyze(&mut analyzer, w).join(" ")))
+        .collect();
+    let mut child = Command::new(node)
+        .arg(repo().join("tests/js/stem_check.js"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(tsv.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "stems differ:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(words.len() > 3000, "only {} words", words.len());
+}
