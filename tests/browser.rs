@@ -80,3 +80,245 @@ fn incident_page_renders_in_chromium_from_disk() {
     );
     assert!(home.contains("Recent incidents"));
 }
+
+/// Node with playwright-core installed (`npm ci --prefix tests/browser`), and Chromium; `None`
+/// (the test says so and passes) unless `KB_REQUIRE_BROWSER` is set.
+fn driver() -> Option<PathBuf> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ready = chromium().is_some()
+        && repo
+            .join("tests/browser/node_modules/playwright-core")
+            .is_dir()
+        && Command::new("node").arg("--version").output().is_ok();
+    if !ready {
+        assert!(
+            std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
+            "KB_REQUIRE_BROWSER is set but Chromium, node or tests/browser/node_modules is missing"
+        );
+        eprintln!("skipping: needs Chromium, node and `npm ci --prefix tests/browser`");
+        return None;
+    }
+    Some(repo.join("tests/browser/search_page.mjs"))
+}
+
+/// Runs a scenario of search_page.mjs over a built site; what the page showed, as JSON.
+fn drive(script: &Path, site: &Path, scenario: &str, extra: &[&str]) -> serde_json::Value {
+    let out = Command::new("node")
+        .arg(script)
+        .arg(site)
+        .arg(scenario)
+        .args(extra)
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "search_page.mjs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v.get("failure").is_none(),
+        "in the browser: {}",
+        v["failure"]
+    );
+    assert_eq!(v["errors"], serde_json::json!([]), "console errors");
+    assert_eq!(v["dialogs"], serde_json::json!([]), "dialogs opened");
+    v
+}
+
+fn build(root: &Path, out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["build", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The incident ids of a result list, in order (from the links' last path segment).
+fn result_ids(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let href = r["href"].as_str().unwrap().trim_end_matches('/');
+            href.rsplit('/').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// `kb search --json` top ids for the same query, the terminal's answer.
+fn terminal_ids(root: &Path, q: &str) -> Vec<String> {
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["search", "--json", "--root"])
+        .arg(root)
+        .args(["--", q])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
+    let Some(script) = driver() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    copy(&repo.join("content"), &root.join("content"));
+    std::fs::copy(repo.join("site.toml"), root.join("site.toml")).unwrap();
+    let site = tmp.path().join("site");
+    build(&root, &site);
+    let v = drive(&script, &site, "search", &[]);
+
+    // From the header's box on the home page, then typed on the search page: the terminal's
+    // answer, in the same order.
+    assert_eq!(
+        result_ids(&v["fromHeader"]),
+        terminal_ids(&root, "replica lag")
+    );
+    assert_eq!(
+        result_ids(&v["typed"]),
+        terminal_ids(&root, "writes rejected")
+    );
+    assert!(v["status"].as_str().unwrap().contains("incidents"));
+    let marks = v["fromHeader"][0]["marks"].as_array().unwrap();
+    assert!(!marks.is_empty(), "matching words are marked");
+
+    // The filter: the query gains it, the list is the terminal's for the filtered query, and
+    // its count was right.
+    let term = v["filter"]["term"].as_str().unwrap();
+    assert_eq!(
+        v["filteredQuery"].as_str().unwrap(),
+        format!("writes rejected {term}")
+    );
+    let filtered = result_ids(&v["filtered"]);
+    assert_eq!(
+        filtered,
+        terminal_ids(&root, &format!("writes rejected {term}"))
+    );
+    assert_eq!(
+        filtered.len() as u64,
+        v["filter"]["count"].as_u64().unwrap()
+    );
+    let tag = term.trim_start_matches("tag:");
+    for r in v["filtered"].as_array().unwrap() {
+        assert!(
+            r["tags"].as_array().unwrap().iter().any(|t| t == tag),
+            "every filtered result has the tag"
+        );
+    }
+
+    // The keyboard moves through the results in order; Enter follows the focused one.
+    let hrefs: Vec<&str> = v["filtered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["href"].as_str().unwrap())
+        .collect();
+    assert_eq!(v["focus1"], hrefs[0]);
+    assert_eq!(v["focus2"], hrefs[1]);
+    assert_eq!(
+        v["followed"].as_str().unwrap(),
+        format!("/incidents/{}/", filtered[1])
+    );
+    assert_eq!(v["followedTitle"], v["filtered"][1]["title"]);
+
+    // A shared URL with a misspelling: corrected, and said so.
+    assert_eq!(result_ids(&v["shared"]), terminal_ids(&root, "replca lag"));
+    assert!(
+        v["sharedStatus"]
+            .as_str()
+            .unwrap()
+            .contains("Showing results for replica lag"),
+        "{}",
+        v["sharedStatus"]
+    );
+    let err = v["errorStatus"].as_str().unwrap();
+    assert!(
+        err.contains("unknown filter") && err.contains("column 5") && err.contains("tag:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nothing_from_a_postmortem_runs_as_script_on_the_search_page() {
+    let Some(script) = driver() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    std::fs::create_dir_all(root.join("content")).unwrap();
+    std::fs::write(root.join("site.toml"), "title = \"x\"\n").unwrap();
+    let evil = [
+        "<img src=x onerror=\"window.__pwned='img'\">",
+        "<script>window.__pwned='script'</script>",
+        "</script><script>window.__pwned='close'</script>",
+        "\"><svg onload=\"window.__pwned='svg'\">",
+    ];
+    for (i, e) in evil.iter().enumerate() {
+        let yaml = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        std::fs::write(
+            root.join(format!("content/2024-01-0{}-evil.md", i + 1)),
+            format!(
+                "---\nid: evil-{i}\ntitle: {}\ndate: 2024-01-0{}\nseverity: SEV2\n\
+                 summary: {}\ntags: [{}]\nservices: [{}]\nsymptoms:\n  - {}\n---\n\n\
+                 Payload incident {e}\n",
+                yaml(&format!("payload {e}")),
+                i + 1,
+                yaml(&format!("payload summary {e}")),
+                yaml(e),
+                yaml(e),
+                yaml(&format!("payload symptom {e}")),
+            ),
+        )
+        .unwrap();
+    }
+    let site = tmp.path().join("site");
+    build(&root, &site);
+    let v = drive(&script, &site, "xss", &["payload"]);
+    assert_eq!(
+        v["pwned"],
+        serde_json::Value::Null,
+        "script ran on the search page"
+    );
+    assert_eq!(
+        v["pagePwned"],
+        serde_json::Value::Null,
+        "script ran on the incident page"
+    );
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), evil.len());
+    for r in results {
+        let title = r["title"].as_str().unwrap();
+        assert!(
+            evil.iter().any(|e| title == format!("payload {e}")),
+            "titles shown as text: {title}"
+        );
+        let html = r["html"].as_str().unwrap();
+        assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<svg"));
+    }
+    let page = std::fs::read_to_string(site.join("search/index.html")).unwrap();
+    assert!(
+        !page.contains("__pwned"),
+        "nothing of the postmortems inline"
+    );
+}
+
+fn copy(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+// Drives the built site's search page in Debian's headless Chromium (playwright-core), for
+// tests/browser.rs: `node search_page.mjs SITE_DIR SCENARIO` serves SITE_DIR over HTTP on a
+// free port, runs the scenario and prints one JSON object with what it saw. Any console
+// error or uncaught exception in the page is reported in `errors`.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const [site, scenario] = process.argv.slice(2);
+const TYPES = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".json": "application/json", ".bin": "application/octet-stream", ".xml": "application/xml" };
+
+const server = http.createServer((req, res) => {
+  let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (p.endsWith("/")) p += "index.html";
+  const file = path.join(site, path.normalize(p));
+  if (!file.startsWith(path.resolve(site)) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404); res.end("not found"); return;
+  }
+  res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] || "application/octet-stream" });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.KB_CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const page = await browser.newPage();
+const errors = [];
+const dialogs = [];
+page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("dialog", async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+
+const results = () => page.$$eval("#results > li", (lis) => lis.map((li) => ({
+  href: li.querySelector("a.result-link").getAttribute("href"),
+  title: li.querySelector("a.result-link").textContent,
+  tags: Array.from(li.querySelectorAll(".tag"), (t) => t.textContent),
+  marks: Array.from(li.querySelectorAll("mark"), (m) => m.textContent),
+  html: li.innerHTML,
+})));
+const waitFor = (fn, arg) => page.waitForFunction(fn, arg, { timeout: 10000 });
+const out = { errors, dialogs };
+
+try {
+  if (scenario === "search") {
+    // The box in the header of the home page leads to the search page with the query.
+    await page.goto(base + "/");
+    await page.fill("#site-q", "replica lag");
+    await page.press("#site-q", "Enter");
+    await page.waitForURL(/\/search\/\?q=replica/);
+    await waitFor(() => document.querySelectorAll("#results > li").length > 0);
+    out.fromHeader = await results();
+    // Typing: results follow each keystroke, the URL follows the query.
+    await page.fill("#q", "");
+    await page.type("#q", "writes rejected", { delay: 20 });
+    await waitFor(() => new URL(location.href).searchParams.get("q") === "writes rejected" && document.querySelectorAll("#results > li").length > 0 && /rejected/i.test(document.getElementById("results").textContent));
+    await page.waitForTimeout(300);
+    out.typed = await results();
+    out.status = await page.textContent("#status");
+    // A filter with its count: the first tag offered.
+    await waitFor(() => document.querySelector("#facets button.facet[data-filter^='tag:']"));
+    const filter = await page.$eval("#facets button.facet[data-filter^='tag:']", (b) => ({ term: b.dataset.filter, count: +b.querySelector(".count").textContent }));
+    out.filter = filter;
+    await page.click(`#facets button.facet[data-filter='${filter.term}']`);
+    await waitFor((t) => document.getElementById("q").value.includes(t) && document.querySelector(`#facets button.facet[data-filter='${t}'][aria-pressed='true']`), filter.term);
+    await page.waitForTimeout(300);
+    out.filtered = await results();
+    out.filteredQuery = await page.inputValue("#q");
+    // The keyboard: down from the box into the results, down again, Enter follows.
+    await page.focus("#q");
+    await page.keyboard.press("ArrowDown");
+    out.focus1 = await page.evaluate(() => document.activeElement.getAttribute("href"));
+    await page.keyboard.press("ArrowDown");
+    out.focus2 = await page.evaluate(() => document.activeElement.getAttribute("href"));
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+    out.followed = new URL(page.url()).pathname;
+    out.followedTitle = await page.textContent("h1");
+    // A shared URL, with a misspelling: did-you-mean and results.
+    await page.goto(base + "/search/?q=replca+lag");
+    await waitFor(() => document.querySelectorAll("#results > li").length > 0);
+    out.shared = await results();
+    out.sharedStatus = await page.textContent("#status");
+    // A query error names the column.
+    await page.fill("#q", "lag tga:replication");
+    await waitFor(() => /unknown filter/.test(document.getElementById("status").textContent));
+    out.errorStatus = await page.textContent("#status");
+  } else if (scenario === "xss") {
+    await page.goto(base + "/search/?q=" + encodeURIComponent(process.argv[4] || "payload"));
+    await waitFor(() => document.querySelectorAll("#results > li").length > 0);
+    await page.waitForTimeout(500);
+    out.results = await results();
+    out.facets = await page.$eval("#facets", (f) => f.innerHTML);
+    out.pwned = await page.evaluate(() => window.__pwned || null);
+    // The incident page too.
+    await page.goto(new URL(out.results[0].href, base + "/search/").href);
+    await page.waitForTimeout(300);
+    out.pagePwned = await page.evaluate(() => window.__pwned || null);
+  }
+} catch (e) {
+  out.failure = String(e && e.stack || e);
+}
+await browser.close();
+server.close();
+process.stdout.write(JSON.stringify(out) + "\n");
