@@ -131,7 +131,7 @@
     list.replaceChildren(...r.hits.map((h) => item(h, stems)));
     const parts = [];
     const count = (n, exact) => (exact ? n : "more than " + n) + " incident" + (n === 1 && exact ? "" : "s");
-    parts.push(r.total ? count(r.total, r.totalExact) : "No incident matches.");
+    parts.push(r.total ? count(r.total, r.totalExact) + "." : "No incident matches.");
     if (r.did_you_mean) {
       const fix = el("a", { href: "?q=" + encodeURIComponent(r.did_you_mean) }, r.did_you_mean);
       fix.addEventListener("click", (ev) => { ev.preventDefault(); input.value = r.did_you_mean; run(true); });
@@ -143,7 +143,7 @@
     engine.facets(q).then((f) => {
       if (mine !== seq) return;
       renderFacets(f, q);
-      if (!r.totalExact) say(count(f.total, true), ...parts.slice(1));
+      if (!r.totalExact) say(count(f.total, true) + ".", ...parts.slice(1));
       more.hidden = r.hits.length >= f.total;
     }).catch(() => {});
   }
