@@ -70,5 +70,12 @@ for n in "${SIZES[@]}"; do
   done
 done
 
-node "$HERE/bench.mjs" report "${jsons[@]}" >"$OUT"
+# Notes written by hand below the marker line survive a re-run.
+MARK='<!-- findings: written by hand; run.sh keeps everything from this line on -->'
+notes=$(mktemp)
+if [ -f "$OUT" ] && grep -qF -- "$MARK" "$OUT"; then sed -n "\|$MARK|,\$p" "$OUT" >"$notes"; fi
+node "$HERE/bench.mjs" report "${jsons[@]}" >"$OUT.tmp"
+if [ -s "$notes" ]; then { echo; cat "$notes"; } >>"$OUT.tmp"; fi
+mv "$OUT.tmp" "$OUT"
+rm -f "$notes"
 echo "bench: wrote $OUT" >&2
