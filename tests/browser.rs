@@ -4,8 +4,12 @@
 //! Without Chromium the test says so and passes, so `cargo test` works on a fresh machine;
 //! `.ci/run` installs Chromium and sets `KB_REQUIRE_BROWSER=1`, which makes its absence a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::{build_site, copy_example, ids, repo, search_json};
 
 fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -50,12 +54,7 @@ fn incident_page_renders_in_chromium_from_disk() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let status = Command::new(env!("CARGO_BIN_EXE_kb"))
-        .args(["build", "--root", env!("CARGO_MANIFEST_DIR"), "--output"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    build_site(&repo(), &out, &[]);
 
     let page = out.join("incidents/monitoring-user-broke-replication/index.html");
     let dom = dump_dom(&browser, &format!("file://{}", page.display()));
@@ -84,9 +83,8 @@ fn incident_page_renders_in_chromium_from_disk() {
 /// Node with playwright-core installed (`npm ci --prefix tests/browser`), and Chromium; `None`
 /// (the test says so and passes) unless `KB_REQUIRE_BROWSER` is set.
 fn driver() -> Option<PathBuf> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let ready = chromium().is_some()
-        && repo
+        && repo()
             .join("tests/browser/node_modules/playwright-core")
             .is_dir()
         && Command::new("node").arg("--version").output().is_ok();
@@ -98,7 +96,7 @@ fn driver() -> Option<PathBuf> {
         eprintln!("skipping: needs Chromium, node and `npm ci --prefix tests/browser`");
         return None;
     }
-    Some(repo.join("tests/browser/search_page.mjs"))
+    Some(repo().join("tests/browser/search_page.mjs"))
 }
 
 /// Runs a scenario of search_page.mjs over a built site; what the page showed, as JSON.
@@ -126,17 +124,6 @@ fn drive(script: &Path, site: &Path, scenario: &str, extra: &[&str]) -> serde_js
     v
 }
 
-fn build(root: &Path, out: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
-        .args(["build", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 /// The incident ids of a result list, in order (from the links' last path segment).
 fn result_ids(list: &serde_json::Value) -> Vec<String> {
     list.as_array()
@@ -149,34 +136,14 @@ fn result_ids(list: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// `kb search --json` top ids for the same query, the terminal's answer.
-fn terminal_ids(root: &Path, q: &str) -> Vec<String> {
-    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
-        .args(["search", "--json", "--root"])
-        .arg(root)
-        .args(["--", q])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
     let Some(script) = driver() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("kb");
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    copy(&repo.join("content"), &root.join("content"));
-    std::fs::copy(repo.join("site.toml"), root.join("site.toml")).unwrap();
+    copy_example(&root);
     let site = tmp.path().join("site");
-    build(&root, &site);
+    build_site(&root, &site, &[]);
     let v = drive(&script, &site, "search", &[]);
 
     // From the header's box on the home page, then typed on the search page: the terminal's
@@ -281,7 +248,7 @@ fn nothing_from_a_postmortem_runs_as_script_on_the_search_page() {
         .unwrap();
     }
     let site = tmp.path().join("site");
-    build(&root, &site);
+    build_site(&root, &site, &[]);
     let v = drive(&script, &site, "xss", &["payload"]);
     assert_eq!(
         v["pwned"],
@@ -311,14 +278,7 @@ fn nothing_from_a_postmortem_runs_as_script_on_the_search_page() {
     );
 }
 
-fn copy(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+/// `kb search --json` top ids for the same query: the terminal's answer.
+fn terminal_ids(root: &Path, q: &str) -> Vec<String> {
+    ids(&search_json(root, q, &[]).0)
 }

@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use common::{build_site, copy_dir, copy_example, dfds, kb, node, repo};
 use serde_json::Value;
@@ -102,23 +102,28 @@ fn queries(root: &Path) -> Vec<String> {
     out
 }
 
-/// Runs the queries through the JS engine: one JSON object per query.
-fn js_results(node: &Path, site: &Path, queries: &[String]) -> Vec<Value> {
+/// Runs `tests/js/<script> <args>` in node with `input` on stdin.
+fn node_script(node: &Path, script: &str, args: &[&Path], input: &[u8]) -> Output {
     let mut child = Command::new(node)
-        .arg(repo().join("tests/js/run_queries.js"))
-        .arg(site)
+        .arg(repo().join("tests/js").join(script))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(queries.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs the queries through the JS engine: one JSON object per query.
+fn js_results(node: &Path, site: &Path, queries: &[String]) -> Vec<Value> {
+    let out = node_script(
+        node,
+        "run_queries.js",
+        &[site],
+        queries.join("\n").as_bytes(),
+    );
     assert!(
         out.status.success(),
         "node: {}",
@@ -270,20 +275,7 @@ fn js_stemmer_matches_frostem_on_every_corpus_word() {
         .iter()
         .map(|w| format!("{w}\t{}\n", kb::search::analyze(&mut analyzer, w).join(" ")))
         .collect();
-    let mut child = Command::new(node)
-        .arg(repo().join("tests/js/stem_check.js"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(tsv.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = node_script(&node, "stem_check.js", &[], tsv.as_bytes());
     assert!(
         out.status.success(),
         "stems differ:\n{}{}",

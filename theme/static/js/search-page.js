@@ -66,8 +66,7 @@
 
   function item(hit, stems) {
     const s = hit.stub;
-    const badges = el("span", { class: "badges" });
-    if (s.severity) badges.append(el("span", { class: "sev sev-" + s.severity.toLowerCase().replace(/[^a-z0-9]+/g, "-") }, s.severity));
+    const badges = s.severity ? el("span", { class: "badges" }, el("span", { class: "sev sev-" + s.severity.toLowerCase().replace(/[^a-z0-9]+/g, "-") }, s.severity)) : null;
     const link = el("a", { href: new URL("incidents/" + encodeURIComponent(s.id) + "/", siteRoot).href, class: "result-link" }, s.title);
     const meta = [s.date || "undated"].concat(s.services).join(" · ");
     const li = el("li", { class: "incident-item" },

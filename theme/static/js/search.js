@@ -352,21 +352,25 @@
     /* Every file the query will need, requested at once: one round trip for most queries. */
     prefetch(clauses) {
       const terms = new Set(), phrases = new Set();
+      const add = (member) => { member.forEach((y) => terms.add(y)); if (member.length > 1) member.forEach((y) => phrases.add(y)); };
+      /* Synonym phrases may start at any stem, within a word or across single-stem words. */
+      const groupsAt = (s) => {
+        for (let i = 0; i < s.length; i++) {
+          const n = this.phraseAt(s.slice(i));
+          const g = this.groupOf(n ? s.slice(i, i + n) : [s[i]]);
+          if (g) g.forEach(add);
+          if (n) (this.groupOf([s[i]]) || []).forEach(add);
+        }
+      };
+      const plain = [];
       for (const c of clauses) {
         if (c.kind !== "word" && c.kind !== "phrase") continue;
         const s = analyze(c.text);
-        s.forEach((x) => terms.add(x));
-        if (s.length > 1) s.forEach((x) => phrases.add(x));
-        for (const x of s) {
-          const g = this.groupOf([x]);
-          if (g) for (const m of g) { m.forEach((y) => terms.add(y)); if (m.length > 1) m.forEach((y) => phrases.add(y)); }
-        }
-        for (let i = 0; i + 1 < s.length; i++) {
-          const n = this.phraseAt(s.slice(i));
-          const g = n && this.groupOf(s.slice(i, i + n));
-          if (g) for (const m of g) { m.forEach((y) => terms.add(y)); if (m.length > 1) m.forEach((y) => phrases.add(y)); }
-        }
+        add(s);
+        groupsAt(s);
+        if (c.kind === "word" && c.occur === "should" && s.length === 1) plain.push(s[0]);
       }
+      groupsAt(plain);
       const wait = [];
       for (const t of terms) wait.push(this.term(t));
       for (const t of phrases) wait.push(this.positions(t));
@@ -561,6 +565,9 @@
      * caller asks again with `full`, which reads every tail). */
     async rank(plan, limit, full) {
       const meta = plan.filters.length ? await this.meta() : null;
+      /* Tails needed are fetched together: one round trip, not one per word. */
+      const tails = (cs) => cs.flatMap((c) => c.leaves).filter((l) => l.stems.length === 1).map((l) => this.complete(l.stems[0]));
+      await Promise.all([...tails(plan.must), ...tails(plan.mustNot), ...(full ? tails(plan.should) : [])]);
       const must = await Promise.all(plan.must.map((c) => this.clause(c, true)));
       const mustNot = await Promise.all(plan.mustNot.map((c) => this.clause(c, true)));
       const should = [];
