@@ -44,6 +44,15 @@ fn queries(root: &Path) -> Vec<String> {
         "-error",
         "tag:database",
         "severity:sev1",
+        // Phrase synonyms quoted, required and excluded (their own postings, with tails when
+        // the tier is tiny); filters alone, negated and combined.
+        "\"disk full\"",
+        "+\"service unavailable\"",
+        "-\"bad gateway\" 502",
+        "-tag:database outage",
+        "until:2020",
+        "since:2024-06 tag:database",
+        "severity:SEV2 -tag:database",
     ]
     .map(String::from)
     .to_vec();
@@ -79,6 +88,14 @@ fn queries(root: &Path) -> Vec<String> {
         };
         if let Some(t) = e.tags.first() {
             out.push(format!("tag:{} {second}", t.name));
+        }
+        if let (0, Some(s)) = (i % 7, e.services.first()) {
+            out.push(format!("service:{s} {first}"));
+        }
+        // Dates on an incident's own day: both ends of a range are inclusive.
+        if let (0, Some(d)) = (i % 11, inc.date) {
+            out.push(format!("since:{d} {second}"));
+            out.push(format!("until:{d}"));
         }
         match i % 5 {
             0 => out.push(format!("\"{first} {second}\"")),

@@ -395,6 +395,8 @@ function kind(p) {
   let m;
   if ((m = /\/search\/t\/\d+-\d+\.bin$/.exec(p))) return "tail";
   if ((m = /\/search\/([tpdm])\/\d+\.bin$/.exec(p))) return { t: "terms", p: "positions", d: "stubs", m: "meta" }[m[1]];
+  if (/\/search\/f\/days\.bin$/.test(p)) return "days";
+  if (/\/search\/f\/[tsv]\d+\.bin$/.test(p)) return "filter list";
   if (p.endsWith("/search/terms.bin")) return "dictionary";
   if (p.endsWith(".pf_fragment")) return "fragment";
   if (p.endsWith(".pf_index")) return "index";
@@ -494,7 +496,7 @@ function report(files) {
     "and Pagefind also sees the metadata panel (severity, dates, durations, services, tags, impact, trigger, detection) that kb keeps in fields of its own. " +
     "Run over the whole site with defaults, Pagefind would also index the tag, service and list pages and each incident's related-incident titles.");
   L.push("- **Different query semantics.** kb ranks every word with BM25 (a document need not hold all of them), expands synonyms (built-in and from `site.toml`, " +
-    "e.g. `503` ↔ \"service unavailable\", `disk full` ↔ \"no space left on device\", which need positions) and corrects unknown words (\"did you mean\"). " +
+    "e.g. `503` ↔ \"service unavailable\", `disk full` ↔ \"no space left\", phrases exported as postings of their own) and corrects unknown words (\"did you mean\"). " +
     "Pagefind requires every word it knows, silently drops words it does not know (or matches them to a prefix), and has no `tag:` syntax: " +
     "`tag:replication` is just text to it (its filters need `data-pagefind-filter` markup, which kb's theme does not emit). " +
     "So \"matches\" and the top 10 are not comparable for relevance; the overlap column only shows how different they are.");

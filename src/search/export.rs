@@ -6,10 +6,12 @@
 //! - `t/N.bin`: term-range shards. Per term and text field: the doc frequency and postings
 //!   grouped in runs of equal (term frequency, fieldnorm), best BM25 contribution first. A long
 //!   list keeps only its first [`TIER`] postings here, with the run that follows as the bound
-//!   for the rest, which is in `t/N-K.bin`.
-//! - `p/N.bin`: positions for phrases, in their own term ranges.
+//!   for the rest, which is in `t/N-K.bin`. Phrase synonyms ("disk full") are terms here too,
+//!   with postings computed from the positions.
+//! - `p/N.bin`: positions for other phrases, in their own term ranges.
 //! - `d/N.bin`: document stubs (JSON) (title, date, severity, tags, summary, symptoms), many a file.
-//! - `m/N.bin`: per-document date, severity, tags and services, for filters and counts.
+//! - `f/`: per tag, service and severity its documents; the documents per day, for dates.
+//! - `m/N.bin`: per-document date, severity, tags and services, for the filter counts.
 //! - `terms.bin`: every term with its doc frequency, fetched only for "did you mean".
 //!
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
@@ -33,11 +35,17 @@ use crate::kb::Kb;
 use crate::kb::taxonomy::normalize;
 
 /// Bumped when a file layout changes; the engine refuses a manifest of another version.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
 /// `KB_STATIC_TIER` overrides it, so tests can exercise tails on a small knowledge base.
-const TIER: usize = 1024;
+///
+/// Large because a tier pays only when its bound proves the top 10, and measured at 10k
+/// generated incidents it proved none of the benchmark's queries at 1024, 2048 or 4096
+/// (scores of common words are flat: a top document misses some list's first tier and that
+/// list's bound is most of its best score). A failed proof costs a round trip and saves no
+/// bytes, so lists are cut only where they are long enough that a tail is worth its trip.
+const TIER: usize = 16384;
 /// A shard closes once its terms reach about this many uncompressed bytes.
 const SHARD_BYTES: usize = 8 << 10;
 
@@ -90,6 +98,9 @@ pub struct Manifest {
 /// One (term, field) posting list in export order.
 struct List {
     field: usize,
+    /// For a phrase: the doc frequency of each of its stems in this field (its BM25 weight
+    /// is their idfs summed, as tantivy's phrase query weighs it); empty for a term.
+    dfs: Vec<u32>,
     /// (doc, term frequency, fieldnorm id), best contribution first.
     postings: Vec<(u32, u32, u8)>,
     /// The same in doc order, and their positions (tf of them each) one after the other.
@@ -133,6 +144,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         ));
     }
     let mut totals = [0u64; 5];
+    let mut caches = [[0f32; 256]; 5];
     let mut terms: Vec<Term> = Vec::new();
     if let Some(seg) = segments.first() {
         // Document i is incident i: the index is sorted by `ord`, which is the kb order.
@@ -152,7 +164,8 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             let norms = seg
                 .get_fieldnorms_reader(*field)
                 .map_err(|e| format!("reading the index: {e}"))?;
-            let cache = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
+            caches[fi] = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
+            let cache = &caches[fi];
             let mut stream = inv
                 .terms()
                 .stream()
@@ -164,7 +177,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             let lists: Vec<(Vec<u8>, List)> = infos
                 .into_par_iter()
                 .map(|(key, info)| {
-                    let list = read_list(&inv, &info, &norms, &cache, fi)?;
+                    let list = read_list(&inv, &info, &norms, cache, fi)?;
                     Ok((key, list))
                 })
                 .collect::<Result<_, String>>()?;
@@ -181,18 +194,24 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .collect();
     }
 
+    let synonyms = Synonyms::new(&kb.config.search.synonyms, &mut index.analyzer());
+    let phrases = phrase_terms(&terms, &synonyms, &caches);
+    // Words and phrase synonyms share the postings shards, in byte order.
+    let mut keyed: Vec<&Term> = terms.iter().chain(&phrases).collect();
+    keyed.sort_by(|a, b| a.text.as_bytes().cmp(b.text.as_bytes()));
+
     let mut files = Vec::new();
     // Postings shards: consecutive term ranges of about SHARD_BYTES of encoded terms.
     let tier = env_or("KB_STATIC_TIER", TIER);
     let blobs: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-        terms.par_iter().map(|t| encode_term(t, tier)).collect();
+        keyed.par_iter().map(|t| encode_term(t, tier)).collect();
     let shards = split(&blobs, env_or("KB_STATIC_SHARD", SHARD_BYTES), |b| {
         b.0.len()
     });
     let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
         .par_iter()
         .enumerate()
-        .map(|(n, range)| encode_shard(n, &terms[range.clone()], &blobs[range.clone()]))
+        .map(|(n, range)| encode_shard(n, &keyed[range.clone()], &blobs[range.clone()]))
         .collect();
     files.extend(encoded.into_iter().flatten());
     let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions() + 8);
@@ -212,12 +231,13 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let values = FilterValues::new(kb);
     files.extend(stubs(kb));
     files.extend(meta(kb, &values));
+    files.extend(value_lists(kb, &values));
+    files.push(("f/days.bin".into(), gzip(&days(kb)?)));
 
-    let synonyms = Synonyms::new(&kb.config.search.synonyms, &mut index.analyzer());
-    let first = |ranges: &[std::ops::Range<usize>]| {
+    let first = |list: &[&Term], ranges: &[std::ops::Range<usize>]| {
         ranges
             .iter()
-            .map(|r| terms[r.start].text.clone())
+            .map(|r| list[r.start].text.clone())
             .collect::<Vec<_>>()
     };
     let taxonomy = crate::kb::taxonomy::Taxonomy::new(&kb.config);
@@ -229,8 +249,8 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .zip(totals)
             .map(|((name, boost), total)| (*name, *boost, total))
             .collect(),
-        shards: first(&shards),
-        position_shards: first(&position_shards),
+        shards: first(&keyed, &shards),
+        position_shards: first(&terms.iter().collect::<Vec<_>>(), &position_shards),
         synonyms: synonyms.groups().to_vec(),
         tags: values.tags,
         services: values.services,
@@ -265,7 +285,18 @@ fn read_list(
         by_doc.push((doc, postings.term_freq(), norms.fieldnorm_id(doc)));
         postings.advance();
     }
-    let mut sorted = by_doc.clone();
+    Ok(List {
+        field,
+        dfs: Vec::new(),
+        postings: by_contribution(&by_doc, cache),
+        by_doc,
+        positions,
+    })
+}
+
+/// Postings best BM25 contribution first; equal ones by (tf, fieldnorm), then doc.
+fn by_contribution(by_doc: &[(u32, u32, u8)], cache: &[f32; 256]) -> Vec<(u32, u32, u8)> {
+    let mut sorted = by_doc.to_vec();
     sorted.sort_by(|a, b| {
         let fa = tf_factor(cache, a.2, a.1);
         let fb = tf_factor(cache, b.2, b.1);
@@ -274,12 +305,108 @@ fn read_list(
             .then(a.2.cmp(&b.2))
             .then(a.0.cmp(&b.0))
     });
-    Ok(List {
-        field,
-        postings: sorted,
-        by_doc,
-        positions,
-    })
+    sorted
+}
+
+/// Postings of the multi-word synonyms ("disk full", "service unavailable"), computed from
+/// the positions, so that a query expanding to one reads a list as small as a word's instead
+/// of the positions of every stem. Each becomes a term keyed by its stems joined with a space
+/// (no indexed term holds a space); the count of occurrences is its tf, as in tantivy's
+/// phrase scorer (slop 0).
+fn phrase_terms(terms: &[Term], synonyms: &Synonyms, caches: &[[f32; 256]]) -> Vec<Term> {
+    let find = |stem: &str| {
+        terms
+            .binary_search_by(|t| t.text.as_bytes().cmp(stem.as_bytes()))
+            .ok()
+            .map(|i| &terms[i])
+    };
+    let mut members: Vec<&Vec<String>> = synonyms
+        .groups()
+        .iter()
+        .flatten()
+        .filter(|m| m.len() > 1)
+        .collect();
+    members.sort();
+    members.dedup();
+    members
+        .into_par_iter()
+        .filter_map(|member| {
+            let stems: Option<Vec<&Term>> = member.iter().map(|s| find(s)).collect();
+            let stems = stems?;
+            let lists: Vec<List> = (0..caches.len())
+                .filter_map(|field| {
+                    let per: Option<Vec<&List>> = stems
+                        .iter()
+                        .map(|t| t.lists.iter().find(|l| l.field == field))
+                        .collect();
+                    let by_doc = phrase_postings(&per?);
+                    (!by_doc.is_empty()).then(|| List {
+                        field,
+                        dfs: per_dfs(&stems, field),
+                        postings: by_contribution(&by_doc, &caches[field]),
+                        by_doc: Vec::new(),
+                        positions: Vec::new(),
+                    })
+                })
+                .collect();
+            (!lists.is_empty()).then(|| Term {
+                text: member.join(" "),
+                lists,
+            })
+        })
+        .collect()
+}
+
+fn per_dfs(stems: &[&Term], field: usize) -> Vec<u32> {
+    stems
+        .iter()
+        .filter_map(|t| t.lists.iter().find(|l| l.field == field))
+        .map(|l| l.by_doc.len() as u32)
+        .collect()
+}
+
+/// (doc, occurrences, fieldnorm id) of the stems at consecutive positions, in doc order.
+fn phrase_postings(lists: &[&List]) -> Vec<(u32, u32, u8)> {
+    // Where each document's positions start in `positions`, per list.
+    let starts: Vec<Vec<usize>> = lists
+        .iter()
+        .map(|l| {
+            l.by_doc
+                .iter()
+                .scan(0usize, |at, p| {
+                    let start = *at;
+                    *at += p.1 as usize;
+                    Some(start)
+                })
+                .collect()
+        })
+        .collect();
+    let positions = |k: usize, i: usize| {
+        let l = lists[k];
+        &l.positions[starts[k][i]..starts[k][i] + l.by_doc[i].1 as usize]
+    };
+    let mut out = Vec::new();
+    for (i0, &(doc, _, norm)) in lists[0].by_doc.iter().enumerate() {
+        let found: Option<Vec<usize>> = lists[1..]
+            .iter()
+            .map(|l| l.by_doc.binary_search_by_key(&doc, |p| p.0).ok())
+            .collect();
+        let Some(found) = found else { continue };
+        let count = positions(0, i0)
+            .iter()
+            .filter(|&&p| {
+                found.iter().enumerate().all(|(k, &i)| {
+                    positions(k + 1, i)
+                        .binary_search(&(p + k as u32 + 1))
+                        .is_ok()
+                })
+            })
+            .count();
+        if count > 0 {
+            out.push((doc, count as u32, norm));
+        }
+    }
+    out
 }
 
 /// tantivy's BM25 length normalisation per fieldnorm id (`bm25.rs`), in f32 as it computes it.
@@ -362,15 +489,24 @@ fn runs(out: &mut Vec<u8>, postings: &[(u32, u32, u8)]) {
 
 /// A term's entry in its shard, and its tail file when a list is longer than `tier`.
 ///
-/// The entry: a field mask (bit 7: there is a tail); per field in the mask the doc frequency,
-/// then the first min(df, tier) postings as runs; when the list goes on, the tf and fieldnorm
-/// id of the next posting (the bound for the rest). The term itself is written by the shard.
+/// The entry: a field mask (bit 7: there is a tail; bit 6: a phrase); per field in the mask,
+/// for a phrase the number of its stems and their doc frequencies, then the doc frequency
+/// (for a phrase: documents holding it), the first min(df, tier) postings as runs; when the
+/// list goes on, the tf and fieldnorm id of the next posting (the bound for the rest). The
+/// term itself is written by the shard.
 fn encode_term(t: &Term, tier: usize) -> (Vec<u8>, Option<Vec<u8>>) {
     let mut out = Vec::new();
     let tail = t.lists.iter().any(|l| l.postings.len() > tier);
-    out.push(field_mask(t) | if tail { 0x80 } else { 0 });
+    let phrase = t.lists.iter().any(|l| !l.dfs.is_empty());
+    out.push(field_mask(t) | if tail { 0x80 } else { 0 } | if phrase { 0x40 } else { 0 });
     let mut rest = Vec::new();
     for l in &t.lists {
+        if phrase {
+            varint(&mut out, l.dfs.len() as u64);
+            for df in &l.dfs {
+                varint(&mut out, u64::from(*df));
+            }
+        }
         let df = l.postings.len();
         varint(&mut out, df as u64);
         let cut = df.min(tier);
@@ -388,7 +524,7 @@ fn encode_term(t: &Term, tier: usize) -> (Vec<u8>, Option<Vec<u8>>) {
 /// A shard (its terms front-coded, each followed by its entry) and its terms' tail files.
 fn encode_shard(
     n: usize,
-    terms: &[Term],
+    terms: &[&Term],
     blobs: &[(Vec<u8>, Option<Vec<u8>>)],
 ) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -584,6 +720,90 @@ fn meta(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Per tag, service and severity, the documents holding it (`f/tN.bin`, `f/sN.bin`,
+/// `f/vN.bin`, N its id in the manifest's list): ascending doc deltas. A filter reads only
+/// the values it names.
+fn value_lists(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
+    let mut lists: Vec<Vec<Vec<u32>>> = [v.tags.len(), v.services.len(), v.severities.len()]
+        .iter()
+        .map(|n| vec![Vec::new(); *n])
+        .collect();
+    let id = |list: &[String], x: &str| list.binary_search_by(|s| s.as_str().cmp(x)).ok();
+    for (doc, e) in kb.entries.iter().enumerate() {
+        let doc = doc as u32;
+        let mut add = |kind: usize, i: Option<usize>| {
+            if let Some(i) = i {
+                let list: &mut Vec<u32> = &mut lists[kind][i];
+                if list.last() != Some(&doc) {
+                    list.push(doc);
+                }
+            }
+        };
+        e.tags.iter().for_each(|t| add(0, id(&v.tags, &t.name)));
+        e.services.iter().for_each(|s| add(1, id(&v.services, s)));
+        add(
+            2,
+            e.incident
+                .severity
+                .as_deref()
+                .and_then(|s| id(&v.severities, s)),
+        );
+    }
+    lists
+        .into_iter()
+        .zip(["t", "s", "v"])
+        .flat_map(|(kind, prefix)| {
+            kind.into_iter().enumerate().map(move |(i, docs)| {
+                let mut out = Vec::new();
+                varint(&mut out, docs.len() as u64);
+                let mut prev = 0;
+                for d in docs {
+                    varint(&mut out, u64::from(d - prev));
+                    prev = d;
+                }
+                (format!("f/{prefix}{i}.bin"), gzip(&out))
+            })
+        })
+        .collect()
+}
+
+/// The dates, for `since:`/`until:`: documents are in date order, newest first, undated last,
+/// so a date range is a doc range. Per distinct day, newest first, the day (zigzag, then
+/// decreasing deltas) and how many documents have it.
+fn days(kb: &Kb) -> Result<Vec<u8>, String> {
+    let mut runs: Vec<(i64, u64)> = Vec::new();
+    for e in &kb.entries {
+        let Some(d) = e.incident.date else { break };
+        let day = super::schema::day_number(d);
+        match runs.last_mut() {
+            Some((last, n)) if *last == day => *n += 1,
+            Some((last, _)) if *last < day => {
+                return Err("the knowledge base is not in date order".into());
+            }
+            _ => runs.push((day, 1)),
+        }
+    }
+    let dated: u64 = runs.iter().map(|r| r.1).sum();
+    if kb.entries[dated as usize..]
+        .iter()
+        .any(|e| e.incident.date.is_some())
+    {
+        return Err("the knowledge base is not in date order".into());
+    }
+    let mut out = Vec::new();
+    varint(&mut out, runs.len() as u64);
+    let mut prev = None;
+    for (day, n) in runs {
+        match prev {
+            None => varint(&mut out, ((day << 1) ^ (day >> 63)) as u64),
+            Some(p) => varint(&mut out, (p - day) as u64),
+        }
+        varint(&mut out, n);
+        prev = Some(day);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,5 +817,32 @@ mod tests {
         term_header(&mut out, "replica", "replic");
         term_header(&mut out, "replic", "replication");
         assert_eq!(out, [6, 0, 6, 5, b'a', b't', b'i', b'o', b'n']);
+    }
+
+    fn list(by_doc: &[(u32, &[u32])]) -> List {
+        List {
+            field: 0,
+            dfs: Vec::new(),
+            postings: Vec::new(),
+            by_doc: by_doc
+                .iter()
+                .map(|(d, p)| (*d, p.len() as u32, 7))
+                .collect(),
+            positions: by_doc.iter().flat_map(|(_, p)| p.iter().copied()).collect(),
+        }
+    }
+
+    #[test]
+    fn phrase_postings_count_consecutive_occurrences() {
+        // "disk full": doc 1 has it twice (0-1, 5-6), doc 2 has both words apart, doc 3 only
+        // "full", doc 4 "full disk" and then "disk full" once (3-4).
+        let disk = list(&[(1, &[0, 5]), (2, &[0]), (4, &[1, 3])]);
+        let full = list(&[(1, &[1, 6, 9]), (2, &[4]), (3, &[0]), (4, &[0, 4])]);
+        assert_eq!(phrase_postings(&[&disk, &full]), [(1, 2, 7), (4, 1, 7)]);
+        // Three words need every one in place: "no space left" at 2-4 only.
+        let no = list(&[(9, &[2, 10])]);
+        let space = list(&[(9, &[3, 11])]);
+        let left = list(&[(9, &[4, 20])]);
+        assert_eq!(phrase_postings(&[&no, &space, &left]), [(9, 1, 7)]);
     }
 }

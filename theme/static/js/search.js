@@ -10,7 +10,7 @@
   const stem = inNode ? require("./stem.js").stem : root.kbStem;
   const f32 = Math.fround;
   const K1 = 1.2, B = 0.75, K1_PLUS_1 = f32(1 + K1);
-  const FORMAT = 1;
+  const FORMAT = 2;
   /* tantivy's FIELD_NORMS_TABLE: field length per one-byte fieldnorm id. */
   const NORMS = [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,42,44,46,48,50,52,54,56,60,64,68,72,76,80,84,88,96,104,112,120,128,136,144,152,168,184,200,216,232,248,264,280,312,344,376,408,440,472,504,536,600,664,728,792,856,920,984,1048,1176,1304,1432,1560,1688,1816,1944,2072,2328,2584,2840,3096,3352,3608,3864,4120,4632,5144,5656,6168,6680,7192,7704,8216,9240,10264,11288,12312,13336,14360,15384,16408,18456,20504,22552,24600,26648,28696,30744,32792,36888,40984,45080,49176,53272,57368,61464,65560,73752,81944,90136,98328,106520,114712,122904,131096,147480,163864,180248,196632,213016,229400,245784,262168,294936,327704,360472,393240,426008,458776,491544,524312,589848,655384,720920,786456,851992,917528,983064,1048600,1179672,1310744,1441816,1572888,1703960,1835032,1966104,2097176,2359320,2621464,2883608,3145752,3407896,3670040,3932184,4194328,4718616,5242904,5767192,6291480,6815768,7340056,7864344,8388632,9437208,10485784,11534360,12582936,13631512,14680088,15728664,16777240,18874392,20971544,23068696,25165848,27263000,29360152,31457304,33554456,37748760,41943064,46137368,50331672,54525976,58720280,62914584,67108888,75497496,83886104,92274712,100663320,109051928,117440536,125829144,134217752,150994968,167772184,184549400,201326616,218103832,234881048,251658264,268435480,301989912,335544344,369098776,402653208,436207640,469762072,503316504,536870936,603979800,671088664,738197528,805306392,872415256,939524120,1006632984,1073741848,1207959576,1342177304,1476395032,1610612760,1744830488,1879048216,2013265944];
   const COVERAGE = 1;
@@ -247,7 +247,10 @@
         const mask = r.byte(), lists = [];
         for (let f = 0; f < 5; f++) {
           if (!(mask & (1 << f))) continue;
-          const df = r.varint(), list = { field: f, df, runs: [], bound: null, complete: true };
+          /* A phrase synonym: its stems' doc frequencies (its weight), then its own postings. */
+          const dfs = [];
+          if (mask & 0x40) for (let k = r.varint(); k > 0; k--) dfs.push(r.varint());
+          const df = r.varint(), list = { field: f, df, dfs, runs: [], bound: null, complete: true };
           const first = Math.min(df, this.m.tier);
           readRuns(r, first, list);
           if (first < df) { list.complete = false; list.bound = { tf: r.varint(), norm: r.byte() }; }
@@ -327,6 +330,27 @@
       }
       return Promise.all(chunks).then((cs) => cs.flat());
     }
+    /* Documents holding one tag (prefix t), service (s) or severity (v), ascending. */
+    docList(prefix, id) {
+      return this.file("f/" + prefix + id + ".bin", (bytes) => {
+        const r = new Reader(bytes), docs = [];
+        let d = 0;
+        for (let k = r.varint(); k > 0; k--) { d += r.varint(); docs.push(d); }
+        return docs;
+      });
+    }
+    /* [day, documents] per distinct day, newest first. */
+    days() {
+      return this.file("f/days.bin", (bytes) => {
+        const r = new Reader(bytes), runs = [];
+        let day = 0;
+        for (let k = 0, n = r.varint(); k < n; k++) {
+          if (k === 0) { const z = r.varint(); day = z % 2 ? -(z + 1) / 2 : z / 2; } else day -= r.varint();
+          runs.push([day, r.varint()]);
+        }
+        return runs;
+      });
+    }
     stub(doc) {
       const g = Math.floor(doc / this.m.stub_group);
       return this.file("d/" + g + ".bin", (bytes) => JSON.parse(decoder.decode(bytes)))
@@ -335,6 +359,15 @@
 
     /* ------------------------------------------------------------ synonyms */
 
+    /* The postings key of a leaf's stems: the stem, or for a phrase synonym (whose postings
+     * the export computed) the stems joined by a space; null for other phrases, which are
+     * matched from positions. */
+    keyOf(stems) {
+      if (stems.length === 1) return stems[0];
+      const key = stems.join(" ");
+      if (this.phraseKeys === undefined) this.phraseKeys = new Set(this.groups.flat().filter((m) => m.length > 1).map((m) => m.join(" ")));
+      return this.phraseKeys.has(key) ? key : null;
+    }
     groupOf(member) {
       const key = member.join(" ");
       return this.groups.find((g) => g.some((m) => m.join(" ") === key)) || null;
@@ -352,7 +385,13 @@
     /* Every file the query will need, requested at once: one round trip for most queries. */
     prefetch(clauses) {
       const terms = new Set(), phrases = new Set();
-      const add = (member) => { member.forEach((y) => terms.add(y)); if (member.length > 1) member.forEach((y) => phrases.add(y)); };
+      /* A phrase synonym needs its own postings and its first stem (to know whether the
+       * word is indexed); another phrase needs its stems' positions. */
+      const add = (member) => {
+        const key = this.keyOf(member);
+        if (key !== null) { terms.add(key); terms.add(member[0]); }
+        else member.forEach((y) => { terms.add(y); phrases.add(y); });
+      };
       /* Synonym phrases may start at any stem, within a word or across single-stem words. */
       const groupsAt = (s) => {
         for (let i = 0; i < s.length; i++) {
@@ -374,7 +413,10 @@
       const wait = [];
       for (const t of terms) wait.push(this.term(t));
       for (const t of phrases) wait.push(this.positions(t));
-      if (clauses.some((c) => c.kind === "filter" || c.kind === "date")) wait.push(this.meta());
+      for (const c of clauses) {
+        if (c.kind === "date") wait.push(this.days());
+        else if (c.kind === "filter") { const v = this.filterValues(c); v.ids.forEach((i) => wait.push(this.docList(v.prefix, i))); }
+      }
       return Promise.all(wait);
     }
 
@@ -418,14 +460,21 @@
       return this.leavesOf(ms);
     }
 
-    async filter(c) {
+    /* The ids of the values a tag/service/severity filter names, and where their lists are. */
+    filterValues(c) {
       const m = this.m;
-      let values, wanted, what;
-      if (c.filter === "tag") { values = m.tags; const n = normalize(c.value); wanted = m.aliases[n] || n; what = "tag"; }
-      else if (c.filter === "service") { values = m.services; wanted = normalize(c.value); what = "service"; }
-      else { values = m.severities; wanted = c.value; what = "severity"; }
+      let values, wanted, what, prefix;
+      if (c.filter === "tag") { values = m.tags; const n = normalize(c.value); wanted = m.aliases[n] || n; what = "tag"; prefix = "t"; }
+      else if (c.filter === "service") { values = m.services; wanted = normalize(c.value); what = "service"; prefix = "s"; }
+      else { values = m.severities; wanted = c.value; what = "severity"; prefix = "v"; }
       const ids = [];
       values.forEach((v, i) => { if (what === "severity" ? v.toLowerCase() === wanted.toLowerCase() : v === wanted) ids.push(i); });
+      return { values, wanted, what, prefix, ids };
+    }
+
+    async filter(c) {
+      const m = this.m;
+      const { values, wanted, what, prefix, ids } = this.filterValues(c);
       if (!ids.length) {
         const configured = what === "tag" ? m.configured_tags.includes(wanted) : what === "severity" ? m.levels.some((l) => l.toLowerCase() === wanted.toLowerCase()) : false;
         if (configured) return { none: true };
@@ -433,8 +482,8 @@
         const hint = s ? "did you mean `" + what + ":" + s + "`?" : values.length ? "known: " + values.slice(0, 12).join(", ") : "no incident has a " + what;
         throw new QueryError(c.col, "no incident has the " + what + " `" + c.value + "`", hint);
       }
-      const key = what === "tag" ? "tags" : what === "service" ? "services" : "sev";
-      return { test: (d) => (key === "sev" ? ids.includes(d.sev) : d[key].some((x) => ids.includes(x))) };
+      const docs = new Set((await Promise.all(ids.map((i) => this.docList(prefix, i)))).flat());
+      return { test: (d) => docs.has(d) };
     }
 
     /* Builder.build: clauses → should / must / mustNot clause lists and filters. */
@@ -462,8 +511,12 @@
           if (f.none) { if (!c.negated) empty = true; }
           else filters.push(c.negated ? { test: (d) => !f.test(d) } : f);
         } else if (c.kind === "date") {
-          const day = c.day;
-          filters.push({ test: c.filter === "since" ? (d) => d.day !== null && d.day >= day : (d) => d.day !== null && d.day <= day });
+          /* Documents are newest first, undated last: a date range is a doc range. */
+          const runs = await this.days();
+          let lo = 0, hi = 0;
+          for (const [day, n] of runs) { if (c.filter === "since" ? day >= c.day : day > c.day) lo += n; hi += n; }
+          if (c.filter === "since") filters.push({ test: (d) => d < lo });
+          else filters.push({ test: (d) => d >= lo && d < hi });
         }
       }
       for (let i = 0; i < plain.length;) {
@@ -493,18 +546,21 @@
     /* A leaf (a term or phrase in one field): {docs, scores, complete, bound}. */
     async leaf(l) {
       const field = this.fields[l.field];
-      if (l.stems.length === 1) {
-        const t = await this.term(l.stems[0]);
+      const key = this.keyOf(l.stems);
+      if (key !== null) {
+        const t = await this.term(key);
         const list = t && t.lists.find((x) => x.field === l.field);
         if (!list) return null;
-        const weight = f32(f32(this.idf(list.df) * K1_PLUS_1) * field.boost);
+        let idf = this.idf(list.df);
+        if (list.dfs.length) { idf = f32(0); for (const df of list.dfs) idf = f32(idf + this.idf(df)); }
+        const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
         const score = (tf, norm) => f32(weight * f32(tf / f32(tf + field.norm[norm])));
         const docs = [], scores = [];
         for (const run of list.runs) {
           const s = score(run.tf, run.norm);
           for (const d of run.docs) { docs.push(d); scores.push(s); }
         }
-        return { docs, scores, complete: list.complete, bound: list.complete ? 0 : score(list.bound.tf, list.bound.norm), term: l.stems[0] };
+        return { docs, scores, complete: list.complete, bound: list.complete ? 0 : score(list.bound.tf, list.bound.norm), term: key };
       }
       /* A phrase: documents holding every stem at consecutive positions; the count is its tf. */
       const per = await Promise.all(l.stems.map((s) => this.positions(s)));
@@ -537,7 +593,7 @@
     async clause(c, full) {
       const leaves = [];
       for (const l of c.leaves) {
-        if (full && l.stems.length === 1) await this.complete(l.stems[0]);
+        if (full && this.keyOf(l.stems) !== null) await this.complete(this.keyOf(l.stems));
         const r = await this.leaf(l);
         if (r && r.docs.length) leaves.push(r);
       }
@@ -564,15 +620,14 @@
     /* The top `limit` documents, or null when the first tiers cannot prove them (then the
      * caller asks again with `full`, which reads every tail). */
     async rank(plan, limit, full) {
-      const meta = plan.filters.length ? await this.meta() : null;
       /* Tails needed are fetched together: one round trip, not one per word. */
-      const tails = (cs) => cs.flatMap((c) => c.leaves).filter((l) => l.stems.length === 1).map((l) => this.complete(l.stems[0]));
+      const tails = (cs) => cs.flatMap((c) => c.leaves).map((l) => this.keyOf(l.stems)).filter((k) => k !== null).map((k) => this.complete(k));
       await Promise.all([...tails(plan.must), ...tails(plan.mustNot), ...(full ? tails(plan.should) : [])]);
       const must = await Promise.all(plan.must.map((c) => this.clause(c, true)));
       const mustNot = await Promise.all(plan.mustNot.map((c) => this.clause(c, true)));
       const should = [];
       for (const c of plan.should) should.push(await this.clause(c, full));
-      const keep = (d) => must.every((c) => c.sum.has(d)) && !mustNot.some((c) => c.sum.has(d)) && (!meta || plan.filters.every((f) => f.test(meta[d])));
+      const keep = (d) => must.every((c) => c.sum.has(d)) && !mustNot.some((c) => c.sum.has(d)) && plan.filters.every((f) => f.test(d));
 
       if (!plan.scoring) {
         const hits = [];
