@@ -89,6 +89,29 @@ pub fn load_kb(
     Ok((kb, diags))
 }
 
+/// The knowledge base at `root` with its similar incidents found, as a build links it, for
+/// commands that output data rather than pages (`kb export`). The search index is built in
+/// memory from exactly what was read, so similar incidents always match the records.
+pub fn linked_kb(root: &Path, drafts: bool) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+    if !root.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "knowledge base root {} is not a directory",
+            root.display()
+        )));
+    }
+    let output_dir = root.join("public");
+    let stamp = store::stamp(root, &output_dir, drafts);
+    let (mut kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
+    let index = store::write(&kb, None, &stamp)
+        .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
+    let similar = search::similar::compute(&index, &kb);
+    kb.link_related(&similar);
+    Ok((kb, diags))
+}
+
 /// The search index of the knowledge base at `root`, rebuilt first when it is missing,
 /// unreadable, or (with `check`) older than any source file. The note says why it was rebuilt.
 pub fn fresh_index(

@@ -70,6 +70,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print every incident as data: parsed fields and computed metrics, one JSON object per
+    /// line (the records of /incidents.json; fields in docs/data.md)
+    #[command(after_help = EXPORT_HELP)]
+    Export {
+        /// The knowledge base folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include postmortems with `status: draft`
+        #[arg(long)]
+        drafts: bool,
+        /// Output format: one record per line, or the /incidents.json document
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: ExportFormat,
+        /// Same as --format ndjson (the default)
+        #[arg(long, conflicts_with = "json")]
+        ndjson: bool,
+        /// Same as --format json
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +97,19 @@ enum Format {
     Human,
     Json,
 }
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Ndjson,
+    Json,
+}
+
+const EXPORT_HELP: &str = "Examples:
+  kb export > incidents.ndjson
+  kb export --root ~/postmortems --json | jq '.incidents | length'
+
+Overdue action items are judged against today (or SOURCE_DATE_EPOCH). Exit status: 0,
+1 content errors (nothing is printed), 2 usage errors.";
 
 const SEARCH_HELP: &str = "Examples:
   kb search replica lag writes rejected
@@ -122,6 +155,17 @@ fn main() -> ExitCode {
             drafts,
             no_refresh,
             json || format == Format::Json,
+        ),
+        Command::Export {
+            root,
+            drafts,
+            format,
+            ndjson,
+            json,
+        } => export(
+            &root,
+            drafts,
+            json || (format == ExportFormat::Json && !ndjson),
         ),
         Command::Build {
             root,
@@ -239,6 +283,50 @@ fn search(
         Err(e) => {
             eprintln!("{}", e.render(query));
             ExitCode::from(2)
+        }
+    }
+}
+
+fn export(root: &std::path::Path, drafts: bool, json: bool) -> ExitCode {
+    use std::io::Write;
+    let (kb, warnings) = match build::linked_kb(root, drafts) {
+        Ok(x) => x,
+        Err(BuildError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+        Err(BuildError::Content(diags)) => {
+            print_diagnostics(&diags);
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "error: {errors} error{} in the postmortems; nothing exported",
+                if errors == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(1);
+        }
+    };
+    print_diagnostics(&warnings);
+    let today = build::build_date();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if json {
+        serde_json::to_writer(&mut out, &kb::render::data::document(&kb, today))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        kb::render::data::records(&kb, today)
+            .iter()
+            .try_for_each(|r| {
+                serde_json::to_writer(&mut out, r).map_err(std::io::Error::from)?;
+                writeln!(out)
+            })
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`kb export | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing the export: {e}");
+            ExitCode::from(1)
         }
     }
 }

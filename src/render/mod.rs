@@ -1,6 +1,7 @@
 //! Pages from the knowledge base: Tera templates (the embedded theme, overridden file by file
 //! by a `theme/` folder), rendered in parallel.
 
+pub mod data;
 pub mod theme;
 pub mod views;
 
@@ -21,6 +22,10 @@ use views::Detail;
 
 /// How many incidents the home page lists.
 const RECENT: usize = 12;
+/// How many incidents the Atom feed carries (the newest dated ones).
+const FEED: usize = 20;
+/// URLs per sitemap file (the sitemaps.org limit); `KB_SITEMAP_URLS` lowers it for tests.
+const SITEMAP_URLS_MAX: usize = 50_000;
 
 struct Job {
     template: &'static str,
@@ -262,6 +267,78 @@ pub fn render(
         path: "search/index.html".into(),
         context: ctx,
     });
+
+    // Feeds and data: the newest incidents as Atom, every page in the sitemap, every
+    // incident as JSON.
+    let dated: Vec<&crate::kb::Entry> = kb
+        .entries
+        .iter()
+        .filter(|e| e.incident.date.is_some())
+        .take(FEED)
+        .collect();
+    let feed: Vec<views::FeedEntry> = dated.iter().map(|e| views::feed_entry(e)).collect();
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("Latest incidents", "feed", "atom.xml"));
+    ctx.insert("updated", &feed.first().map(|f| f.updated.clone()));
+    ctx.insert("entries", &feed);
+    jobs.push(Job {
+        template: "atom.xml",
+        path: "atom.xml".into(),
+        context: ctx,
+    });
+    let mut urls: Vec<views::SitemapUrl> = ["", "incidents/", "tags/", "services/", "search/"]
+        .iter()
+        .map(|u| views::SitemapUrl {
+            loc: u.to_string(),
+            lastmod: None,
+        })
+        .collect();
+    urls.extend(kb.tags.keys().map(|k| views::SitemapUrl {
+        loc: views::tag_url(k),
+        lastmod: None,
+    }));
+    urls.extend(kb.services.keys().map(|k| views::SitemapUrl {
+        loc: views::service_url(k),
+        lastmod: None,
+    }));
+    urls.extend(kb.entries.iter().map(|e| views::SitemapUrl {
+        loc: views::incident_url(&e.incident.id),
+        lastmod: e.incident.date.map(|d| d.to_string()),
+    }));
+    // The protocol caps a sitemap at 50,000 URLs: beyond that, sitemap.xml is an index of
+    // sitemap-N.xml files.
+    let per_file = std::env::var("KB_SITEMAP_URLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=SITEMAP_URLS_MAX).contains(n))
+        .unwrap_or(SITEMAP_URLS_MAX);
+    let chunks: Vec<&[views::SitemapUrl]> = urls.chunks(per_file).collect();
+    let mut sitemap = |path: String, urls: &[views::SitemapUrl], parts: &[String]| {
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page("Sitemap", "sitemap", &path));
+        ctx.insert("urls", urls);
+        ctx.insert("sitemaps", parts);
+        jobs.push(Job {
+            template: "sitemap.xml",
+            path,
+            context: ctx,
+        });
+    };
+    if chunks.len() <= 1 {
+        sitemap("sitemap.xml".into(), &urls, &[]);
+    } else {
+        let parts: Vec<String> = (1..=chunks.len())
+            .map(|n| format!("sitemap-{n}.xml"))
+            .collect();
+        for (part, chunk) in parts.iter().zip(&chunks) {
+            sitemap(part.clone(), chunk, &[]);
+        }
+        sitemap("sitemap.xml".into(), &[], &parts);
+    }
+    let json = serde_json::to_vec(&data::document(kb, today)).expect("records serialize");
+    staging
+        .write("incidents.json", &json)
+        .map_err(|e| vec![output_error(e)])?;
 
     // 404.
     let mut ctx = Context::new();

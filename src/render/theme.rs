@@ -29,6 +29,8 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "templates/404.html",
     "templates/search.html",
     "templates/macros.html",
+    "templates/atom.xml",
+    "templates/sitemap.xml",
     "static/style.css",
     "static/js/stem.js",
     "static/js/search.js",

@@ -75,7 +75,7 @@ pub fn display_duration(d: SignedDuration) -> String {
     }
 }
 
-fn status_name(e: &Entry) -> &'static str {
+pub fn status_name(e: &Entry) -> &'static str {
     use crate::content::incident::Status;
     match e.incident.status {
         Status::Draft => "draft",
@@ -118,6 +118,43 @@ pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
             .collect(),
         duration: inc.duration.map(display_duration),
     }
+}
+
+/// An incident in the Atom feed: text made safe for XML, dates as RFC 3339.
+#[derive(Serialize)]
+pub struct FeedEntry {
+    pub title: String,
+    pub url: String,
+    /// The incident's date at midnight UTC (postmortems date incidents, not edits).
+    pub updated: String,
+    pub summary: String,
+    pub severity: Option<String>,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+}
+
+pub fn feed_entry(e: &Entry) -> FeedEntry {
+    use super::data::xml_text;
+    let inc = &e.incident;
+    FeedEntry {
+        title: xml_text(&inc.title),
+        url: incident_url(&inc.id),
+        updated: inc
+            .date
+            .map(|d| format!("{d}T00:00:00Z"))
+            .unwrap_or_default(),
+        summary: xml_text(&inc.summary),
+        severity: inc.severity.as_deref().map(xml_text),
+        tags: e.tags.iter().map(|t| xml_text(&t.name)).collect(),
+        authors: inc.authors.iter().map(|a| xml_text(a)).collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct SitemapUrl {
+    /// Site-relative; the template prefixes `site.base_url`.
+    pub loc: String,
+    pub lastmod: Option<String>,
 }
 
 #[derive(Serialize)]
