@@ -459,6 +459,30 @@ fn wrong_type_in_toml_is_located() {
 }
 
 #[test]
+fn links_that_would_run_script_are_refused() {
+    let kb = Kb::new();
+    kb.write(
+        "content/bad.md",
+        "---\ndate: 2024-03-01\nlinks:\n  - {title: Ticket, url: \"javascript:alert(1)\"}\n  - \" JavaScript:alert(2)\"\n  - https://ok.example.com/t/1\n  - /incidents/alpha-outage/\naction_items:\n  - {title: Fix, link: \"data:text/html,<script>alert(3)</script>\"}\n---\nBody.\n",
+    );
+    let run = kb.fails(1, &[]);
+    says(
+        run.error_at("content/bad.md:4:26"),
+        &["`url` uses the scheme `javascript:`", "help:", "https://"],
+    );
+    says(
+        run.error_at("content/bad.md:5:5"),
+        &["`links` uses the scheme `JavaScript:`"],
+    );
+    says(
+        run.error_at("content/bad.md:9:24"),
+        &["`link` uses the scheme `data:`"],
+    );
+    // The web address and the site path are fine.
+    assert_eq!(run.error_count(), 3, "{}", run.stderr);
+}
+
+#[test]
 fn columns_count_characters_after_non_ascii_text() {
     let kb = Kb::new();
     // Line 3: `services: [Zürich-db, ` is 22 characters (23 bytes); the table starts at column 23.

@@ -99,6 +99,27 @@ impl Reader<'_> {
         }
     }
 
+    /// A link target: web and mail addresses, or a path on the site. Other schemes
+    /// (`javascript:`, `data:`) would run or load content from a page when clicked.
+    fn url(&mut self, key: &str, node: &Node) -> Option<String> {
+        let url = self.string(key, node)?;
+        let scheme = url
+            .split_once(':')
+            .map(|(s, _)| s)
+            .filter(|s| !s.is_empty() && !s.contains(['/', '?', '#']));
+        match scheme {
+            Some(s) if !["http", "https", "mailto"].contains(&s.to_ascii_lowercase().as_str()) => {
+                self.error(
+                    node,
+                    format!("`{key}` uses the scheme `{s}:`, which pages do not link to"),
+                    format!("write an http(s) address, e.g. `{key}: https://tickets.example.com/OPS-123`"),
+                );
+                None
+            }
+            _ => Some(url),
+        }
+    }
+
     fn boolean(&mut self, key: &str, node: &Node) -> Option<bool> {
         match &node.kind {
             Kind::Bool(b) => Some(*b),
@@ -586,7 +607,7 @@ impl Reader<'_> {
                             }
                             Some("priority") => ai.priority = self.string("priority", val),
                             Some("due") => ai.due = self.date("due", val),
-                            Some("link") => ai.link = self.string("link", val),
+                            Some("link") => ai.link = self.url("link", val),
                             _ => self.unknown_subkey("action_items", k, KEYS),
                         }
                     }
@@ -674,27 +695,38 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for item in items {
             match &item.kind {
-                Kind::Str(url) => out.push(Link {
-                    title: url.clone(),
-                    url: url.clone(),
-                }),
+                Kind::Str(_) => {
+                    if let Some(url) = self.url("links", item) {
+                        out.push(Link {
+                            title: url.clone(),
+                            url,
+                        })
+                    }
+                }
                 Kind::Map(entries) => {
                     let mut link = Link::default();
+                    let mut url_given = false;
                     for (k, val) in entries {
                         match k.as_str() {
                             Some("title") => {
                                 link.title = self.string("title", val).unwrap_or_default()
                             }
-                            Some("url") => link.url = self.string("url", val).unwrap_or_default(),
+                            Some("url") => {
+                                url_given = true;
+                                link.url = self.url("url", val).unwrap_or_default()
+                            }
                             _ => self.unknown_subkey("links", k, &["title", "url"]),
                         }
                     }
                     if link.url.is_empty() {
-                        self.error(
-                            item,
-                            "a link needs a `url`",
-                            "write `- {title: Ticket, url: https://...}`",
-                        );
+                        // A refused url was reported where it is.
+                        if !url_given {
+                            self.error(
+                                item,
+                                "a link needs a `url`",
+                                "write `- {title: Ticket, url: https://...}`",
+                            );
+                        }
                         continue;
                     }
                     if link.title.is_empty() {

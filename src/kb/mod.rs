@@ -1,7 +1,9 @@
 //! The knowledge base: every incident with its tags, services, links, related incidents and
 //! backlinks, computed once and read by every page.
 
+pub mod lessons;
 pub mod related;
+pub mod stats;
 pub mod taxonomy;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,7 +1,9 @@
 //! Pages from the knowledge base: Tera templates (the embedded theme, overridden file by file
 //! by a `theme/` folder), rendered in parallel.
 
+pub mod charts;
 pub mod data;
+mod reports;
 pub mod theme;
 pub mod views;
 
@@ -130,6 +132,8 @@ pub fn render(
     let services_value = Value::from_serializable(&service_views);
 
     let mut jobs: Vec<Job> = Vec::new();
+    let lesson_groups = crate::kb::lessons::groups(kb);
+    jobs.extend(reports::jobs(kb, &lesson_groups, today));
 
     // Home.
     let all: Vec<usize> = (0..kb.entries.len()).collect();
@@ -160,6 +164,7 @@ pub fn render(
     ctx.insert_value("tags", tags_value.clone());
     ctx.insert_value("services", services_value.clone());
     ctx.insert_value("stats", stats.clone());
+    ctx.insert_value("headline", reports::headline(kb, today));
     jobs.push(Job {
         template: "index.html",
         path: "index.html".into(),
@@ -250,6 +255,7 @@ pub fn render(
                 }),
             );
             ctx.insert_value("incidents", list(&g.incidents));
+            reports::group_context(kb, kind, key, g, &lesson_groups, today, &mut ctx);
             jobs.push(Job {
                 template: one,
                 path: format!("{url}index.html"),
@@ -286,13 +292,22 @@ pub fn render(
         path: "atom.xml".into(),
         context: ctx,
     });
-    let mut urls: Vec<views::SitemapUrl> = ["", "incidents/", "tags/", "services/", "search/"]
-        .iter()
-        .map(|u| views::SitemapUrl {
-            loc: u.to_string(),
-            lastmod: None,
-        })
-        .collect();
+    let mut urls: Vec<views::SitemapUrl> = [
+        "",
+        "incidents/",
+        "tags/",
+        "services/",
+        "lessons/",
+        "action-items/",
+        "insights/",
+        "search/",
+    ]
+    .iter()
+    .map(|u| views::SitemapUrl {
+        loc: u.to_string(),
+        lastmod: None,
+    })
+    .collect();
     urls.extend(kb.tags.keys().map(|k| views::SitemapUrl {
         loc: views::tag_url(k),
         lastmod: None,

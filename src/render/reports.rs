@@ -1,0 +1,609 @@
+//! The pages that read across incidents: lessons, action items, insights, and the figures on
+//! each tag and service page. Numbers come from `kb::stats` and `kb::lessons`; this module
+//! shapes them for the templates.
+
+use jiff::civil::Date;
+use serde::Serialize;
+use tera::{Context, Value};
+
+use super::charts::{self, Chart};
+use super::views::{self, display_date, display_duration};
+use super::{Job, page};
+use crate::content::incident::ActionItem;
+use crate::kb::lessons::{self, Kind};
+use crate::kb::stats::{self, FollowThrough, Standing};
+use crate::kb::{Group, Kb};
+
+/// Incidents named under a lesson before "and N more".
+const LESSON_INCIDENTS: usize = 5;
+/// Lessons per tag on /lessons/ (the tag's page has them all).
+const LESSONS_PER_TAG: usize = 12;
+/// Done items /action-items/ lists, newest incidents first (incidents.json has every one).
+const DONE_SHOWN: usize = 200;
+/// Lessons a tag or service page lists, most recurring first.
+const LESSONS_PER_GROUP: usize = 100;
+
+#[derive(Serialize)]
+struct Link {
+    title: String,
+    url: String,
+    date: Option<String>,
+}
+
+fn incident_link(kb: &Kb, i: usize) -> Link {
+    let inc = &kb.entries[i].incident;
+    Link {
+        title: inc.title.clone(),
+        url: views::incident_url(&inc.id),
+        date: inc.date.map(display_date),
+    }
+}
+
+#[derive(Serialize)]
+struct LessonView {
+    text: String,
+    kind: &'static str,
+    /// Incidents (within the page's scope) that drew this lesson.
+    count: usize,
+    incidents: Vec<Link>,
+    more: usize,
+}
+
+fn kind_label(k: Kind) -> &'static str {
+    match k {
+        Kind::General => "",
+        Kind::WentWell => "went well",
+        Kind::WentWrong => "went wrong",
+        Kind::GotLucky => "got lucky",
+    }
+}
+
+/// A lesson group seen from a scope: only the incidents in `within` (all when None).
+fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<LessonView> {
+    let incidents: Vec<usize> = match within {
+        Some(scope) => g
+            .incidents
+            .iter()
+            .copied()
+            .filter(|i| scope.binary_search(i).is_ok())
+            .collect(),
+        None => g.incidents.clone(),
+    };
+    (!incidents.is_empty()).then(|| LessonView {
+        text: g.text.clone(),
+        kind: kind_label(g.kind),
+        count: incidents.len(),
+        more: incidents.len().saturating_sub(LESSON_INCIDENTS),
+        incidents: incidents
+            .iter()
+            .take(LESSON_INCIDENTS)
+            .map(|i| incident_link(kb, *i))
+            .collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct ItemRow<'a> {
+    title: &'a str,
+    owner: Option<&'a str>,
+    status: &'static str,
+    standing: &'static str,
+    due: Option<String>,
+    due_iso: Option<String>,
+    link: Option<&'a str>,
+    incident: Link,
+}
+
+fn standing_name(s: Standing) -> &'static str {
+    match s {
+        Standing::Overdue => "overdue",
+        Standing::Open => "open",
+        Standing::InProgress => "in progress",
+        Standing::Done => "done",
+        Standing::WontDo => "won't do",
+    }
+}
+
+fn item_row<'a>(kb: &'a Kb, i: usize, a: &'a ActionItem, today: Date) -> ItemRow<'a> {
+    let s = stats::standing(a, today);
+    ItemRow {
+        title: &a.title,
+        owner: a.owner.as_deref(),
+        status: standing_name(match s {
+            Standing::Overdue if a.status == crate::content::incident::ItemStatus::InProgress => {
+                Standing::InProgress
+            }
+            Standing::Overdue => Standing::Open,
+            s => s,
+        }),
+        standing: standing_name(s),
+        due: a.due.map(display_date),
+        due_iso: a.due.map(|d| d.to_string()),
+        link: a.link.as_deref(),
+        incident: incident_link(kb, i),
+    }
+}
+
+#[derive(Serialize)]
+struct Follow {
+    name: String,
+    url: Option<String>,
+    total: usize,
+    done: usize,
+    open: usize,
+    overdue: usize,
+    without_owner: usize,
+    rate: Option<u32>,
+}
+
+fn follow(name: String, url: Option<String>, f: FollowThrough) -> Follow {
+    Follow {
+        name,
+        url,
+        total: f.total,
+        done: f.done,
+        open: f.open,
+        overdue: f.overdue,
+        without_owner: f.without_owner,
+        rate: f.rate(),
+    }
+}
+
+#[derive(Serialize)]
+struct DurationView {
+    name: &'static str,
+    median: Option<String>,
+    p90: Option<String>,
+    count: usize,
+    missing: usize,
+    chart: Chart,
+}
+
+#[derive(Serialize)]
+struct SeverityCount {
+    name: String,
+    class: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Counted {
+    name: String,
+    url: Option<String>,
+    count: usize,
+}
+
+/// Figures over a set of incidents: what a tag, a service and /insights/ show.
+#[derive(Serialize)]
+struct Figures {
+    incidents: usize,
+    severities: Vec<SeverityCount>,
+    durations: Vec<DurationView>,
+    over_time: Chart,
+    /// Heading for `co_tags` (none on /insights/, which has no tag of its own).
+    co_title: &'static str,
+    co_tags: Vec<Counted>,
+    follow: Follow,
+}
+
+/// The names of the severity slots of `stats::severity_slot`, for chart series.
+fn series(kb: &Kb) -> Vec<String> {
+    let mut s = kb.config.severity.levels.clone();
+    s.push("other level".into());
+    s.push("no severity".into());
+    s
+}
+
+/// `tag`: the tag whose page this is (its co-occurring tags are shown), `Some("")` for a
+/// service (the tags of its incidents), `None` for the whole knowledge base.
+fn figures(kb: &Kb, id: &str, incidents: &[usize], tag: Option<&str>, today: Date) -> Figures {
+    let levels = kb.config.severity.levels.len();
+    let severities = stats::by_severity(kb, incidents)
+        .into_iter()
+        .map(|(name, count)| {
+            let slot = match &name {
+                Some(s) => kb
+                    .config
+                    .severity
+                    .levels
+                    .iter()
+                    .position(|l| l == s)
+                    .unwrap_or(levels),
+                None => levels + 1,
+            };
+            SeverityCount {
+                name: name.unwrap_or_else(|| "none".into()),
+                class: charts::severity_class(slot, levels),
+                count,
+            }
+        })
+        .collect();
+    let durations = stats::durations(kb, incidents)
+        .into_iter()
+        .zip(stats::DURATIONS)
+        .map(|(d, (key, name))| DurationView {
+            name,
+            median: d
+                .median()
+                .map(|s| display_duration(jiff::SignedDuration::from_secs(s))),
+            p90: d
+                .p90()
+                .map(|s| display_duration(jiff::SignedDuration::from_secs(s))),
+            count: d.values.len(),
+            missing: d.missing,
+            chart: charts::durations(&format!("{id}-{key}"), name, &d),
+        })
+        .collect();
+    let over_time = charts::months(
+        &format!("{id}-months"),
+        "Incidents per month, by severity",
+        &stats::monthly(kb, incidents),
+        &series(kb),
+    );
+    let co_tags = stats::co_tags(kb, incidents, tag.unwrap_or(""))
+        .into_iter()
+        .filter(|_| tag.is_some())
+        .take(12)
+        .map(|(name, count)| Counted {
+            url: Some(views::tag_url(&name)),
+            name,
+            count,
+        })
+        .collect();
+    let mut f = FollowThrough::default();
+    for &i in incidents {
+        for a in &kb.entries[i].incident.action_items {
+            f.add(a, today);
+        }
+    }
+    Figures {
+        incidents: incidents.len(),
+        severities,
+        durations,
+        over_time,
+        co_title: match tag {
+            Some("") => "Tags of these incidents",
+            _ => "Often together with",
+        },
+        co_tags,
+        follow: follow(String::new(), None, f),
+    }
+}
+
+/// What a tag or service page adds below its title: figures, lessons, open action items.
+pub(super) fn group_context(
+    kb: &Kb,
+    kind: &str,
+    key: &str,
+    g: &Group,
+    groups: &[lessons::Group],
+    today: Date,
+    ctx: &mut Context,
+) {
+    let mut scope = g.incidents.clone();
+    scope.sort_unstable();
+    let tag = if kind == "tag" { key } else { "" };
+    ctx.insert(
+        "figures",
+        &figures(kb, &format!("{kind}-{key}"), &g.incidents, Some(tag), today),
+    );
+    let mut lessons: Vec<LessonView> = groups
+        .iter()
+        .filter_map(|l| lesson_view(kb, l, Some(&scope)))
+        .collect();
+    // Most recurring within this tag or service first; stable, so ties stay newest first.
+    lessons.sort_by_key(|l| std::cmp::Reverse(l.count));
+    ctx.insert("lessons_total", &lessons.len());
+    lessons.truncate(LESSONS_PER_GROUP);
+    ctx.insert("lessons", &lessons);
+    let mut items: Vec<ItemRow> = g
+        .incidents
+        .iter()
+        .flat_map(|&i| {
+            kb.entries[i]
+                .incident
+                .action_items
+                .iter()
+                .filter(|a| !a.status.is_closed())
+                .map(move |a| (i, a))
+        })
+        .map(|(i, a)| item_row(kb, i, a, today))
+        .collect();
+    items.sort_by(|a, b| {
+        (a.standing != "overdue")
+            .cmp(&(b.standing != "overdue"))
+            .then(a.due_iso.is_none().cmp(&b.due_iso.is_none()))
+            .then(a.due_iso.cmp(&b.due_iso))
+    });
+    ctx.insert("open_items", &items);
+}
+
+/// /lessons/, /action-items/ and /insights/.
+pub(super) fn jobs(kb: &Kb, groups: &[lessons::Group], today: Date) -> Vec<Job> {
+    vec![
+        lessons_page(kb, groups),
+        action_items_page(kb, today),
+        insights_page(kb, today),
+    ]
+}
+
+#[derive(Serialize)]
+struct TagLessons {
+    name: String,
+    url: String,
+    lessons: Vec<LessonView>,
+    total: usize,
+}
+
+fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
+    let recurring: Vec<LessonView> = groups
+        .iter()
+        .filter(|g| g.recurs())
+        .filter_map(|g| lesson_view(kb, g, None))
+        .collect();
+    let mut by_tag: Vec<TagLessons> = kb
+        .tags
+        .iter()
+        .filter_map(|(key, g)| {
+            let mut scope = g.incidents.clone();
+            scope.sort_unstable();
+            let mut all: Vec<LessonView> = groups
+                .iter()
+                .filter_map(|l| lesson_view(kb, l, Some(&scope)))
+                .collect();
+            all.sort_by_key(|l| std::cmp::Reverse(l.count));
+            (!all.is_empty()).then(|| TagLessons {
+                name: g.name.clone(),
+                url: views::tag_url(key),
+                total: all.len(),
+                lessons: all.into_iter().take(LESSONS_PER_TAG).collect(),
+            })
+        })
+        .collect();
+    let untagged: Vec<usize> = (0..kb.entries.len())
+        .filter(|i| kb.entries[*i].tags.is_empty())
+        .collect();
+    let untagged: Vec<LessonView> = groups
+        .iter()
+        .filter_map(|l| lesson_view(kb, l, Some(&untagged)))
+        .collect();
+    by_tag.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    let total: usize = groups.iter().map(|g| g.incidents.len()).sum();
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("Lessons learned", "lessons", "lessons/"));
+    ctx.insert("recurring", &recurring);
+    ctx.insert("by_tag", &by_tag);
+    ctx.insert("untagged", &untagged);
+    ctx.insert("groups", &groups.len());
+    ctx.insert("total", &total);
+    ctx.insert("per_tag", &LESSONS_PER_TAG);
+    Job {
+        template: "lessons.html",
+        path: "lessons/index.html".into(),
+        context: ctx,
+    }
+}
+
+fn action_items_page(kb: &Kb, today: Date) -> Job {
+    let mut overdue = Vec::new();
+    let mut open = Vec::new();
+    let mut done = Vec::new();
+    let mut no_owner = Vec::new();
+    let mut all = FollowThrough::default();
+    let mut by_owner: std::collections::BTreeMap<Option<&str>, FollowThrough> = Default::default();
+    let mut by_service: std::collections::BTreeMap<&str, FollowThrough> = Default::default();
+    let mut by_tag: std::collections::BTreeMap<&str, FollowThrough> = Default::default();
+    let (mut open_only, mut in_progress, mut wont_do) = (0, 0, 0);
+    for (i, e) in kb.entries.iter().enumerate() {
+        for a in &e.incident.action_items {
+            all.add(a, today);
+            by_owner
+                .entry(a.owner.as_deref())
+                .or_default()
+                .add(a, today);
+            for s in &e.services {
+                by_service.entry(s).or_default().add(a, today);
+            }
+            for t in &e.tags {
+                by_tag.entry(&t.name).or_default().add(a, today);
+            }
+            let s = stats::standing(a, today);
+            // Disjoint counts: an overdue item counts as overdue only.
+            open_only += usize::from(s == Standing::Open);
+            in_progress += usize::from(s == Standing::InProgress);
+            wont_do += usize::from(s == Standing::WontDo);
+            let row = item_row(kb, i, a, today);
+            match s {
+                Standing::Overdue => {
+                    if a.owner.is_none() {
+                        no_owner.push(item_row(kb, i, a, today));
+                    }
+                    overdue.push(row)
+                }
+                Standing::Open | Standing::InProgress => {
+                    if a.owner.is_none() {
+                        no_owner.push(item_row(kb, i, a, today));
+                    }
+                    open.push(row)
+                }
+                Standing::Done | Standing::WontDo => done.push(row),
+            }
+        }
+    }
+    overdue.sort_by(|a, b| a.due_iso.cmp(&b.due_iso));
+    open.sort_by(|a, b| {
+        a.due_iso
+            .is_none()
+            .cmp(&b.due_iso.is_none())
+            .then(a.due_iso.cmp(&b.due_iso))
+    });
+    let done_total = done.len();
+    done.truncate(DONE_SHOWN);
+    let owners: Vec<Follow> = by_owner
+        .into_iter()
+        .map(|(o, f)| follow(o.unwrap_or("").to_string(), None, f))
+        .collect();
+    let services: Vec<Follow> = by_service
+        .into_iter()
+        .map(|(s, f)| {
+            let name = kb.services.get(s).map_or(s, |g| g.name.as_str());
+            follow(name.to_string(), Some(views::service_url(s)), f)
+        })
+        .collect();
+    let tags: Vec<Follow> = by_tag
+        .into_iter()
+        .map(|(t, f)| follow(t.to_string(), Some(views::tag_url(t)), f))
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert_value(
+        "page",
+        page("Action items", "action-items", "action-items/"),
+    );
+    ctx.insert("all", &follow(String::new(), None, all));
+    ctx.insert("open_only", &open_only);
+    ctx.insert("in_progress", &in_progress);
+    ctx.insert("wont_do", &wont_do);
+    ctx.insert("overdue", &overdue);
+    ctx.insert("open", &open);
+    ctx.insert("done", &done);
+    ctx.insert("done_total", &done_total);
+    ctx.insert("no_owner", &no_owner);
+    ctx.insert("owners", &owners);
+    ctx.insert("services", &services);
+    ctx.insert("tags", &tags);
+    ctx.insert("as_of", &display_date(today));
+    Job {
+        template: "action-items.html",
+        path: "action-items/index.html".into(),
+        context: ctx,
+    }
+}
+
+#[derive(Serialize)]
+struct Chain {
+    incidents: Vec<Link>,
+}
+
+fn insights_page(kb: &Kb, today: Date) -> Job {
+    let all: Vec<usize> = (0..kb.entries.len()).collect();
+    let triggers = stats::top(
+        kb.entries
+            .iter()
+            .filter_map(|e| e.incident.trigger.as_deref()),
+    );
+    let categories = stats::top(kb.entries.iter().flat_map(|e| {
+        e.incident
+            .contributing_factors
+            .iter()
+            .filter_map(|f| f.category.as_deref())
+    }));
+    // Recurrence chains: follow `recurrence_of` back to the first incident, oldest first.
+    let mut chains: Vec<Vec<usize>> = Vec::new();
+    let mut placed = vec![false; kb.entries.len()];
+    let parent = |i: usize| {
+        kb.entries[i]
+            .incident
+            .recurrence_of
+            .as_ref()
+            .and_then(|r| kb.by_id.get(&r.id).copied())
+    };
+    let has_child: Vec<bool> = {
+        let mut v = vec![false; kb.entries.len()];
+        for i in 0..kb.entries.len() {
+            if let Some(p) = parent(i) {
+                v[p] = true;
+            }
+        }
+        v
+    };
+    // Start from each incident nothing recurs from (the newest of a chain) and walk back.
+    for i in 0..kb.entries.len() {
+        if has_child[i] || parent(i).is_none() || placed[i] {
+            continue;
+        }
+        let mut chain = vec![i];
+        placed[i] = true;
+        let mut at = i;
+        while let Some(p) = parent(at) {
+            if placed[p] {
+                break;
+            }
+            placed[p] = true;
+            chain.push(p);
+            at = p;
+        }
+        chain.reverse();
+        chains.push(chain);
+    }
+    chains.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let chains: Vec<Chain> = chains
+        .into_iter()
+        .map(|c| Chain {
+            incidents: c.into_iter().map(|i| incident_link(kb, i)).collect(),
+        })
+        .collect();
+    let near_misses: Vec<Link> = all
+        .iter()
+        .filter(|i| kb.entries[**i].incident.near_miss)
+        .map(|i| incident_link(kb, *i))
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page("Insights", "insights", "insights/"));
+    ctx.insert("figures", &figures(kb, "all", &all, None, today));
+    ctx.insert(
+        "triggers",
+        &charts::ranking("triggers", "Top triggers", &triggers, 10, "trigger"),
+    );
+    ctx.insert(
+        "categories",
+        &charts::ranking(
+            "categories",
+            "Contributing factors by category",
+            &categories,
+            10,
+            "category",
+        ),
+    );
+    ctx.insert("chains", &chains);
+    ctx.insert("near_misses", &near_misses);
+    Job {
+        template: "insights.html",
+        path: "insights/index.html".into(),
+        context: ctx,
+    }
+}
+
+/// The home page's figures: median time to resolve and the last 90 days against the 90
+/// before.
+#[derive(Serialize)]
+pub(super) struct Headline {
+    ttr_median: Option<String>,
+    ttr_p90: Option<String>,
+    ttr_count: usize,
+    last_90: usize,
+    previous_90: usize,
+}
+
+pub(super) fn headline(kb: &Kb, today: Date) -> Value {
+    let all: Vec<usize> = (0..kb.entries.len()).collect();
+    let [_, _, ttr] = stats::durations(kb, &all);
+    let days = |d: Date| (today - d).get_days();
+    let within = |lo: i32, hi: i32| {
+        kb.entries
+            .iter()
+            .filter_map(|e| e.incident.date)
+            .filter(|d| {
+                let n = days(*d);
+                n >= lo && n < hi
+            })
+            .count()
+    };
+    let fmt = |s: Option<i64>| s.map(|s| display_duration(jiff::SignedDuration::from_secs(s)));
+    Value::from_serializable(&Headline {
+        ttr_median: fmt(ttr.median()),
+        ttr_p90: fmt(ttr.p90()),
+        ttr_count: ttr.values.len(),
+        last_90: within(0, 90),
+        previous_90: within(90, 180),
+    })
+}

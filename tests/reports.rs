@@ -1,0 +1,246 @@
+//! The pages that read across incidents (lessons, action items, insights, tag and service
+//! figures), built by the real binary from a small knowledge base whose numbers are known.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::build_site;
+
+/// 2024-06-01: overdue is judged against this.
+const EPOCH: &str = "1717200000";
+
+const SITE: &str = r#"
+title = "Reports test"
+base_url = "https://kb.example.com/"
+[severity]
+levels = ["SEV1", "SEV2", "SEV3"]
+"#;
+
+fn incident(id: &str, front: &str) -> String {
+    format!("---\nid: {id}\n{front}---\nBody of {id}.\n")
+}
+
+fn knowledge_base(root: &Path) {
+    fs::write(root.join("site.toml"), SITE).unwrap();
+    let c = root.join("content");
+    fs::create_dir_all(&c).unwrap();
+    let files = [
+        (
+            "a",
+            "title: Primary failed\ndate: 2024-01-10\nseverity: SEV1\ntags: [db]\n\
+             timestamps:\n  started: 2024-01-10T00:00:00Z\n  detected: 2024-01-10T00:10:00Z\n  \
+             mitigated: 2024-01-10T00:30:00Z\n  resolved: 2024-01-10T01:00:00Z\n\
+             lessons:\n  - Alert on the cause, not only on the symptoms.\n\
+             action_items:\n  - {title: Page on replica lag, owner: ana, status: open, due: 2024-02-01}\n  \
+             - {title: Write the runbook, owner: ben, status: done}\n",
+        ),
+        (
+            "b",
+            "title: Replica lag\ndate: 2024-02-10\nseverity: SEV2\ntags: [db]\n\
+             timestamps:\n  started: 2024-02-10T00:00:00Z\n  resolved: 2024-02-10T02:00:00Z\n\
+             lessons:\n  - Alert on the causes, not just the symptoms.\n\
+             action_items:\n  - {title: Nobody owns this, status: open, due: 2024-12-01}\n",
+        ),
+        (
+            "c",
+            "title: Network partition\ndate: 2024-03-10\nseverity: SEV2\ntags: [db, network]\n\
+             timestamps:\n  started: 2024-03-10T00:00:00Z\n  resolved: 2024-03-10T10:00:00Z\n\
+             lessons:\n  - \"<script>alert(1)</script> stays text\"\n",
+        ),
+        ("d", "title: No timeline\ndate: 2024-03-20\ntags: [db]\n"),
+        (
+            "e",
+            "title: Almost again\nnear_miss: true\ntags: [network]\nrecurrence_of: a\n",
+        ),
+    ];
+    for (id, front) in files {
+        fs::write(c.join(format!("{id}.md")), incident(id, front)).unwrap();
+    }
+}
+
+fn built() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    knowledge_base(dir.path());
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    (dir, out)
+}
+
+fn page(out: &Path, path: &str) -> String {
+    fs::read_to_string(out.join(path).join("index.html")).unwrap()
+}
+
+/// The text of the element starting at `marker`, tags stripped and spaces collapsed.
+fn text_after(html: &str, marker: &str, len: usize) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in page"));
+    // From the end of the tag holding the marker.
+    let start = at + html[at..].find('>').map_or(0, |i| i + 1);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html[start..].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+        if out.len() > len * 2 {
+            break;
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut joined = words.join(" ");
+    for p in [":", ";", ",", ".", ")"] {
+        joined = joined.replace(&format!(" {p}"), p);
+    }
+    joined.chars().take(len).collect()
+}
+
+#[test]
+fn tag_pages_give_median_and_p90_and_say_what_was_left_out() {
+    let (_dir, out) = built();
+    let db = page(&out, "tags/db");
+    // Time to resolve over a, b, c: 1h, 2h, 10h; d has no timestamps.
+    let stats = text_after(&db, "class=\"figures\"", 400);
+    assert!(stats.contains("Incidents 4"), "{stats}");
+    assert!(
+        stats.contains("Time to resolve 2h median · p90 10h"),
+        "{stats}"
+    );
+    // Time to detect: only a has it (10m).
+    assert!(
+        stats.contains("Time to detect 10m median · p90 10m"),
+        "{stats}"
+    );
+    assert!(
+        db.contains("time to detect 1 of 4, time to mitigate 1 of 4, time to resolve 3 of 4"),
+        "the page says how many were left out"
+    );
+    // Severities, co-occurring tags, lessons and open items of the tag.
+    let sev = text_after(&db, "class=\"severity-breakdown\"", 60);
+    assert!(
+        sev.starts_with("SEV1 1 SEV2 2 none 1 Incidents per month"),
+        "{sev}"
+    );
+    assert!(text_after(&db, "Often together with", 40).contains("network 1"));
+    assert!(db.contains("Nobody owns this"));
+    assert!(db.contains("Page on replica lag"));
+    assert!(
+        !db.contains("Write the runbook"),
+        "done items are not open items"
+    );
+    // Charts: SVG with a title and description, numbers in a table.
+    assert!(db.contains(r#"role="img" aria-labelledby="tag-db-months-t""#));
+    let months = text_after(&db, "id=\"tag-db-months-d\"", 120);
+    assert!(
+        months.starts_with(
+            "4 incidents from Jan 2024 to Mar 2024; the busiest month was Mar 2024 (2)."
+        ),
+        "{months}"
+    );
+}
+
+#[test]
+fn insights_show_recurrences_near_misses_and_undated_incidents() {
+    let (_dir, out) = built();
+    let p = page(&out, "insights");
+    let months = text_after(&p, "id=\"all-months-d\"", 200);
+    assert!(
+        months.contains("4 incidents from Jan 2024 to Mar 2024")
+            && months.contains("1 undated incidents are not shown."),
+        "{months}"
+    );
+    let chain = text_after(&p, "class=\"chain\"", 80);
+    assert!(
+        chain.starts_with("Primary failed 10 Jan 2024 Almost again"),
+        "{chain}"
+    );
+    assert!(text_after(&p, "id=\"near-h\"", 40).contains("Almost again"));
+    // Durations as a distribution with median and p90, not a mean.
+    let ttr = text_after(&p, "id=\"all-ttr-d\"", 120);
+    assert!(
+        ttr.starts_with(
+            "3 incidents: median 2h, p90 10h, longest 10h. 2 without the timestamps are left out."
+        ),
+        "{ttr}"
+    );
+    // The home page carries the headline and links here.
+    let home = page(&out, "");
+    assert!(home.contains("href=\"insights/\""));
+    assert!(
+        text_after(&home, "<dt>Time to resolve</dt>", 40)
+            .starts_with("Time to resolve 2h median · p90 10h")
+    );
+}
+
+#[test]
+fn action_items_are_sorted_overdue_first_and_ownerless_ones_called_out() {
+    let (_dir, out) = built();
+    let p = page(&out, "action-items");
+    let stats = text_after(&p, "<dl class=\"stats\">", 160);
+    assert!(
+        stats.starts_with(
+            "Overdue 1 Open 1 In progress 0 Done 1 33% of all Open without an owner 1"
+        ),
+        "{stats}"
+    );
+    let overdue = text_after(&p, "id=\"overdue\"", 200);
+    assert!(
+        overdue.contains("Page on replica lag ana overdue · open 1 Feb 2024 Primary failed"),
+        "{overdue}"
+    );
+    let no_owner = text_after(&p, "id=\"no-owner\"", 300);
+    assert!(
+        no_owner.contains("Nobody owns this no owner open 1 Dec 2024 Replica lag"),
+        "{no_owner}"
+    );
+    let owners = text_after(&p, "id=\"owners\"", 300);
+    // Owner, items, done, open, overdue, follow-through.
+    assert!(owners.contains("ana 1 0 1 1 0%"), "{owners}");
+    assert!(owners.contains("ben 1 1 0 0 100%"), "{owners}");
+    assert!(owners.contains("no owner 1 0 1 0 0%"), "{owners}");
+}
+
+#[test]
+fn recurring_lessons_are_grouped_and_stay_text() {
+    let (_dir, out) = built();
+    let p = page(&out, "lessons");
+    let recurring = text_after(&p, "id=\"recurring-h\"", 300);
+    assert!(
+        recurring.contains("Keep coming back 1 Alert on the causes, not just the symptoms. 2 incidents: Replica lag (10 Feb 2024); Primary failed (10 Jan 2024)"),
+        "{recurring}"
+    );
+    assert!(!p.contains("<script>alert(1)"));
+    assert!(p.contains("&lt;script&gt;alert(1)&lt;/script&gt; stays text"));
+}
+
+#[test]
+fn charts_without_data_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    fs::create_dir_all(dir.path().join("content")).unwrap();
+    fs::write(
+        dir.path().join("content/x.md"),
+        incident("x", "title: No timeline\ndate: 2024-03-20\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let p = page(&out, "insights");
+    let ttr = text_after(&p, "id=\"all-ttr\"", 120);
+    assert!(
+        ttr.starts_with("Time to resolve No incident here has the timestamps for this (1 left out). Durations count"),
+        "{ttr}"
+    );
+    assert!(!text_after(&p, "id=\"all-ttr\"", 400).contains("The numbers"));
+    assert!(text_after(&p, "id=\"triggers\"", 60).contains("No trigger recorded."));
+    let l = page(&out, "lessons");
+    assert!(l.contains("No lessons yet."));
+}
