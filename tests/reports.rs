@@ -39,6 +39,7 @@ fn knowledge_base(root: &Path) {
         (
             "b",
             "title: Replica lag\ndate: 2024-02-10\nseverity: SEV2\ntags: [db]\n\
+             services: [db-proxy]\nsymptoms: [replica lag above 300s]\n\
              timestamps:\n  started: 2024-02-10T00:00:00Z\n  resolved: 2024-02-10T02:00:00Z\n\
              lessons:\n  - Alert on the causes, not just the symptoms.\n\
              action_items:\n  - {title: Nobody owns this, status: open, due: 2024-12-01}\n",
@@ -50,6 +51,11 @@ fn knowledge_base(root: &Path) {
              lessons:\n  - \"<script>alert(1)</script> stays text\"\n",
         ),
         ("d", "title: No timeline\ndate: 2024-03-20\ntags: [db]\n"),
+        (
+            "f",
+            "title: Lag again\ndate: 2024-04-01\nservices: [db-proxy]\n\
+             symptoms: [replica lag above 300s]\n",
+        ),
         (
             "e",
             "title: Almost again\nnear_miss: true\ntags: [network]\nrecurrence_of: a\n",
@@ -153,7 +159,7 @@ fn insights_show_recurrences_near_misses_and_undated_incidents() {
     let p = page(&out, "insights");
     let months = text_after(&p, "id=\"all-months-d\"", 200);
     assert!(
-        months.contains("4 incidents from Jan 2024 to Mar 2024")
+        months.contains("5 incidents from Jan 2024 to Apr 2024")
             && months.contains("1 undated incidents are not shown."),
         "{months}"
     );
@@ -163,11 +169,22 @@ fn insights_show_recurrences_near_misses_and_undated_incidents() {
         "{chain}"
     );
     assert!(text_after(&p, "id=\"near-h\"", 40).contains("Almost again"));
+    // Same symptom on a shared service, not marked: a likely recurrence.
+    let likely = text_after(&p, "id=\"likely-h\"", 400);
+    assert!(
+        likely
+            .contains("Lag again 1 Apr 2024 ← looks like a recurrence of Replica lag 10 Feb 2024"),
+        "{likely}"
+    );
+    assert!(
+        likely.contains("same symptom: replica lag above 300s"),
+        "{likely}"
+    );
     // Durations as a distribution with median and p90, not a mean.
     let ttr = text_after(&p, "id=\"all-ttr-d\"", 120);
     assert!(
         ttr.starts_with(
-            "3 incidents: median 2h, p90 10h, longest 10h. 2 without the timestamps are left out."
+            "3 incidents: median 2h, p90 10h, longest 10h. 3 without the timestamps are left out."
         ),
         "{ttr}"
     );

@@ -479,6 +479,16 @@ fn action_items_page(kb: &Kb, today: Date) -> Job {
     }
 }
 
+/// Unmarked recurrences /insights/ lists, newest first.
+const LIKELY_SHOWN: usize = 30;
+
+#[derive(Serialize)]
+struct Likely {
+    newer: Link,
+    older: Link,
+    reasons: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct Chain {
     incidents: Vec<Link>,
@@ -542,6 +552,24 @@ fn insights_page(kb: &Kb, today: Date) -> Job {
             incidents: c.into_iter().map(|i| incident_link(kb, i)).collect(),
         })
         .collect();
+    // Likely recurrences nobody marked: a newer incident whose similar incidents include an
+    // older one with the same symptom on a shared service.
+    let mut likely: Vec<Likely> = Vec::new();
+    for (i, e) in kb.entries.iter().enumerate() {
+        for r in &e.related {
+            let has = |p: &str| r.reasons.iter().any(|x| x.starts_with(p));
+            let marked = has("this incident is a recurrence") || has("a recurrence of this");
+            if r.index > i && !marked && has("same symptom") && has("shares service") {
+                likely.push(Likely {
+                    newer: incident_link(kb, i),
+                    older: incident_link(kb, r.index),
+                    reasons: r.reasons.clone(),
+                });
+            }
+        }
+    }
+    let likely_total = likely.len();
+    likely.truncate(LIKELY_SHOWN);
     let near_misses: Vec<Link> = all
         .iter()
         .filter(|i| kb.entries[**i].incident.near_miss)
@@ -565,6 +593,8 @@ fn insights_page(kb: &Kb, today: Date) -> Job {
         ),
     );
     ctx.insert("chains", &chains);
+    ctx.insert("likely", &likely);
+    ctx.insert("likely_total", &likely_total);
     ctx.insert("near_misses", &near_misses);
     Job {
         template: "insights.html",
