@@ -223,6 +223,13 @@ fn action_items_are_sorted_overdue_first_and_ownerless_ones_called_out() {
     assert!(owners.contains("ana 1 0 1 1 0%"), "{owners}");
     assert!(owners.contains("ben 1 1 0 0 100%"), "{owners}");
     assert!(owners.contains("no owner 1 0 1 0 0%"), "{owners}");
+    // Every closed item has a page of its own.
+    let closed = page(&out, "action-items/closed");
+    let rows = text_after(&closed, "<tbody>", 200);
+    assert!(
+        rows.starts_with("Write the runbook ben done Primary failed"),
+        "{rows}"
+    );
 }
 
 #[test]

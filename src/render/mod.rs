@@ -299,6 +299,7 @@ pub fn render(
         "services/",
         "lessons/",
         "action-items/",
+        "action-items/closed/",
         "insights/",
         "search/",
     ]

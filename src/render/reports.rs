@@ -18,7 +18,7 @@ use crate::kb::{Group, Kb};
 const LESSON_INCIDENTS: usize = 5;
 /// Lessons per tag on /lessons/ (the tag's page has them all).
 const LESSONS_PER_TAG: usize = 12;
-/// Done items /action-items/ lists, newest incidents first (incidents.json has every one).
+/// Closed items /action-items/ lists, newest incidents first (/action-items/closed/ has all).
 const DONE_SHOWN: usize = 200;
 /// Lessons a tag or service page lists, most recurring first.
 const LESSONS_PER_GROUP: usize = 100;
@@ -318,11 +318,13 @@ pub(super) fn group_context(
     ctx.insert("open_items", &items);
 }
 
-/// /lessons/, /action-items/ and /insights/.
+/// /lessons/, /action-items/ (and its closed items) and /insights/.
 pub(super) fn jobs(kb: &Kb, groups: &[lessons::Group], today: Date) -> Vec<Job> {
+    let (items, closed) = action_items_page(kb, today);
     vec![
         lessons_page(kb, groups),
-        action_items_page(kb, today),
+        items,
+        closed,
         insights_page(kb, today),
     ]
 }
@@ -384,7 +386,7 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
     }
 }
 
-fn action_items_page(kb: &Kb, today: Date) -> Job {
+fn action_items_page(kb: &Kb, today: Date) -> (Job, Job) {
     let mut overdue = Vec::new();
     let mut open = Vec::new();
     let mut done = Vec::new();
@@ -438,6 +440,22 @@ fn action_items_page(kb: &Kb, today: Date) -> Job {
             .then(a.due_iso.cmp(&b.due_iso))
     });
     let done_total = done.len();
+    // Every closed item on a page of its own; the main page keeps the newest.
+    let mut ctx = Context::new();
+    ctx.insert_value(
+        "page",
+        page(
+            "Closed action items",
+            "action-items",
+            "action-items/closed/",
+        ),
+    );
+    ctx.insert("done", &done);
+    let closed = Job {
+        template: "action-items-closed.html",
+        path: "action-items/closed/index.html".into(),
+        context: ctx,
+    };
     done.truncate(DONE_SHOWN);
     let owners: Vec<Follow> = by_owner
         .into_iter()
@@ -472,11 +490,14 @@ fn action_items_page(kb: &Kb, today: Date) -> Job {
     ctx.insert("services", &services);
     ctx.insert("tags", &tags);
     ctx.insert("as_of", &display_date(today));
-    Job {
-        template: "action-items.html",
-        path: "action-items/index.html".into(),
-        context: ctx,
-    }
+    (
+        Job {
+            template: "action-items.html",
+            path: "action-items/index.html".into(),
+            context: ctx,
+        },
+        closed,
+    )
 }
 
 /// Unmarked recurrences /insights/ lists, newest first.

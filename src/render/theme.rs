@@ -31,6 +31,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "templates/macros.html",
     "templates/lessons.html",
     "templates/action-items.html",
+    "templates/action-items-closed.html",
     "templates/insights.html",
     "templates/atom.xml",
     "templates/sitemap.xml",
