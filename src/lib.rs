@@ -14,3 +14,4 @@ pub mod kb;
 pub mod output;
 pub mod render;
 pub mod search;
+pub mod serve;

@@ -70,6 +70,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build, serve the site locally, and rebuild and reload the browser as files change
+    #[command(after_help = SERVE_HELP)]
+    Serve {
+        /// The knowledge base folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (0: any free port)
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; the default serves this machine only
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser once it is built
+        #[arg(long)]
+        open: bool,
+        /// Include postmortems with `status: draft`
+        #[arg(long)]
+        drafts: bool,
+        /// Poll the files for changes (for file systems that send no change events)
+        #[arg(long)]
+        poll: bool,
+    },
     /// Print every incident as data: parsed fields and computed metrics, one JSON object per
     /// line (the records of /incidents.json; fields in docs/data.md)
     #[command(after_help = EXPORT_HELP)]
@@ -103,6 +125,16 @@ enum ExportFormat {
     Ndjson,
     Json,
 }
+
+const SERVE_HELP: &str = "Examples:
+  kb serve
+  kb serve --port 8080 --open
+  kb serve --root ~/postmortems --drafts --poll
+
+Builds into <root>/.kb/serve (never public/), serves it, and rebuilds when a postmortem, the
+theme or site.toml changes; open pages reload by themselves. A failed build keeps the last good
+site and shows its errors over the page. Ctrl-C stops. Exit status: 0 after Ctrl-C, 2 when the
+port is taken or the root is not a folder.";
 
 const EXPORT_HELP: &str = "Examples:
   kb export > incidents.ndjson
@@ -156,6 +188,35 @@ fn main() -> ExitCode {
             no_refresh,
             json || format == Format::Json,
         ),
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+            poll,
+        } => {
+            let opts = kb::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                drafts,
+                poll,
+            };
+            let ready = |url: &str| {
+                eprintln!("Serving {url} (Ctrl-C to stop)");
+                if open {
+                    open_browser(url);
+                }
+            };
+            match kb::serve::serve(opts, ready) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(kb::serve::ServeError::Usage(msg)) => {
+                    eprintln!("error: {msg}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Export {
             root,
             drafts,
@@ -328,5 +389,24 @@ fn export(root: &std::path::Path, drafts: bool, json: bool) -> ExitCode {
             eprintln!("error: writing the export: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Opens `url` with the desktop's opener; a missing opener is only a note.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        eprintln!("note: could not open a browser ({opener}: {e}); open {url} yourself");
     }
 }

@@ -1,0 +1,500 @@
+//! `kb serve` through the real process: it builds, serves, and on every change to the sources
+//! rebuilds and sends a reload event; a bad edit keeps the last good site and sends the
+//! diagnostics; requests never leave the output folder.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::copy_example;
+
+/// A running `kb serve` on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    root: PathBuf,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(root: &Path, extra: &[&str]) -> Server {
+        Server::start_in(root, root, root.as_os_str().to_str().unwrap(), extra)
+    }
+
+    /// `kb serve --root ROOT_ARG` run from `cwd` (ROOT_ARG may be relative); `root` is where
+    /// that is.
+    fn start_in(cwd: &Path, root: &Path, root_arg: &str, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kb"))
+            .current_dir(cwd)
+            .args(["serve", "--port", "0", "--root", root_arg])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("kb serve never said where it serves");
+            };
+            if let Some(rest) = line.strip_prefix("Serving http://127.0.0.1:") {
+                let port = rest.split('/').next().unwrap().parse().unwrap();
+                return Server {
+                    child,
+                    port,
+                    root: root.to_path_buf(),
+                    log: rx,
+                };
+            }
+        }
+    }
+
+    /// (status, headers, body) of a GET for `target` as sent (not normalised by a client).
+    fn get(&self, target: &str) -> (u16, String, Vec<u8>) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let status = head[9..12].parse().unwrap();
+        let mut body = raw[split + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        (status, head, body)
+    }
+
+    fn page(&self, target: &str) -> String {
+        let (status, _, body) = self.get(target);
+        assert_eq!(status, 200, "GET {target}");
+        String::from_utf8(body).unwrap()
+    }
+
+    /// An open event stream, read line by line.
+    fn events(&self) -> Events {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "GET /__kb/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut event = String::new();
+            let mut data = Vec::new();
+            for line in BufReader::new(s).lines() {
+                let Ok(line) = line else { break };
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data.push(d.to_string());
+                } else if line.is_empty() && !event.is_empty() {
+                    if tx.send((event.clone(), data.join("\n"))).is_err() {
+                        break;
+                    }
+                    event.clear();
+                    data.clear();
+                }
+            }
+        });
+        let ev = Events { rx };
+        assert_eq!(ev.next().0, "hello");
+        ev
+    }
+
+    /// Waits (up to a minute: a debug build of a rebuild can take seconds) until `target`
+    /// answers with `status` and a body containing `text`.
+    fn wait_for(&self, target: &str, status: u16, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (st, _, body) = self.get(target);
+            if st == status && String::from_utf8_lossy(&body).contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{target} never answered {status} with {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        fs::write(self.root.join(rel), text).unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Events {
+    rx: mpsc::Receiver<(String, String)>,
+}
+
+impl Events {
+    fn next(&self) -> (String, String) {
+        self.rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an event within 30 s")
+    }
+    /// Skips events until one of `kind`; returns its data.
+    fn until(&self, kind: &str) -> String {
+        loop {
+            let (k, data) = self.next();
+            if k == kind {
+                return data;
+            }
+        }
+    }
+    /// Events arriving within `quiet` of each other, until the stream is quiet.
+    fn drain(&self, quiet: Duration) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.rx.recv_timeout(quiet) {
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// Chunked transfer encoding undone (hyper sends modified HTML bodies that way).
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
+        body = &body[eol + 2 + size + 2..];
+    }
+}
+
+const PAGE: &str = "/incidents/session-service-oom-after-runtime-upgrade/";
+const FILE: &str = "content/2026/2026-07-08-session-service-oom-after-runtime-upgrade.md";
+
+fn example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example(dir.path());
+    dir
+}
+
+/// The example postmortem with another title (its `title:` line replaced, whatever it holds).
+fn retitled(dir: &Path, title: &str) -> String {
+    let text = fs::read_to_string(dir.join(FILE)).unwrap();
+    text.lines()
+        .map(|l| {
+            if l.starts_with("title: ") {
+                format!("title: {title}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn serves_the_built_site_with_the_reload_script_and_right_types() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let (status, head, body) = s.get("/");
+    assert_eq!(status, 200);
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-type: text/html"), "{head}");
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<script src=\"/__kb/live.js\"></script></body>"));
+    // The files on disk are what `kb build` writes: no script there.
+    let on_disk = fs::read_to_string(dir.path().join(".kb/serve/index.html")).unwrap();
+    assert!(!on_disk.contains("__kb/live.js"));
+    for (path, ty) in [
+        ("/style.css", "text/css"),
+        ("/__kb/live.js", "text/javascript"),
+        ("/search/terms.bin", "application/octet-stream"),
+        ("/incidents.json", "application/json"),
+    ] {
+        let (status, head, _) = s.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains(&format!("content-type: {ty}")),
+            "{path}: {head}"
+        );
+    }
+    // The search works from the preview: the page and its index are there.
+    assert!(s.page("/search/").contains("id=\"kb-manifest\""));
+    // A page that does not exist is the site's 404, still with the script.
+    let (status, _, body) = s.get("/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(String::from_utf8(body).unwrap().contains("__kb/live.js"));
+}
+
+#[test]
+fn requests_never_leave_the_output() {
+    let dir = example();
+    fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
+    let s = Server::start(dir.path(), &[]);
+    for target in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/incidents/..%2f..%2f..%2fsecret.txt",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/../site.toml",
+        "/.%2e/site.toml",
+    ] {
+        let (status, _, body) = s.get(target);
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("top secret") && !body.contains("root:") && !body.contains("base_url"),
+            "{target} served a file outside the output ({status})"
+        );
+    }
+}
+
+#[test]
+fn an_edit_reloads_with_the_new_content_and_atomic_saves_and_deletes_work() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+
+    // A plain save.
+    s.write(FILE, &retitled(dir.path(), "Edited once"));
+    assert_eq!(events.next().0, "reload");
+    s.wait_for(PAGE, 200, "Edited once");
+
+    // An atomic save: a temp file next to it, renamed over it (vim, JetBrains, VS Code).
+    let tmp = dir.path().join("content/2026/.tmp-save~");
+    fs::write(&tmp, retitled(dir.path(), "Saved atomically")).unwrap();
+    fs::rename(&tmp, dir.path().join(FILE)).unwrap();
+    events.until("reload");
+    s.wait_for(PAGE, 200, "Saved atomically");
+
+    // A new postmortem appears, a deleted one disappears.
+    s.write(
+        "content/2026/new.md",
+        "---\nid: brand-new\ntitle: Brand new incident\ndate: 2026-08-01\n---\nBody.\n",
+    );
+    s.wait_for("/incidents/brand-new/", 200, "Brand new incident");
+    fs::remove_file(dir.path().join("content/2026/new.md")).unwrap();
+    s.wait_for("/incidents/brand-new/", 404, "Page not found");
+    // Let the last rebuild's event pass before watching for silence.
+    events.drain(Duration::from_secs(3));
+
+    // Editor droppings alone rebuild nothing.
+    s.write("content/2026/.notes.md.swp", "swap");
+    s.write("content/2026/scratch.md~", "backup");
+    assert!(
+        events.drain(Duration::from_secs(1)).is_empty(),
+        "temp files caused a rebuild"
+    );
+}
+
+#[test]
+fn a_bad_edit_keeps_the_last_good_site_and_its_fix_clears_the_error() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    let good = s.page(PAGE);
+    let fixed = retitled(dir.path(), "Fixed");
+    let broken = retitled(dir.path(), "Fine").replacen("date: 2026-07-08", "date: 2026-13-45", 1);
+    s.write(FILE, &broken);
+    let (kind, data) = events.next();
+    assert_eq!(kind, "failed");
+    assert!(
+        data.contains(&format!("{FILE}:4:7")),
+        "the overlay names file:line:col: {data}"
+    );
+    // Same page as before the bad edit, and a page opened now learns of the failure at once.
+    assert_eq!(s.page(PAGE), good);
+    let late = s.events();
+    assert_eq!(late.next().0, "failed");
+    // The terminal says it too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut said = false;
+    while Instant::now() < deadline && !said {
+        if let Ok(line) = s.log.recv_timeout(Duration::from_millis(200)) {
+            said |= line.contains(&format!("{FILE}:4:7"));
+        }
+    }
+    assert!(said, "the diagnostic was printed");
+
+    s.write(FILE, &fixed);
+    events.until("reload");
+    s.wait_for(PAGE, 200, "Fixed");
+    late.until("reload");
+}
+
+#[test]
+fn a_burst_of_saves_ends_in_one_site_with_the_last_content() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    for i in 0..100 {
+        s.write(FILE, &retitled(dir.path(), &format!("Burst save {i}")));
+    }
+    // The site ends on the last save, after a few rebuilds, not a hundred.
+    s.wait_for(PAGE, 200, "Burst save 99");
+    let listing = s.page("/incidents/");
+    assert!(listing.contains("Burst save 99") && !listing.contains("Burst save 98"));
+    let mut all = vec![events.next()];
+    all.extend(events.drain(Duration::from_secs(3)));
+    assert!(all.iter().all(|e| e.0 == "reload"), "{all:?}");
+    assert!(all.len() < 10, "{} reloads for 100 saves", all.len());
+}
+
+#[test]
+fn a_stylesheet_change_swaps_styles_only() {
+    let dir = example();
+    fs::create_dir_all(dir.path().join("theme/static")).unwrap();
+    fs::write(
+        dir.path().join("theme/static/style.css"),
+        "body { color: red }",
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    s.write("theme/static/style.css", "body { color: blue }");
+    assert_eq!(events.next().0, "css");
+    s.wait_for("/style.css", 200, "body { color: blue }");
+}
+
+#[test]
+fn polling_sees_changes_too() {
+    let dir = example();
+    let s = Server::start(dir.path(), &["--poll"]);
+    let events = s.events();
+    // notify's poller compares modification times in whole seconds: a save in the same
+    // second as the files were copied would look unchanged.
+    std::thread::sleep(Duration::from_millis(1100));
+    s.write(FILE, &retitled(dir.path(), "Seen by polling"));
+    events.until("reload");
+    s.wait_for(PAGE, 200, "Seen by polling");
+}
+
+#[test]
+fn a_relative_root_is_watched_too() {
+    let dir = example();
+    let s = Server::start_in(dir.path(), dir.path(), ".", &[]);
+    let events = s.events();
+    s.write(FILE, &retitled(dir.path(), "Seen from a relative root"));
+    events.until("reload");
+    s.wait_for(PAGE, 200, "Seen from a relative root");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_usage_error() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["serve", "--port", &s.port.to_string(), "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("port {} is already in use", s.port)) && err.contains("--port"),
+        "{err}"
+    );
+}
+
+/// Chromium, node and playwright-core (`npm ci --prefix tests/browser`), or `None` with a note
+/// (an error under `KB_REQUIRE_BROWSER`, which `.ci/run` sets).
+fn browser_driver() -> Option<PathBuf> {
+    let ready = Path::new("/usr/bin/chromium").exists()
+        && common::repo()
+            .join("tests/browser/node_modules/playwright-core")
+            .is_dir()
+        && common::node().is_some();
+    if !ready {
+        assert!(
+            std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
+            "KB_REQUIRE_BROWSER is set but Chromium, node or tests/browser/node_modules is missing"
+        );
+        eprintln!("skipping: needs Chromium, node and `npm ci --prefix tests/browser`");
+        return None;
+    }
+    Some(common::repo().join("tests/browser/live_reload.mjs"))
+}
+
+#[test]
+fn in_the_browser_a_bad_save_shows_an_overlay_and_the_fix_reloads_the_page() {
+    let Some(script) = browser_driver() else {
+        return;
+    };
+    let dir = example();
+    let broken = dir.path().join("broken.txt");
+    let fixed = dir.path().join("fixed.txt");
+    fs::write(
+        &broken,
+        retitled(dir.path(), "Broken").replacen("date: 2026-07-08", "date: 2026-13-45", 1),
+    )
+    .unwrap();
+    fs::write(&fixed, retitled(dir.path(), "Fixed live")).unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let out = Command::new(common::node().unwrap())
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}{PAGE}", s.port))
+        .arg(dir.path().join(FILE))
+        .args([&broken, &fixed])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("failure").is_none(), "in the browser: {v}");
+    assert_eq!(v["errors"], serde_json::json!([]), "console errors");
+    let overlay = v["overlay"].as_str().unwrap();
+    assert!(
+        overlay.contains(&format!("{FILE}:4:7")) && overlay.contains("2026-13-45"),
+        "{overlay}"
+    );
+    // The last good page stayed under the overlay; the fix reloaded it.
+    assert_eq!(v["during"], v["before"]);
+    assert!(
+        v["after"].as_str().unwrap().starts_with("Fixed live"),
+        "{v}"
+    );
+}
