@@ -421,6 +421,30 @@ fn a_relative_root_is_watched_too() {
 }
 
 #[test]
+fn ctrl_c_stops_the_server_cleanly_even_with_pages_open() {
+    let dir = example();
+    let mut s = Server::start(dir.path(), &[]);
+    let _open_page = s.events();
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
 fn a_port_in_use_is_a_clear_usage_error() {
     let dir = example();
     let s = Server::start(dir.path(), &[]);
