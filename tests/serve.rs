@@ -420,6 +420,63 @@ fn a_relative_root_is_watched_too() {
     s.wait_for(PAGE, 200, "Seen from a relative root");
 }
 
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn after_edits_the_preview_is_byte_for_byte_a_clean_build() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    s.write(FILE, &retitled(dir.path(), "Edited before comparing"));
+    fs::rename(
+        dir.path()
+            .join("content/2025/2025-09-17-replica-write-broke-replication-again.md"),
+        dir.path().join("content/2025/renamed.md"),
+    )
+    .unwrap();
+    events.until("reload");
+    s.wait_for(PAGE, 200, "Edited before comparing");
+    s.wait_for("/incidents.json", 200, "content/2025/renamed.md");
+    // Let any rebuild still queued finish.
+    events.drain(Duration::from_secs(2));
+    let clean = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["build", "--root"])
+        .arg(dir.path())
+        .arg("--output")
+        .arg(clean.path().join("site"))
+        .args(["--base-url", &format!("http://127.0.0.1:{}/", s.port)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let served = tree(&dir.path().join(".kb/serve"));
+    let built = tree(&clean.path().join("site"));
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &built {
+        assert!(served[path] == *bytes, "{} differs", path.display());
+    }
+}
+
 #[test]
 fn ctrl_c_stops_the_server_cleanly_even_with_pages_open() {
     let dir = example();
