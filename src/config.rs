@@ -20,6 +20,7 @@ pub struct Config {
     pub services: BTreeMap<String, ServiceConfig>,
     pub search: SearchConfig,
     pub markdown: MarkdownConfig,
+    pub new: NewConfig,
 }
 
 impl Default for Config {
@@ -34,6 +35,7 @@ impl Default for Config {
             services: BTreeMap::new(),
             search: SearchConfig::default(),
             markdown: MarkdownConfig::default(),
+            new: NewConfig::default(),
         }
     }
 }
@@ -80,6 +82,13 @@ pub struct SearchConfig {
 pub struct MarkdownConfig {
     /// Pass authors' raw HTML through unsanitized.
     pub unsafe_html: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewConfig {
+    /// The template `kb new` fills in, relative to site.toml.
+    pub template: Option<String>,
 }
 
 impl Config {

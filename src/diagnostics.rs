@@ -25,6 +25,9 @@ pub struct Diagnostic {
     pub len: usize,
     pub message: String,
     pub hint: Option<String>,
+    /// A stable name for the kind of problem (`broken-link`, `no-owner`, …), for tools;
+    /// `None` for the many one-off messages.
+    pub code: Option<&'static str>,
     /// The source line, for the snippet.
     #[serde(skip)]
     pub source_line: Option<String>,
@@ -48,8 +51,14 @@ impl Diagnostic {
             len: 0,
             message: message.into(),
             hint: None,
+            code: None,
             source_line: None,
         }
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// Points the diagnostic at `line:col` of `text`, taking the snippet from it.

@@ -70,6 +70,59 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a new knowledge base: site.toml (every option, commented), one example
+    /// postmortem, a .gitignore
+    #[command(
+        after_help = "Examples:\n  kb init my-incidents\n  kb init            # in the current folder\n\nNever overwrites: when one of the files exists, nothing is written (exit 2)."
+    )]
+    Init {
+        /// The folder to create it in (created when missing)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Start a postmortem: content/YYYY/YYYY-MM-DD-<slug>.md from the template, as a draft
+    #[command(after_help = NEW_HELP)]
+    New {
+        /// The incident's title
+        title: String,
+        /// The knowledge base folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// One of site.toml's severity levels
+        #[arg(long)]
+        severity: Option<String>,
+        /// Comma-separated tags (aliases are mapped to their canonical tag)
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Comma-separated services
+        #[arg(long, value_delimiter = ',')]
+        services: Vec<String>,
+        /// The incident's date, YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<jiff::civil::Date>,
+        /// Open the new file in $VISUAL or $EDITOR
+        #[arg(long)]
+        edit: bool,
+    },
+    /// Report every problem in the knowledge base: errors, warnings, review items
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        /// The knowledge base folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Check postmortems with `status: draft` too
+        #[arg(long)]
+        drafts: bool,
+        /// Output: rustc-style text, JSON (docs/check.md), or GitHub Actions annotations
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
+        /// Same as --format json
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        strict: bool,
+    },
     /// Build, serve the site locally, and rebuild and reload the browser as files change
     #[command(after_help = SERVE_HELP)]
     Serve {
@@ -119,6 +172,29 @@ enum Format {
     Human,
     Json,
 }
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Github,
+}
+
+const NEW_HELP: &str = "Examples:
+  kb new \"Replica lag took checkout down\" --severity SEV2 --tags replication,mysql
+  kb new \"Expired certificate on the partner API\" --date 2024-03-07 --edit
+
+The file starts as `status: draft` (kb build leaves drafts out; kb serve --drafts shows them).
+site.toml's [new] template names another template. Never overwrites an existing file.";
+
+const CHECK_HELP: &str = "Examples:
+  kb check
+  kb check --strict --format github     # in CI: annotations on the pull request
+  kb check --json | jq '.diagnostics[] | select(.code == \"no-owner\")'
+
+Besides what kb build reports, it flags links to nothing (as errors), files without
+frontmatter, missing recommended fields, and open action items without an owner or overdue.
+Exit status: 0 no errors (warnings allowed unless --strict), 1 errors, 2 usage errors.";
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ExportFormat {
@@ -187,6 +263,64 @@ fn main() -> ExitCode {
             drafts,
             no_refresh,
             json || format == Format::Json,
+        ),
+        Command::Init { dir } => match kb::scaffold::init(&dir) {
+            Ok(written) => {
+                for p in &written {
+                    eprintln!("created {}", p.display());
+                }
+                let root = dir.display();
+                eprintln!(
+                    "\nNext: `kb serve --root {root}` to preview, `kb new \"Title\" --root {root}` for a postmortem, `kb build --root {root}` to publish."
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                ExitCode::from(2)
+            }
+        },
+        Command::New {
+            title,
+            root,
+            severity,
+            tags,
+            services,
+            date,
+            edit,
+        } => {
+            let req = kb::scaffold::NewPostmortem {
+                title,
+                date: date.unwrap_or_else(build::build_date),
+                severity,
+                tags,
+                services,
+            };
+            match kb::scaffold::new_postmortem(&root, &req) {
+                Ok(path) => {
+                    println!("{}", path.strip_prefix(".").unwrap_or(&path).display());
+                    if edit {
+                        return open_editor(&path);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}", e.0);
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Check {
+            root,
+            drafts,
+            format,
+            json,
+            strict,
+        } => check(
+            &root,
+            drafts,
+            if json { CheckFormat::Json } else { format },
+            strict,
         ),
         Command::Serve {
             root,
@@ -408,5 +542,75 @@ fn open_browser(url: &str) {
         .spawn()
     {
         eprintln!("note: could not open a browser ({opener}: {e}); open {url} yourself");
+    }
+}
+
+/// Opens `path` in `$VISUAL` or `$EDITOR` and waits for it.
+fn open_editor(path: &std::path::Path) -> ExitCode {
+    let Some(editor) = std::env::var_os("VISUAL")
+        .or_else(|| std::env::var_os("EDITOR"))
+        .filter(|e| !e.is_empty())
+    else {
+        eprintln!("note: set $EDITOR to open new postmortems with --edit");
+        return ExitCode::SUCCESS;
+    };
+    // $EDITOR may carry arguments ("code --wait"): let the shell split it.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec $0 \"$1\"")
+        .arg(&editor)
+        .arg(path)
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => {
+            eprintln!("error: the editor exited with {s}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the editor: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(root: &std::path::Path, drafts: bool, format: CheckFormat, strict: bool) -> ExitCode {
+    let diags = match kb::check::check(root, drafts, build::build_date()) {
+        Ok(d) => d,
+        Err(BuildError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+        // Only an unreadable site.toml stops the check early.
+        Err(BuildError::Content(d)) => d,
+    };
+    match format {
+        CheckFormat::Human => {
+            print_diagnostics(&diags);
+            let report = kb::check::report(&diags);
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            if diags.is_empty() {
+                eprintln!("No problems found");
+            } else {
+                eprintln!(
+                    "{} error{}, {} warning{}",
+                    report.errors,
+                    plural(report.errors),
+                    report.warnings,
+                    plural(report.warnings)
+                );
+            }
+        }
+        CheckFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&kb::check::report(&diags)).expect("serializable")
+        ),
+        CheckFormat::Github => print!("{}", kb::check::github(&diags)),
+    }
+    let errors = diags.iter().any(|d| d.is_error());
+    if errors || (strict && !diags.is_empty()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

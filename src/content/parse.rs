@@ -176,6 +176,13 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     let full = e.to_string();
     let first = full.lines().next().unwrap_or(&full).trim();
     let first = first.split(" at line ").next().unwrap_or(first);
+    // The diagnostic gives the position; a "line N column M:" prefix (counted from the
+    // frontmatter, not the file) would only contradict it.
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = match first.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((pos, rest)) if pos.contains(" column ") => rest,
+        _ => first,
+    };
     first.trim_end_matches(':').to_string()
 }
 

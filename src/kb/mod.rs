@@ -121,7 +121,8 @@ impl Kb {
                         diags.push(
                             Diagnostic::warning(inc.path.clone(), what)
                                 .at(&source_text(inc), link.line, link.col, 2)
-                                .with_hint(hint),
+                                .with_hint(hint)
+                                .with_code("broken-link"),
                         );
                     }
                 }
@@ -242,7 +243,7 @@ impl Kb {
 }
 
 /// The file text diagnostics point into.
-fn source_text(inc: &Incident) -> String {
+pub(crate) fn source_text(inc: &Incident) -> String {
     format!("{}{}", inc.front, inc.body)
 }
 

@@ -1,0 +1,198 @@
+//! `kb check`: every problem of the whole knowledge base in one run, for authors and CI. It
+//! reads what `kb build` reads (so every build error and warning is here) and adds what only
+//! a review needs: broken links as errors, files without frontmatter, missing recommended
+//! fields, open action items without an owner, overdue ones.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::build::{self, BuildError};
+use crate::diagnostics::{Diagnostic, Level};
+use crate::kb::stats::{self, Standing};
+use crate::kb::{Entry, source_text};
+
+/// The diagnostics of the knowledge base at `root`, sorted by file and position.
+pub fn check(root: &Path, drafts: bool, today: Date) -> Result<Vec<Diagnostic>, BuildError> {
+    if !root.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "knowledge base root {} is not a directory",
+            root.display()
+        )));
+    }
+    let (kb, mut diags) = build::load_kb(root, &root.join("public"), drafts, None, &|_| {})?;
+    for d in &mut diags {
+        // A link nobody can follow is an error in review, a warning while previewing.
+        if d.code == Some("broken-link") {
+            d.level = Level::Error;
+        }
+    }
+    for e in &kb.entries {
+        review(e, today, &mut diags);
+    }
+    crate::diagnostics::sort(&mut diags);
+    Ok(diags)
+}
+
+/// The 1-based line and column where `needle` first appears in `text`.
+fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let at = text.find(needle)?;
+    let line = text[..at].matches('\n').count() + 1;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((line, text[start..at].chars().count() + 1))
+}
+
+fn review(e: &Entry, today: Date, diags: &mut Vec<Diagnostic>) {
+    let inc = &e.incident;
+    let text = source_text(inc);
+    let file = inc.path.clone();
+    if !inc.has_frontmatter {
+        diags.push(
+            Diagnostic::warning(&file, "no frontmatter: every field is inferred from the text")
+                .at(&text, 1, 1, 0)
+                .with_hint(
+                    "add a `---` block with at least title, date, severity, tags and services (kb new writes one)",
+                )
+                .with_code("no-frontmatter"),
+        );
+    } else {
+        let mut missing = Vec::new();
+        if inc.severity.is_none() {
+            missing.push("severity");
+        }
+        if e.tags.is_empty() {
+            missing.push("tags");
+        }
+        if inc.services.is_empty() {
+            missing.push("services");
+        }
+        if inc.symptoms.is_empty() {
+            missing.push("symptoms");
+        }
+        // Timestamps out of order were dropped, and warned about where they are.
+        let disordered = inc.inferred.contains("timestamps-out-of-order");
+        if !disordered && (inc.timestamps.started.is_none() || inc.timestamps.resolved.is_none()) {
+            missing.push("timestamps (started, resolved)");
+        }
+        if !missing.is_empty() {
+            diags.push(
+                Diagnostic::warning(
+                    &file,
+                    format!("missing recommended fields: {}", missing.join(", ")),
+                )
+                .at(&text, 1, 1, 3)
+                .with_hint(
+                    "they make the incident findable (symptoms, tags, services) and measurable (severity, timestamps)",
+                )
+                .with_code("missing-recommended"),
+            );
+        }
+    }
+    for a in &inc.action_items {
+        let (line, col) = find(&text, &a.title).unwrap_or((1, 1));
+        let at = |d: Diagnostic| d.at(&text, line, col, a.title.len());
+        let standing = stats::standing(a, today);
+        let open = matches!(
+            standing,
+            Standing::Open | Standing::InProgress | Standing::Overdue
+        );
+        if open && a.owner.is_none() {
+            diags.push(
+                at(Diagnostic::warning(
+                    &file,
+                    format!("open action item without an owner: {}", a.title),
+                ))
+                .with_hint("give it an `owner:`; an item nobody owns rarely gets done")
+                .with_code("no-owner"),
+            );
+        }
+        if standing == Standing::Overdue {
+            let due = a.due.map(|d| d.to_string()).unwrap_or_default();
+            diags.push(
+                at(Diagnostic::warning(
+                    &file,
+                    format!("action item overdue since {due}: {}", a.title),
+                ))
+                .with_hint("mark it done, give it a new `due:`, or mark it `wont-do`")
+                .with_code("overdue"),
+            );
+        }
+    }
+}
+
+/// `--format json`: the diagnostics and their counts (layout documented in docs/check.md).
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub version: u32,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+pub fn report(diags: &[Diagnostic]) -> Report<'_> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    Report {
+        version: 1,
+        errors,
+        warnings: diags.len() - errors,
+        diagnostics: diags,
+    }
+}
+
+/// `--format github`: workflow commands GitHub Actions turns into annotations on the files.
+pub fn github(diags: &[Diagnostic]) -> String {
+    // Values and messages escape `%`, CR and LF; property values also `:` and `,`.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in diags {
+        let kind = if d.is_error() { "error" } else { "warning" };
+        let mut props = vec![format!("file={}", prop(&d.file))];
+        if d.line > 0 {
+            props.push(format!("line={}", d.line));
+            props.push(format!("col={}", d.col));
+        }
+        if let Some(c) = d.code {
+            props.push(format!("title={}", prop(c)));
+        }
+        let mut message = d.message.clone();
+        if let Some(h) = &d.hint {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            data(&message)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_annotations_escape_their_values() {
+        let d = Diagnostic::error("content/a,b.md", "bad: 100%\nvalue")
+            .at("x\ny\n", 2, 1, 1)
+            .with_hint("fix it")
+            .with_code("broken-link");
+        assert_eq!(
+            github(&[d]),
+            "::error file=content/a%2Cb.md,line=2,col=1,title=broken-link::bad: 100%25%0Avalue%0Ahelp: fix it\n"
+        );
+    }
+
+    #[test]
+    fn positions_of_text() {
+        assert_eq!(find("ab\ncd ef\n", "ef"), Some((2, 4)));
+        assert_eq!(find("é\nx", "x"), Some((2, 1)));
+    }
+}
