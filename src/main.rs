@@ -13,11 +13,42 @@ use kb::diagnostics::Diagnostic;
 #[command(
     name = "kb",
     version,
-    about = "An incident knowledge base: postmortems in, a searchable static site out"
+    about = "An incident knowledge base: postmortems in, a searchable static site out",
+    after_help = "Examples:
+  kb init my-incidents && cd my-incidents
+  kb new \"Replica lag took checkout down\" --severity SEV2 --tags replication
+  kb serve                          # preview at http://127.0.0.1:1111/, reloads as you write
+  kb check                          # every problem, file:line:col, with hints
+  kb build                          # the site, into public/
+  kb search replica lag             # past incidents by symptom, from the terminal
+
+Exit status for every command: 0 success, 1 content errors, 2 usage errors."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only errors (no warnings, no summary lines)
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more: each build stage as it starts, with the time since the start
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
+}
+
+/// `--quiet`: warnings and summary lines are not printed.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A summary or progress line on stderr, unless `--quiet`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !quiet() {
+            eprintln!($($arg)*);
+        }
+    };
 }
 
 #[derive(Subcommand)]
@@ -145,6 +176,14 @@ enum Command {
         #[arg(long)]
         poll: bool,
     },
+    /// Print a shell completion script: `kb completions bash > ~/.local/share/bash-completion/completions/kb`
+    #[command(
+        after_help = "Examples:\n  kb completions bash > ~/.local/share/bash-completion/completions/kb\n  kb completions zsh > ~/.zfunc/_kb\n  kb completions fish > ~/.config/fish/completions/kb.fish"
+    )]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
     /// Print every incident as data: parsed fields and computed metrics, one JSON object per
     /// line (the records of /incidents.json; fields in docs/data.md)
     #[command(after_help = EXPORT_HELP)]
@@ -236,14 +275,21 @@ fn color(terminal: bool) -> bool {
 
 fn print_diagnostics(diags: &[Diagnostic]) {
     let color = color(std::io::stderr().is_terminal());
-    for d in diags {
+    for d in diags.iter().filter(|d| d.is_error() || !quiet()) {
         eprintln!("{}\n", d.render(color));
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    let verbose = cli.verbose;
     match cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "kb", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         Command::Search {
             query,
             root,
@@ -267,10 +313,10 @@ fn main() -> ExitCode {
         Command::Init { dir } => match kb::scaffold::init(&dir) {
             Ok(written) => {
                 for p in &written {
-                    eprintln!("created {}", p.display());
+                    note!("created {}", p.display());
                 }
                 let root = dir.display();
-                eprintln!(
+                note!(
                     "\nNext: `kb serve --root {root}` to preview, `kb new \"Title\" --root {root}` for a postmortem, `kb build --root {root}` to publish."
                 );
                 ExitCode::SUCCESS
@@ -338,7 +384,7 @@ fn main() -> ExitCode {
                 poll,
             };
             let ready = |url: &str| {
-                eprintln!("Serving {url} (Ctrl-C to stop)");
+                note!("Serving {url} (Ctrl-C to stop)");
                 if open {
                     open_browser(url);
                 }
@@ -368,7 +414,8 @@ fn main() -> ExitCode {
             drafts,
             base_url,
         } => {
-            let bar = std::io::stderr().is_terminal().then(|| {
+            let started = std::time::Instant::now();
+            let bar = (std::io::stderr().is_terminal() && !quiet() && !verbose).then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.enable_steady_tick(Duration::from_millis(100));
                 bar
@@ -380,6 +427,9 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
                 progress: Some(Box::new(move |stage: &str| {
+                    if verbose {
+                        eprintln!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());
+                    }
                     if let Some(b) = &progress_bar {
                         b.set_message(stage.to_string());
                     }
@@ -393,7 +443,7 @@ fn main() -> ExitCode {
                 Ok(report) => {
                     print_diagnostics(&report.diagnostics);
                     let warnings = report.diagnostics.len();
-                    eprintln!(
+                    note!(
                         "Built {} incidents, {} tags, {} services, {} pages in {:.2} s{} → {}",
                         report.incidents,
                         report.tags,
@@ -590,9 +640,9 @@ fn check(root: &std::path::Path, drafts: bool, format: CheckFormat, strict: bool
             let report = kb::check::report(&diags);
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             if diags.is_empty() {
-                eprintln!("No problems found");
+                note!("No problems found");
             } else {
-                eprintln!(
+                note!(
                     "{} error{}, {} warning{}",
                     report.errors,
                     plural(report.errors),

@@ -295,3 +295,58 @@ fn check_exit_codes() {
         Some(2)
     );
 }
+
+#[test]
+fn completions_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let o = kb(&["completions", shell], dir.path());
+        assert!(o.status.success(), "{shell}");
+        let script = text(&o).0;
+        for sub in ["build", "search", "serve", "check", "new", "init", "export"] {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    // The bash script is valid bash.
+    let o = kb(&["completions", "bash"], dir.path());
+    let path = dir.path().join("kb.bash");
+    fs::write(&path, &o.stdout).unwrap();
+    let st = Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    assert!(st.success());
+}
+
+#[test]
+fn quiet_prints_only_errors_and_verbose_the_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("content")).unwrap();
+    // Builds with a warning (no date).
+    fs::write(root.join("content/a.md"), "# A\n\nSomething broke.\n").unwrap();
+    let o = kb(&["build", "--quiet"], root);
+    assert!(o.status.success());
+    assert_eq!(text(&o), (String::new(), String::new()));
+    let o = kb(&["build"], root);
+    assert!(
+        text(&o).1.contains("warning: no date found"),
+        "{:?}",
+        text(&o)
+    );
+    let o = kb(&["build", "-v"], root);
+    let err = text(&o).1;
+    for stage in [
+        "reading postmortems",
+        "indexing for search",
+        "rendering pages",
+    ] {
+        assert!(err.contains(stage), "{err}");
+    }
+    // Errors are printed even when quiet.
+    fs::write(root.join("content/b.md"), "---\ndate: 2024-13-01\n---\nB\n").unwrap();
+    let o = kb(&["build", "-q"], root);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("content/b.md:2:7") && !err.contains("warning"),
+        "{err}"
+    );
+}
