@@ -73,6 +73,8 @@ pub fn render(
     }
 
     let mut has_raw_html = false;
+    // Indexes of HTML events kb wrote itself (not the author), which need no sanitizing.
+    let mut ours: Vec<usize> = Vec::new();
     let mut toc = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
     let mut i = 0;
@@ -141,8 +143,23 @@ pub fn render(
                     if let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i] {
                         *dest_url = CowStr::from(url + fragment.as_deref().unwrap_or(""));
                     }
+                } else if matches!(link_type, LinkType::WikiLink { .. }) {
+                    // `[[unknown-id]]` would become a link to a relative page that does not
+                    // exist: show its text, marked, instead (the build warns about it).
+                    let end = events[i..]
+                        .iter()
+                        .position(|e| matches!(e, Event::End(TagEnd::Link)))
+                        .map(|k| i + k);
+                    if let Some(end) = end {
+                        events[i] = Event::InlineHtml(CowStr::from(
+                            "<span class=\"broken-link\" title=\"No incident has this id\">",
+                        ));
+                        events[end] = Event::InlineHtml(CowStr::from("</span>"));
+                        ours.push(end);
+                    }
                 }
             }
+            Event::Html(_) | Event::InlineHtml(_) if ours.contains(&i) => {}
             Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
             _ => {}
         }
@@ -267,6 +284,19 @@ mod tests {
         assert!(r.html.contains("<h2 id=\"timeline-1\">"), "{}", r.html);
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[2].id, "details-x");
+    }
+
+    #[test]
+    fn unknown_incident_links_are_marked_text_not_broken_links() {
+        let r = plain("See [[nope-id]] and [[other|the other one]].");
+        assert!(!r.html.contains("href"), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "<span class=\"broken-link\" title=\"No incident has this id\">nope-id</span>"
+            ),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

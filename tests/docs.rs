@@ -1,0 +1,121 @@
+//! The user docs state behaviour; these tests hold them to it: every `kb` command line shown
+//! in docs/ and the README parses with the real CLI, and docs/theming.md documents every
+//! template the theme ships.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::repo;
+
+/// `kb …` lines from the fenced code blocks of a Markdown file.
+fn commands(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            continue;
+        }
+        let t = t.trim_start_matches("$ ").trim_start_matches("- run: ");
+        if let Some(rest) = t.strip_prefix("kb ") {
+            // Up to a comment, a pipe, a redirect or a `&&`.
+            let cut = [" #", " |", " >", " &&", " 2>"]
+                .iter()
+                .filter_map(|m| rest.find(m))
+                .min()
+                .unwrap_or(rest.len());
+            out.push(rest[..cut].trim().to_string());
+        }
+    }
+    out
+}
+
+/// Shell-like words: double or single quotes group.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if !cur.is_empty() || any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if !cur.is_empty() || any {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn every_documented_command_line_parses() {
+    let mut files = vec![repo().join("README.md")];
+    for e in fs::read_dir(repo().join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            files.push(p);
+        }
+    }
+    let mut checked = 0;
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for cmd in commands(&text) {
+            let mut args = words(&cmd);
+            // Parse only: `--help` after the arguments makes clap validate them and stop.
+            args.push("--help".into());
+            let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}: `kb {cmd}` does not parse: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} command lines found");
+}
+
+#[test]
+fn theming_documents_every_template() {
+    let doc = fs::read_to_string(repo().join("docs/theming.md")).unwrap();
+    for e in fs::read_dir(repo().join("theme/templates")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            doc.contains(&name),
+            "docs/theming.md does not mention {name}"
+        );
+    }
+    // And every component of macros.html.
+    let macros = fs::read_to_string(repo().join("theme/templates/macros.html")).unwrap();
+    for line in macros.lines() {
+        if let Some(rest) = line.strip_prefix("{% component ") {
+            let name = rest.split('(').next().unwrap();
+            assert!(
+                doc.contains(name),
+                "docs/theming.md does not document the {name} component"
+            );
+        }
+    }
+}
