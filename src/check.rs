@@ -28,8 +28,39 @@ pub fn check(root: &Path, drafts: bool, today: Date) -> Result<Vec<Diagnostic>, 
             d.level = Level::Error;
         }
     }
+    // Tags the site does not configure, when it configures some: usually a misspelling.
+    let known: Vec<&str> = kb.config.tags.keys().map(String::as_str).collect();
     for e in &kb.entries {
         review(e, today, &mut diags);
+        if known.is_empty() {
+            continue;
+        }
+        let text = source_text(&e.incident);
+        for t in e.tags.iter().filter(|t| !t.inferred) {
+            if known.contains(&t.name.as_str()) {
+                continue;
+            }
+            let (line, col) = find(&text, &t.name).unwrap_or((1, 1));
+            let hint = match crate::diagnostics::did_you_mean(&t.name, known.iter().copied()) {
+                Some(m) => format!(
+                    "did you mean `{m}`? Or add `[tags.{}]` to site.toml",
+                    t.name
+                ),
+                None => format!(
+                    "add `[tags.{}]` (or an alias) to site.toml if it is meant",
+                    t.name
+                ),
+            };
+            diags.push(
+                Diagnostic::warning(
+                    &e.incident.path,
+                    format!("tag `{}` is not in site.toml", t.name),
+                )
+                .at(&text, line, col, t.name.len())
+                .with_hint(hint)
+                .with_code("unknown-tag"),
+            );
+        }
     }
     crate::diagnostics::sort(&mut diags);
     Ok(diags)

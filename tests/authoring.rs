@@ -201,6 +201,12 @@ fn broken(root: &Path) {
              - {title: Late fix, owner: ana, status: in-progress, due: 2024-03-01}\n---\nBody.\n",
         ),
         (
+            "tagged.md",
+            "---\ntitle: Tagged\ndate: 2024-04-01\nseverity: SEV4\ntags: [databse, networking]\n\
+             services: [api]\nsymptoms: [x]\ntimestamps:\n  started: 2024-04-01T10:00:00Z\n  \
+             resolved: 2024-04-01T11:00:00Z\n---\nBody.\n",
+        ),
+        (
             "dup.md",
             "---\nid: good\ntitle: Duplicate\ndate: 2024-03-01\n---\nBody.\n",
         ),
