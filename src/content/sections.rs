@@ -163,12 +163,25 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut row: Vec<String> = Vec::new();
     let mut seen_block = false;
     let line_starts = markdown::line_starts(body);
+    // A `#` heading that opens a body with `##` sections is its title, not a section: "# Timeline
+    // of the outage" must not swallow the sections below it. Bodies that use `#` for every
+    // section (no `##`) keep them as sections, and so do later `#` headings.
+    let has_h2 = Parser::new_ext(body, markdown::options()).any(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            })
+        )
+    });
 
     for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { .. }) => text.clear(),
             Event::End(TagEnd::Heading(level)) => {
                 let title = text.trim().to_string();
+                let seen_before = seen_block;
                 if level == HeadingLevel::H1 && scan.h1.is_none() {
                     scan.h1_first = !seen_block;
                     scan.h1 = Some(title.clone());
@@ -180,7 +193,12 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                     if let Some((s, b, _)) = current.take() {
                         scan.sections.push((s, b));
                     }
-                    current = classify(&title).map(|s| (s, SectionBody::default(), level));
+                    let title_heading = level == HeadingLevel::H1 && has_h2 && !seen_before;
+                    current = if title_heading {
+                        None
+                    } else {
+                        classify(&title).map(|s| (s, SectionBody::default(), level))
+                    };
                 }
                 text.clear();
             }
@@ -290,6 +308,24 @@ mod tests {
         assert_eq!(classify("Action items"), Some(Section::ActionItems));
         assert_eq!(classify("Lessonsx"), None);
         assert_eq!(classify("Attendees"), None);
+    }
+
+    #[test]
+    fn a_title_named_like_a_section_does_not_swallow_the_sections() {
+        let body = "# Lessons from the outage\n\nIntro.\n\n## Action items\n\n- [ ] fix it\n\n## Lessons learned\n\n- learn\n";
+        let s = scan(body, 1);
+        let ai: Vec<_> = s.section(Section::ActionItems).collect();
+        assert_eq!(ai.len(), 1);
+        assert_eq!(ai[0].items[0].text, "fix it");
+        let l: Vec<_> = s.section(Section::Lessons).collect();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].items.len(), 1);
+        // Without any `##`, `#` headings are the sections; so are `#` headings after the first
+        // block.
+        let flat = scan("# Summary\n\nS.\n\n# Lessons learned\n\n- one\n", 1);
+        assert_eq!(flat.section(Section::Lessons).count(), 1);
+        let later = scan("Intro.\n\n# Lessons learned\n\n## Details\n\n- one\n", 1);
+        assert_eq!(later.section(Section::Lessons).count(), 1);
     }
 
     #[test]
