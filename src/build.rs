@@ -77,14 +77,14 @@ pub fn load_kb(
     let skip = load::skip_dirs(root, output_dir);
     let loaded = load::load(root, &content, &skip, &config);
     let mut diags = loaded.diagnostics;
-    let incidents: Vec<_> = loaded
+    let (incidents, left_out): (Vec<_>, Vec<_>) = loaded
         .incidents
         .into_iter()
-        .filter(|i| drafts || i.status != Status::Draft)
-        .collect();
+        .partition(|i| drafts || i.status != Status::Draft);
+    let left_out: std::collections::HashSet<String> = left_out.into_iter().map(|i| i.id).collect();
 
     stage("linking incidents");
-    let kb = Kb::build(config, incidents, &mut diags);
+    let kb = Kb::build_without(config, incidents, &left_out, &mut diags);
     diagnostics::sort(&mut diags);
     Ok((kb, diags))
 }

@@ -356,3 +356,41 @@ fn quiet_prints_only_errors_and_verbose_the_stages() {
         "{err}"
     );
 }
+
+#[test]
+fn a_published_incident_may_name_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("content");
+    fs::create_dir(&c).unwrap();
+    fs::write(
+        c.join("a.md"),
+        "---\nid: pub\ntitle: Published\ndate: 2024-01-01\nrelated: [wip]\nrecurrence_of: wip\n---\nBody\n",
+    )
+    .unwrap();
+    fs::write(
+        c.join("b.md"),
+        "---\nid: wip\ntitle: WIP\ndate: 2024-01-02\nstatus: draft\n---\nBody\n",
+    )
+    .unwrap();
+    // Without drafts: built, with a warning at the id; the page has no link to the draft.
+    let o = kb(&["build"], dir.path());
+    assert!(o.status.success(), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("`wip` is a draft, left out of this build")
+            && err.contains("content/a.md:5:11"),
+        "{err}"
+    );
+    let page = fs::read_to_string(dir.path().join("public/incidents/pub/index.html")).unwrap();
+    assert!(
+        !page.contains("incidents/wip/") && !page.contains("../wip/"),
+        "links to the draft"
+    );
+    // A truly unknown id is still an error.
+    fs::write(
+        c.join("a.md"),
+        "---\nid: pub\ntitle: Published\ndate: 2024-01-01\nrelated: [nope]\n---\nBody\n",
+    )
+    .unwrap();
+    assert_eq!(kb(&["build"], dir.path()).status.code(), Some(1));
+}

@@ -46,7 +46,19 @@ pub struct Kb {
 impl Kb {
     /// Builds the knowledge base. Diagnostics for cross-file problems (duplicate ids,
     /// unknown `related` ids, broken links) are appended to `diags`.
-    pub fn build(config: Config, mut incidents: Vec<Incident>, diags: &mut Vec<Diagnostic>) -> Kb {
+    pub fn build(config: Config, incidents: Vec<Incident>, diags: &mut Vec<Diagnostic>) -> Kb {
+        Kb::build_without(config, incidents, &Default::default(), diags)
+    }
+
+    /// Like [`Kb::build`], where `drafts` are the ids of drafts left out of this build: a
+    /// `related` or `recurrence_of` naming one is a warning (the link appears once it is
+    /// published), not an unknown id.
+    pub fn build_without(
+        config: Config,
+        mut incidents: Vec<Incident>,
+        drafts: &std::collections::HashSet<String>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Kb {
         incidents.sort_by(|a, b| {
             b.date
                 .is_some()
@@ -129,7 +141,18 @@ impl Kb {
             }
             link_results.push(resolved);
             for r in inc.related.iter().chain(inc.recurrence_of.iter()) {
-                if !by_id.contains_key(&r.id) {
+                if !by_id.contains_key(&r.id) && drafts.contains(&r.id) {
+                    diags.push(
+                        Diagnostic::warning(
+                            inc.path.clone(),
+                            format!("`{}` is a draft, left out of this build", r.id),
+                        )
+                        .at(&source_text(inc), r.line, r.col, r.id.len())
+                        .with_hint(
+                            "the link appears once it is published (or build with --drafts)",
+                        ),
+                    );
+                } else if !by_id.contains_key(&r.id) {
                     let hint = did_you_mean(&r.id, by_id.keys().map(String::as_str)).map_or(
                         "ids are the `id:` of another postmortem or its file name without `.md`"
                             .into(),
