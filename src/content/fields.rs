@@ -301,9 +301,15 @@ impl Reader<'_> {
                 }
             }
             "severity" => inc.severity = self.severity(v),
+            // The canonical names, and the spellings teams use for them ("review").
             "status" => {
-                if let Some(s) = self.choice(key, v, &Status::NAMES) {
-                    inc.status = Status::parse(&s).unwrap_or_default();
+                if let Some(s) = self.string(key, v) {
+                    match Status::parse(&s) {
+                        Some(st) => inc.status = st,
+                        None => {
+                            self.choice(key, v, &Status::NAMES);
+                        }
+                    }
                 }
             }
             "summary" => inc.summary = self.string(key, v).unwrap_or_default(),
@@ -596,11 +602,21 @@ impl Reader<'_> {
                                 ai.title = self.string("title", val).unwrap_or_default()
                             }
                             Some("owner") => ai.owner = self.string("owner", val),
+                            // "todo", "closed", "wontfix" are read as what they mean.
                             Some("status") => {
-                                ai.status = self
-                                    .choice("action item status", val, &ItemStatus::NAMES)
-                                    .and_then(|s| ItemStatus::parse(&s))
-                                    .unwrap_or_default()
+                                if let Some(s) = self.string("action item status", val) {
+                                    ai.status = match ItemStatus::parse(&s) {
+                                        Some(st) => st,
+                                        None => {
+                                            self.choice(
+                                                "action item status",
+                                                val,
+                                                &ItemStatus::NAMES,
+                                            );
+                                            Default::default()
+                                        }
+                                    }
+                                }
                             }
                             Some("type") => {
                                 ai.kind = self.choice("action item type", val, ITEM_TYPES)

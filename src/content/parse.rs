@@ -218,6 +218,25 @@ mod tests {
     }
 
     #[test]
+    fn status_spellings_teams_use_are_read() {
+        let (inc, d) = run(
+            "---\ntitle: x\ndate: 2024-01-01\nstatus: review\naction_items:\n  - {title: a, status: todo}\n  - {title: b, status: closed}\n  - {title: c, status: wontfix}\n  - {title: d, status: someday}\n---\n",
+        );
+        assert_eq!(inc.status, crate::content::incident::Status::InReview);
+        use crate::content::incident::ItemStatus as S;
+        let st: Vec<S> = inc.action_items.iter().map(|a| a.status).collect();
+        assert_eq!(st, [S::Open, S::Done, S::WontDo, S::Open]);
+        let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{d:?}");
+        assert!(
+            errors[0]
+                .message
+                .contains("unknown action item status `someday`")
+        );
+        assert_eq!(errors[0].line, 9);
+    }
+
+    #[test]
     fn errors_are_located() {
         let (_, d) = run("---\ntitle: x\nseverity: SEV9\ndate: 2024-02-30\n---\n");
         let d: Vec<_> = d.into_iter().filter(Diagnostic::is_error).collect();
