@@ -260,13 +260,21 @@ fn leading_datetime(line: &str) -> Option<(DateTime, &str)> {
         return None;
     }
     let rest = line[at + 10..].trim_start_matches(['T', ' ', ',']);
-    let digits: String = rest.chars().take(8).collect();
-    let time = ["%H:%M:%S", "%H:%M"].iter().find_map(|f| {
-        let n = if f.len() == 8 { 8 } else { 5 };
-        let t = digits.get(..n)?;
-        Time::strptime(f, t).ok().map(|t| (t, n))
-    })?;
-    Some((date.to_datetime(time.0), &rest[time.1..]))
+    // H:MM or HH:MM, with optional :SS ("8:40" is as common as "08:40").
+    let token: &str = &rest[..rest
+        .find(|c: char| !c.is_ascii_digit() && c != ':')
+        .unwrap_or(rest.len())];
+    let num = |p: &str, lens: std::ops::RangeInclusive<usize>| {
+        lens.contains(&p.len())
+            .then(|| p.parse::<i8>().ok())
+            .flatten()
+    };
+    let time = match token.split(':').collect::<Vec<_>>().as_slice() {
+        [h, m] => Time::new(num(h, 1..=2)?, num(m, 2..=2)?, 0, 0).ok()?,
+        [h, m, sec] => Time::new(num(h, 1..=2)?, num(m, 2..=2)?, num(sec, 2..=2)?, 0).ok()?,
+        _ => return None,
+    };
+    Some((date.to_datetime(time), &rest[token.len()..]))
 }
 
 /// Reads timestamps from Timeline rows whose date, time and zone are all certain.
@@ -444,6 +452,17 @@ mod tests {
         assert_eq!(inc.action_items[0].owner.as_deref(), Some("alice"));
         assert_eq!(inc.lessons.general, vec!["Watch expiry dates."]);
         assert_eq!(inc.inferred_tags, vec!["Kubernetes"]);
+    }
+
+    #[test]
+    fn timeline_times_with_one_digit_hours() {
+        let (dt, rest) = leading_datetime("2021-06-22 8:40 UTC alert fired").unwrap();
+        assert_eq!(dt.to_string(), "2021-06-22T08:40:00");
+        assert_eq!(rest, " UTC alert fired");
+        let (dt, _) = leading_datetime("2021-06-22T08:40:05Z x").unwrap();
+        assert_eq!(dt.to_string(), "2021-06-22T08:40:05");
+        assert!(leading_datetime("2021-06-22 840 x").is_none());
+        assert!(leading_datetime("2021-06-22 25:00 x").is_none());
     }
 
     #[test]
