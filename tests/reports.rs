@@ -160,7 +160,7 @@ fn insights_show_recurrences_near_misses_and_undated_incidents() {
     let months = text_after(&p, "id=\"all-months-d\"", 200);
     assert!(
         months.contains("5 incidents from Jan 2024 to Apr 2024")
-            && months.contains("1 undated incidents are not shown."),
+            && months.contains("1 undated incident is not shown."),
         "{months}"
     );
     let chain = text_after(&p, "class=\"chain\"", 80);

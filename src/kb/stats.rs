@@ -62,20 +62,18 @@ pub fn durations(kb: &Kb, incidents: &[usize]) -> [Durations; 3] {
     out
 }
 
-/// Incidents per severity level, in the order of `levels`, then "other" levels as written,
-/// then those without one (`None`).
-pub fn by_severity(kb: &Kb, incidents: &[usize]) -> Vec<(Option<String>, usize)> {
-    let levels = &kb.config.severity.levels;
+/// Incidents per severity slot ([`severity_slot`]: the levels in order, then levels the site
+/// does not list, then none), with the severity as written.
+pub fn by_severity(kb: &Kb, incidents: &[usize]) -> Vec<(usize, Option<String>, usize)> {
     let mut counts: BTreeMap<(usize, Option<String>), usize> = BTreeMap::new();
     for &i in incidents {
         let sev = kb.entries[i].incident.severity.clone();
-        let rank = match &sev {
-            Some(s) => levels.iter().position(|l| l == s).unwrap_or(levels.len()),
-            None => levels.len() + 1,
-        };
-        *counts.entry((rank, sev)).or_default() += 1;
+        *counts.entry((severity_slot(kb, i), sev)).or_default() += 1;
     }
-    counts.into_iter().map(|((_, s), n)| (s, n)).collect()
+    counts
+        .into_iter()
+        .map(|((slot, s), n)| (slot, s, n))
+        .collect()
 }
 
 /// (year, month) → incidents, per severity slot (the index in `by_severity`'s order of the

@@ -166,7 +166,8 @@ pub fn months(id: &str, title: &str, m: &Monthly, series: &[String]) -> Chart {
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let step = plot_w / m.months.len() as f32;
-    let bar = (step * 0.8).max(1.0);
+    // Narrow bars even when there are few months: one month is not a full-width slab.
+    let bar = (step * 0.8).clamp(1.0, 28.0);
     // Label years (every Nth when there are many) at their first month on the chart.
     let years = m.months.len().div_ceil(12);
     let every = years.div_ceil(12).max(1);
@@ -218,12 +219,17 @@ pub fn months(id: &str, title: &str, m: &Monthly, series: &[String]) -> Chart {
     let (fy, fm) = m.months[0];
     let (ly, lm) = m.months[m.months.len() - 1];
     let mut desc = format!(
-        "{total} incidents from {} {fy} to {} {ly}; the busiest month was {busiest}.",
+        "{total} incident{} from {} {fy} to {} {ly}; the busiest month was {busiest}.",
+        if total == 1 { "" } else { "s" },
         MONTHS[fm as usize - 1],
         MONTHS[lm as usize - 1]
     );
     if m.undated > 0 {
-        desc.push_str(&format!(" {} undated incidents are not shown.", m.undated));
+        desc.push_str(&if m.undated == 1 {
+            " 1 undated incident is not shown.".to_string()
+        } else {
+            format!(" {} undated incidents are not shown.", m.undated)
+        });
     }
     let mut head = vec!["Month".to_string()];
     head.extend(used.iter().map(|s| series[*s].clone()));

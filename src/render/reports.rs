@@ -200,22 +200,10 @@ fn figures(kb: &Kb, id: &str, incidents: &[usize], tag: Option<&str>, today: Dat
     let levels = kb.config.severity.levels.len();
     let severities = stats::by_severity(kb, incidents)
         .into_iter()
-        .map(|(name, count)| {
-            let slot = match &name {
-                Some(s) => kb
-                    .config
-                    .severity
-                    .levels
-                    .iter()
-                    .position(|l| l == s)
-                    .unwrap_or(levels),
-                None => levels + 1,
-            };
-            SeverityCount {
-                name: name.unwrap_or_else(|| "none".into()),
-                class: charts::severity_class(slot, levels),
-                count,
-            }
+        .map(|(slot, name, count)| SeverityCount {
+            name: name.unwrap_or_else(|| "none".into()),
+            class: charts::severity_class(slot, levels),
+            count,
         })
         .collect();
     let durations = stats::durations(kb, incidents)

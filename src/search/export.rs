@@ -442,6 +442,11 @@ fn split<T>(terms: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::
     out
 }
 
+/// Signed as unsigned, small magnitudes small (0, -1, 1, -2 … → 0, 1, 2, 3 …).
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
 fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -653,6 +658,11 @@ struct FilterValues {
     severities: Vec<String>,
 }
 
+/// A value's index in its sorted list (the id `m/` and `f/` files use).
+fn value_id(list: &[String], x: &str) -> Option<usize> {
+    list.binary_search_by(|s| s.as_str().cmp(x)).ok()
+}
+
 impl FilterValues {
     fn new(kb: &Kb) -> FilterValues {
         let mut tags: Vec<String> = kb
@@ -686,7 +696,6 @@ impl FilterValues {
 /// varint), severity id + 1 (0 when none), then the tag ids and service ids, each list
 /// prefixed by its length.
 fn meta(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
-    let id = |list: &[String], x: &str| list.binary_search_by(|s| s.as_str().cmp(x)).ok();
     kb.entries
         .chunks(META_CHUNK)
         .enumerate()
@@ -695,18 +704,22 @@ fn meta(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
             for e in chunk {
                 let inc = &e.incident;
                 let day = inc.date.map_or(0, |d| super::schema::day_number(d) + 1);
-                varint(&mut out, ((day << 1) ^ (day >> 63)) as u64);
+                varint(&mut out, zigzag(day));
                 let sev = inc
                     .severity
                     .as_deref()
-                    .and_then(|s| id(&v.severities, s))
+                    .and_then(|s| value_id(&v.severities, s))
                     .map_or(0, |i| i + 1);
                 varint(&mut out, sev as u64);
-                let tags: Vec<usize> = e.tags.iter().filter_map(|t| id(&v.tags, &t.name)).collect();
+                let tags: Vec<usize> = e
+                    .tags
+                    .iter()
+                    .filter_map(|t| value_id(&v.tags, &t.name))
+                    .collect();
                 let services: Vec<usize> = e
                     .services
                     .iter()
-                    .filter_map(|s| id(&v.services, s))
+                    .filter_map(|s| value_id(&v.services, s))
                     .collect();
                 for ids in [tags, services] {
                     varint(&mut out, ids.len() as u64);
@@ -728,7 +741,6 @@ fn value_lists(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
         .iter()
         .map(|n| vec![Vec::new(); *n])
         .collect();
-    let id = |list: &[String], x: &str| list.binary_search_by(|s| s.as_str().cmp(x)).ok();
     for (doc, e) in kb.entries.iter().enumerate() {
         let doc = doc as u32;
         let mut add = |kind: usize, i: Option<usize>| {
@@ -739,14 +751,18 @@ fn value_lists(kb: &Kb, v: &FilterValues) -> Vec<(String, Vec<u8>)> {
                 }
             }
         };
-        e.tags.iter().for_each(|t| add(0, id(&v.tags, &t.name)));
-        e.services.iter().for_each(|s| add(1, id(&v.services, s)));
+        e.tags
+            .iter()
+            .for_each(|t| add(0, value_id(&v.tags, &t.name)));
+        e.services
+            .iter()
+            .for_each(|s| add(1, value_id(&v.services, s)));
         add(
             2,
             e.incident
                 .severity
                 .as_deref()
-                .and_then(|s| id(&v.severities, s)),
+                .and_then(|s| value_id(&v.severities, s)),
         );
     }
     lists
@@ -795,7 +811,7 @@ fn days(kb: &Kb) -> Result<Vec<u8>, String> {
     let mut prev = None;
     for (day, n) in runs {
         match prev {
-            None => varint(&mut out, ((day << 1) ^ (day >> 63)) as u64),
+            None => varint(&mut out, zigzag(day)),
             Some(p) => varint(&mut out, (p - day) as u64),
         }
         varint(&mut out, n);
