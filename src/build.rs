@@ -10,7 +10,7 @@ use crate::content::incident::Status;
 use crate::content::load;
 use crate::diagnostics::{self, Diagnostic};
 use crate::kb::Kb;
-use crate::output::{self, OutputError};
+use crate::output::{self, OutputError, Sink};
 use crate::render::{self, theme::Theme};
 use crate::search::{self, store};
 
@@ -64,6 +64,18 @@ pub fn load_kb(
     base_url: Option<&str>,
     stage: &dyn Fn(&str),
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+    load_kb_cached(root, output_dir, drafts, base_url, stage, None)
+}
+
+/// [`load_kb`] reading through a cache of parsed postmortems.
+pub fn load_kb_cached(
+    root: &Path,
+    output_dir: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    stage: &dyn Fn(&str),
+    cache: Option<&mut load::Cache>,
+) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
     let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
     if let Some(url) = base_url {
         config.base_url = if url.ends_with('/') {
@@ -75,7 +87,7 @@ pub fn load_kb(
     stage("reading postmortems");
     let content = load::content_dir(root);
     let skip = load::skip_dirs(root, output_dir);
-    let loaded = load::load(root, &content, &skip, &config);
+    let loaded = load::load_cached(root, &content, &skip, &config, cache);
     let mut diags = loaded.diagnostics;
     let (incidents, left_out): (Vec<_>, Vec<_>) = loaded
         .incidents
@@ -202,6 +214,16 @@ fn write_index(
     }
 }
 
+/// What a build leaves besides its files: the linked knowledge base and the theme's
+/// templates (kept by `kb serve` to show the next edit at once), and the warnings.
+pub struct Built {
+    pub kb: Kb,
+    pub theme: Theme,
+    pub tera: tera::Tera,
+    pub diagnostics: Vec<Diagnostic>,
+    pub pages: usize,
+}
+
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let root = &opts.root;
@@ -211,68 +233,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             root.display()
         )));
     }
-    // KB_TIMINGS=1 prints when each stage starts, for profiling builds.
-    let timings = std::env::var_os("KB_TIMINGS").is_some();
-    let stage = |s: &str| {
-        if timings {
-            eprintln!("{:>8.3} s  {s}", start.elapsed().as_secs_f64());
-        }
-        if let Some(p) = &opts.progress {
-            p(s);
-        }
-    };
     let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
     let content = load::content_dir(root);
     match output::check(&output_dir, root, &content) {
         Ok(()) => {}
         Err(OutputError::Refused(m)) | Err(OutputError::Io(m)) => return Err(BuildError::Usage(m)),
     }
-    let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
-    // Stamped before reading, so an edit made during the build makes the index stale.
-    let stamp = store::stamp(root, &output_dir, opts.drafts);
-    let (mut kb, mut diags) = load_kb(
-        root,
-        &output_dir,
-        opts.drafts,
-        opts.base_url.as_deref(),
-        &stage,
-    )?;
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(BuildError::Content(diags));
+    // Made once the content has proved good, so content errors come first.
+    let staging = || output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e));
+    let (built, staging) = build_into(opts, &output_dir, None, staging, &|| false)?
+        .expect("a build that is never stopped finishes");
+
+    let timings = std::env::var_os("KB_TIMINGS").is_some();
+    if timings {
+        eprintln!(
+            "{:>8.3} s  swapping in the new output",
+            start.elapsed().as_secs_f64()
+        );
     }
-
-    stage("indexing for search");
-    let (index, unsaved) = write_index(root, &kb, &stamp)?;
-    if let Some(e) = unsaved {
-        diags.push(Diagnostic::warning(
-            store::dir(root).display().to_string(),
-            format!("could not write the search index ({e}); `kb search` will rebuild it"),
-        ));
+    if let Some(p) = &opts.progress {
+        p("swapping in the new output");
     }
-    stage("finding similar incidents");
-    let similar = search::similar::compute(&index, &kb);
-    kb.link_related(&similar);
-
-    stage("exporting the search index");
-    let export = search::export::export(&index, &kb)
-        .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
-
-    stage("rendering pages");
-    let staging = output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e))?;
-    for (path, bytes) in &export.files {
-        staging
-            .write(&format!("search/{path}"), bytes)
-            .map_err(|e| output_failed(&output_dir, e))?;
-    }
-    let pages = match render::render(&kb, &theme, build_date(), &staging, &export.manifest) {
-        Ok(p) => p,
-        Err(mut errs) => {
-            errs.extend(diags);
-            return Err(BuildError::Content(errs));
-        }
-    };
-
-    stage("swapping in the new output");
     let write_start = Instant::now();
     staging
         .commit()
@@ -285,14 +266,102 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         );
     }
     Ok(BuildReport {
-        incidents: kb.entries.len(),
-        tags: kb.tags.len(),
-        services: kb.services.len(),
-        pages,
+        incidents: built.kb.entries.len(),
+        tags: built.kb.tags.len(),
+        services: built.kb.services.len(),
+        pages: built.pages,
         elapsed: start.elapsed(),
         output: output_dir,
-        diagnostics: diags,
+        diagnostics: built.diagnostics,
     })
+}
+
+/// The build without its output handling: reads (through `cache` when given, so unchanged
+/// postmortems are not parsed again), links, indexes, and renders every file into the sink
+/// `sink` makes, which it returns. Returns None when `stop` said so between stages
+/// (`kb serve` has newer changes to show).
+pub fn build_into<S: Sink + Sync>(
+    opts: &BuildOptions,
+    output_dir: &Path,
+    cache: Option<&mut load::Cache>,
+    sink: impl FnOnce() -> Result<S, BuildError>,
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<(Built, S)>, BuildError> {
+    let start = Instant::now();
+    let root = &opts.root;
+    // KB_TIMINGS=1 prints when each stage starts, for profiling builds.
+    let timings = std::env::var_os("KB_TIMINGS").is_some();
+    let stage = |s: &str| {
+        if timings {
+            eprintln!("{:>8.3} s  {s}", start.elapsed().as_secs_f64());
+        }
+        if let Some(p) = &opts.progress {
+            p(s);
+        }
+    };
+    let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    // Stamped before reading, so an edit made during the build makes the index stale.
+    let stamp = store::stamp(root, output_dir, opts.drafts);
+    let (mut kb, mut diags) = load_kb_cached(
+        root,
+        output_dir,
+        opts.drafts,
+        opts.base_url.as_deref(),
+        &stage,
+        cache,
+    )?;
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Content(diags));
+    }
+    if stop() {
+        return Ok(None);
+    }
+
+    stage("indexing for search");
+    let (index, unsaved) = write_index(root, &kb, &stamp)?;
+    if let Some(e) = unsaved {
+        diags.push(Diagnostic::warning(
+            store::dir(root).display().to_string(),
+            format!("could not write the search index ({e}); `kb search` will rebuild it"),
+        ));
+    }
+    if stop() {
+        return Ok(None);
+    }
+    stage("finding similar incidents");
+    let similar = search::similar::compute(&index, &kb);
+    kb.link_related(&similar);
+    if stop() {
+        return Ok(None);
+    }
+
+    stage("exporting the search index");
+    let export = search::export::export(&index, &kb)
+        .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
+
+    stage("rendering pages");
+    let sink = sink()?;
+    for (path, bytes) in &export.files {
+        sink.write(&format!("search/{path}"), bytes)
+            .map_err(|e| output_failed(output_dir, e))?;
+    }
+    let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
+    let today = build_date();
+    let pages = match render::render(&kb, &theme, &tera, today, &sink, &export.manifest) {
+        Ok(p) => p,
+        Err(mut errs) => {
+            errs.extend(diags);
+            return Err(BuildError::Content(errs));
+        }
+    };
+    let built = Built {
+        kb,
+        theme,
+        tera,
+        diagnostics: diags,
+        pages,
+    };
+    Ok(Some((built, sink)))
 }
 
 /// A refused output is a usage error; a failed write is reported against the output path.

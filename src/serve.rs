@@ -11,6 +11,7 @@ use std::convert::Infallible;
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,11 @@ use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::build::{self, BuildError, BuildOptions};
+use crate::content::incident::Status;
 use crate::content::load;
+use crate::diagnostics::Diagnostic;
+use crate::output::{self, OutputError};
+use crate::render;
 
 /// Events closer together than this make one rebuild (editors write a file in several steps).
 const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -52,11 +57,15 @@ pub enum ServeError {
 /// What open pages are told.
 #[derive(Clone, Debug)]
 enum Live {
-    Reload,
+    /// These pages changed (URL paths such as `/incidents/x/`; `*` is every page).
+    Reload(Arc<Vec<String>>),
     /// Only stylesheets changed: pages swap them without reloading.
     Css,
     /// The build failed: the diagnostics, as the terminal shows them (without colour).
     Failed(String),
+    /// A whole-site rebuild finished; the output is what `kb build` would write (milliseconds
+    /// since the change was noticed).
+    Built(u128),
 }
 
 struct Shared {
@@ -65,71 +74,185 @@ struct Shared {
     failure: Mutex<Option<String>>,
 }
 
-/// Builds the site into the serve directory; one at a time, from one thread.
+/// Builds the site into the serve directory; one at a time, from one thread. An edit to a
+/// postmortem is shown first by rendering its own page into the last good site (milliseconds),
+/// then the whole site is rebuilt as `kb build` would, reading only the files that changed
+/// and writing only the files whose bytes changed.
 struct Builder {
     root: PathBuf,
     out: PathBuf,
     drafts: bool,
     base_url: String,
     shared: Arc<Shared>,
+    /// Set by the watcher when changes wait: a whole-site rebuild then stops between stages
+    /// and starts over, so the newest edit is shown first.
+    waiting: Arc<AtomicBool>,
+    cache: load::Cache,
+    /// What the serve directory holds now.
+    written: output::Written,
+    /// The last good build, to render an edited page into at once.
+    last: Option<build::Built>,
 }
 
 impl Builder {
-    fn build(&self, changed: &[PathBuf]) {
+    fn rebuild(&mut self, changed: &[PathBuf]) {
         let start = Instant::now();
-        let result = build::build(&BuildOptions {
-            root: self.root.clone(),
-            output: Some(self.out.clone()),
-            drafts: self.drafts,
-            base_url: Some(self.base_url.clone()),
-            progress: None,
-        });
-        let color = std::io::stderr().is_terminal();
         let what = match changed {
             [] => String::new(),
             [one] => format!(" ({} changed)", self.display(one)),
             many => format!(" ({} files changed)", many.len()),
         };
+        if changed.contains(&self.root.join("site.toml")) {
+            // Parsing depends on site.toml (aliases, severity levels, …).
+            self.cache.clear();
+            self.last = None;
+        } else {
+            self.cache.forget(changed);
+        }
+        self.show_at_once(changed, start, "; rebuilding the rest");
+        self.full(changed, start, &what);
+    }
+
+    /// Shows saved postmortems' pages (see [`Builder::quick`]) and tells their open pages.
+    fn show_at_once(&mut self, changed: &[PathBuf], start: Instant, then: &str) {
+        if let Some(pages) = self.quick(changed).filter(|p| !p.is_empty()) {
+            eprintln!(
+                "Updated {} in {} ms{then}",
+                pages.join(", "),
+                start.elapsed().as_millis()
+            );
+            let _ = self.shared.tx.send(Live::Reload(Arc::new(pages)));
+        }
+    }
+
+    /// Renders the pages of edited postmortems into the last good site, when the edit leaves
+    /// every other page's links as they were (same id, tags, services and links). Returns the
+    /// URL paths written.
+    fn quick(&mut self, changed: &[PathBuf]) -> Option<Vec<String>> {
+        if changed.is_empty() || self.shared.failure.lock().expect("not poisoned").is_some() {
+            return None;
+        }
+        let last = self.last.as_mut()?;
+        let content = load::content_dir(&self.root);
+        let mut edits = Vec::new();
+        for path in changed {
+            if !path
+                .extension()
+                .is_some_and(|e| e == "md" || e == "markdown")
+            {
+                return None;
+            }
+            let display = load::display_path(&self.root, path);
+            let i = last
+                .kb
+                .entries
+                .iter()
+                .position(|e| e.incident.path == display)?;
+            let (inc, diags) = load::parse_file(&self.root, &content, path, &last.kb.config);
+            let inc = inc?;
+            let old = &last.kb.entries[i].incident;
+            let targets = |i: &crate::content::Incident| {
+                i.body_links
+                    .iter()
+                    .map(|l| l.target.clone())
+                    .collect::<Vec<_>>()
+            };
+            let ids = |i: &crate::content::Incident| {
+                i.related.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+            };
+            let same_links = inc.id == old.id
+                && inc.tags == old.tags
+                && inc.inferred_tags == old.inferred_tags
+                && inc.services == old.services
+                && targets(&inc) == targets(old)
+                && ids(&inc) == ids(old)
+                && inc.recurrence_of.as_ref().map(|r| &r.id)
+                    == old.recurrence_of.as_ref().map(|r| &r.id);
+            let hidden = !self.drafts && inc.status == Status::Draft;
+            if diags.iter().any(Diagnostic::is_error) || !same_links || hidden {
+                return None;
+            }
+            edits.push((i, inc));
+        }
+        let which: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
+        for (i, inc) in edits {
+            last.kb.entries[i].incident = inc;
+        }
+        let mirror = output::Mirror::new(&self.out, self.written.clone()).ok()?;
+        render::incident_pages(&last.kb, &last.tera, build::build_date(), &mirror, &which).ok()?;
+        let (written, files) = mirror.commit(false).ok()?;
+        self.written = written;
+        Some(files.iter().map(|f| page_url(f)).collect())
+    }
+
+    /// Rebuilds the whole site as `kb build` would, writing only what changed.
+    fn full(&mut self, changed: &[PathBuf], start: Instant, what: &str) {
+        let color = std::io::stderr().is_terminal();
         let failed = |text: String, shown: String| {
             eprintln!("{shown}");
             eprintln!("Build failed{what}; still serving the last good site");
             *self.shared.failure.lock().expect("not poisoned") = Some(text.clone());
             let _ = self.shared.tx.send(Live::Failed(text));
         };
-        match result {
-            Ok(report) => {
-                for d in &report.diagnostics {
-                    eprintln!("{}\n", d.render(color));
-                }
-                eprintln!(
-                    "Rebuilt {} incidents in {} ms{what}",
-                    report.incidents,
-                    start.elapsed().as_millis()
-                );
-                let was_failing = self
-                    .shared
-                    .failure
-                    .lock()
-                    .expect("not poisoned")
-                    .take()
-                    .is_some();
-                let css_only = !changed.is_empty()
-                    && changed
-                        .iter()
-                        .all(|p| p.extension().is_some_and(|e| e == "css"));
-                let _ = self.shared.tx.send(if css_only && !was_failing {
-                    Live::Css
-                } else {
-                    Live::Reload
-                });
-            }
+        let opts = BuildOptions {
+            root: self.root.clone(),
+            output: Some(self.out.clone()),
+            drafts: self.drafts,
+            base_url: Some(self.base_url.clone()),
+            progress: None,
+        };
+        let (out, written) = (self.out.clone(), self.written.clone());
+        let mirror = move || {
+            output::Mirror::new(&out, written)
+                .map_err(|(OutputError::Io(m) | OutputError::Refused(m))| BuildError::Usage(m))
+        };
+        let waiting = self.waiting.clone();
+        let stop = move || waiting.load(Ordering::SeqCst);
+        let result = build::build_into(&opts, &self.out, Some(&mut self.cache), mirror, &stop);
+        let (built, mirror) = match result {
+            Ok(Some(done)) => done,
+            // Newer changes wait: they make the next build.
+            Ok(None) => return,
             Err(BuildError::Content(diags)) => {
                 let plain: Vec<String> = diags.iter().map(|d| d.render(false)).collect();
                 let shown: Vec<String> = diags.iter().map(|d| d.render(color)).collect();
-                failed(plain.join("\n\n"), shown.join("\n\n"));
+                return failed(plain.join("\n\n"), shown.join("\n\n"));
             }
-            Err(BuildError::Usage(m)) => failed(m.clone(), format!("error: {m}")),
+            Err(BuildError::Usage(m)) => return failed(m.clone(), format!("error: {m}")),
+        };
+        let files = match mirror.commit(true) {
+            Ok((written, files)) => {
+                self.written = written;
+                files
+            }
+            Err(OutputError::Io(m) | OutputError::Refused(m)) => {
+                return failed(m.clone(), format!("error: {m}"));
+            }
+        };
+        for d in &built.diagnostics {
+            eprintln!("{}\n", d.render(color));
         }
+        eprintln!(
+            "Rebuilt {} incidents in {} ms{what}, {} files changed",
+            built.kb.entries.len(),
+            start.elapsed().as_millis(),
+            files.len()
+        );
+        self.last = Some(built);
+        let was_failing = self
+            .shared
+            .failure
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .is_some();
+        if let Some(live) = tell(&files, was_failing, changed.is_empty()) {
+            let _ = self.shared.tx.send(live);
+        }
+        let _ = self
+            .shared
+            .tx
+            .send(Live::Built(start.elapsed().as_millis()));
     }
 
     fn display(&self, p: &Path) -> String {
@@ -140,17 +263,80 @@ impl Builder {
     }
 
     /// Rebuilds on every batch of changes; changes that arrive during a build wait in the
-    /// channel and make the next one.
-    fn run(self, rx: mpsc::Receiver<Vec<PathBuf>>) {
-        while let Ok(mut changed) = rx.recv() {
-            while let Ok(more) = rx.try_recv() {
-                changed.extend(more);
+    /// channel and make the next one. Saves seen before their batch is debounced only show
+    /// their pages.
+    fn run(mut self, rx: mpsc::Receiver<Change>) {
+        while let Ok(first) = rx.recv() {
+            let (mut saved, mut batch) = (Vec::new(), None::<Vec<PathBuf>>);
+            for change in std::iter::once(first).chain(rx.try_iter()) {
+                match change {
+                    Change::Saved(p) => saved.push(p),
+                    Change::Batch(paths) => batch.get_or_insert_default().extend(paths),
+                }
             }
-            changed.sort();
-            changed.dedup();
-            self.build(&changed);
+            // Cleared after draining: the flag is set before each send, so while it is set a
+            // change waits in the channel.
+            self.waiting.store(false, Ordering::SeqCst);
+            match batch {
+                Some(mut changed) => {
+                    changed.extend(saved);
+                    changed.sort();
+                    changed.dedup();
+                    self.rebuild(&changed);
+                }
+                None => {
+                    saved.sort();
+                    saved.dedup();
+                    self.show_at_once(&saved, Instant::now(), "");
+                }
+            }
         }
     }
+}
+
+/// What the watcher tells the builder.
+enum Change {
+    /// A postmortem was saved (closed after writing, or renamed into place): its page can be
+    /// shown before the debounce ends.
+    Saved(PathBuf),
+    /// Debounced changes: the site is rebuilt for them.
+    Batch(Vec<PathBuf>),
+}
+
+/// What open pages are told after a whole-site rebuild changed `files` (output paths): only
+/// stylesheets → swap them; pages → those reload; anything else a page loads (scripts,
+/// images), a cleared failure, or the first build → every page reloads.
+fn tell(files: &[String], was_failing: bool, first: bool) -> Option<Live> {
+    if was_failing || first {
+        return Some(Live::Reload(Arc::new(vec!["*".into()])));
+    }
+    if files.is_empty() {
+        return None;
+    }
+    if files.iter().all(|f| f.ends_with(".css")) {
+        return Some(Live::Css);
+    }
+    // Data files are fetched when used (search shards, feeds, JSON), never by an open page.
+    let data = |f: &str| {
+        f.starts_with("search/") && !f.ends_with(".js")
+            || f.ends_with(".json")
+            || f.ends_with(".xml")
+            || f == output::MARKER
+    };
+    if files.iter().any(|f| !f.ends_with(".html") && !data(f)) {
+        return Some(Live::Reload(Arc::new(vec!["*".into()])));
+    }
+    let pages: Vec<String> = files
+        .iter()
+        .filter(|f| f.ends_with(".html"))
+        .map(|f| page_url(f))
+        .collect();
+    (!pages.is_empty()).then(|| Live::Reload(Arc::new(pages)))
+}
+
+/// The URL path a browser shows for an output file: `incidents/x/index.html` → `/incidents/x/`.
+fn page_url(file: &str) -> String {
+    format!("/{}", file.strip_suffix("index.html").unwrap_or(file))
 }
 
 /// Files editors write next to the real one while saving (swap, backup and temp files).
@@ -208,12 +394,67 @@ type Polling = notify_debouncer_full::Debouncer<notify::PollWatcher, NoCache>;
 /// Either watcher kind, held (never read) for as long as the server runs: dropping it stops
 /// the watching.
 enum Watching {
-    Native { _debouncer: Native },
-    Poll { _debouncer: Polling },
+    Native {
+        _debouncer: Native,
+        _saves: notify::RecommendedWatcher,
+    },
+    Poll {
+        _debouncer: Polling,
+    },
 }
 
-fn watch(root: &Path, poll: bool, tx: mpsc::Sender<Vec<PathBuf>>) -> Result<Watching, String> {
+/// The files an earlier session left in the serve directory: served until the first build
+/// replaces them, removed then if the site no longer has them.
+fn left_over(out: &Path) -> output::Written {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(out)
+                .ok()?
+                .to_str()?
+                .replace('\\', "/");
+            // A print that never matches: every file is written again.
+            (rel != output::MARKER).then_some((rel, (0, usize::MAX)))
+        })
+        .collect()
+}
+
+fn watch(
+    root: &Path,
+    poll: bool,
+    tx: mpsc::Sender<Change>,
+    waiting: Arc<AtomicBool>,
+) -> Result<Watching, String> {
     let content = load::content_dir(root);
+    let (r, c, early_tx, early_waiting) = (
+        root.to_path_buf(),
+        content.clone(),
+        tx.clone(),
+        waiting.clone(),
+    );
+    // A write closed or a file renamed into place is a finished save: its page is shown
+    // at once, without waiting out the debounce (which still rebuilds the rest).
+    let early = move |res: notify::Result<notify::Event>| {
+        use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+        let Ok(e) = res else { return };
+        let saved = matches!(
+            e.kind,
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+                | EventKind::Modify(ModifyKind::Name(RenameMode::To))
+        );
+        if let Some(p) = e.paths.first().filter(|p| {
+            saved
+                && p.extension().is_some_and(|x| x == "md" || x == "markdown")
+                && relevant(&r, &c, p)
+        }) {
+            early_waiting.store(true, Ordering::SeqCst);
+            let _ = early_tx.send(Change::Saved(p.clone()));
+        }
+    };
     let (r, c) = (root.to_path_buf(), content.clone());
     let handler = move |res: DebounceEventResult| {
         let Ok(events) = res else { return };
@@ -226,14 +467,15 @@ fn watch(root: &Path, poll: bool, tx: mpsc::Sender<Vec<PathBuf>>) -> Result<Watc
             .collect();
         changed.dedup();
         if !changed.is_empty() {
-            let _ = tx.send(changed);
+            waiting.store(true, Ordering::SeqCst);
+            let _ = tx.send(Change::Batch(changed));
         }
     };
     // Directories, not files: an atomic save replaces the file, and a watch on the old inode
     // would go quiet.
     let mut dirs = vec![(root.to_path_buf(), RecursiveMode::NonRecursive)];
     if content != root {
-        dirs.push((content, RecursiveMode::Recursive));
+        dirs.push((content.clone(), RecursiveMode::Recursive));
         let theme = root.join("theme");
         if theme.is_dir() {
             dirs.push((theme, RecursiveMode::Recursive));
@@ -262,7 +504,12 @@ fn watch(root: &Path, poll: bool, tx: mpsc::Sender<Vec<PathBuf>>) -> Result<Watc
         for (dir, mode) in dirs {
             d.watch(&dir, mode).map_err(err)?;
         }
-        Ok(Watching::Native { _debouncer: d })
+        let mut saves = notify::recommended_watcher(early).map_err(err)?;
+        notify::Watcher::watch(&mut saves, &content, RecursiveMode::Recursive).map_err(err)?;
+        Ok(Watching::Native {
+            _debouncer: d,
+            _saves: saves,
+        })
     }
 }
 
@@ -304,21 +551,29 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             tx,
             failure: Mutex::new(None),
         });
-        let builder = Builder {
+        output::check(&out, &root, &load::content_dir(&root)).map_err(
+            |(OutputError::Io(m) | OutputError::Refused(m))| ServeError::Usage(m),
+        )?;
+        let waiting = Arc::new(AtomicBool::new(false));
+        let mut builder = Builder {
             root: root.clone(),
             out: out.clone(),
             drafts: opts.drafts,
             base_url: url.clone(),
             shared: shared.clone(),
+            waiting: waiting.clone(),
+            cache: load::Cache::default(),
+            written: left_over(&out),
+            last: None,
         };
         let builder = tokio::task::spawn_blocking(move || {
-            builder.build(&[]);
+            builder.rebuild(&[]);
             builder
         })
         .await
         .map_err(|e| ServeError::Usage(e.to_string()))?;
         let (ctx, crx) = mpsc::channel();
-        let watching = watch(&root, opts.poll, ctx).map_err(ServeError::Usage)?;
+        let watching = watch(&root, opts.poll, ctx, waiting).map_err(ServeError::Usage)?;
         std::thread::spawn(move || builder.run(crx));
 
         let files = ServeDir::new(&out).not_found_service(ServeFile::new(out.join("404.html")));
@@ -368,9 +623,13 @@ async fn events(
             return Some((Ok(e), (pending, rx)));
         }
         let event = match rx.recv().await {
-            Ok(Live::Reload) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                Event::default().event("reload").data("1")
+            Ok(Live::Reload(pages)) => Event::default()
+                .event("reload")
+                .data(serde_json::to_string(&*pages).expect("strings serialize")),
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                Event::default().event("reload").data("[\"*\"]")
             }
+            Ok(Live::Built(ms)) => Event::default().event("built").data(ms.to_string()),
             Ok(Live::Css) => Event::default().event("css").data("1"),
             Ok(Live::Failed(text)) => Event::default().event("failed").data(text),
             Err(broadcast::error::RecvError::Closed) => return None,

@@ -1,5 +1,6 @@
 //! Finding and reading postmortem files: walk (walkdir), then read and parse in parallel (rayon).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -65,9 +66,84 @@ pub fn is_skipped(dir: &Path, skip: &[PathBuf]) -> bool {
     skip.iter().any(|s| same_dir(dir, s))
 }
 
+/// Postmortems as parsed by the last load, kept by `kb serve` between rebuilds: a file is
+/// parsed again only when its size or modification time changed or the watcher named it.
+/// Parsing depends on site.toml, so a config change clears it.
+#[derive(Default)]
+pub struct Cache {
+    files: HashMap<PathBuf, Cached>,
+}
+
+struct Cached {
+    stamp: Stamp,
+    incident: Option<Incident>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+type Stamp = (Option<std::time::SystemTime>, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok(), m.len()))
+}
+
+impl Cache {
+    /// Makes the next load read these files again whatever their stamps say (an edit within
+    /// the file system's timestamp granularity keeps size and mtime).
+    pub fn forget(&mut self, paths: &[PathBuf]) {
+        for p in paths {
+            self.files.remove(p);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.files.clear();
+    }
+
+    /// The postmortem at `path` as last parsed (None when it is not a postmortem or did not
+    /// parse).
+    pub fn incident(&self, path: &Path) -> Option<&Incident> {
+        self.files.get(path)?.incident.as_ref()
+    }
+}
+
 /// Walks `content` and parses every postmortem. `skip` are directories never to enter
 /// (the output and cache, when they live inside the content folder).
 pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> Loaded {
+    load_cached(root, content, skip, config, None)
+}
+
+/// Reads and parses one postmortem: the incident (None when the file could not be read) and
+/// what is wrong with it.
+pub fn parse_file(
+    root: &Path,
+    content: &Path,
+    path: &Path,
+    config: &Config,
+) -> (Option<Incident>, Vec<Diagnostic>) {
+    let display = display_path(root, path);
+    let content_rel = path
+        .strip_prefix(content)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    match read(path, &display) {
+        Ok(text) => {
+            let (inc, d) = parse(&display, &content_rel, &text, config);
+            (Some(inc), d)
+        }
+        Err(d) => (None, vec![d]),
+    }
+}
+
+/// [`load`], reusing what `cache` holds for files that did not change, and updating it.
+pub fn load_cached(
+    root: &Path,
+    content: &Path,
+    skip: &[PathBuf],
+    config: &Config,
+    cache: Option<&mut Cache>,
+) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut paths = Vec::new();
     let walker = walk(content, skip);
@@ -137,24 +213,49 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
         }
     }
 
-    let results: Vec<(Option<Incident>, Vec<Diagnostic>)> = paths
+    let cached = cache.as_deref();
+    // Per file: what was read, its stamp, and whether it was parsed now (not cached).
+    type Read = (Option<Incident>, Vec<Diagnostic>, Option<Stamp>, bool);
+    let results: Vec<Read> = paths
         .par_iter()
         .map(|path| {
-            let display = display_path(root, path);
-            let content_rel = path
-                .strip_prefix(content)
-                .unwrap_or(path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            match read(path, &display) {
-                Ok(text) => {
-                    let (inc, d) = parse(&display, &content_rel, &text, config);
-                    (Some(inc), d)
-                }
-                Err(d) => (None, vec![d]),
+            let now = cached.and_then(|_| stamp(path));
+            if let (Some(c), Some(now)) = (cached.and_then(|c| c.files.get(path)), now)
+                && c.stamp == now
+            {
+                return (c.incident.clone(), c.diagnostics.clone(), None, false);
             }
+            let (inc, d) = parse_file(root, content, path, config);
+            (inc, d, now, true)
         })
         .collect();
+    if let Some(cache) = cache {
+        // Files no longer there are dropped; parsed ones are kept with the stamp taken
+        // before reading (a save during the read is then read again next time).
+        let mut files = HashMap::with_capacity(paths.len());
+        for (path, (inc, d, now, fresh)) in paths.iter().zip(&results) {
+            match (fresh, now) {
+                (false, _) => {
+                    if let Some(c) = cache.files.remove(path) {
+                        files.insert(path.clone(), c);
+                    }
+                }
+                (true, Some(now)) => {
+                    files.insert(
+                        path.clone(),
+                        Cached {
+                            stamp: *now,
+                            incident: inc.clone(),
+                            diagnostics: d.clone(),
+                        },
+                    );
+                }
+                (true, None) => {}
+            }
+        }
+        cache.files = files;
+    }
+    let results = results.into_iter().map(|(i, d, _, _)| (i, d));
 
     let files = paths.len();
     let mut incidents = Vec::with_capacity(files);

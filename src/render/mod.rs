@@ -18,7 +18,7 @@ use crate::content::incident::LinkTarget;
 use crate::content::markdown;
 use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
-use crate::output::{OutputError, Staging};
+use crate::output::{OutputError, Sink};
 use theme::Theme;
 use views::Detail;
 
@@ -73,16 +73,8 @@ struct Stats {
     overdue_action_items: usize,
 }
 
-/// Renders every page of the site. Template errors are returned as diagnostics.
-/// Renders every page of the site into `staging`, as each is rendered. Returns the number of
-/// HTML pages.
-pub fn render(
-    kb: &Kb,
-    theme: &Theme,
-    today: Date,
-    staging: &Staging,
-    search: &crate::search::export::Manifest,
-) -> Result<usize, Vec<Diagnostic>> {
+/// The theme's templates, ready to render this knowledge base's pages (`site` is global).
+pub fn engine(kb: &Kb, theme: &Theme) -> Result<tera::Tera, Vec<Diagnostic>> {
     let mut tera = theme.tera()?;
     let site = views::SiteView {
         title: &kb.config.title,
@@ -93,7 +85,19 @@ pub fn render(
         severity_levels: &kb.config.severity.levels,
     };
     tera.global_context().insert("site", &site);
+    Ok(tera)
+}
 
+/// Renders every page of the site into `sink`, as each is rendered. Template errors are
+/// returned as diagnostics. Returns the number of HTML pages.
+pub fn render(
+    kb: &Kb,
+    theme: &Theme,
+    tera: &tera::Tera,
+    today: Date,
+    staging: &(dyn Sink + Sync),
+    search: &crate::search::export::Manifest,
+) -> Result<usize, Vec<Diagnostic>> {
     // Built once, shared by every listing (Tera values are reference-counted).
     let summaries: Vec<Value> = kb
         .entries
@@ -365,93 +369,11 @@ pub fn render(
         context: ctx,
     });
 
-    // Incident pages: the body is rendered here, in parallel, with links resolved.
-    let unsafe_html = kb.config.markdown.unsafe_html;
-    let write = |job: Job| -> Result<(), Diagnostic> {
-        let html = tera
-            .render(job.template, &job.context)
-            .map_err(|e| theme::template_error(job.template, &e))?;
-        staging
-            .write(&job.path, html.as_bytes())
-            .map_err(output_error)
-    };
-    let incident_results: Vec<Result<(), Diagnostic>> = kb
-        .entries
-        .par_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let inc = &e.incident;
-            let resolve = |t: &LinkTarget| {
-                e.resolved_links
-                    .get(t)
-                    .map(|j| format!("../{}/", kb.entries[*j].incident.id))
-            };
-            let skip_h1 =
-                inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
-            let rendered = markdown::render(&inc.body, &resolve, skip_h1, unsafe_html);
-            let action_items = views::action_items(&inc.action_items, today);
-            let detail = Detail {
-                path: &inc.path,
-                authors: &inc.authors,
-                symptoms: &inc.symptoms,
-                trigger: inc.trigger.as_deref(),
-                contributing_factors: &inc.contributing_factors,
-                impact: inc.impact.as_ref(),
-                detection_method: inc.detection.as_ref().and_then(|d| d.method.as_deref()),
-                detection_source: inc.detection.as_ref().and_then(|d| d.source.as_deref()),
-                timestamps: views::timestamps(&inc.timestamps),
-                ttd: inc.timestamps.ttd().map(views::display_duration),
-                ttm: inc.timestamps.ttm().map(views::display_duration),
-                ttr: inc.timestamps.ttr().map(views::display_duration),
-                open_action_items: action_items
-                    .iter()
-                    .filter(|a| !a.item.status.is_closed())
-                    .count(),
-                action_items,
-                lessons: &inc.lessons,
-                has_lessons: !inc.lessons.is_empty(),
-                links: &inc.links,
-                recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
-                toc: rendered.toc,
-                body_html: rendered.html,
-                // Internal markers and the id (always derivable) are not worth a note.
-                inferred: inc
-                    .inferred
-                    .iter()
-                    .copied()
-                    .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
-                    .collect(),
-                has_frontmatter: inc.has_frontmatter,
-            };
-            let related: Vec<Value> = e
-                .related
-                .iter()
-                .map(|r| {
-                    let mut m = tera::Map::new();
-                    m.insert("incident".into(), summaries[r.index].clone());
-                    m.insert("reasons".into(), Value::from_serializable(&r.reasons));
-                    Value::from(m)
-                })
-                .collect();
-            let recurrence = inc
-                .recurrence_of
-                .as_ref()
-                .and_then(|r| kb.by_id.get(&r.id))
-                .map(|j| summaries[*j].clone());
-            let url = views::incident_url(&inc.id);
-            let mut ctx = Context::new();
-            ctx.insert_value("page", page(inc.title.clone(), "incident", &url));
-            ctx.insert_value("incident", summaries[i].clone());
-            ctx.insert_value("detail", Value::from_serializable(&detail));
-            ctx.insert_value("related", Value::from(related));
-            ctx.insert_value("backlinks", list(&e.backlinks));
-            ctx.insert_value("recurrence", Value::from(recurrence));
-            write(Job {
-                template: "incident.html",
-                path: format!("{url}index.html"),
-                context: ctx,
-            })
-        })
+    let write = |job: Job| write_job(tera, staging, job);
+    let summary = |j: usize| summaries[j].clone();
+    let incident_results: Vec<Result<(), Diagnostic>> = (0..kb.entries.len())
+        .into_par_iter()
+        .map(|i| write(incident_job(kb, today, &summary, i)))
         .collect();
 
     let pages = jobs.len() + kb.entries.len();
@@ -475,6 +397,117 @@ pub fn render(
         Ok(pages)
     } else {
         Err(errors)
+    }
+}
+
+fn write_job(tera: &tera::Tera, sink: &(dyn Sink + Sync), job: Job) -> Result<(), Diagnostic> {
+    let html = tera
+        .render(job.template, &job.context)
+        .map_err(|e| theme::template_error(job.template, &e))?;
+    sink.write(&job.path, html.as_bytes()).map_err(output_error)
+}
+
+/// Renders the pages of the incidents at `which` only (`kb serve` shows an edit at once this
+/// way, then renders the whole site).
+pub fn incident_pages(
+    kb: &Kb,
+    tera: &tera::Tera,
+    today: Date,
+    sink: &(dyn Sink + Sync),
+    which: &[usize],
+) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let summary = |j: usize| Value::from_serializable(&views::summary(kb, &kb.entries[j]));
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    for &i in which {
+        let job = incident_job(kb, today, &summary, i);
+        paths.push(job.path.clone());
+        if let Err(e) = write_job(tera, sink, job) {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(paths)
+    } else {
+        Err(errors)
+    }
+}
+
+/// An incident's page: the body is rendered here, with links resolved.
+fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync), i: usize) -> Job {
+    let e = &kb.entries[i];
+    let inc = &e.incident;
+    let resolve = |t: &LinkTarget| {
+        e.resolved_links
+            .get(t)
+            .map(|j| format!("../{}/", kb.entries[*j].incident.id))
+    };
+    let skip_h1 = inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
+    let rendered = markdown::render(&inc.body, &resolve, skip_h1, kb.config.markdown.unsafe_html);
+    let action_items = views::action_items(&inc.action_items, today);
+    let detail = Detail {
+        path: &inc.path,
+        authors: &inc.authors,
+        symptoms: &inc.symptoms,
+        trigger: inc.trigger.as_deref(),
+        contributing_factors: &inc.contributing_factors,
+        impact: inc.impact.as_ref(),
+        detection_method: inc.detection.as_ref().and_then(|d| d.method.as_deref()),
+        detection_source: inc.detection.as_ref().and_then(|d| d.source.as_deref()),
+        timestamps: views::timestamps(&inc.timestamps),
+        ttd: inc.timestamps.ttd().map(views::display_duration),
+        ttm: inc.timestamps.ttm().map(views::display_duration),
+        ttr: inc.timestamps.ttr().map(views::display_duration),
+        open_action_items: action_items
+            .iter()
+            .filter(|a| !a.item.status.is_closed())
+            .count(),
+        action_items,
+        lessons: &inc.lessons,
+        has_lessons: !inc.lessons.is_empty(),
+        links: &inc.links,
+        recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
+        toc: rendered.toc,
+        body_html: rendered.html,
+        // Internal markers and the id (always derivable) are not worth a note.
+        inferred: inc
+            .inferred
+            .iter()
+            .copied()
+            .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
+            .collect(),
+        has_frontmatter: inc.has_frontmatter,
+    };
+    let related: Vec<Value> = e
+        .related
+        .iter()
+        .map(|r| {
+            let mut m = tera::Map::new();
+            m.insert("incident".into(), summary(r.index));
+            m.insert("reasons".into(), Value::from_serializable(&r.reasons));
+            Value::from(m)
+        })
+        .collect();
+    let recurrence = inc
+        .recurrence_of
+        .as_ref()
+        .and_then(|r| kb.by_id.get(&r.id))
+        .map(|j| summary(*j));
+    let url = views::incident_url(&inc.id);
+    let mut ctx = Context::new();
+    ctx.insert_value("page", page(inc.title.clone(), "incident", &url));
+    ctx.insert_value("incident", summary(i));
+    ctx.insert_value("detail", Value::from_serializable(&detail));
+    ctx.insert_value("related", Value::from(related));
+    ctx.insert_value(
+        "backlinks",
+        Value::from(e.backlinks.iter().map(|j| summary(*j)).collect::<Vec<_>>()),
+    );
+    ctx.insert_value("recurrence", Value::from(recurrence));
+    Job {
+        template: "incident.html",
+        path: format!("{url}index.html"),
+        context: ctx,
     }
 }
 

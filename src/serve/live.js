@@ -1,5 +1,5 @@
 // kb serve: live reload. Added to HTML pages by the preview server only, never written to the
-// built site. Reloads on "reload", swaps stylesheets on "css", shows the build's diagnostics
+// built site. Reloads on "reload" when this page is one that changed, swaps stylesheets on "css", shows the build's diagnostics
 // over the last good page on "failed". EventSource reconnects by itself; reconnecting after
 // the connection dropped (kb serve restarted) reloads the page.
 (() => {
@@ -8,7 +8,15 @@
   const es = new EventSource("/__kb/events");
   es.onerror = () => { dropped = true; };
   es.addEventListener("hello", () => { if (dropped) location.reload(); });
-  es.addEventListener("reload", () => location.reload());
+  // The data names the pages that changed ("*": all of them); other pages stay as they are.
+  const here = location.pathname.replace(/index\.html$/, "");
+  es.addEventListener("reload", (e) => {
+    let pages = ["*"];
+    try { pages = JSON.parse(e.data); } catch (_) { /* an older server: reload */ }
+    if (!Array.isArray(pages) || pages.includes("*") || pages.includes(decodeURI(here)) || pages.includes(here)) {
+      location.reload();
+    }
+  });
   es.addEventListener("css", () => {
     hide();
     for (const l of document.querySelectorAll('link[rel="stylesheet"]')) {
