@@ -10,6 +10,9 @@ then EDITS times: rewrites the file with a new title and measures
     it into the last good site first), and
   - until `event: built` (the whole site is rebuilt, byte for byte what `kb build` writes).
 Prints each time and the medians, and the rebuild times kb printed.
+
+With DURING=1 the next edit comes 1 s after the page reloaded, while the whole-site rebuild of
+the one before is still running (at 10k): that measures only save → reload of the edited page.
 """
 import glob, os, re, socket, statistics, subprocess, sys, threading, time
 
@@ -60,6 +63,15 @@ try:
         text = re.sub(r"^title: .*$", f"title: Benchmark edit {i} {time.time()}", original, count=1, flags=re.M)
         with open(target, "w", encoding="utf-8") as f:
             f.write(text)
+        if os.environ.get("DURING"):
+            with cond:
+                cond.wait_for(lambda: any(e[1] == "reload" for e in events[seen:]), timeout=300)
+                t1 = next(e[0] for e in events[seen:] if e[1] == "reload")
+            times.append((t1 - t0) * 1000)
+            settled.append(0)
+            print(f"edit {i}: page reloaded after {times[-1]:.0f} ms", flush=True)
+            time.sleep(1.0)
+            continue
         with cond:
             ok = cond.wait_for(lambda: any(e[1] == "built" for e in events[seen:]), timeout=300)
             if not ok:

@@ -217,7 +217,10 @@ impl Mirror {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let pending = parent.join(format!(".{name}.kb-pending-{}", std::process::id()));
+        // Two mirrors may be open at once (kb serve shows a save while it rebuilds).
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pending = parent.join(format!(".{name}.kb-pending-{}-{n}", std::process::id()));
         if pending.exists() {
             fs::remove_dir_all(&pending).map_err(|e| io_err(&pending, e))?;
         }
@@ -232,11 +235,20 @@ impl Mirror {
     }
 
     /// Puts the changed files in place and, when the whole site was written (`complete`),
-    /// removes the ones not written this time. Returns what the output now holds and the
-    /// paths that changed (written or removed), sorted.
-    pub fn commit(mut self, complete: bool) -> Result<(Written, Vec<String>), OutputError> {
+    /// removes the ones not written this time; `keep` are left as they are, written or not.
+    /// Returns what the output now holds (less `keep`) and the paths that changed (written
+    /// or removed), sorted.
+    pub fn commit(
+        mut self,
+        complete: bool,
+        keep: &HashSet<String>,
+    ) -> Result<(Written, Vec<String>), OutputError> {
         let mut now = std::mem::take(&mut *self.seen.lock().expect("not poisoned"));
-        let previous = std::mem::take(&mut self.previous);
+        let mut previous = std::mem::take(&mut self.previous);
+        for k in keep {
+            now.remove(k);
+            previous.remove(k);
+        }
         let mut changed = Vec::new();
         for (path, print) in &now {
             if previous.get(path) != Some(print) {

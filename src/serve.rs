@@ -74,48 +74,32 @@ struct Shared {
     failure: Mutex<Option<String>>,
 }
 
-/// Builds the site into the serve directory; one at a time, from one thread. An edit to a
-/// postmortem is shown first by rendering its own page into the last good site (milliseconds),
-/// then the whole site is rebuilt as `kb build` would, reading only the files that changed
-/// and writing only the files whose bytes changed.
-struct Builder {
-    root: PathBuf,
-    out: PathBuf,
-    drafts: bool,
-    base_url: String,
-    shared: Arc<Shared>,
-    /// Set by the watcher when changes wait: a whole-site rebuild then stops between stages
-    /// and starts over, so the newest edit is shown first.
-    waiting: Arc<AtomicBool>,
-    cache: load::Cache,
+/// What is being served, shared by the builder and the thread that shows saves at once.
+struct Served {
     /// What the serve directory holds now.
     written: output::Written,
     /// The last good build, to render an edited page into at once.
     last: Option<build::Built>,
+    /// Pages rendered at once while a whole-site rebuild ran: that rebuild may have read an
+    /// older version, so it leaves them as they are (the save's own rebuild follows).
+    touched: std::collections::HashSet<String>,
 }
 
-impl Builder {
-    fn rebuild(&mut self, changed: &[PathBuf]) {
-        let start = Instant::now();
-        let what = match changed {
-            [] => String::new(),
-            [one] => format!(" ({} changed)", self.display(one)),
-            many => format!(" ({} files changed)", many.len()),
-        };
-        if changed.contains(&self.root.join("site.toml")) {
-            // Parsing depends on site.toml (aliases, severity levels, …).
-            self.cache.clear();
-            self.last = None;
-        } else {
-            self.cache.forget(changed);
-        }
-        self.show_at_once(changed, start, "; rebuilding the rest");
-        self.full(changed, start, &what);
-    }
+/// Shows saved postmortems at once: renders their pages into the last good site, from
+/// whatever thread sees the save, while a whole-site rebuild may be running.
+#[derive(Clone)]
+struct Quick {
+    root: PathBuf,
+    out: PathBuf,
+    drafts: bool,
+    shared: Arc<Shared>,
+    served: Arc<Mutex<Served>>,
+}
 
-    /// Shows saved postmortems' pages (see [`Builder::quick`]) and tells their open pages.
-    fn show_at_once(&mut self, changed: &[PathBuf], start: Instant, then: &str) {
-        if let Some(pages) = self.quick(changed).filter(|p| !p.is_empty()) {
+impl Quick {
+    /// Shows `changed` if it can, and tells their open pages.
+    fn show(&self, changed: &[PathBuf], start: Instant, then: &str) {
+        if let Some(pages) = self.render(changed).filter(|p| !p.is_empty()) {
             eprintln!(
                 "Updated {} in {} ms{then}",
                 pages.join(", "),
@@ -127,12 +111,14 @@ impl Builder {
 
     /// Renders the pages of edited postmortems into the last good site, when the edit leaves
     /// every other page's links as they were (same id, tags, services and links). Returns the
-    /// URL paths written.
-    fn quick(&mut self, changed: &[PathBuf]) -> Option<Vec<String>> {
+    /// URL paths written, or None when only a whole-site rebuild can show the change.
+    fn render(&self, changed: &[PathBuf]) -> Option<Vec<String>> {
         if changed.is_empty() || self.shared.failure.lock().expect("not poisoned").is_some() {
             return None;
         }
-        let last = self.last.as_mut()?;
+        let mut served = self.served.lock().expect("not poisoned");
+        let served = &mut *served;
+        let last = served.last.as_mut()?;
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
         for path in changed {
@@ -178,11 +164,49 @@ impl Builder {
         for (i, inc) in edits {
             last.kb.entries[i].incident = inc;
         }
-        let mirror = output::Mirror::new(&self.out, self.written.clone()).ok()?;
+        let mirror = output::Mirror::new(&self.out, served.written.clone()).ok()?;
         render::incident_pages(&last.kb, &last.tera, build::build_date(), &mirror, &which).ok()?;
-        let (written, files) = mirror.commit(false).ok()?;
-        self.written = written;
+        let (written, files) = mirror.commit(false, &Default::default()).ok()?;
+        served.written = written;
+        served.touched.extend(files.iter().cloned());
         Some(files.iter().map(|f| page_url(f)).collect())
+    }
+}
+
+/// Builds the site into the serve directory; one at a time, from one thread. An edit to a
+/// postmortem is shown first by rendering its own page into the last good site (milliseconds),
+/// then the whole site is rebuilt as `kb build` would, reading only the files that changed
+/// and writing only the files whose bytes changed.
+struct Builder {
+    root: PathBuf,
+    out: PathBuf,
+    drafts: bool,
+    base_url: String,
+    shared: Arc<Shared>,
+    /// Set by the watcher when changes wait: a whole-site rebuild then stops between stages
+    /// and starts over.
+    waiting: Arc<AtomicBool>,
+    cache: load::Cache,
+    quick: Quick,
+}
+
+impl Builder {
+    fn rebuild(&mut self, changed: &[PathBuf]) {
+        let start = Instant::now();
+        let what = match changed {
+            [] => String::new(),
+            [one] => format!(" ({} changed)", self.display(one)),
+            many => format!(" ({} files changed)", many.len()),
+        };
+        if changed.contains(&self.root.join("site.toml")) {
+            // Parsing depends on site.toml (aliases, severity levels, …).
+            self.cache.clear();
+            self.quick.served.lock().expect("not poisoned").last = None;
+        } else {
+            self.cache.forget(changed);
+        }
+        self.quick.show(changed, start, "; rebuilding the rest");
+        self.full(changed, start, &what);
     }
 
     /// Rebuilds the whole site as `kb build` would, writing only what changed.
@@ -201,7 +225,12 @@ impl Builder {
             base_url: Some(self.base_url.clone()),
             progress: None,
         };
-        let (out, written) = (self.out.clone(), self.written.clone());
+        let written = {
+            let mut served = self.quick.served.lock().expect("not poisoned");
+            served.touched.clear();
+            served.written.clone()
+        };
+        let out = self.out.clone();
         let mirror = move || {
             output::Mirror::new(&out, written)
                 .map_err(|(OutputError::Io(m) | OutputError::Refused(m))| BuildError::Usage(m))
@@ -220,12 +249,19 @@ impl Builder {
             }
             Err(BuildError::Usage(m)) => return failed(m.clone(), format!("error: {m}")),
         };
-        let files = match mirror.commit(true) {
-            Ok((written, files)) => {
-                self.written = written;
+        let mut served = self.quick.served.lock().expect("not poisoned");
+        let files = match mirror.commit(true, &served.touched) {
+            Ok((mut written, files)) => {
+                for t in &served.touched {
+                    if let Some(print) = served.written.get(t) {
+                        written.insert(t.clone(), *print);
+                    }
+                }
+                served.written = written;
                 files
             }
             Err(OutputError::Io(m) | OutputError::Refused(m)) => {
+                drop(served);
                 return failed(m.clone(), format!("error: {m}"));
             }
         };
@@ -238,7 +274,8 @@ impl Builder {
             start.elapsed().as_millis(),
             files.len()
         );
-        self.last = Some(built);
+        served.last = Some(built);
+        drop(served);
         let was_failing = self
             .shared
             .failure
@@ -263,44 +300,33 @@ impl Builder {
     }
 
     /// Rebuilds on every batch of changes; changes that arrive during a build wait in the
-    /// channel and make the next one. Saves seen before their batch is debounced only show
-    /// their pages.
-    fn run(mut self, rx: mpsc::Receiver<Change>) {
-        while let Ok(first) = rx.recv() {
-            let (mut saved, mut batch) = (Vec::new(), None::<Vec<PathBuf>>);
-            for change in std::iter::once(first).chain(rx.try_iter()) {
-                match change {
-                    Change::Saved(p) => saved.push(p),
-                    Change::Batch(paths) => batch.get_or_insert_default().extend(paths),
-                }
+    /// channel and make the next one.
+    fn run(mut self, rx: mpsc::Receiver<Vec<PathBuf>>) {
+        while let Ok(mut changed) = rx.recv() {
+            while let Ok(more) = rx.try_recv() {
+                changed.extend(more);
             }
             // Cleared after draining: the flag is set before each send, so while it is set a
-            // change waits in the channel.
+            // batch waits in the channel.
             self.waiting.store(false, Ordering::SeqCst);
-            match batch {
-                Some(mut changed) => {
-                    changed.extend(saved);
-                    changed.sort();
-                    changed.dedup();
-                    self.rebuild(&changed);
-                }
-                None => {
-                    saved.sort();
-                    saved.dedup();
-                    self.show_at_once(&saved, Instant::now(), "");
-                }
-            }
+            changed.sort();
+            changed.dedup();
+            self.rebuild(&changed);
         }
     }
 }
 
-/// What the watcher tells the builder.
-enum Change {
-    /// A postmortem was saved (closed after writing, or renamed into place): its page can be
-    /// shown before the debounce ends.
-    Saved(PathBuf),
-    /// Debounced changes: the site is rebuilt for them.
-    Batch(Vec<PathBuf>),
+impl Quick {
+    /// Shows each save as it comes, while the builder may be busy with a whole-site rebuild.
+    fn run(self, rx: mpsc::Receiver<PathBuf>) {
+        while let Ok(first) = rx.recv() {
+            let start = Instant::now();
+            let mut saved: Vec<PathBuf> = std::iter::once(first).chain(rx.try_iter()).collect();
+            saved.sort();
+            saved.dedup();
+            self.show(&saved, start, "");
+        }
+    }
 }
 
 /// What open pages are told after a whole-site rebuild changed `files` (output paths): only
@@ -423,19 +449,17 @@ fn left_over(out: &Path) -> output::Written {
         .collect()
 }
 
+/// Watches the sources: debounced batches of changes go to `tx` (setting `waiting` first);
+/// finished saves of postmortems go to `saves` at once (native events only).
 fn watch(
     root: &Path,
     poll: bool,
-    tx: mpsc::Sender<Change>,
+    tx: mpsc::Sender<Vec<PathBuf>>,
     waiting: Arc<AtomicBool>,
+    saves: mpsc::Sender<PathBuf>,
 ) -> Result<Watching, String> {
     let content = load::content_dir(root);
-    let (r, c, early_tx, early_waiting) = (
-        root.to_path_buf(),
-        content.clone(),
-        tx.clone(),
-        waiting.clone(),
-    );
+    let (r, c) = (root.to_path_buf(), content.clone());
     // A write closed or a file renamed into place is a finished save: its page is shown
     // at once, without waiting out the debounce (which still rebuilds the rest).
     let early = move |res: notify::Result<notify::Event>| {
@@ -451,8 +475,7 @@ fn watch(
                 && p.extension().is_some_and(|x| x == "md" || x == "markdown")
                 && relevant(&r, &c, p)
         }) {
-            early_waiting.store(true, Ordering::SeqCst);
-            let _ = early_tx.send(Change::Saved(p.clone()));
+            let _ = saves.send(p.clone());
         }
     };
     let (r, c) = (root.to_path_buf(), content.clone());
@@ -468,7 +491,7 @@ fn watch(
         changed.dedup();
         if !changed.is_empty() {
             waiting.store(true, Ordering::SeqCst);
-            let _ = tx.send(Change::Batch(changed));
+            let _ = tx.send(changed);
         }
     };
     // Directories, not files: an atomic save replaces the file, and a watch on the old inode
@@ -504,11 +527,11 @@ fn watch(
         for (dir, mode) in dirs {
             d.watch(&dir, mode).map_err(err)?;
         }
-        let mut saves = notify::recommended_watcher(early).map_err(err)?;
-        notify::Watcher::watch(&mut saves, &content, RecursiveMode::Recursive).map_err(err)?;
+        let mut saved = notify::recommended_watcher(early).map_err(err)?;
+        notify::Watcher::watch(&mut saved, &content, RecursiveMode::Recursive).map_err(err)?;
         Ok(Watching::Native {
             _debouncer: d,
-            _saves: saves,
+            _saves: saved,
         })
     }
 }
@@ -563,8 +586,17 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             shared: shared.clone(),
             waiting: waiting.clone(),
             cache: load::Cache::default(),
-            written: left_over(&out),
-            last: None,
+            quick: Quick {
+                root: root.clone(),
+                out: out.clone(),
+                drafts: opts.drafts,
+                shared: shared.clone(),
+                served: Arc::new(Mutex::new(Served {
+                    written: left_over(&out),
+                    last: None,
+                    touched: Default::default(),
+                })),
+            },
         };
         let builder = tokio::task::spawn_blocking(move || {
             builder.rebuild(&[]);
@@ -573,7 +605,10 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         .await
         .map_err(|e| ServeError::Usage(e.to_string()))?;
         let (ctx, crx) = mpsc::channel();
-        let watching = watch(&root, opts.poll, ctx, waiting).map_err(ServeError::Usage)?;
+        let (stx, srx) = mpsc::channel();
+        let watching = watch(&root, opts.poll, ctx, waiting, stx).map_err(ServeError::Usage)?;
+        let quick = builder.quick.clone();
+        std::thread::spawn(move || quick.run(srx));
         std::thread::spawn(move || builder.run(crx));
 
         let files = ServeDir::new(&out).not_found_service(ServeFile::new(out.join("404.html")));
