@@ -383,3 +383,60 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 fn io_err(p: &Path, e: io::Error) -> OutputError {
     OutputError::Io(format!("{}: {e}", p.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(out: &Path, p: &str) -> Option<String> {
+        fs::read_to_string(out.join(p)).ok()
+    }
+
+    #[test]
+    fn a_mirror_writes_only_what_changed_and_removes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        let m = Mirror::new(&out, Written::new()).unwrap();
+        m.write("index.html", b"home").unwrap();
+        m.write("incidents/a/index.html", b"a").unwrap();
+        m.write("incidents/b/index.html", b"b").unwrap();
+        let (written, changed) = m.commit(true, &HashSet::new()).unwrap();
+        assert_eq!(changed.len(), 3);
+        assert!(out.join(MARKER).is_file());
+
+        // Nothing written until the commit; a dropped mirror leaves the output alone.
+        let m = Mirror::new(&out, written.clone()).unwrap();
+        m.write("index.html", b"changed").unwrap();
+        drop(m);
+        assert_eq!(read(&out, "index.html").as_deref(), Some("home"));
+
+        // b is gone, a is the same, the home page changed.
+        let m = Mirror::new(&out, written).unwrap();
+        m.write("index.html", b"home 2").unwrap();
+        m.write("incidents/a/index.html", b"a").unwrap();
+        let (written, changed) = m.commit(true, &HashSet::new()).unwrap();
+        assert_eq!(changed, ["incidents/b/index.html", "index.html"]);
+        assert_eq!(read(&out, "index.html").as_deref(), Some("home 2"));
+        assert!(
+            !out.join("incidents/b").exists(),
+            "its empty folder went too"
+        );
+        assert_eq!(written.len(), 2);
+
+        // A partial commit (one page shown at once) keeps everything else.
+        let m = Mirror::new(&out, written).unwrap();
+        m.write("incidents/a/index.html", b"a 2").unwrap();
+        let (written, changed) = m.commit(false, &HashSet::new()).unwrap();
+        assert_eq!(changed, ["incidents/a/index.html"]);
+        assert_eq!(written.len(), 2);
+        assert_eq!(read(&out, "index.html").as_deref(), Some("home 2"));
+
+        // Kept paths are neither written nor removed.
+        let keep: HashSet<String> = ["incidents/a/index.html".to_string()].into();
+        let m = Mirror::new(&out, written).unwrap();
+        m.write("index.html", b"home 2").unwrap();
+        let (_, changed) = m.commit(true, &keep).unwrap();
+        assert!(changed.is_empty(), "{changed:?}");
+        assert_eq!(read(&out, "incidents/a/index.html").as_deref(), Some("a 2"));
+    }
+}

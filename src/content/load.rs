@@ -346,3 +346,50 @@ fn read(path: &Path, display: &str) -> Result<String, Diagnostic> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_parses_again_only_files_that_changed_or_were_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let content = root.join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let file = content.join("a.md");
+        let text = |t: &str| format!("---\ntitle: {t}\ndate: 2024-01-02\n---\nBody.\n");
+        std::fs::write(&file, text("Title A")).unwrap();
+        std::fs::write(content.join("b.md"), text("Title B")).unwrap();
+        let config = Config::default();
+        let mut cache = Cache::default();
+        let titles = |cache: &mut Cache| {
+            let loaded = load_cached(root, &content, &[], &config, Some(cache));
+            let mut t: Vec<String> = loaded.incidents.into_iter().map(|i| i.title).collect();
+            t.sort();
+            t
+        };
+        assert_eq!(titles(&mut cache), ["Title A", "Title B"]);
+
+        // Same size, same modification time: taken from the cache...
+        let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::fs::write(&file, text("Title C")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(titles(&mut cache), ["Title A", "Title B"]);
+        // ...until the watcher names it.
+        cache.forget(std::slice::from_ref(&file));
+        assert_eq!(titles(&mut cache), ["Title B", "Title C"]);
+
+        // A new size is seen without being named; a deleted file leaves the cache.
+        std::fs::write(&file, text("Title CC")).unwrap();
+        assert_eq!(titles(&mut cache), ["Title B", "Title CC"]);
+        std::fs::remove_file(content.join("b.md")).unwrap();
+        assert_eq!(titles(&mut cache), ["Title CC"]);
+        assert!(cache.incident(&content.join("b.md")).is_none());
+    }
+}
