@@ -1,5 +1,6 @@
 //! `kb build`: the whole flow, content → model → knowledge base → pages → output.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -218,6 +219,8 @@ fn write_index(
 /// templates (kept by `kb serve` to show the next edit at once), and the warnings.
 pub struct Built {
     pub kb: Kb,
+    /// The date overdue items were judged against.
+    pub today: Date,
     pub theme: Theme,
     pub tera: tera::Tera,
     pub diagnostics: Vec<Diagnostic>,
@@ -241,8 +244,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     // Made once the content has proved good, so content errors come first.
     let staging = || output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e));
-    let (built, staging) = build_into(opts, &output_dir, None, staging, &|| false)?
-        .expect("a build that is never stopped finishes");
+    let (built, staging) =
+        build_into(opts, &output_dir, None, staging, &|| false, &|_, _, _| None)?
+            .expect("a build that is never stopped finishes");
 
     let timings = std::env::var_os("KB_TIMINGS").is_some();
     if timings {
@@ -276,6 +280,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
+/// Given the linked knowledge base, the date and the postmortems read again since the last
+/// whole render: which incident pages the sink may keep (see
+/// [`render::unchanged_incident_pages`]), or None to render them all.
+pub type Unchanged = dyn Fn(&Kb, Date, &HashSet<String>) -> Option<Vec<bool>>;
+
 /// The build without its output handling: reads (through `cache` when given, so unchanged
 /// postmortems are not parsed again), links, indexes, and renders every file into the sink
 /// `sink` makes, which it returns. Returns None when `stop` said so between stages
@@ -286,7 +295,9 @@ pub fn build_into<S: Sink + Sync>(
     cache: Option<&mut load::Cache>,
     sink: impl FnOnce() -> Result<S, BuildError>,
     stop: &dyn Fn() -> bool,
+    unchanged: &Unchanged,
 ) -> Result<Option<(Built, S)>, BuildError> {
+    let mut cache = cache;
     let start = Instant::now();
     let root = &opts.root;
     // KB_TIMINGS=1 prints when each stage starts, for profiling builds.
@@ -308,7 +319,7 @@ pub fn build_into<S: Sink + Sync>(
         opts.drafts,
         opts.base_url.as_deref(),
         &stage,
-        cache,
+        cache.as_deref_mut(),
     )?;
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
@@ -347,7 +358,17 @@ pub fn build_into<S: Sink + Sync>(
     }
     let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
     let today = build_date();
-    let pages = match render::render(&kb, &theme, &tera, today, &sink, &export.manifest) {
+    // With a cache, the pages of incidents whose inputs were not read again may be kept.
+    let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));
+    let pages = match render::render(
+        &kb,
+        &theme,
+        &tera,
+        today,
+        &sink,
+        &export.manifest,
+        unchanged.as_deref(),
+    ) {
         Ok(p) => p,
         Err(mut errs) => {
             errs.extend(diags);
@@ -356,6 +377,7 @@ pub fn build_into<S: Sink + Sync>(
     };
     let built = Built {
         kb,
+        today,
         theme,
         tera,
         diagnostics: diags,

@@ -96,6 +96,12 @@ fn absolute(p: &Path) -> PathBuf {
 pub trait Sink {
     /// Writes one file; `path` is relative to the site root, `/` separated.
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError>;
+
+    /// Keeps the file already at `path` as this build's, if the sink has one (then the
+    /// caller need not render it). False: render and write it.
+    fn keep(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 impl Sink for Staging {
@@ -300,6 +306,20 @@ impl Mirror {
 }
 
 impl Sink for Mirror {
+    fn keep(&self, path: &str) -> bool {
+        match self.previous.get(path) {
+            // Not a file an earlier session left (those are written again).
+            Some(print) if print.1 != usize::MAX => {
+                self.seen
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(path.to_string(), *print);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
         check_relative(path)?;
         let print = fingerprint(bytes);

@@ -199,11 +199,17 @@ impl Builder {
             many => format!(" ({} files changed)", many.len()),
         };
         if changed.contains(&self.root.join("site.toml")) {
-            // Parsing depends on site.toml (aliases, severity levels, …).
+            // Parsing depends on site.toml (aliases, severity levels, …), and every page on
+            // it: nothing is kept.
             self.cache.clear();
             self.quick.served.lock().expect("not poisoned").last = None;
         } else {
             self.cache.forget(changed);
+        }
+        let theme = self.root.join("theme");
+        if changed.iter().any(|p| p.starts_with(&theme)) {
+            // Every page may look different.
+            self.quick.served.lock().expect("not poisoned").last = None;
         }
         self.quick.show(changed, start, "; rebuilding the rest");
         self.full(changed, start, &what);
@@ -237,7 +243,21 @@ impl Builder {
         };
         let waiting = self.waiting.clone();
         let stop = move || waiting.load(Ordering::SeqCst);
-        let result = build::build_into(&opts, &self.out, Some(&mut self.cache), mirror, &stop);
+        // Incident pages whose inputs are as in the last good build stay as they are.
+        let served = self.quick.served.clone();
+        let unchanged = move |kb: &crate::kb::Kb, today, reread: &_| {
+            let served = served.lock().expect("not poisoned");
+            let last = served.last.as_ref().filter(|l| l.today == today)?;
+            Some(render::unchanged_incident_pages(&last.kb, kb, reread))
+        };
+        let result = build::build_into(
+            &opts,
+            &self.out,
+            Some(&mut self.cache),
+            mirror,
+            &stop,
+            &unchanged,
+        );
         let (built, mirror) = match result {
             Ok(Some(done)) => done,
             // Newer changes wait: they make the next build.
@@ -258,6 +278,7 @@ impl Builder {
                     }
                 }
                 served.written = written;
+                self.cache.rendered();
                 files
             }
             Err(OutputError::Io(m) | OutputError::Refused(m)) => {

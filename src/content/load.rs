@@ -72,6 +72,9 @@ pub fn is_skipped(dir: &Path, skip: &[PathBuf]) -> bool {
 #[derive(Default)]
 pub struct Cache {
     files: HashMap<PathBuf, Cached>,
+    /// Postmortems (paths as shown) parsed since [`Cache::rendered`] was last called: their
+    /// pages may differ from the ones written.
+    reread: std::collections::HashSet<String>,
 }
 
 struct Cached {
@@ -98,6 +101,16 @@ impl Cache {
 
     pub fn clear(&mut self) {
         self.files.clear();
+    }
+
+    /// Postmortems parsed since the site was last rendered whole.
+    pub fn reread(&self) -> &std::collections::HashSet<String> {
+        &self.reread
+    }
+
+    /// Says that the site was rendered whole from what the cache holds.
+    pub fn rendered(&mut self) {
+        self.reread.clear();
     }
 
     /// The postmortem at `path` as last parsed (None when it is not a postmortem or did not
@@ -241,6 +254,9 @@ pub fn load_cached(
                     }
                 }
                 (true, Some(now)) => {
+                    if let Some(inc) = inc {
+                        cache.reread.insert(inc.path.clone());
+                    }
                     files.insert(
                         path.clone(),
                         Cached {
