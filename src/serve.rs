@@ -443,7 +443,7 @@ type Polling = notify_debouncer_full::Debouncer<notify::PollWatcher, NoCache>;
 enum Watching {
     Native {
         _debouncer: Native,
-        _saves: notify::RecommendedWatcher,
+        _saves: Option<notify::RecommendedWatcher>,
     },
     Poll {
         _debouncer: Polling,
@@ -548,11 +548,16 @@ fn watch(
         for (dir, mode) in dirs {
             d.watch(&dir, mode).map_err(err)?;
         }
-        let mut saved = notify::recommended_watcher(early).map_err(err)?;
-        notify::Watcher::watch(&mut saved, &content, RecursiveMode::Recursive).map_err(err)?;
+        // Without it (the system's watch limit reached, say) saves wait for the debounce.
+        let saves = notify::recommended_watcher(early).and_then(|mut w| {
+            notify::Watcher::watch(&mut w, &content, RecursiveMode::Recursive).map(|_| w)
+        });
+        if let Err(e) = &saves {
+            eprintln!("note: saves are shown after the debounce only ({e})");
+        }
         Ok(Watching::Native {
             _debouncer: d,
-            _saves: saved,
+            _saves: saves.ok(),
         })
     }
 }

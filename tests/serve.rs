@@ -628,7 +628,7 @@ fn browser_driver() -> Option<PathBuf> {
 }
 
 #[test]
-fn in_the_browser_a_bad_save_shows_an_overlay_and_the_fix_reloads_the_page() {
+fn in_the_browser_a_bad_save_shows_an_overlay_the_fix_reloads_and_an_edit_reloads_only_its_page() {
     let Some(script) = browser_driver() else {
         return;
     };
@@ -641,12 +641,20 @@ fn in_the_browser_a_bad_save_shows_an_overlay_and_the_fix_reloads_the_page() {
     )
     .unwrap();
     fs::write(&fixed, retitled(dir.path(), "Fixed live")).unwrap();
+    let edited = dir.path().join("edited.txt");
+    let body_edit = retitled(dir.path(), "Fixed live").replacen(
+        "This postmortem is **in review**.",
+        "This postmortem is **in review** (edited live).",
+        1,
+    );
+    assert!(body_edit.contains("edited live"));
+    fs::write(&edited, body_edit).unwrap();
     let s = Server::start(dir.path(), &[]);
     let out = Command::new(common::node().unwrap())
         .arg(script)
         .arg(format!("http://127.0.0.1:{}{PAGE}", s.port))
         .arg(dir.path().join(FILE))
-        .args([&broken, &fixed])
+        .args([&broken, &fixed, &edited])
         .output()
         .unwrap();
     assert!(
@@ -668,4 +676,7 @@ fn in_the_browser_a_bad_save_shows_an_overlay_and_the_fix_reloads_the_page() {
         v["after"].as_str().unwrap().starts_with("Fixed live"),
         "{v}"
     );
+    // A body edit reloads its page only: the home page, unchanged, stayed as it was.
+    assert_eq!(v["editedReloaded"], true, "{v}");
+    assert_eq!(v["homeStayed"], true, "{v}");
 }
