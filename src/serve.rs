@@ -638,10 +638,12 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         std::thread::spawn(move || builder.run(crx));
 
         let files = ServeDir::new(&out).not_found_service(ServeFile::new(out.join("404.html")));
+        let real_out = Arc::new(std::fs::canonicalize(&out).unwrap_or(out.clone()));
         let app = Router::new()
             .route("/__kb/events", get(events))
             .route("/__kb/live.js", get(live_js))
             .fallback_service(files)
+            .layer(axum::middleware::from_fn_with_state(real_out, inside))
             .layer(axum::middleware::map_response(inject))
             .with_state(shared);
         ready(&url);
@@ -698,6 +700,33 @@ async fn events(
         Some((Ok(event), (pending, rx)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Refuses a request whose file, once symbolic links are followed, lies outside the output
+/// (ServeDir follows links; kb writes none, but a hand-made one must not leak files).
+async fn inside(
+    State(out): State<Arc<PathBuf>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    let path = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8_lossy();
+    let mut file = out.join(path.trim_start_matches('/'));
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    match file.canonicalize() {
+        Ok(real) if !real.starts_with(&*out) => {
+            let page = std::fs::read(out.join("404.html")).unwrap_or_default();
+            let mut res = Response::new(Body::from(page));
+            *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            res
+        }
+        _ => next.run(req).await,
+    }
 }
 
 /// Adds the live-reload script to HTML responses (never to the files on disk).

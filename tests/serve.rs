@@ -270,7 +270,15 @@ fn requests_never_leave_the_output() {
     let dir = example();
     fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
     let s = Server::start(dir.path(), &[]);
+    // Links inside the output that lead out of it (put there by hand: kb writes none).
+    let out = dir.path().join(".kb/serve");
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), out.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), out.join("outside")).unwrap();
     for target in [
+        "/leak.txt",
+        "/outside/secret.txt",
+        "/outside/site.toml",
+        "/outside/",
         "/../secret.txt",
         "/%2e%2e/secret.txt",
         "/%2E%2E/%2e%2e/secret.txt",
