@@ -324,6 +324,8 @@ pub fn build_into<S: Sink + Sync>(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
     }
+    // Templates are parsed before any work is written, so a theme typo fails fast.
+    let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
     if stop() {
         return Ok(None);
     }
@@ -356,7 +358,6 @@ pub fn build_into<S: Sink + Sync>(
         sink.write(&format!("search/{path}"), bytes)
             .map_err(|e| output_failed(output_dir, e))?;
     }
-    let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
     let today = build_date();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
     let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));

@@ -459,6 +459,38 @@ fn wrong_type_in_toml_is_located() {
 }
 
 #[test]
+fn template_errors_point_at_the_theme_file_line_and_column() {
+    let kb = Kb::new();
+    kb.write(
+        "theme/templates/404.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<p>{{ page.title | nope( }}</p>\n{% endblock %}\n",
+    );
+    let run = kb.fails(1, &[]);
+    says(
+        run.error_at("theme/templates/404.html:3:26"),
+        &[
+            "expected identifier",
+            "3 | <p>{{ page.title | nope( }}</p>",
+            "help:",
+        ],
+    );
+    // A template that parses but fails while rendering is located too. (The search index,
+    // a cache of the postmortems, is written by then: the harness's "nothing touched" check
+    // does not apply.)
+    kb.write(
+        "theme/templates/404.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<p>{{ page.nothing.deeper }}</p>\n{% endblock %}\n",
+    );
+    let run = kb.raw_run_via(&[], &[], 120);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    says(
+        run.error_at("theme/templates/404.html:3:12"),
+        &["`nothing` is not defined"],
+    );
+    assert_eq!(run.error_count(), 1, "{}", run.stderr);
+}
+
+#[test]
 fn links_that_would_run_script_are_refused() {
     let kb = Kb::new();
     kb.write(

@@ -379,7 +379,7 @@ pub fn render(
         context: ctx,
     });
 
-    let write = |job: Job| write_job(tera, staging, job);
+    let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
     let incident_results: Vec<Result<(), Diagnostic>> = (0..kb.entries.len())
         .into_par_iter()
@@ -420,10 +420,15 @@ pub fn render(
     }
 }
 
-fn write_job(tera: &tera::Tera, sink: &(dyn Sink + Sync), job: Job) -> Result<(), Diagnostic> {
+fn write_job(
+    tera: &tera::Tera,
+    theme: Option<&Theme>,
+    sink: &(dyn Sink + Sync),
+    job: Job,
+) -> Result<(), Diagnostic> {
     let html = tera
         .render(job.template, &job.context)
-        .map_err(|e| theme::template_error(job.template, &e))?;
+        .map_err(|e| theme::template_error(job.template, &e, theme))?;
     sink.write(&job.path, html.as_bytes()).map_err(output_error)
 }
 
@@ -442,7 +447,7 @@ pub fn incident_pages(
     for &i in which {
         let job = incident_job(kb, today, &summary, i);
         paths.push(job.path.clone());
-        if let Err(e) = write_job(tera, sink, job) {
+        if let Err(e) = write_job(tera, None, sink, job) {
             errors.push(e);
         }
     }

@@ -105,7 +105,7 @@ impl Theme {
             }
         }
         if let Err(e) = tera.add_raw_templates(templates) {
-            errors.push(template_error("theme", &e));
+            errors.push(template_error("theme", &e, Some(self)));
         }
         if errors.is_empty() {
             Ok(tera)
@@ -130,8 +130,10 @@ fn display(root: &Path, p: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
-/// Tera reports template errors with their own rustc-style rendering; keep it whole.
-pub fn template_error(template: &str, e: &tera::Error) -> Diagnostic {
+/// A Tera error as a diagnostic at the template file, line and column Tera names (its
+/// `--> name:line:col`), with the snippet from the theme's file when `theme` is given. Without a
+/// location, it is reported against `template`.
+pub fn template_error(template: &str, e: &tera::Error, theme: Option<&Theme>) -> Diagnostic {
     use std::error::Error;
     let mut msg = e.to_string();
     let mut source = e.source();
@@ -139,9 +141,48 @@ pub fn template_error(template: &str, e: &tera::Error) -> Diagnostic {
         msg.push_str(&format!("\n{s}"));
         source = s.source();
     }
-    Diagnostic::error(
-        format!("theme/templates/{template}"),
-        format!("template error: {msg}"),
-    )
-    .with_hint("fix the template, or delete it from theme/ to use the built-in one")
+    let hint = "fix the template, or delete it from theme/ to use the built-in one";
+    let Some((name, line, col)) = tera_location(&msg) else {
+        return Diagnostic::error(
+            format!("theme/templates/{template}"),
+            format!("template error: {msg}"),
+        )
+        .with_hint(hint);
+    };
+    let file = theme.and_then(|t| t.files.get(&format!("templates/{name}")));
+    let origin = file.map_or_else(|| format!("theme/templates/{name}"), |f| f.1.clone());
+    // Tera's own snippet gives way to ours (the same line, under the file's real path).
+    let text: Vec<&str> = msg
+        .lines()
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("--> ")
+                || t.starts_with('|')
+                || t.split_once(" |")
+                    .is_some_and(|(n, _)| n.trim().parse::<usize>().is_ok()))
+        })
+        .collect();
+    let d = Diagnostic::error(origin, format!("template error: {}", text.join(" ").trim()))
+        .with_hint(hint);
+    // As long as Tera's own marker (`^^^^`), at least one character.
+    let len = msg
+        .lines()
+        .find(|l| l.contains('|') && l.contains('^'))
+        .map_or(1, |l| l.matches('^').count().max(1));
+    match file.and_then(|f| std::str::from_utf8(&f.0).ok()) {
+        Some(source) => d.at(source, line, col, len),
+        None => Diagnostic { line, col, ..d },
+    }
+}
+
+/// The first `--> name:line:col` in a Tera error message.
+fn tera_location(msg: &str) -> Option<(String, usize, usize)> {
+    let at = msg
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = at.trim().rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), line, col))
 }
