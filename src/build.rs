@@ -47,12 +47,32 @@ pub enum BuildError {
 /// The date overdue items are judged against: today, or `SOURCE_DATE_EPOCH` for reproducible
 /// builds.
 pub fn build_date() -> Date {
-    let now = std::env::var("SOURCE_DATE_EPOCH")
+    let now = source_date_epoch()
         .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .flatten()
         .unwrap_or_else(jiff::Timestamp::now);
     now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
+
+/// `SOURCE_DATE_EPOCH` when set: whole seconds since 1970-01-01 UTC. A malformed value is an
+/// error (the reproducible-builds specification asks builds to fail on one), checked once at
+/// startup.
+pub fn source_date_epoch() -> Result<Option<jiff::Timestamp>, String> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let v = v.to_string_lossy();
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "SOURCE_DATE_EPOCH is `{v}`; it must be whole seconds since 1970-01-01 UTC \
+                 (e.g. `$(git log -1 --format=%ct)`), or unset"
+            )
+        })
 }
 
 /// Reads site.toml and every postmortem and links them into the knowledge base. Errors in

@@ -284,6 +284,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let verbose = cli.verbose;
+    // Reproducible builds: a malformed value must not silently become today.
+    if let Err(m) = build::source_date_epoch() {
+        eprintln!("error: {m}");
+        return ExitCode::from(2);
+    }
     match cli.command {
         Command::Completions { shell } => {
             use clap::CommandFactory;

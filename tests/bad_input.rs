@@ -491,6 +491,27 @@ fn template_errors_point_at_the_theme_file_line_and_column() {
 }
 
 #[test]
+fn a_malformed_source_date_epoch_fails_before_anything_is_written() {
+    let kb = Kb::new();
+    for bad in ["abc", "", "1.7e9", "99999999999999999999"] {
+        let before = snapshot(kb.tmp.path());
+        let out = Command::new(assert_cmd::cargo::cargo_bin("kb"))
+            .args(["build", "--root"])
+            .arg(&kb.root)
+            .env("SOURCE_DATE_EPOCH", bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "`{bad}`: {stderr}");
+        assert!(
+            stderr.contains(&format!("SOURCE_DATE_EPOCH is `{bad}`")) && stderr.contains("seconds"),
+            "{stderr}"
+        );
+        assert!(snapshot(kb.tmp.path()) == before, "`{bad}` touched files");
+    }
+}
+
+#[test]
 fn links_that_would_run_script_are_refused() {
     let kb = Kb::new();
     kb.write(
