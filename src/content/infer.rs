@@ -281,9 +281,10 @@ fn leading_datetime(line: &str) -> Option<(DateTime, &str)> {
 fn timestamps_from_timeline(inc: &mut Incident, timeline: &[&SectionBody]) {
     let mut events: Vec<(Instant, String)> = Vec::new();
     for b in timeline {
-        let section_zone = b.paragraphs.iter().find_map(|p| {
+        // "All times in UTC" above the table, or a "Time (UTC)" column.
+        let section_zone = b.paragraphs.iter().chain(&b.headers).find_map(|p| {
             let lower = p.to_ascii_lowercase();
-            (lower.contains("time") || lower.contains("zone"))
+            (lower.contains("time") || lower.contains("zone") || lower.contains("when"))
                 .then(|| zone_in(p))
                 .flatten()
         });
@@ -463,6 +464,27 @@ mod tests {
         assert_eq!(dt.to_string(), "2021-06-22T08:40:05");
         assert!(leading_datetime("2021-06-22 840 x").is_none());
         assert!(leading_datetime("2021-06-22 25:00 x").is_none());
+    }
+
+    #[test]
+    fn a_zone_in_the_timeline_header_applies_to_its_rows() {
+        let body = "## Timeline\n\n| Time (CET) | Event |\n|---|---|\n| 2020-01-21 15:36 | started |\n| 2020-01-21 16:02 | alert fired, detected |\n| 2020-01-21 18:04 | resolved |\n";
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(body, 1), "x.md");
+        let ts = &inc.timestamps;
+        assert_eq!(
+            ts.started.as_ref().unwrap().text,
+            "2020-01-21T15:36:00+01:00"
+        );
+        assert_eq!(
+            ts.resolved.as_ref().unwrap().text,
+            "2020-01-21T18:04:00+01:00"
+        );
+        // A header without a zone gives none.
+        let body = body.replace("Time (CET)", "Time");
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(&body, 1), "x.md");
+        assert!(inc.timestamps.is_empty());
     }
 
     #[test]

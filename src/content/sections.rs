@@ -129,6 +129,8 @@ pub struct SectionBody {
     pub paragraphs: Vec<String>,
     /// Table rows (header excluded), each as its cells' plain text.
     pub rows: Vec<Vec<String>>,
+    /// The tables' header cells ("Time (UTC)" names the zone of a timeline).
+    pub headers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -245,6 +247,9 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
             }
             Event::End(TagEnd::TableHead) => {
                 in_table_head = false;
+                if let Some((_, b, _)) = current.as_mut() {
+                    b.headers.append(&mut row);
+                }
                 row.clear();
             }
             Event::Start(Tag::TableRow) => row.clear(),
