@@ -125,40 +125,11 @@ impl Config {
         }
         Ok(config)
     }
-
-    /// The path prefix all site links start with: `/` or `/sub/path/`.
-    pub fn base_path(&self) -> String {
-        let url = self.base_url.as_str();
-        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-        let path = if url.contains("://") {
-            after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
-        } else {
-            after_scheme
-        };
-        let mut path = path.to_string();
-        if !path.starts_with('/') {
-            path.insert(0, '/');
-        }
-        if !path.ends_with('/') {
-            path.push('/');
-        }
-        path
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_path_from_url() {
-        let mut c = Config::default();
-        assert_eq!(c.base_path(), "/");
-        c.base_url = "https://x.example.com/kb".into();
-        assert_eq!(c.base_path(), "/kb/");
-        c.base_url = "https://x.example.com".into();
-        assert_eq!(c.base_path(), "/");
-    }
 
     #[test]
     fn bad_toml_is_located() {
