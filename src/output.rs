@@ -116,26 +116,13 @@ impl Sink for Staging {
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
-    created: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    created: Mutex<HashSet<PathBuf>>,
     committed: bool,
 }
 
 impl Staging {
     pub fn new(output: &Path) -> Result<Staging, OutputError> {
-        let out = absolute(output);
-        let parent = out
-            .parent()
-            .ok_or_else(|| OutputError::Io("output has no parent".into()))?;
-        fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let dir = parent.join(format!(".{name}.kb-staging-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
-        }
-        fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+        let (out, dir) = beside(output, "staging")?;
         Ok(Staging {
             dir,
             out,
@@ -147,21 +134,7 @@ impl Staging {
     /// Writes one file; `path` is relative to the site root, `/` separated. Safe from threads.
     pub fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
         check_relative(path)?;
-        let full = self.dir.join(path);
-        if let Some(parent) = full.parent() {
-            let known = self
-                .created
-                .lock()
-                .map(|c| c.contains(parent))
-                .unwrap_or(false);
-            if !known {
-                fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-                if let Ok(mut c) = self.created.lock() {
-                    c.insert(parent.to_path_buf());
-                }
-            }
-        }
-        fs::write(&full, bytes).map_err(|e| io_err(&full, e))
+        write_under(&self.dir, &self.created, path, bytes)
     }
 
     /// Marks the staged site as kb's and puts it in place of the output.
@@ -179,6 +152,46 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Writes `path` under `dir`, creating its folder once (`created` remembers which exist).
+fn write_under(
+    dir: &Path,
+    created: &Mutex<HashSet<PathBuf>>,
+    path: &str,
+    bytes: &[u8],
+) -> Result<(), OutputError> {
+    let full = dir.join(path);
+    if let Some(parent) = full.parent() {
+        let mut created = created.lock().expect("not poisoned");
+        if !created.contains(parent) {
+            fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+            created.insert(parent.to_path_buf());
+        }
+    }
+    fs::write(&full, bytes).map_err(|e| io_err(&full, e))
+}
+
+/// The output as an absolute path, and a new empty directory beside it named
+/// `.<output>.kb-<what>-<pid>-<n>` (n counts up: two may be open at once in `kb serve`).
+fn beside(output: &Path, what: &str) -> Result<(PathBuf, PathBuf), OutputError> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let out = absolute(output);
+    let parent = out
+        .parent()
+        .ok_or_else(|| OutputError::Io("output has no parent".into()))?;
+    fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = parent.join(format!(".{name}.kb-{what}-{}-{n}", std::process::id()));
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+    }
+    fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+    Ok((out, dir))
 }
 
 fn check_relative(path: &str) -> Result<(), OutputError> {
@@ -215,22 +228,7 @@ pub struct Mirror {
 impl Mirror {
     /// `previous` is what the last commit left in `output` (empty: `output` is empty).
     pub fn new(output: &Path, previous: Written) -> Result<Mirror, OutputError> {
-        let out = absolute(output);
-        let parent = out
-            .parent()
-            .ok_or_else(|| OutputError::Io("output has no parent".into()))?;
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Two mirrors may be open at once (kb serve shows a save while it rebuilds).
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let pending = parent.join(format!(".{name}.kb-pending-{}-{n}", std::process::id()));
-        if pending.exists() {
-            fs::remove_dir_all(&pending).map_err(|e| io_err(&pending, e))?;
-        }
-        fs::create_dir_all(&pending).map_err(|e| io_err(&pending, e))?;
+        let (out, pending) = beside(output, "pending")?;
         Ok(Mirror {
             out,
             pending,
@@ -330,15 +328,7 @@ impl Sink for Mirror {
         if self.previous.get(path) == Some(&print) {
             return Ok(());
         }
-        let full = self.pending.join(path);
-        if let Some(parent) = full.parent() {
-            let mut created = self.created.lock().expect("not poisoned");
-            if !created.contains(parent) {
-                fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-                created.insert(parent.to_path_buf());
-            }
-        }
-        fs::write(&full, bytes).map_err(|e| io_err(&full, e))
+        write_under(&self.pending, &self.created, path, bytes)
     }
 }
 
