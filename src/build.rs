@@ -361,16 +361,19 @@ pub fn build_into<S: Sink + Sync>(
     if stop() {
         return Ok(None);
     }
-    stage("finding similar incidents");
-    let similar = search::similar::compute(&index, &kb);
+    // The export reads the index, not the related incidents: the two run side by side, each
+    // filling the other's single-threaded stretches.
+    stage("finding similar incidents and exporting the search index");
+    let (similar, export) = rayon::join(
+        || search::similar::compute(&index, &kb),
+        || search::export::export(&index, &kb),
+    );
+    let export =
+        export.map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
     kb.link_related(&similar);
     if stop() {
         return Ok(None);
     }
-
-    stage("exporting the search index");
-    let export = search::export::export(&index, &kb)
-        .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
 
     stage("rendering pages");
     let sink = sink()?;

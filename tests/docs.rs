@@ -77,6 +77,13 @@ fn every_documented_command_line_parses() {
     let mut checked = 0;
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
+        // A scripted edit gone wrong repeats text: no long line may appear three times.
+        let mut seen = std::collections::HashMap::new();
+        for line in text.lines().filter(|l| l.len() > 60) {
+            let n = seen.entry(line).or_insert(0);
+            *n += 1;
+            assert!(*n < 3, "{}: repeated line: {line}", file.display());
+        }
         for cmd in commands(&text) {
             let mut args = words(&cmd);
             // Parse only: `--help` after the arguments makes clap validate them and stop.
