@@ -268,3 +268,51 @@ fn charts_without_data_say_so() {
     let l = page(&out, "lessons");
     assert!(l.contains("No lessons yet."));
 }
+
+#[test]
+fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    let c = dir.path().join("content");
+    fs::create_dir_all(&c).unwrap();
+    // Item k is due on day k from 2024-05-22: the first ten are overdue on 2024-06-01.
+    let start = jiff::civil::date(2024, 5, 22);
+    let items: String = (0..130)
+        .map(|k| {
+            let due = start.checked_add(jiff::Span::new().days(k)).unwrap();
+            format!("  - {{title: Item {k:03}, owner: ana, status: open, due: {due}}}\n")
+        })
+        .collect();
+    fs::write(
+        c.join("busy.md"),
+        incident(
+            "busy",
+            &format!(
+                "title: Busy\ndate: 2024-01-10\ntags: [db]\nservices: [api]\naction_items:\n{items}"
+            ),
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    for group in ["tags/db", "services/api"] {
+        let html = page(&out, group);
+        let section = &html[html.find("id=\"open-items\"").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let shown: Vec<usize> = (0..130)
+            .filter(|k| section.contains(&format!("Item {k:03}")))
+            .collect();
+        assert_eq!(shown, (0..100).collect::<Vec<_>>(), "{group}");
+        assert!(
+            text_after(section, "id=\"items-h\"", 40).starts_with("Open action items 130"),
+            "{group}"
+        );
+        assert!(
+            section.contains("The 100 most urgent are shown, of 130")
+                && section.contains("href=\"../../action-items/\""),
+            "{group}"
+        );
+    }
+    let all = page(&out, "action-items");
+    assert!((0..130).all(|k| all.contains(&format!("Item {k:03}"))));
+}

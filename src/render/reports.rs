@@ -22,6 +22,9 @@ const LESSONS_PER_TAG: usize = 12;
 const DONE_SHOWN: usize = 200;
 /// Lessons a tag or service page lists, most recurring first.
 const LESSONS_PER_GROUP: usize = 100;
+/// Open action items a tag or service page lists, most urgent first (every one is on
+/// /action-items/): a busy tag over years would otherwise weigh megabytes.
+const ITEMS_PER_GROUP: usize = 100;
 
 #[derive(Serialize)]
 struct Link {
@@ -303,6 +306,8 @@ pub(super) fn group_context(
             .then(a.due_iso.is_none().cmp(&b.due_iso.is_none()))
             .then(a.due_iso.cmp(&b.due_iso))
     });
+    ctx.insert("open_items_total", &items.len());
+    items.truncate(ITEMS_PER_GROUP);
     ctx.insert("open_items", &items);
 }
 
