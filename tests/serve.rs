@@ -688,3 +688,46 @@ fn in_the_browser_a_bad_save_shows_an_overlay_the_fix_reloads_and_an_edit_reload
     assert_eq!(v["editedReloaded"], true, "{v}");
     assert_eq!(v["homeStayed"], true, "{v}");
 }
+
+#[test]
+fn a_save_during_a_whole_site_rebuild_is_shown_and_the_site_ends_consistent() {
+    let dir = example();
+    // Enough postmortems that the whole-site rebuild takes a while (0.4 s here),
+    // so the second save lands in the middle of it: its page is shown from the other thread,
+    // the running rebuild leaves that page alone, and the save's own rebuild settles it.
+    for k in 0..3000 {
+        fs::write(
+            dir.path().join(format!("content/2025/filler-{k:04}.md")),
+            format!(
+                "---\nid: filler-{k:04}\ntitle: Filler incident {k}\ndate: 2025-01-{:02}\n\
+                 tags: [replication]\n---\nThe replica fell {k} seconds behind; writes were rejected.\n",
+                k % 28 + 1
+            ),
+        )
+        .unwrap();
+    }
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    s.write(FILE, &retitled(dir.path(), "First save"));
+    assert_eq!(events.next(), ("reload".into(), format!("[\"{PAGE}\"]")));
+    // Past the debounce (150 ms, checked every 37 ms): the first save's rebuild is running.
+    std::thread::sleep(Duration::from_millis(250));
+    s.write(FILE, &retitled(dir.path(), "Second save"));
+    s.wait_for(PAGE, 200, "Second save");
+    settle(&events);
+    assert!(s.page("/incidents/").contains("Second save"));
+    assert_same_as_clean_build(&s, dir.path(), "a save during a rebuild");
+    // The second save was shown while the first one's rebuild ran (its line comes first).
+    let log: Vec<String> = s.log.try_iter().collect();
+    let shown = log.iter().filter(|l| l.starts_with("Updated ")).count();
+    let first_rebuilt = log.iter().position(|l| l.starts_with("Rebuilt ")).unwrap();
+    assert!(
+        log[..first_rebuilt]
+            .iter()
+            .filter(|l| l.starts_with("Updated "))
+            .count()
+            >= 2
+            && shown >= 2,
+        "{log:#?}"
+    );
+}
