@@ -316,3 +316,61 @@ fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
     let all = page(&out, "action-items");
     assert!((0..130).all(|k| all.contains(&format!("Item {k:03}"))));
 }
+
+#[test]
+fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    let c = dir.path().join("content");
+    fs::create_dir_all(&c).unwrap();
+    let items: String = (0..2100)
+        .map(|k| format!("  - {{title: Closed {k:04}, owner: ana, status: done}}\n"))
+        .collect();
+    fs::write(
+        c.join("busy.md"),
+        incident(
+            "busy",
+            &format!("title: Busy\ndate: 2024-01-10\naction_items:\n{items}"),
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let pages = [
+        "action-items/closed",
+        "action-items/closed/page/2",
+        "action-items/closed/page/3",
+    ];
+    let mut seen = vec![0; 2100];
+    for (n, p) in pages.iter().enumerate() {
+        let html = page(&out, p);
+        let on_page: Vec<usize> = (0..2100)
+            .filter(|k| html.contains(&format!("Closed {k:04}<")))
+            .collect();
+        for k in &on_page {
+            seen[*k] += 1;
+        }
+        let expected = if n < 2 { 1000 } else { 100 };
+        assert_eq!(on_page.len(), expected, "{p}");
+        assert!(
+            html.contains(&format!("page {} of 3", n + 1)),
+            "{p} says where it is"
+        );
+        // The pager: this page marked, previous and next where there are some.
+        assert!(
+            html.contains(&format!("aria-current=\"page\">{}<", n + 1)),
+            "{p}"
+        );
+        assert_eq!(html.contains("rel=\"prev\""), n > 0, "{p}");
+        assert_eq!(html.contains("rel=\"next\""), n < 2, "{p}");
+    }
+    assert!(seen.iter().all(|&s| s == 1), "every closed item once");
+    assert!(
+        page(&out, "action-items/closed/page/2")
+            .contains("href=\"../../../../action-items/closed/page/3/\"")
+    );
+    assert!(!out.join("action-items/closed/page/4").exists());
+    assert!(!out.join("action-items/closed/page/1").exists());
+    let sitemap = fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>https://kb.example.com/action-items/closed/page/3/</loc>"));
+}

@@ -324,6 +324,15 @@ pub fn render(
         lastmod: None,
     })
     .collect();
+    // Further pages of paginated lists.
+    urls.extend(
+        jobs.iter()
+            .filter(|j| j.path.contains("/page/"))
+            .map(|j| views::SitemapUrl {
+                loc: j.path.trim_end_matches("index.html").to_string(),
+                lastmod: None,
+            }),
+    );
     urls.extend(kb.tags.keys().map(|k| views::SitemapUrl {
         loc: views::tag_url(k),
         lastmod: None,

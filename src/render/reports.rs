@@ -311,15 +311,60 @@ pub(super) fn group_context(
     ctx.insert("open_items", &items);
 }
 
-/// /lessons/, /action-items/ (and its closed items) and /insights/.
+/// /lessons/, /action-items/ (and the pages of its closed items) and /insights/.
 pub(super) fn jobs(kb: &Kb, groups: &[lessons::Group], today: Date) -> Vec<Job> {
     let (items, closed) = action_items_page(kb, today);
-    vec![
-        lessons_page(kb, groups),
-        items,
-        closed,
-        insights_page(kb, today),
-    ]
+    let mut jobs = vec![lessons_page(kb, groups), items, insights_page(kb, today)];
+    jobs.extend(closed);
+    jobs
+}
+
+/// Closed items per page of /action-items/closed/ (a busy knowledge base has tens of
+/// thousands; one page of them all weighed megabytes).
+const CLOSED_PER_PAGE: usize = 1000;
+
+/// Where page `n` (1-based) of a paginated list under `base` lives: `base` itself, then
+/// `base` + `page/n/`.
+fn page_url(base: &str, n: usize) -> String {
+    if n == 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+/// Page `n` of `total`, for the `pager` component: site-relative URLs of every page, the
+/// previous and the next.
+#[derive(Serialize)]
+struct Pager {
+    number: usize,
+    total: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+fn pager(base: &str, n: usize, total: usize) -> Pager {
+    Pager {
+        number: n,
+        total,
+        prev: (n > 1).then(|| page_url(base, n - 1)),
+        next: (n < total).then(|| page_url(base, n + 1)),
+        pages: (1..=total)
+            .map(|k| PageLink {
+                number: k,
+                url: page_url(base, k),
+                current: k == n,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -379,7 +424,7 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
     }
 }
 
-fn action_items_page(kb: &Kb, today: Date) -> (Job, Job) {
+fn action_items_page(kb: &Kb, today: Date) -> (Job, Vec<Job>) {
     let mut overdue = Vec::new();
     let mut open = Vec::new();
     let mut done = Vec::new();
@@ -433,22 +478,37 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job, Job) {
             .then(a.due_iso.cmp(&b.due_iso))
     });
     let done_total = done.len();
-    // Every closed item on a page of its own; the main page keeps the newest.
-    let mut ctx = Context::new();
-    ctx.insert_value(
-        "page",
-        page(
-            "Closed action items",
-            "action-items",
-            "action-items/closed/",
-        ),
-    );
-    ctx.insert("done", &done);
-    let closed = Job {
-        template: "action-items-closed.html",
-        path: "action-items/closed/index.html".into(),
-        context: ctx,
+    // Every closed item on pages of their own; the main page keeps the newest.
+    let base = "action-items/closed/";
+    let chunks: Vec<&[ItemRow]> = if done.is_empty() {
+        vec![&[]]
+    } else {
+        done.chunks(CLOSED_PER_PAGE).collect()
     };
+    let closed: Vec<Job> = chunks
+        .iter()
+        .enumerate()
+        .map(|(k, chunk)| {
+            let url = page_url(base, k + 1);
+            let title = if k == 0 {
+                "Closed action items".to_string()
+            } else {
+                format!("Closed action items, page {}", k + 1)
+            };
+            let mut ctx = Context::new();
+            ctx.insert_value("page", page(title, "action-items", &url));
+            ctx.insert("done", chunk);
+            ctx.insert("done_total", &done_total);
+            ctx.insert("first", &(k * CLOSED_PER_PAGE + 1));
+            ctx.insert("last", &(k * CLOSED_PER_PAGE + chunk.len()));
+            ctx.insert("pager", &pager(base, k + 1, chunks.len()));
+            Job {
+                template: "action-items-closed.html",
+                path: format!("{url}index.html"),
+                context: ctx,
+            }
+        })
+        .collect();
     done.truncate(DONE_SHOWN);
     let owners: Vec<Follow> = by_owner
         .into_iter()
