@@ -241,7 +241,6 @@ pub struct Built {
     pub kb: Kb,
     /// The date overdue items were judged against.
     pub today: Date,
-    pub theme: Theme,
     pub tera: tera::Tera,
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
@@ -402,7 +401,6 @@ pub fn build_into<S: Sink + Sync>(
     let built = Built {
         kb,
         today,
-        theme,
         tera,
         diagnostics: diags,
         pages,

@@ -161,13 +161,19 @@ impl Quick {
             edits.push((i, inc));
         }
         let which: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
+        // The mirror needs to know only these pages' prints, not the whole site's.
+        let mut known = output::Written::new();
         for (i, inc) in edits {
+            let path = format!("{}index.html", crate::render::views::incident_url(&inc.id));
+            if let Some(print) = served.written.get(&path) {
+                known.insert(path, *print);
+            }
             last.kb.entries[i].incident = inc;
         }
-        let mirror = output::Mirror::new(&self.out, served.written.clone()).ok()?;
+        let mirror = output::Mirror::new(&self.out, known).ok()?;
         render::incident_pages(&last.kb, &last.tera, build::build_date(), &mirror, &which).ok()?;
         let (written, files) = mirror.commit(false, &Default::default()).ok()?;
-        served.written = written;
+        served.written.extend(written);
         served.touched.extend(files.iter().cloned());
         Some(files.iter().map(|f| page_url(f)).collect())
     }

@@ -112,12 +112,6 @@ impl Cache {
     pub fn rendered(&mut self) {
         self.reread.clear();
     }
-
-    /// The postmortem at `path` as last parsed (None when it is not a postmortem or did not
-    /// parse).
-    pub fn incident(&self, path: &Path) -> Option<&Incident> {
-        self.files.get(path)?.incident.as_ref()
-    }
 }
 
 /// Walks `content` and parses every postmortem. `skip` are directories never to enter
@@ -406,6 +400,6 @@ mod tests {
         assert_eq!(titles(&mut cache), ["Title B", "Title CC"]);
         std::fs::remove_file(content.join("b.md")).unwrap();
         assert_eq!(titles(&mut cache), ["Title CC"]);
-        assert!(cache.incident(&content.join("b.md")).is_none());
+        assert!(!cache.files.contains_key(&content.join("b.md")));
     }
 }

@@ -449,22 +449,12 @@ pub fn incident_pages(
     today: Date,
     sink: &(dyn Sink + Sync),
     which: &[usize],
-) -> Result<Vec<String>, Vec<Diagnostic>> {
+) -> Result<(), Diagnostic> {
     let summary = |j: usize| Value::from_serializable(&views::summary(kb, &kb.entries[j]));
-    let mut paths = Vec::new();
-    let mut errors = Vec::new();
     for &i in which {
-        let job = incident_job(kb, today, &summary, i);
-        paths.push(job.path.clone());
-        if let Err(e) = write_job(tera, None, sink, job) {
-            errors.push(e);
-        }
+        write_job(tera, None, sink, incident_job(kb, today, &summary, i))?;
     }
-    if errors.is_empty() {
-        Ok(paths)
-    } else {
-        Err(errors)
-    }
+    Ok(())
 }
 
 /// Which incident pages of `now` are what they were in `prev` (rendered with the same
