@@ -525,7 +525,7 @@ fn links_that_would_run_script_are_refused() {
     );
     says(
         run.error_at("content/bad.md:5:5"),
-        &["`links` uses the scheme `JavaScript:`"],
+        &["`links` uses the scheme `javascript:`"],
     );
     says(
         run.error_at("content/bad.md:9:24"),

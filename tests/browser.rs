@@ -282,3 +282,30 @@ fn nothing_from_a_postmortem_runs_as_script_on_the_search_page() {
 fn terminal_ids(root: &Path, q: &str) -> Vec<String> {
     ids(&search_json(root, q, &[]).0)
 }
+
+/// A page built from every script-injection form of tests/fixtures/hostile.md: loaded, tabbed
+/// through, hovered and clicked in Chromium, it opens no dialog, and nothing in its body is
+/// fixed over the page or carries a handler.
+#[test]
+fn hostile_postmortem_runs_no_script_in_chromium() {
+    let Some(script) = driver() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    common::copy_dir(
+        &repo().join("tests/fixtures/hostile"),
+        &root.join("content"),
+    );
+    let site = tmp.path().join("site");
+    build_site(&root, &site, &[]);
+    // Markdown alone (no raw HTML: the sanitizer once never ran on it), then raw HTML.
+    for page in ["/incidents/hostile/", "/incidents/hostile-html/"] {
+        let v = drive(&script, &site, "hostile", &[page]);
+        assert!(v["clicked"].as_u64().unwrap() >= 1, "{page}: {v}");
+        assert!(
+            v["prose"].as_u64().unwrap() > 60,
+            "{page}: the body is shown: {v}"
+        );
+        assert_eq!(v["covered"], 0, "{page}: {v}");
+        assert_eq!(v["handlers"], serde_json::json!([]), "{page}: {v}");
+    }
+}

@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
+use super::allowlist;
 use super::incident::{
     ActionItem, Detection, Factor, IdRef, Impact, Incident, Instant, ItemStatus, Lessons, Link,
     Status,
@@ -103,21 +104,18 @@ impl Reader<'_> {
     /// (`javascript:`, `data:`) would run or load content from a page when clicked.
     fn url(&mut self, key: &str, node: &Node) -> Option<String> {
         let url = self.string(key, node)?;
-        let scheme = url
-            .split_once(':')
-            .map(|(s, _)| s)
-            .filter(|s| !s.is_empty() && !s.contains(['/', '?', '#']));
-        match scheme {
-            Some(s) if !["http", "https", "mailto"].contains(&s.to_ascii_lowercase().as_str()) => {
-                self.error(
-                    node,
-                    format!("`{key}` uses the scheme `{s}:`, which pages do not link to"),
-                    format!("write an http(s) address, e.g. `{key}: https://tickets.example.com/OPS-123`"),
-                );
-                None
-            }
-            _ => Some(url),
+        if allowlist::url_allowed(&url) {
+            return Some(url);
         }
+        self.error(
+            node,
+            format!(
+                "`{key}` uses the scheme `{}:`, which pages do not link to",
+                allowlist::url_scheme(&url).unwrap_or_default()
+            ),
+            format!("write an http(s) address, e.g. `{key}: https://tickets.example.com/OPS-123`"),
+        );
+        None
     }
 
     fn boolean(&mut self, key: &str, node: &Node) -> Option<bool> {

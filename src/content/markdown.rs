@@ -1,12 +1,12 @@
 //! Markdown to HTML: GFM extensions, heading anchors, a table of contents, links between
 //! postmortems resolved, authors' raw HTML sanitized.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::collections::HashSet;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
+use super::allowlist;
 use super::incident::LinkTarget;
 
 pub fn options() -> Options {
@@ -58,8 +58,114 @@ pub fn line_col_at(starts: &[usize], text: &str, offset: usize) -> (usize, usize
     (line, col)
 }
 
+/// What sanitizing takes out of a body, with byte offsets into it, for `kb check`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Audit {
+    /// Each removal: where it is and what was removed.
+    pub removals: Vec<(usize, String)>,
+    /// Where the body first nests deeper than [`allowlist::MAX_NESTING`]; such a body is not
+    /// rendered.
+    pub too_deep: Option<usize>,
+}
+
+/// Checks a body against the allowlist without rendering it: what [`render`] would remove.
+pub fn audit(body: &str, unsafe_html: bool) -> Audit {
+    let mut audit = Audit::default();
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
+    let (events, ranges): (Vec<Event>, Vec<std::ops::Range<usize>>) = events.into_iter().unzip();
+    let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    confine(events, &starts, body, unsafe_html, &mut audit);
+    audit
+}
+
+/// Takes out of `events` what the allowlist does not publish: links and images whose URL has
+/// another scheme (their text is kept), heading attributes other than id and classes. Records
+/// each removal, also those of raw HTML (which ammonia removes later), at `starts[i]`, the body
+/// offset of event `i`, and the first place nesting passes the limit. Linear in the events.
+fn confine<'a>(
+    mut events: Vec<Event<'a>>,
+    starts: &[usize],
+    body: &str,
+    unsafe_html: bool,
+    audit: &mut Audit,
+) -> Vec<Event<'a>> {
+    let mut depth: isize = 0;
+    let mut html_depth: isize = 0;
+    // Open links and images whose URL was refused: their end events go too.
+    let mut refused: Vec<bool> = Vec::new();
+    for (i, event) in events.iter_mut().enumerate() {
+        let at = starts.get(i).copied().unwrap_or(0);
+        let mut drop = false;
+        match event {
+            Event::Start(tag) => {
+                depth += 1;
+                let is_link = matches!(tag, Tag::Link { .. });
+                match tag {
+                    Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                        let bad = !unsafe_html && !allowlist::url_allowed(dest_url);
+                        if bad {
+                            let what = if is_link { "link" } else { "image" };
+                            audit.removals.push((
+                                at,
+                                format!(
+                                    "removed the {what} `{}`: {}",
+                                    allowlist::visible(dest_url),
+                                    allowlist::scheme_reason(dest_url)
+                                ),
+                            ));
+                        }
+                        refused.push(bad);
+                        drop = bad;
+                    }
+                    Tag::Heading { attrs, .. } if !attrs.is_empty() && !unsafe_html => {
+                        for (k, _) in attrs.drain(..) {
+                            audit.removals.push((
+                                at,
+                                format!(
+                                    "removed the heading attribute `{}`: headings keep only `#id` and `.class`",
+                                    allowlist::visible(&k)
+                                ),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(tag) => {
+                depth -= 1;
+                if matches!(tag, TagEnd::Link | TagEnd::Image) {
+                    drop = refused.pop().unwrap_or(false);
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let (findings, net) = allowlist::scan_html(html);
+                html_depth = (html_depth + net).max(0);
+                if !unsafe_html {
+                    let lines = line_starts(html);
+                    for f in findings {
+                        let off = lines.get(f.line).copied().unwrap_or(0);
+                        audit.removals.push((at + off, f.what));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if drop {
+            *event = Event::Text(CowStr::Borrowed(""));
+        }
+        if audit.too_deep.is_none() && (depth + html_depth) as usize > allowlist::MAX_NESTING {
+            audit.too_deep = Some(at.min(body.len()));
+        }
+    }
+    events
+}
+
 /// Renders a body. `resolve` maps a link to another postmortem to its page URL; unresolved
 /// links are left as written. `skip_h1` drops a leading title heading shown by the page itself.
+/// Everything passes [`allowlist`] unless `unsafe_html`; a body nested past
+/// [`allowlist::MAX_NESTING`] is not rendered (`kb check` reports it as an error).
 pub fn render(
     body: &str,
     resolve: &dyn Fn(&LinkTarget) -> Option<String>,
@@ -70,6 +176,17 @@ pub fn render(
 
     if skip_h1 && let Some(end) = leading_h1_end(&events) {
         events.drain(..=end);
+    }
+    let mut audit = Audit::default();
+    let mut events = confine(events, &[], body, unsafe_html, &mut audit);
+    if audit.too_deep.is_some() {
+        return Rendered {
+            html: format!(
+                "<p class=\"broken-link\">This postmortem nests lists, quotes or HTML deeper than {} levels; run <code>kb check</code>.</p>\n",
+                allowlist::MAX_NESTING
+            ),
+            toc: Vec::new(),
+        };
     }
 
     let mut has_raw_html = false;
@@ -168,11 +285,10 @@ pub fn render(
 
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    // Sanitizing parses the whole HTML again; only pay for it when the author wrote HTML.
-    // Link URLs from Markdown syntax are still checked: pulldown-cmark escapes attributes but
-    // keeps `javascript:` schemes, so those pages go through the sanitizer too.
-    if !unsafe_html && (has_raw_html || out.contains("javascript:") || out.contains("data:")) {
-        out = sanitizer().clean(&out).to_string();
+    // Markdown's own links, images and headings were confined above; only authors' HTML
+    // needs the HTML parser (ammonia), with the same allowlist.
+    if !unsafe_html && has_raw_html {
+        out = allowlist::sanitizer().clean(&out).to_string();
     }
     Rendered { html: out, toc }
 }
@@ -187,58 +303,6 @@ fn leading_h1_end(events: &[Event]) -> Option<usize> {
             .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1)))),
         _ => None,
     }
-}
-
-fn sanitizer() -> &'static ammonia::Builder<'static> {
-    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    CLEANER.get_or_init(|| {
-        let mut b = ammonia::Builder::default();
-        let generic: HashSet<&str> = ["id", "class", "title", "lang", "dir"]
-            .into_iter()
-            .collect();
-        b.generic_attributes(generic);
-        b.add_tags([
-            "details",
-            "summary",
-            "input",
-            "figure",
-            "figcaption",
-            "mark",
-            "kbd",
-            "section",
-        ]);
-        let mut tag_attrs: HashMap<&str, HashSet<&str>> = HashMap::new();
-        tag_attrs.insert(
-            "input",
-            ["type", "checked", "disabled"].into_iter().collect(),
-        );
-        tag_attrs.insert("details", ["open"].into_iter().collect());
-        tag_attrs.insert(
-            "th",
-            ["style", "colspan", "rowspan", "align"]
-                .into_iter()
-                .collect(),
-        );
-        tag_attrs.insert(
-            "td",
-            ["style", "colspan", "rowspan", "align"]
-                .into_iter()
-                .collect(),
-        );
-        tag_attrs.insert(
-            "img",
-            ["src", "alt", "width", "height", "loading"]
-                .into_iter()
-                .collect(),
-        );
-        tag_attrs.insert("a", ["href", "hreflang"].into_iter().collect());
-        tag_attrs.insert("ol", ["start"].into_iter().collect());
-        b.tag_attributes(tag_attrs);
-        // Footnote links and anchors are relative; ammonia would otherwise keep them anyway.
-        b.url_relative(ammonia::UrlRelative::PassThrough);
-        b.link_rel(None);
-        b
-    })
 }
 
 /// The readable text of a body, for the search index: blocks on their own lines, markup

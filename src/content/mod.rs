@@ -1,5 +1,6 @@
 //! From files to incidents: loading, frontmatter, Markdown, inference, the model.
 
+pub mod allowlist;
 pub mod fields;
 pub mod incident;
 pub mod infer;

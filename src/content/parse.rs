@@ -3,7 +3,7 @@
 use super::fields::Reader;
 use super::incident::Incident;
 use super::node::{self, Node};
-use super::{infer, sections};
+use super::{allowlist, infer, markdown, sections};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
@@ -108,6 +108,7 @@ pub fn parse(
     }
     inc.front = text[..text.len() - body.len()].to_string();
     inc.body = body.to_string();
+    confined(file, text, inc.front.len(), body, config, &mut diags);
     let scan = sections::scan(body, inc.body_line);
     inc.body_links = scan.links.clone();
     infer::fill(&mut inc, &scan, content_rel);
@@ -126,6 +127,57 @@ pub fn parse(
         inc.inferred.insert("frontmatter");
     }
     (inc, diags)
+}
+
+/// How many removals one file reports before summing up the rest: each report re-reads the
+/// file's text for its line, and an attacker's body may have a million of them.
+const MAX_REMOVALS_SHOWN: usize = 20;
+
+/// Reports what the allowlist keeps off the page (warnings) and a body nested too deep to
+/// sanitize (an error: the build fails rather than take minutes).
+fn confined(
+    file: &str,
+    text: &str,
+    body_offset: usize,
+    body: &str,
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let audit = markdown::audit(body, config.markdown.unsafe_html);
+    if let Some(at) = audit.too_deep {
+        diags.push(
+            Diagnostic::error(
+                file,
+                format!(
+                    "lists, quotes or HTML elements nest deeper than {} levels here",
+                    allowlist::MAX_NESTING
+                ),
+            )
+            .at_offset(text, body_offset + at, 1)
+            .with_code("too-deep")
+            .with_hint("flatten the nesting; no page shows this many levels"),
+        );
+    }
+    let total = audit.removals.len();
+    for (at, what) in audit.removals.into_iter().take(MAX_REMOVALS_SHOWN) {
+        diags.push(
+            Diagnostic::warning(file, what)
+                .at_offset(text, body_offset + at, 1)
+                .with_code("sanitized")
+                .with_hint(
+                    "pages publish only http, https, mailto and relative links, and HTML without scripts, event handlers or styles (docs/writing.md)",
+                ),
+        );
+    }
+    if total > MAX_REMOVALS_SHOWN {
+        diags.push(Diagnostic::warning(
+            file,
+            format!(
+                "{} more removals in this file are not listed",
+                total - MAX_REMOVALS_SHOWN
+            ),
+        ));
+    }
 }
 
 fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -> Option<Node> {

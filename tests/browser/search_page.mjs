@@ -98,6 +98,36 @@ try {
     await page.goto(new URL(out.results[0].href, base + "/search/").href);
     await page.waitForTimeout(300);
     out.pagePwned = await page.evaluate(() => window.__pwned || null);
+  } else if (scenario === "hostile") {
+    // A page built from an attacker's postmortem (tests/fixtures/hostile.md): load it, tab
+    // through it, hover and click everything in its body; any dialog fails the test.
+    const url = base + process.argv[4];
+    await page.route("**/*", (r) => (r.request().url().startsWith(base) ? r.continue() : r.abort()));
+    await page.goto(url);
+    await page.waitForTimeout(500);
+    for (let i = 0; i < 40; i++) await page.keyboard.press("Tab");
+    const all = await page.$$(".prose *");
+    for (const el of all) await el.hover({ timeout: 500, force: true }).catch(() => {});
+    // Web links would leave the page (and are not script); everything else is clicked.
+    const clickable = ".prose a:not([href^='http']), .prose img";
+    const links = await page.$$eval(clickable, (els) => els.length);
+    out.clicked = 0;
+    for (let i = 0; i < links; i++) {
+      await page.goto(url);
+      const el = (await page.$$(clickable))[i];
+      await el.click({ timeout: 1000, force: true, noWaitAfter: true }).catch(() => {});
+      await page.waitForTimeout(150);
+      out.clicked++;
+    }
+    // Navigations the route aborted log errors; the page itself, loaded once more, must not.
+    errors.length = 0;
+    await page.goto(url);
+    await page.waitForTimeout(300);
+    out.covered = await page.$$eval(".prose *", (els) => els.filter((e) => getComputedStyle(e).position === "fixed").length);
+    out.handlers = await page.$$eval(".prose *", (els) => els.flatMap((e) => Array.from(e.attributes).map((a) => a.name).filter((n) => n.startsWith("on") || n === "style" && !/^text-align: (left|center|right)$/.test(e.getAttribute("style")))));
+    out.prose = await page.$eval(".prose", (p) => p.textContent.length);
+    // The fixture's images point nowhere on purpose (their onerror is what is tested).
+    out.errors = errors.filter((e) => !e.startsWith("Failed to load resource"));
   }
 } catch (e) {
   out.failure = String(e && e.stack || e);

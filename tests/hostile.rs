@@ -1,0 +1,258 @@
+//! Postmortems written by an attacker, through the real binary: no script or page-covering
+//! style reaches a page, `kb check` reports each removal at its line, and a body nested
+//! deep enough to make sanitizing quadratic is refused with a located error, quickly.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{kb, repo};
+use serde_json::Value;
+
+const SITE: &str = "title = \"Hostile\"\n";
+
+fn hostile_kb(dir: &Path) {
+    fs::create_dir_all(dir.join("content")).unwrap();
+    fs::write(dir.join("site.toml"), SITE).unwrap();
+    common::copy_dir(&repo().join("tests/fixtures/hostile"), &dir.join("content"));
+}
+
+/// The line of a fixture that contains `needle` (1-based).
+fn line_of(file: &str, needle: &str) -> usize {
+    let text = fs::read_to_string(repo().join("tests/fixtures/hostile").join(file)).unwrap();
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in the fixture"))
+        + 1
+}
+
+#[test]
+fn no_script_or_style_from_a_postmortem_reaches_its_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    hostile_kb(tmp.path());
+    let out = kb(tmp.path(), &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let page = |id: &str| {
+        fs::read_to_string(tmp.path().join(format!("public/incidents/{id}/index.html"))).unwrap()
+    };
+    let (markdown, html) = (page("hostile"), page("hostile-html"));
+    for page in [&markdown, &html] {
+        assert_safe(page);
+    }
+    // What is safe stays: heading ids and classes, the link texts, table alignment, details.
+    let body = &markdown;
+    assert!(body.contains("<h2 id=\"timeline\">"), "{body}");
+    assert!(
+        body.contains("<h2 id=\"details\" class=\"note\">"),
+        "{body}"
+    );
+    assert!(
+        body.contains("runbook") && body.contains("reference"),
+        "{body}"
+    );
+    assert!(body.contains("style=\"text-align: right\""), "{body}");
+    let body = &html;
+    assert!(
+        body.contains("<details open=\"\"><summary>More</summary>"),
+        "{body}"
+    );
+    assert!(body.contains(">covered<"), "{body}");
+    for body in [&markdown, &html] {
+        assert!(
+            body.contains("href=\"https://example.com/runbook\""),
+            "{body}"
+        );
+    }
+}
+
+/// No handler, script, page-covering style or other scheme in the body of a built page.
+fn assert_safe(page: &str) {
+    let start = page.find("<div class=\"prose\">").expect("body rendered");
+    let end = start + page[start..].find("relative one").unwrap();
+    let body = &page[start..end];
+    let lower = body.to_ascii_lowercase();
+    // Every URL left in an attribute is a web, mail or relative one (a removed autolink's
+    // text stays as text).
+    for attr in ["href=\"", "src=\""] {
+        for (i, _) in lower.match_indices(attr) {
+            let value = &lower[i + attr.len()..];
+            let value = &value[..value.find('"').unwrap()];
+            assert!(
+                value.starts_with("https://") || value.starts_with('#') || !value.contains(':'),
+                "{attr}{value}\" reached the page"
+            );
+        }
+    }
+    for banned in [
+        "=\"javascript",
+        "java\tscript",
+        "jav&#x09;ascript",
+        "&#74;avascript",
+        "onfocus",
+        "onmouseover",
+        "onerror",
+        "ontoggle",
+        "autofocus",
+        "tabindex",
+        "position:fixed",
+        "<script",
+        "<iframe",
+        "example.invalid",
+    ] {
+        assert!(
+            !lower.contains(banned),
+            "`{banned}` reached the page:\n{body}"
+        );
+    }
+}
+
+#[test]
+fn check_reports_each_removal_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    hostile_kb(tmp.path());
+    let out = kb(tmp.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "warnings only");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let removals: Vec<(String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "sanitized")
+        .map(|d| {
+            assert_eq!(d["level"], "warning");
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("## Timeline {", "heading attribute `autofocus`"),
+        ("## Timeline {", "heading attribute `onfocus`"),
+        ("## Timeline {", "heading attribute `tabindex`"),
+        ("## Details {", "heading attribute `onmouseover`"),
+        ("## Details {", "heading attribute `style`"),
+        ("A [runbook]", "link `JavaScript:alert('link')`"),
+        ("A [runbook]", "link `Javascript:alert('reference')`"),
+        ("An autolink", "link `JavaScript:alert('autolink')`"),
+        ("An autolink", "image `JavaScript:alert('image')`"),
+        ("An [encoded]", "link `Javascript:alert('entity')`"),
+        ("An [encoded]", "link `java\\tscript:alert('tab')`"),
+        ("<table>", "attribute `style` from `<td>`"),
+        ("<img src=\"x\"", "attribute `onerror` from `<img>`"),
+        ("html link", "`href` from `<a>`: the scheme `javascript:`"),
+        ("spaced", "`href` from `<a>`: the scheme `javascript:`"),
+        ("<svg>", "tag `<svg>`"),
+        ("<svg>", "`<script>` and its content"),
+        ("<svg>", "tag `<iframe>`"),
+        ("ontoggle", "attribute `ontoggle` from `<details>`"),
+    ];
+    for (line_text, what) in expect {
+        let file = if line_text.starts_with('<')
+            || line_text == "ontoggle"
+            || line_text == "html link"
+            || line_text == "spaced"
+        {
+            "html.md"
+        } else {
+            "markdown.md"
+        };
+        let line = line_of(file, line_text) as u64;
+        let path = format!("content/{file}");
+        assert!(
+            removals
+                .iter()
+                .any(|(f, l, m)| *f == path && *l == line && m.contains(what)),
+            "no removal `{what}` at {path}:{line}: {removals:#?}"
+        );
+    }
+    assert_eq!(removals.len(), expect.len(), "{removals:#?}");
+    // Nothing safe is reported.
+    assert!(
+        !removals
+            .iter()
+            .any(|(_, _, m)| m.contains("example.com") || m.contains("#details")),
+        "{removals:#?}"
+    );
+}
+
+/// A body of lists nested `depth` levels, one per line.
+fn nested_list(depth: usize) -> String {
+    let mut s = String::from("---\ndate: 2024-01-01\n---\n# Deep\n\n");
+    for i in 0..depth {
+        s.push_str(&"  ".repeat(i));
+        s.push_str("- item\n");
+    }
+    s
+}
+
+#[test]
+fn deep_nesting_is_a_located_error_and_fast() {
+    let cases = [
+        // Lists holding an HTML element, the shape that took 57 s to sanitize.
+        (
+            "list",
+            format!(
+                "---\ndate: 2024-01-01\n---\n{}item <div>\n",
+                "- ".repeat(80_000)
+            ),
+        ),
+        (
+            "quote",
+            format!("---\ndate: 2024-01-01\n---\n{}deep\n", "> ".repeat(50_000)),
+        ),
+        (
+            "html",
+            format!(
+                "---\ndate: 2024-01-01\n---\nText.\n\n{}\n",
+                "<div>".repeat(100_000)
+            ),
+        ),
+    ];
+    for (name, body) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("content")).unwrap();
+        fs::write(tmp.path().join("content/deep.md"), &body).unwrap();
+        let start = Instant::now();
+        let out = kb(tmp.path(), &["build"]);
+        let took = start.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("nest deeper than 100 levels") && stderr.contains("content/deep.md:"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            !tmp.path().join("public").exists(),
+            "{name}: nothing written"
+        );
+        // Not a timing assertion on speed, a guard against the minutes it used to take.
+        assert!(took < Duration::from_secs(60), "{name} took {took:?}");
+    }
+}
+
+#[test]
+fn nesting_at_the_limit_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir_all(tmp.path().join("content")).unwrap();
+    // 48 list levels, each a list and an item: 96 levels with the paragraph inside.
+    let mut body = String::from("---\ndate: 2024-01-01\n---\n# Deep\n\n");
+    for i in 0..48 {
+        body.push_str(&"  ".repeat(i));
+        body.push_str("- item\n");
+    }
+    fs::write(tmp.path().join("content/deep.md"), &body).unwrap();
+    let out = kb(tmp.path(), &["build"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::write(tmp.path().join("content/deep.md"), nested_list(60)).unwrap();
+    let out = kb(tmp.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(1));
+}
