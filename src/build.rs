@@ -97,7 +97,8 @@ pub fn load_kb_cached(
     stage: &dyn Fn(&str),
     cache: Option<&mut load::Cache>,
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
-    let mut config = Config::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    let (mut config, config_warnings) =
+        Config::load_warned(root).map_err(|d| BuildError::Content(vec![d]))?;
     if let Some(url) = base_url {
         config.base_url = if url.ends_with('/') {
             url.to_string()
@@ -110,6 +111,7 @@ pub fn load_kb_cached(
     let skip = load::skip_dirs(root, output_dir);
     let loaded = load::load_cached(root, &content, &skip, &config, cache);
     let mut diags = loaded.diagnostics;
+    diags.extend(config_warnings);
     let (incidents, left_out): (Vec<_>, Vec<_>) = loaded
         .incidents
         .into_iter()

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
-use crate::diagnostics::{Diagnostic, Level};
+use crate::diagnostics::{Diagnostic, Level, printable};
 use crate::kb::stats::{self, Standing};
 use crate::kb::{Entry, source_text};
 
@@ -89,7 +89,8 @@ fn review(e: &Entry, today: Date, diags: &mut Vec<Diagnostic>) {
         );
     } else {
         let mut missing = Vec::new();
-        if inc.severity.is_none() {
+        // A severity that is not a level was reported where it is written.
+        if inc.severity.is_none() && !inc.inferred.contains("severity-unreadable") {
             missing.push("severity");
         }
         if e.tags.is_empty() {
@@ -191,10 +192,11 @@ pub fn github(diags: &[Diagnostic]) -> String {
         if let Some(c) = d.code {
             props.push(format!("title={}", prop(c)));
         }
-        let mut message = d.message.clone();
+        // The log viewer shows colour escapes: what a postmortem says must not make any.
+        let mut message = printable(&d.message).into_owned();
         if let Some(h) = &d.hint {
             message.push_str("\nhelp: ");
-            message.push_str(h);
+            message.push_str(&printable(h));
         }
         out.push_str(&format!(
             "::{kind} {}::{}\n",
@@ -218,6 +220,15 @@ mod tests {
         assert_eq!(
             github(&[d]),
             "::error file=content/a%2Cb.md,line=2,col=1,title=broken-link::bad: 100%25%0Avalue%0Ahelp: fix it\n"
+        );
+    }
+
+    #[test]
+    fn github_annotations_carry_no_escape_sequences() {
+        let d = Diagnostic::warning("a.md", "title `\x1b]0;x\x07`").with_hint("\x1b[31mred");
+        assert_eq!(
+            github(&[d]),
+            "::warning file=a.md::title `␛]0;x␇`%0Ahelp: ␛[31mred\n"
         );
     }
 

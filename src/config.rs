@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::diagnostics::Diagnostic;
+use crate::content::node::{self, Kind, Node};
+use crate::diagnostics::{Diagnostic, did_you_mean};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
@@ -91,13 +92,104 @@ pub struct NewConfig {
     pub template: Option<String>,
 }
 
+/// The keys of each table of site.toml, for warnings about the others; `tags.*` is every
+/// `[tags.<name>]`. Kept beside the structs above, which serde reads.
+const KEYS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "title",
+            "base_url",
+            "description",
+            "language",
+            "severity",
+            "tags",
+            "services",
+            "search",
+            "markdown",
+            "new",
+        ],
+    ),
+    ("severity", &["levels"]),
+    ("tags.*", &["description", "aliases", "match"]),
+    ("services.*", &["description"]),
+    ("search", &["synonyms"]),
+    ("markdown", &["unsafe_html"]),
+    ("new", &["template"]),
+];
+
+/// A warning for every key site.toml does not know, at its place, with a did-you-mean: serde
+/// ignores them, so a typo (`titel`, `[serach]`) would otherwise silently mean the default.
+fn unknown_keys(text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Ok(root) = node::parse_toml(text) {
+        check_table(text, "", "", &root, &mut out);
+    }
+    crate::diagnostics::sort(&mut out);
+    out
+}
+
+/// Checks the keys of `node`, the table `name` (`tags.db`) read by the `schema` entry of
+/// [`KEYS`] (`tags.*`).
+fn check_table(text: &str, schema: &str, name: &str, node: &Node, out: &mut Vec<Diagnostic>) {
+    let Kind::Map(entries) = &node.kind else {
+        return;
+    };
+    // `[tags.x]`: the names are free, their keys are not.
+    if schema == "tags" || schema == "services" {
+        for (k, v) in entries {
+            let table = format!("{schema}.{}", k.as_str().unwrap_or("?"));
+            check_table(text, &format!("{schema}.*"), &table, v, out);
+        }
+        return;
+    }
+    let Some((_, known)) = KEYS.iter().find(|(t, _)| *t == schema) else {
+        return;
+    };
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else { continue };
+        if known.contains(&key) {
+            let path = if schema.is_empty() {
+                key.to_string()
+            } else {
+                format!("{schema}.{key}")
+            };
+            check_table(text, &path, &path, v, out);
+            continue;
+        }
+        let hint = match did_you_mean(key, known.iter().copied()) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None => format!("known keys here: {}", known.join(", ")),
+        };
+        let place = match name {
+            "" => "site.toml".to_string(),
+            t => format!("`[{t}]`"),
+        };
+        out.push(
+            Diagnostic::warning(
+                "site.toml",
+                format!("unknown key `{key}` in {place}; ignored"),
+            )
+            .at(text, k.pos.line, k.pos.col, key.len())
+            .with_hint(hint),
+        );
+    }
+}
+
 impl Config {
     /// Reads `<root>/site.toml`; a missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        Self::load_warned(root).map(|(c, _)| c)
+    }
+
+    /// [`Config::load`], with a warning for each key site.toml does not know.
+    pub fn load_warned(root: &Path) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
         let path = root.join("site.toml");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Config::default(), Vec::new()));
+            }
             Err(e) => {
                 return Err(Diagnostic::error(
                     "site.toml",
@@ -105,7 +197,8 @@ impl Config {
                 ));
             }
         };
-        Self::parse(&text)
+        let config = Self::parse(&text)?;
+        Ok((config, unknown_keys(&text)))
     }
 
     pub fn parse(text: &str) -> Result<Config, Diagnostic> {
@@ -130,6 +223,81 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn warnings(text: &str) -> Vec<(usize, usize, String, String)> {
+        Config::parse(text).expect("valid site.toml");
+        unknown_keys(text)
+            .into_iter()
+            .map(|d| (d.line, d.col, d.message, d.hint.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_keys_at_every_level_are_located_with_a_suggestion() {
+        let w = warnings(
+            "titel = \"x\"\n[serach]\nsynonyms = []\n[markdown]\nunsafe_htm = true\n[tags.db]\naliases = []\nmatsh = [\"x\"]\n[services.api]\ndescripton = \"y\"\n[severity]\nlevels = [\"P1\"]\nzzz = 1\n",
+        );
+        let expect = [
+            (
+                1,
+                1,
+                "unknown key `titel` in site.toml; ignored",
+                "did you mean `title`?",
+            ),
+            (
+                2,
+                2,
+                "unknown key `serach` in site.toml; ignored",
+                "did you mean `search`?",
+            ),
+            (
+                5,
+                1,
+                "unknown key `unsafe_htm` in `[markdown]`; ignored",
+                "did you mean `unsafe_html`?",
+            ),
+            (
+                8,
+                1,
+                "unknown key `matsh` in `[tags.db]`; ignored",
+                "did you mean `match`?",
+            ),
+            (
+                10,
+                1,
+                "unknown key `descripton` in `[services.api]`; ignored",
+                "did you mean `description`?",
+            ),
+            (
+                13,
+                1,
+                "unknown key `zzz` in `[severity]`; ignored",
+                "known keys here: levels",
+            ),
+        ];
+        let got: Vec<_> = w
+            .iter()
+            .map(|(l, c, m, h)| (*l, *c, m.as_str(), h.as_str()))
+            .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn the_shipped_site_tomls_have_no_unknown_keys() {
+        let example = include_str!("../site.toml");
+        assert_eq!(warnings(example), []);
+        // The scaffold with every commented option turned on.
+        let scaffold: String = include_str!("scaffold/site.toml")
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") || rest.starts_with('[') => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(scaffold.contains("\nunsafe_html = false"), "{scaffold}");
+        assert_eq!(warnings(&scaffold), []);
+    }
 
     #[test]
     fn bad_toml_is_located() {

@@ -1,5 +1,6 @@
 //! Problems found in the content, collected as data and rendered rustc-style.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use annotate_snippets::{AnnotationKind, Group, Level as SnipLevel, Origin, Renderer, Snippet};
@@ -108,6 +109,8 @@ impl Diagnostic {
             Level::Warning => SnipLevel::WARNING,
         };
         let title = level.primary_title(self.message.as_str());
+        // annotate-snippets makes titles and source lines printable, not paths or help.
+        let file = printable(&self.file);
         let mut group = match &self.source_line {
             Some(src) if self.line > 0 => {
                 // Columns count characters (like rustc); snippet spans are byte ranges.
@@ -124,19 +127,20 @@ impl Diagnostic {
                 Group::with_title(title).element(
                     Snippet::source(src.as_str())
                         .line_start(self.line)
-                        .path(self.file.as_str())
+                        .path(file.as_ref())
                         .annotation(AnnotationKind::Primary.span(start..end)),
                 )
             }
             _ if self.line > 0 => Group::with_title(title).element(
-                Origin::path(self.file.as_str())
+                Origin::path(file.as_ref())
                     .line(self.line)
                     .char_column(self.col - 1),
             ),
-            _ => Group::with_title(title).element(Origin::path(self.file.as_str())),
+            _ => Group::with_title(title).element(Origin::path(file.as_ref())),
         };
-        if let Some(hint) = &self.hint {
-            group = group.element(SnipLevel::HELP.message(hint.as_str()));
+        let hint = self.hint.as_deref().map(printable);
+        if let Some(hint) = &hint {
+            group = group.element(SnipLevel::HELP.message(hint.as_ref()));
         }
         let renderer = if color {
             Renderer::styled()
@@ -185,6 +189,38 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
+/// `text` safe to print on a terminal. Control characters become visible symbols (`\x1b` is
+/// `␛`), so a title cannot retitle the window, fake a link, colour or hide the output; C1 controls
+/// and bidirectional overrides (text shown in another order than it is stored) become `�`.
+/// The replacements annotate-snippets makes in the titles and snippets of diagnostics (its
+/// helper is private), except that tabs and line breaks are kept.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    fn replace(c: char) -> Option<char> {
+        match c {
+            '\t' | '\n' => None,
+            '\0'..='\x1f' => char::from_u32(0x2400 + c as u32),
+            '\x7f' => Some('␡'),
+            '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                Some('\u{fffd}')
+            }
+            _ => None,
+        }
+    }
+    if !text.chars().any(|c| replace(c).is_some()) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(|c| replace(c).unwrap_or(c)).collect())
+}
+
+/// `1 incident`, `2 incidents`: a count and its noun, for messages.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The closest candidate within a small edit distance, for "did you mean" hints.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -223,6 +259,37 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, 7), (2, 4));
+    }
+
+    #[test]
+    fn printable_shows_control_characters() {
+        assert_eq!(printable("plain é"), "plain é");
+        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("\x1b]0;owned\x07a\x1b[31mred\x1b[0m\tb\rc\x7f\n"),
+            "␛]0;owned␇a␛[31mred␛[0m\tb␍c␡\n"
+        );
+        assert_eq!(
+            printable("\u{9b}31m \u{202e}txt"),
+            "\u{fffd}31m \u{fffd}txt"
+        );
+    }
+
+    #[test]
+    fn rendered_diagnostics_are_printable() {
+        let d = Diagnostic::warning("content/a\x1b[2Jb.md", "m\x1b]0;t\x07")
+            .at("x\x1b[2J\n", 1, 1, 1)
+            .with_hint("h\x1b[31m");
+        let out = d.render(false);
+        assert!(out.contains("content/a␛[2Jb.md:1:1"), "{out}");
+        assert!(!out.contains('\x1b'), "{out:?}");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(1, "incident"), "1 incident");
+        assert_eq!(count(0, "tag"), "0 tags");
+        assert_eq!(count(3, "page"), "3 pages");
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The `kb` command line: argument parsing and printing only; the work is in the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use kb::build::{self, BuildError, BuildOptions};
-use kb::diagnostics::Diagnostic;
+use kb::diagnostics::{Diagnostic, count};
 
 #[derive(Parser)]
 #[command(
@@ -42,11 +42,12 @@ fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// A summary or progress line on stderr, unless `--quiet`.
+/// A summary or progress line on stderr, unless `--quiet`. Like diagnostics, it is not worth
+/// a panic when stderr is a pipe the reader closed (`kb check 2>&1 | head`).
 macro_rules! note {
     ($($arg:tt)*) => {
         if !quiet() {
-            eprintln!($($arg)*);
+            let _ = writeln!(std::io::stderr(), $($arg)*);
         }
     };
 }
@@ -275,9 +276,30 @@ fn color(terminal: bool) -> bool {
 
 fn print_diagnostics(diags: &[Diagnostic]) {
     let color = color(std::io::stderr().is_terminal());
+    let mut err = std::io::stderr().lock();
     for d in diags.iter().filter(|d| d.is_error() || !quiet()) {
-        eprintln!("{}\n", d.render(color));
+        let _ = writeln!(err, "{}\n", d.render(color));
     }
+}
+
+/// How writing to stdout ended; every command's stdout goes through here. A closed pipe
+/// (`kb search … | head -1`) is the reader's choice, not an error: the output ends quietly,
+/// where `print!` would panic. Another failure (a full disk) is an error, exit 1.
+fn stdout_result(written: std::io::Result<()>) -> Result<(), ExitCode> {
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("error: writing the output: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// Writes `text` to stdout (see [`stdout_result`]).
+fn emit(text: impl AsRef<[u8]>) -> Result<(), ExitCode> {
+    let mut out = std::io::stdout().lock();
+    stdout_result(out.write_all(text.as_ref()).and_then(|()| out.flush()))
 }
 
 fn main() -> ExitCode {
@@ -292,8 +314,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "kb", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into memory first: clap_complete panics when a write fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "kb", &mut script);
+            emit(script).err().unwrap_or(ExitCode::SUCCESS)
         }
         Command::Search {
             query,
@@ -349,7 +373,10 @@ fn main() -> ExitCode {
             };
             match kb::scaffold::new_postmortem(&root, &req) {
                 Ok(path) => {
-                    println!("{}", path.strip_prefix(".").unwrap_or(&path).display());
+                    let shown = path.strip_prefix(".").unwrap_or(&path).display();
+                    if let Err(code) = emit(format!("{shown}\n")) {
+                        return code;
+                    }
                     if edit {
                         return open_editor(&path);
                     }
@@ -449,17 +476,14 @@ fn main() -> ExitCode {
                     print_diagnostics(&report.diagnostics);
                     let warnings = report.diagnostics.len();
                     note!(
-                        "Built {} incidents, {} tags, {} services, {} pages in {:.2} s{} → {}",
-                        report.incidents,
-                        report.tags,
-                        report.services,
-                        report.pages,
+                        "Built {}, {}, {}, {} in {:.2} s{} → {}",
+                        count(report.incidents, "incident"),
+                        count(report.tags, "tag"),
+                        count(report.services, "service"),
+                        count(report.pages, "page"),
                         report.elapsed.as_secs_f64(),
                         if warnings > 0 {
-                            format!(
-                                " ({warnings} warning{})",
-                                if warnings == 1 { "" } else { "s" }
-                            )
+                            format!(" ({})", count(warnings, "warning"))
                         } else {
                             String::new()
                         },
@@ -519,16 +543,13 @@ fn search(
     let searching = kb::search::run::Searching::new(&index, &config);
     match searching.search(query, opts) {
         Ok(results) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&results).expect("results serialise")
-                );
+            let text = if json {
+                serde_json::to_string_pretty(&results).expect("results serialise") + "\n"
             } else {
                 let color = color(std::io::stdout().is_terminal());
-                print!("{}", kb::search::print::human(&results, color));
-            }
-            ExitCode::SUCCESS
+                kb::search::print::human(&results, color)
+            };
+            emit(text).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("{}", e.render(query));
@@ -538,7 +559,6 @@ fn search(
 }
 
 fn export(root: &std::path::Path, drafts: bool, json: bool) -> ExitCode {
-    use std::io::Write;
     let (kb, warnings) = match build::linked_kb(root, drafts) {
         Ok(x) => x,
         Err(BuildError::Usage(msg)) => {
@@ -570,15 +590,9 @@ fn export(root: &std::path::Path, drafts: bool, json: bool) -> ExitCode {
                 writeln!(out)
             })
     };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (`kb export | head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: writing the export: {e}");
-            ExitCode::from(1)
-        }
-    }
+    stdout_result(written.and_then(|()| out.flush()))
+        .err()
+        .unwrap_or(ExitCode::SUCCESS)
 }
 
 /// Opens `url` with the desktop's opener; a missing opener is only a note.
@@ -656,11 +670,17 @@ fn check(root: &std::path::Path, drafts: bool, format: CheckFormat, strict: bool
                 );
             }
         }
-        CheckFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&kb::check::report(&diags)).expect("serializable")
-        ),
-        CheckFormat::Github => print!("{}", kb::check::github(&diags)),
+        CheckFormat::Json => {
+            let report = serde_json::to_string_pretty(&kb::check::report(&diags));
+            if let Err(code) = emit(report.expect("serializable") + "\n") {
+                return code;
+            }
+        }
+        CheckFormat::Github => {
+            if let Err(code) = emit(kb::check::github(&diags)) {
+                return code;
+            }
+        }
     }
     let errors = diags.iter().any(|d| d.is_error());
     if errors || (strict && !diags.is_empty()) {

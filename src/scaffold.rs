@@ -112,6 +112,12 @@ pub fn new_postmortem(root: &Path, req: &NewPostmortem) -> Result<PathBuf, Scaff
     if title.is_empty() {
         return Err(ScaffoldError("the title is empty".into()));
     }
+    let slug = slug::slugify(title);
+    if slug.is_empty() {
+        return Err(ScaffoldError(format!(
+            "the title {title:?} has no letter or digit to name the file after; give it a few words"
+        )));
+    }
     let config = Config::load(root).map_err(|d| ScaffoldError(d.render(false)))?;
     let severity = match &req.severity {
         None => None,
@@ -133,14 +139,8 @@ pub fn new_postmortem(root: &Path, req: &NewPostmortem) -> Result<PathBuf, Scaff
     };
     // Tags as kb will read them: normalised, aliases mapped to their canonical tag.
     let taxonomy = Taxonomy::new(&config);
-    let mut tags: Vec<String> = req
-        .tags
-        .iter()
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| taxonomy.canonical(t))
-        .collect();
-    tags.dedup();
-    let slug = slug::slugify(title);
+    let tags = distinct(req.tags.iter().map(|t| taxonomy.canonical(t)));
+    let services = distinct(req.services.iter().map(|s| s.trim().to_string()));
     let slug: String = slug.chars().take(60).collect::<String>();
     let slug = slug.trim_end_matches('-');
     // The file's stem, so the id is unique per day and survives a rename of the file.
@@ -153,12 +153,7 @@ pub fn new_postmortem(root: &Path, req: &NewPostmortem) -> Result<PathBuf, Scaff
         year: req.date.year(),
         severity,
         tags,
-        services: req
-            .services
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
+        services,
     };
     let (template, origin) = match &config.new.template {
         Some(rel) => {
@@ -186,4 +181,26 @@ pub fn new_postmortem(root: &Path, req: &NewPostmortem) -> Result<PathBuf, Scaff
     let rel = format!("content/{}/{id}.md", req.date.year());
     let written = write_new(root, &[(rel.as_str(), text.as_str())])?;
     Ok(written.into_iter().next().expect("one file"))
+}
+
+/// The non-empty values, each once, in the order given (`--tags a,b,a` is `[a, b]`).
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_keeps_the_first_of_each() {
+        let v = ["a", "b", "", "a", "c", "b"].map(String::from);
+        assert_eq!(distinct(v.into_iter()), ["a", "b", "c"]);
+    }
 }

@@ -296,10 +296,10 @@ impl Builder {
             eprintln!("{}\n", d.render(color));
         }
         eprintln!(
-            "Rebuilt {} incidents in {} ms{what}, {} files changed",
-            built.kb.entries.len(),
+            "Rebuilt {} in {} ms{what}, {} changed",
+            crate::diagnostics::count(built.kb.entries.len(), "incident"),
             start.elapsed().as_millis(),
-            files.len()
+            crate::diagnostics::count(files.len(), "file")
         );
         served.last = Some(built);
         drop(served);

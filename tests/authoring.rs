@@ -394,3 +394,153 @@ fn a_published_incident_may_name_a_draft() {
     .unwrap();
     assert_eq!(kb(&["build"], dir.path()).status.code(), Some(1));
 }
+
+#[test]
+fn new_writes_each_tag_and_service_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("site.toml"),
+        "[tags.database]\naliases = [\"db\"]\n",
+    )
+    .unwrap();
+    let o = kb(
+        &[
+            "new",
+            "Tags twice",
+            "--tags",
+            "a,b,a,DB,database,B",
+            "--services",
+            "api,api",
+            "--date",
+            "2024-05-02",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let written = fs::read_to_string(root.join("content/2024/2024-05-02-tags-twice.md")).unwrap();
+    assert!(written.contains("tags: [a, b, database]\n"), "{written}");
+    assert!(written.contains("services: [api]\n"), "{written}");
+}
+
+#[test]
+fn new_refuses_a_title_with_nothing_to_name_the_file_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("content")).unwrap();
+    for title in ["////", "!!! ???"] {
+        let o = kb(&["new", title, "--date", "2024-05-02"], root);
+        assert_eq!(o.status.code(), Some(2), "{title}: {:?}", text(&o));
+        assert!(
+            text(&o)
+                .1
+                .contains("no letter or digit to name the file after"),
+            "{:?}",
+            text(&o)
+        );
+    }
+    assert!(!root.join("content/2024").exists(), "nothing is written");
+}
+
+/// Runs `kb <args>` with stdout a pipe whose reader is gone before kb starts: every write kb
+/// makes to stdout fails with a broken pipe. Returns the exit code and stderr.
+fn into_closed_pipe(args: &[&str], cwd: &Path) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Runs `kb <args>` with stdout piped, reads one byte and closes the pipe (`| head -c1`).
+fn head_c1(args: &[&str], cwd: &Path) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    stdout.read_exact(&mut byte).unwrap();
+    drop(stdout);
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::copy_example(root);
+    // Output larger than a pipe holds (64 KiB), so that `head -c1` closes it while kb still
+    // writes: 400 postmortems, each found by the search and each with a warning in check.
+    let many = root.join("content/many");
+    fs::create_dir(&many).unwrap();
+    for i in 0..400 {
+        fs::write(
+            many.join(format!("2024-01-01-pipe-{i}.md")),
+            format!(
+                "---\ntitle: Pipe incident {i}\nseverty: SEV1\n---\nThe wombat queue stalled, case {i}.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let r = root.to_str().unwrap();
+    // Each command ends as it would have with a reader that read everything.
+    let check_code = kb(&["check", "--root", r], root).status.code();
+    let expected = |args: &[&str]| {
+        if args[0] == "check" {
+            check_code
+        } else {
+            Some(0)
+        }
+    };
+    for args in [
+        &["search", "--root", r, "--json", "-n", "1000", "wombat"][..],
+        &["search", "--root", r, "-n", "1000", "wombat"],
+        &["check", "--root", r, "--format", "json"],
+        &["check", "--root", r, "--format", "github"],
+        &["export", "--root", r],
+    ] {
+        let (code, stderr) = head_c1(args, root);
+        assert_ne!(code, Some(101), "kb {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "kb {args:?}: {stderr}");
+        assert_eq!(code, expected(args), "kb {args:?}: {stderr}");
+    }
+    for args in [
+        &["search", "--root", r, "wombat"][..],
+        &["check", "--root", r, "--json"],
+        &["completions", "bash"],
+        &["new", "--root", r, "Piped title", "--date", "2024-05-02"],
+    ] {
+        let (code, stderr) = into_closed_pipe(args, root);
+        assert!(!stderr.contains("panicked"), "kb {args:?}: {stderr}");
+        assert_eq!(code, expected(args), "kb {args:?}: {stderr}");
+    }
+    // Diagnostics on stderr into a closed pipe (`kb check 2>&1 | head -c1`) do not panic either.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["check", "--root", r])
+        .env("NO_COLOR", "1")
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), check_code, "{o:?}");
+}

@@ -579,9 +579,8 @@ fn unknown_severity_suggests_a_level() {
     says(
         d,
         &[
-            "unknown severity `SEVV2`",
+            "severity `SEVV2` is not one of the levels: SEV1, SEV2, SEV3, SEV4",
             "did you mean `SEV2`?",
-            "SEV1, SEV2, SEV3, SEV4",
         ],
     );
 }
@@ -968,7 +967,7 @@ fn every_error_in_every_file_is_reported_in_one_run() {
     let run = kb.fails(1, &[]);
     says(
         run.error_at("content/a.md:3:11"),
-        &["unknown severity `SEV9`"],
+        &["severity `SEV9` is not one of the levels"],
     );
     says(
         run.error_at("content/b.md:3:9"),
@@ -1014,4 +1013,255 @@ fn unknown_key_is_a_located_warning_not_a_failure() {
         fs::read_to_string(kb.path("content/2024-01-01-alpha.md")).unwrap(),
         ALPHA
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values read as what they say (issue 14, points 10, 11, 12, 16, 17)
+// ---------------------------------------------------------------------------------------------
+
+impl Kb {
+    /// `kb export` (one JSON record per incident) after a build that must succeed.
+    fn export(&self) -> Vec<serde_json::Value> {
+        let o = Command::new(assert_cmd::cargo::cargo_bin("kb"))
+            .args(["export", "--root"])
+            .arg(&self.root)
+            .env("SOURCE_DATE_EPOCH", "1717200000")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn record(&self, id: &str) -> serde_json::Value {
+        self.export()
+            .into_iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no incident {id}"))
+    }
+
+    /// `kb check`, which changes nothing either.
+    fn check(&self) -> Run {
+        let before = snapshot(self.tmp.path());
+        let o = Command::new(assert_cmd::cargo::cargo_bin("kb"))
+            .args(["check", "--root"])
+            .arg(&self.root)
+            .env("NO_COLOR", "1")
+            .env("SOURCE_DATE_EPOCH", "1717200000")
+            .output()
+            .unwrap();
+        let run = Run {
+            code: o.status.code(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            cmd: format!("kb check --root {}", self.root.display()),
+        };
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert_unchanged(&before, &snapshot(self.tmp.path()), &run);
+        run
+    }
+
+    /// `kb build` that succeeds with warnings.
+    fn warns(&self) -> Run {
+        let run = self.raw_run(&[]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run
+    }
+}
+
+#[test]
+fn status_in_review_with_an_underscore_is_in_review_never_published() {
+    let kb = Kb::new();
+    kb.write(
+        "content/review.md",
+        "---\ntitle: Under review\ndate: 2024-03-01\nstatus: in_review\n---\nBody.\n",
+    );
+    let run = kb.warns();
+    assert_eq!(kb.record("review")["status"], "in-review");
+    says(
+        run.warning_at("content/review.md:4:9"),
+        &[
+            "status `in_review` is read as `in-review`",
+            "status: in-review",
+        ],
+    );
+    // A status kb cannot read at all fails the build, and is never `published` meanwhile.
+    kb.write(
+        "content/review.md",
+        "---\ntitle: Under review\ndate: 2024-03-01\nstatus: in_revue\n---\nBody.\n",
+    );
+    let run = kb.fails(1, &[]);
+    says(
+        run.error_at("content/review.md:4:9"),
+        &["unknown status `in_revue`", "did you mean `in-review`?"],
+    );
+}
+
+#[test]
+fn a_date_with_more_after_it_is_an_error() {
+    let kb = Kb::new();
+    kb.write(
+        "content/bad.md",
+        "---\ntitle: Garbage\ndate: 2024-01-01garbage\n---\nBody.\n",
+    );
+    let run = kb.fails(1, &[]);
+    says(
+        run.error_at("content/bad.md:3:7"),
+        &[
+            "`date` value `2024-01-01garbage` is not a date in YYYY-MM-DD form",
+            "help:",
+        ],
+    );
+    // A whole timestamp is still a date.
+    kb.write(
+        "content/bad.md",
+        "---\ntitle: Garbage\ndate: 2024-01-01T23:30:00-05:00\n---\nBody.\n",
+    );
+    kb.warns();
+    assert_eq!(kb.record("bad")["date"], "2024-01-01");
+}
+
+#[test]
+fn a_month_folder_and_a_file_name_repeating_the_month() {
+    let kb = Kb::new();
+    kb.write(
+        "content/2023-04/04-25-User_Account_Compromise.md",
+        "# User account compromise\n\nSomeone logged in as someone else.\n",
+    );
+    kb.write(
+        "content/2023-05/07-disk-full.md",
+        "# Disk full\n\nThe disk filled up.\n",
+    );
+    kb.warns();
+    assert_eq!(
+        kb.record("04-25-user-account-compromise")["date"],
+        "2023-04-25"
+    );
+    assert_eq!(kb.record("07-disk-full")["date"], "2023-05-07");
+}
+
+#[test]
+fn unknown_keys_in_site_toml_are_located_warnings_with_a_suggestion() {
+    let kb = Kb::new();
+    kb.write(
+        "site.toml",
+        "titel = \"Test KB\"\nbase_url = \"https://example.com/\"\n\n[serach]\nsynonyms = []\n\n[markdown]\nunsafe_htm = true\n\n[tags.database]\naliasses = [\"db\"]\n",
+    );
+    for run in [kb.warns(), kb.check()] {
+        says(
+            run.warning_at("site.toml:1:1"),
+            &["unknown key `titel` in site.toml", "did you mean `title`?"],
+        );
+        says(
+            run.warning_at("site.toml:4:2"),
+            &[
+                "unknown key `serach` in site.toml",
+                "did you mean `search`?",
+            ],
+        );
+        says(
+            run.warning_at("site.toml:8:1"),
+            &[
+                "unknown key `unsafe_htm` in `[markdown]`",
+                "did you mean `unsafe_html`?",
+            ],
+        );
+        says(
+            run.warning_at("site.toml:11:1"),
+            &[
+                "unknown key `aliasses` in `[tags.database]`",
+                "did you mean `aliases`?",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_duplicate_key_names_the_line_of_the_first() {
+    let kb = Kb::new();
+    kb.write(
+        "content/bad.md",
+        "---\ntitle: First\ndate: 2024-03-01\nseverity: SEV2\ntitle: Second\n---\nBody.\n",
+    );
+    let run = kb.fails(1, &[]);
+    let d = run.error_at("content/bad.md:5:1");
+    says(
+        d,
+        &[
+            "duplicate key `title`: it is already set at line 2",
+            "help: remove one of the two",
+        ],
+    );
+    assert!(!d.contains("DuplicateKeyPolicy"), "{d}");
+}
+
+#[test]
+fn a_severity_that_is_no_level_is_said_so_not_called_missing() {
+    let kb = Kb::new();
+    kb.write(
+        "content/bad.md",
+        "---\ntitle: Typo\ndate: 2024-03-01\nseverity: SEV22\n---\nBody.\n",
+    );
+    let run = kb.check();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let missing = run.warning_at("content/bad.md:1:1");
+    let first = missing.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "warning: missing recommended fields: tags, services, symptoms, timestamps (started, resolved)"
+    );
+    says(
+        run.error_at("content/bad.md:4:11"),
+        &[
+            "severity `SEV22` is not one of the levels: SEV1, SEV2, SEV3, SEV4",
+            "did you mean `SEV2`?",
+        ],
+    );
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let kb = Kb::new();
+    fs::remove_file(kb.path("content/2024/beta.md")).unwrap();
+    let run = kb.raw_run(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    says(&run.stderr, &["Built 1 incident, 1 tag, 1 service, "]);
+    kb.write("content/bad.md", "---\ndate: 2024-13-01\n---\n");
+    says(&kb.fails(1, &[]).stderr, &["build failed with 1 error;"]);
+}
+
+#[test]
+fn yaml_1_1_boolean_words_are_text_where_text_is_asked() {
+    let kb = Kb::new();
+    kb.write(
+        "content/norway.md",
+        "---\ntitle: N\ndate: 2024-03-01\ntags: [no, on, yes]\nservices: [off]\nnear_miss: yes\n---\nBody.\n",
+    );
+    let run = kb.warns();
+    says(
+        run.warning_at("content/norway.md:6:12"),
+        &[
+            "`near_miss: yes` is read as `near_miss: true`",
+            "write `near_miss: true`",
+        ],
+    );
+    let r = kb.record("norway");
+    assert_eq!(r["title"], "N");
+    assert_eq!(r["tags"], serde_json::json!(["no", "on", "yes"]));
+    assert_eq!(r["services"], serde_json::json!(["off"]));
+    assert_eq!(r["near_miss"], true);
+    // `true` where text is asked: the word, with a warning.
+    kb.write(
+        "content/norway.md",
+        "---\ntitle: True\ndate: 2024-03-01\n---\nBody.\n",
+    );
+    let run = kb.warns();
+    says(
+        run.warning_at("content/norway.md:2:8"),
+        &["the boolean `True` is read as the word `True`", "quote it"],
+    );
+    assert_eq!(kb.record("norway")["title"], "True");
 }

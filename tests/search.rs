@@ -342,6 +342,50 @@ fn text_from_postmortems_is_escaped_in_snippets() {
 }
 
 #[test]
+fn escape_sequences_from_postmortems_never_reach_the_terminal() {
+    let tmp = example();
+    let root = tmp.path();
+    // A window title, an OSC-8 link, a colour and a screen clear, in every field search prints.
+    let esc = "\\e]0;owned\\a\\e]8;;https://evil.example/\\e\\\\here\\e]8;;\\e\\\\\\e[31m\\e[2J";
+    fs::create_dir_all(root.join("content/2026/x\x1b[2Jy")).unwrap();
+    fs::write(
+        root.join("content/2026/x\x1b[2Jy/2026-02-01-evil.md"),
+        format!(
+            "---\ntitle: \"quokka {esc}\"\ndate: 2026-02-01\nseverity: SEV2\ntags: [\"t{esc}\"]\nservices: [\"s{esc}\"]\nsymptoms:\n  - \"quokka {esc} errors\"\naction_items:\n  - {{title: \"fix {esc}\", status: done}}\n---\n\nquokka body\n"
+        ),
+    )
+    .unwrap();
+    for args in [&["search", "quokka"][..], &["search", "--facets", "quokka"]] {
+        let out = kb(root, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("quokka"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "a control character reached the terminal: {text:?}"
+        );
+        assert!(text.contains("␛]0;owned␇"), "{text}");
+        assert!(text.contains("x␛[2Jy/2026-02-01-evil.md"), "{text}");
+    }
+    // JSON keeps the text as written, escaped as JSON.
+    let out = kb(root, &["search", "--json", "quokka"]);
+    assert!(!out.stdout.contains(&0x1b), "raw ESC in the JSON");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["hits"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("\x1b]0;owned\x07"),
+        "{}",
+        v["hits"][0]
+    );
+}
+
+#[test]
 fn human_output_shows_what_a_responder_needs() {
     let tmp = example();
     let out = kb(tmp.path(), &["search", "-n", "2", "replica", "lag"]);

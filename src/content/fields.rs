@@ -87,11 +87,39 @@ impl Reader<'_> {
         );
     }
 
+    /// The first `len` bytes of the file at `node`'s position, when it is known.
+    fn source(&self, node: &Node, len: usize) -> Option<&str> {
+        let line = self
+            .text
+            .lines()
+            .nth((node.pos.line + self.line_offset).checked_sub(1)?)?;
+        let start = line.char_indices().nth(node.pos.col.checked_sub(1)?)?.0;
+        line.get(start..start + len)
+    }
+
+    /// Whether the value is written in quotes.
+    fn quoted(&self, node: &Node) -> bool {
+        matches!(self.source(node, 1), Some("\"" | "'"))
+    }
+
     fn string(&mut self, key: &str, node: &Node) -> Option<String> {
         match &node.kind {
             Kind::Str(s) => Some(s.trim().to_string()),
             Kind::Int(i) => Some(i.to_string()),
             Kind::Float(f) => Some(f.to_string()),
+            // Text is what the author wrote; `title: true` is more likely a word than a flag.
+            Kind::Bool(b) => {
+                let word = self
+                    .source(node, node.pos.len)
+                    .filter(|w| w.eq_ignore_ascii_case(&b.to_string()))
+                    .map_or_else(|| b.to_string(), str::to_string);
+                self.warn(
+                    node,
+                    format!("`{key}` is text; the boolean `{word}` is read as the word `{word}`"),
+                    Some(format!("quote it to say it is text: `\"{word}\"`")),
+                );
+                Some(word)
+            }
             Kind::Null => None,
             _ => {
                 self.wrong_type(key, node, "a string", &format!("{key}: some text"));
@@ -122,6 +150,19 @@ impl Reader<'_> {
         match &node.kind {
             Kind::Bool(b) => Some(*b),
             Kind::Null => None,
+            // YAML 1.1's boolean words: in YAML 1.2 they are text, but here a boolean is asked
+            // for, so the author meant one (unless they quoted it: then it is text on purpose).
+            Kind::Str(s) if yaml11_bool(s).is_some() && !self.quoted(node) => {
+                let b = yaml11_bool(s)?;
+                self.warn(
+                    node,
+                    format!("`{key}: {s}` is read as `{key}: {b}`"),
+                    Some(format!(
+                        "write `{key}: {b}`: only `true` and `false` are booleans (YAML 1.2)"
+                    )),
+                );
+                Some(b)
+            }
             _ => {
                 self.wrong_type(key, node, "true or false", &format!("{key}: true"));
                 None
@@ -135,7 +176,9 @@ impl Reader<'_> {
             Kind::Seq(items) => items
                 .iter()
                 .filter_map(|n| match &n.kind {
-                    Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => self.string(key, n),
+                    Kind::Str(_) | Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+                        self.string(key, n)
+                    }
                     _ => {
                         self.wrong_type(key, n, "a list of strings", &format!("{key}: [a, b]"));
                         None
@@ -165,15 +208,14 @@ impl Reader<'_> {
                 return None;
             }
         };
-        // A full timestamp is accepted where a date is expected: its date part is meant.
-        let date_part = text.get(..10).filter(|_| text.len() > 10).unwrap_or(text);
-        match date_part.parse::<Date>() {
-            Ok(d) if date_part.len() == 10 => Some(d),
-            Ok(_) | Err(_) => {
-                let why = if looks_like_date(date_part) {
-                    "is not a real date"
-                } else {
-                    "is not a date in YYYY-MM-DD form"
+        match parse_date(text) {
+            Some(d) => Some(d),
+            None => {
+                let why = match text.get(..10) {
+                    Some(d) if looks_like_date(d) && d.parse::<Date>().is_err() => {
+                        "is not a real date"
+                    }
+                    _ => "is not a date in YYYY-MM-DD form",
                 };
                 self.error(
                     node,
@@ -298,18 +340,15 @@ impl Reader<'_> {
                     inc.id = id.id;
                 }
             }
-            "severity" => inc.severity = self.severity(v),
-            // The canonical names, and the spellings teams use for them ("review").
-            "status" => {
-                if let Some(s) = self.string(key, v) {
-                    match Status::parse(&s) {
-                        Some(st) => inc.status = st,
-                        None => {
-                            self.choice(key, v, &Status::NAMES);
-                        }
-                    }
+            "severity" => {
+                inc.severity = self.severity(v);
+                // Reported here; `kb check` must not call it missing too.
+                if inc.severity.is_none() && v.kind != Kind::Null {
+                    inc.inferred.insert("severity-unreadable");
                 }
             }
+            // The canonical names, and the spellings teams use for them ("review").
+            "status" => inc.status = self.status(v),
             "summary" => inc.summary = self.string(key, v).unwrap_or_default(),
             "authors" => inc.authors = self.strings(key, v),
             "tags" => inc.tags = self.strings(key, v),
@@ -360,23 +399,60 @@ impl Reader<'_> {
         }
     }
 
+    /// The canonical names, and the spellings teams use for them ("review", "in_review"). A
+    /// status that cannot be read keeps the incident out of the site like a draft (besides the
+    /// error): an unreadable status must never publish it.
+    fn status(&mut self, v: &Node) -> Status {
+        if v.kind == Kind::Null {
+            return Status::default();
+        }
+        let Some(s) = self.string("status", v) else {
+            return Status::Draft;
+        };
+        match Status::parse(&s) {
+            Some(st) => {
+                if s.contains('_') {
+                    let name = st.name();
+                    self.warn(
+                        v,
+                        format!("status `{s}` is read as `{name}`"),
+                        Some(format!("write `status: {name}`")),
+                    );
+                }
+                st
+            }
+            None => {
+                self.choice("status", v, &Status::NAMES);
+                Status::Draft
+            }
+        }
+    }
+
     fn severity(&mut self, v: &Node) -> Option<String> {
-        let s = match &v.kind {
-            Kind::Int(i) => format!("SEV{i}"),
-            _ => self.string("severity", v)?,
+        // A bare number `2` means `SEV2`.
+        let (written, s) = match &v.kind {
+            Kind::Int(i) => (i.to_string(), format!("SEV{i}")),
+            _ => {
+                let s = self.string("severity", v)?;
+                (s.clone(), s)
+            }
         };
         let levels = &self.config.severity.levels;
         if let Some(level) = levels.iter().find(|l| l.eq_ignore_ascii_case(&s)) {
             return Some(level.clone());
         }
         let hint = match did_you_mean(&s, levels.iter().map(String::as_str)) {
-            Some(m) => format!("did you mean `{m}`? levels: {}", levels.join(", ")),
-            None => format!(
-                "levels are {} (set them in site.toml [severity] levels)",
+            Some(m) => format!("did you mean `{m}`?"),
+            None => "the levels are set in site.toml, `[severity] levels`".into(),
+        };
+        self.error(
+            v,
+            format!(
+                "severity `{written}` is not one of the levels: {}",
                 levels.join(", ")
             ),
-        };
-        self.error(v, format!("unknown severity `{s}`"), hint);
+            hint,
+        );
         None
     }
 
@@ -768,6 +844,28 @@ pub fn is_valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// YAML 1.1's boolean words, which YAML 1.2 (and so kb) reads as text.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "on" => Some(true),
+        "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD`, or a whole timestamp whose date part is meant (`2024-03-07T10:05:00Z`,
+/// `2024-03-07 10:05`). Anything after the date must be a time: `2024-01-01garbage` is no date.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let day = text.get(..10).filter(|d| looks_like_date(d))?;
+    if text.len() == 10 {
+        return day.parse().ok();
+    }
+    jiff::fmt::temporal::Pieces::parse(text)
+        .ok()
+        .filter(|p| p.time().is_some())
+        .map(|p| p.date())
+}
+
 fn looks_like_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b[4] == b'-' && b[7] == b'-'
@@ -886,6 +984,20 @@ mod tests {
             Err(InstantError::NoOffset)
         ));
         assert!(parse_instant("2024-03-07T10:05:00Z").is_ok());
+    }
+
+    #[test]
+    fn dates_and_timestamps_but_nothing_else() {
+        let d = Some(jiff::civil::date(2024, 3, 7));
+        assert_eq!(parse_date("2024-03-07"), d);
+        assert_eq!(parse_date("2024-03-07T10:05:00Z"), d);
+        assert_eq!(parse_date("2024-03-07T10:05:00+01:00"), d);
+        assert_eq!(parse_date("2024-03-07 10:05"), d);
+        assert_eq!(parse_date("2024-01-01garbage"), None);
+        assert_eq!(parse_date("2024-03-07T"), None);
+        assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_date("20240307"), None);
+        assert_eq!(parse_date("7 March"), None);
     }
 
     #[test]

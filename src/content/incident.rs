@@ -18,12 +18,21 @@ pub enum Status {
 impl Status {
     pub const NAMES: [&'static str; 3] = ["draft", "in-review", "published"];
 
+    /// Any case, spaces and underscores read as `-` (like the other fixed choices).
     pub fn parse(s: &str) -> Option<Status> {
-        match s.to_ascii_lowercase().as_str() {
+        match s.to_ascii_lowercase().replace([' ', '_'], "-").as_str() {
             "draft" => Some(Status::Draft),
-            "in-review" | "in review" | "review" => Some(Status::InReview),
+            "in-review" | "review" => Some(Status::InReview),
             "published" => Some(Status::Published),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in-review",
+            Status::Published => "published",
         }
     }
 }

@@ -31,12 +31,55 @@ pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
     })
 }
 
-/// `2024-03-07-x.md` or `2024-03/07-x.md`: a date in the file name or its folders.
+/// A date in the file name or its folders: `2024-03-07-x.md`, `2024/2024-03-07-x.md`, a dated
+/// folder (`2024-03-07/notes.md`), or year, month and day split between the folders and the
+/// start of the file name (`2024-03/07-x.md`, `2024-03/03-07-x.md` repeating the month,
+/// `2024/03/07-x.md`, `2024/03-07-x.md`). A date is never read across a `/` any other way.
 pub fn date_from_path(content_rel: &str) -> Option<Date> {
-    let joined = content_rel
-        .trim_end_matches(".md")
-        .replace(['/', '\\'], "-");
-    find_dates(&joined).next().map(|(d, _)| d)
+    let mut parts: Vec<&str> = content_rel.split(['/', '\\']).collect();
+    let stem = parts.pop()?.trim_end_matches(".md");
+    let full = |s: &str| find_dates(s).next().map(|(d, _)| d);
+    full(stem)
+        .or_else(|| date_from_folders(&parts, stem))
+        .or_else(|| parts.iter().rev().find_map(|p| full(p)))
+}
+
+/// The year from the deepest folders made only of numbers, the month and day from what follows
+/// it there and at the start of the file name.
+fn date_from_folders(folders: &[&str], stem: &str) -> Option<Date> {
+    let mut nums: Vec<&str> = Vec::new();
+    for f in folders.iter().rev().take(3) {
+        let n = leading_numbers(f);
+        if n.is_empty() || n.join("-") != *f {
+            break;
+        }
+        nums.splice(0..0, n);
+        if nums[0].len() == 4 {
+            break;
+        }
+    }
+    let (year, rest) = nums.split_first().filter(|(y, _)| y.len() == 4)?;
+    let file = leading_numbers(stem);
+    let same = |a: &str, b: &str| a.parse::<u16>().ok() == b.parse().ok();
+    let (month, day) = match (rest, file.as_slice()) {
+        ([m, d], _) => (*m, *d),
+        ([m], [m2, d, ..]) if same(m, m2) => (*m, *d),
+        ([m], [d, ..]) => (*m, *d),
+        ([], [m, d, ..]) => (*m, *d),
+        _ => return None,
+    };
+    format!("{year}-{month:0>2}-{day:0>2}").parse().ok()
+}
+/// The numbers a path part starts with, up to three: `04-25-x` → `["04", "25"]`.
+fn leading_numbers(part: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for piece in part.split(['-', '_']).take(3) {
+        if !(1..=4).contains(&piece.len()) || !piece.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
+        out.push(piece);
+    }
+    out
 }
 
 /// The file name made readable: `2024-03-07-db-outage.md` → "Db outage".
@@ -400,6 +443,38 @@ mod tests {
         assert_eq!(
             date_from_path("2024/2024-03-07-x.md"),
             Some(jiff::civil::date(2024, 3, 7))
+        );
+        assert_eq!(
+            date_from_path("2024/03/07-x.md"),
+            Some(jiff::civil::date(2024, 3, 7))
+        );
+        // The month repeated in the file name: not read across the slash as 2023-04-04.
+        assert_eq!(
+            date_from_path("2023-04/04-25-User_Account_Compromise.md"),
+            Some(jiff::civil::date(2023, 4, 25))
+        );
+        for p in [
+            "2024-03-07/notes.md",
+            "2024/03-07-x.md",
+            "2024/03/07/notes.md",
+            "team/2024-03/03-07-x.md",
+            "2024/2024-03/7-x.md",
+        ] {
+            assert_eq!(
+                date_from_path(p),
+                Some(jiff::civil::date(2024, 3, 7)),
+                "{p}"
+            );
+        }
+        assert_eq!(date_from_path("2024-march/07-x.md"), None);
+        assert_eq!(
+            date_from_path("2024-03/x.md"),
+            None,
+            "a month is not a date"
+        );
+        assert_eq!(
+            date_from_path("2024-03/2023-12-01-x.md"),
+            Some(jiff::civil::date(2023, 12, 1))
         );
         assert_eq!(date_from_path("PM2021-005 - All.md"), None);
         assert_eq!(date_from_path("2024-02-30-x.md"), None);

@@ -243,8 +243,55 @@ fn scalar_len(kind: &Kind) -> usize {
 }
 
 /// Parses YAML text into a positioned tree; lines are relative to `text`.
+///
+/// YAML 1.2 scalars: only `true` and `false` are booleans, so `title: No` and `tags: [on]` are
+/// the words as written (YAML 1.1 read them as booleans). A repeated key is kept in the tree
+/// rather than refused by the parser, so that [`duplicate_keys`] can name both places.
 pub fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
-    serde_saphyr::from_str::<YamlNode>(text).map(|n| n.0)
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+    };
+    serde_saphyr::from_str_with_options::<YamlNode>(text, options).map(|n| n.0)
+}
+
+/// A key set twice in the same table, anywhere in the tree.
+#[derive(Debug, PartialEq)]
+pub struct Duplicate<'a> {
+    pub key: &'a str,
+    /// The first time the key is set.
+    pub first: Pos,
+    /// The key node of the repeat.
+    pub again: &'a Node,
+}
+
+/// Every key set again in the table that already has it, in document order.
+pub fn duplicate_keys(node: &Node) -> Vec<Duplicate<'_>> {
+    let mut out = Vec::new();
+    collect_duplicates(node, &mut out);
+    out
+}
+
+fn collect_duplicates<'a>(node: &'a Node, out: &mut Vec<Duplicate<'a>>) {
+    match &node.kind {
+        Kind::Seq(items) => items.iter().for_each(|n| collect_duplicates(n, out)),
+        Kind::Map(entries) => {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if let Some(key) = k.as_str()
+                    && let Some((first, _)) =
+                        entries[..i].iter().find(|(f, _)| f.as_str() == Some(key))
+                {
+                    out.push(Duplicate {
+                        key,
+                        first: first.pos,
+                        again: k,
+                    });
+                }
+                collect_duplicates(v, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Parses TOML text into a positioned tree; lines are relative to `text`.
@@ -292,6 +339,33 @@ mod tests {
             panic!()
         };
         assert_eq!((items[1].pos.line, items[1].pos.col), (4, 5));
+    }
+
+    #[test]
+    fn yaml_reads_yaml_1_1_booleans_as_words() {
+        let n = parse_yaml("title: No\ntags: [no, on, yes, off, y, n]\nnear_miss: true\n").unwrap();
+        let Kind::Map(entries) = &n.kind else {
+            panic!()
+        };
+        assert_eq!(entries[0].1.kind, Kind::Str("No".into()));
+        let Kind::Seq(items) = &entries[1].1.kind else {
+            panic!()
+        };
+        let words: Vec<_> = items.iter().filter_map(Node::as_str).collect();
+        assert_eq!(words, ["no", "on", "yes", "off", "y", "n"]);
+        assert_eq!(entries[2].1.kind, Kind::Bool(true));
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_places() {
+        let n = parse_yaml("title: A\nimpact:\n  description: x\n  description: y\ntitle: B\n")
+            .unwrap();
+        let d = duplicate_keys(&n);
+        let found: Vec<_> = d
+            .iter()
+            .map(|d| (d.key, d.first.line, d.again.pos.line, d.again.pos.col))
+            .collect();
+        assert_eq!(found, [("description", 3, 4, 3), ("title", 1, 5, 1)]);
     }
 
     #[test]

@@ -188,7 +188,28 @@ fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -
                 return None;
             }
             match node::parse_yaml(s.front) {
-                Ok(n) => Some(n),
+                Ok(n) => {
+                    for d in node::duplicate_keys(&n) {
+                        diags.push(
+                            Diagnostic::error(
+                                file,
+                                format!(
+                                    "duplicate key `{}`: it is already set at line {}",
+                                    d.key,
+                                    d.first.line + line_offset
+                                ),
+                            )
+                            .at(
+                                text,
+                                d.again.pos.line + line_offset,
+                                d.again.pos.col,
+                                d.key.len(),
+                            )
+                            .with_hint("remove one of the two; a key is set once per table"),
+                        );
+                    }
+                    Some(n)
+                }
                 Err(e) => {
                     let (line, col) = e
                         .location()
@@ -289,12 +310,85 @@ mod tests {
     }
 
     #[test]
+    fn status_with_an_underscore_is_read_and_pointed_out() {
+        use crate::content::incident::Status;
+        let (inc, d) = run("---\ntitle: x\ndate: 2024-01-01\nstatus: in_review\n---\n");
+        assert_eq!(inc.status, Status::InReview);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(!d[0].is_error());
+        assert_eq!(d[0].message, "status `in_review` is read as `in-review`");
+        assert_eq!((d[0].line, d[0].col), (4, 9));
+        // What cannot be read is an error, and never publishes the incident.
+        let (inc, d) = run("---\ntitle: x\ndate: 2024-01-01\nstatus: in_revue\n---\n");
+        assert_eq!(inc.status, Status::Draft);
+        assert!(d[0].is_error(), "{d:?}");
+        let (inc, _) = run("---\ntitle: x\ndate: 2024-01-01\nstatus: [published]\n---\n");
+        assert_eq!(inc.status, Status::Draft);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_words_in_text_fields() {
+        let (inc, d) = run(
+            "---\ntitle: No\ndate: 2024-01-01\ntags: [no, on, yes]\nservices: [off]\nsymptoms: [N, y]\n---\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(inc.title, "No");
+        assert_eq!(inc.tags, ["no", "on", "yes"]);
+        assert_eq!(inc.services, ["off"]);
+        assert_eq!(inc.symptoms, ["N", "y"]);
+    }
+
+    #[test]
+    fn booleans_where_text_is_asked_and_words_where_a_boolean_is() {
+        let (inc, d) = run(
+            "---\ntitle: True\ndate: 2024-01-01\nnear_miss: yes\nimpact:\n  data_loss: Off\n---\n",
+        );
+        assert_eq!(inc.title, "True");
+        assert!(inc.near_miss);
+        assert_eq!(inc.impact.unwrap().data_loss, Some(false));
+        assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+        let at: Vec<_> = d
+            .iter()
+            .map(|d| (d.line, d.col, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (
+                    2,
+                    8,
+                    "`title` is text; the boolean `True` is read as the word `True`"
+                ),
+                (4, 12, "`near_miss: yes` is read as `near_miss: true`"),
+                (6, 14, "`data_loss: Off` is read as `data_loss: false`"),
+            ]
+        );
+        // Other text is still not a boolean.
+        let (_, d) = run("---\ntitle: x\ndate: 2024-01-01\nnear_miss: maybe\n---\n");
+        assert!(d[0].is_error() && d[0].message.contains("must be true or false"));
+    }
+
+    #[test]
+    fn a_date_is_the_whole_value() {
+        let (inc, d) = run("---\ntitle: x\ndate: 2024-01-01garbage\n---\n");
+        assert_eq!(inc.date, None);
+        assert_eq!(
+            d[0].message,
+            "`date` value `2024-01-01garbage` is not a date in YYYY-MM-DD form"
+        );
+        assert_eq!((d[0].line, d[0].col), (3, 7));
+        let (inc, d) = run("---\ntitle: x\ndate: 2024-01-01T23:30:00-05:00\n---\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(inc.date, Some(jiff::civil::date(2024, 1, 1)));
+    }
+
+    #[test]
     fn errors_are_located() {
         let (_, d) = run("---\ntitle: x\nseverity: SEV9\ndate: 2024-02-30\n---\n");
         let d: Vec<_> = d.into_iter().filter(Diagnostic::is_error).collect();
         assert_eq!(d.len(), 2, "{d:?}");
         assert_eq!((d[0].line, d[0].col), (3, 11));
-        assert!(d[0].message.contains("unknown severity"));
+        assert!(d[0].message.contains("`SEV9` is not one of the levels"));
         assert_eq!((d[1].line, d[1].col), (4, 7));
         assert!(d[1].message.contains("not a real date"));
     }
@@ -311,6 +405,21 @@ mod tests {
         let (_, d) = run("---\ntitle: x\ntags: [a, b\n---\n");
         assert!(d[0].message.starts_with("invalid YAML"), "{d:?}");
         assert!(d[0].line >= 3, "{d:?}");
+    }
+
+    #[test]
+    fn duplicate_key_names_the_first_line() {
+        let (inc, d) = run("---\ntitle: First\ndate: 2024-01-01\ntitle: Second\n---\n");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].is_error());
+        assert_eq!(
+            d[0].message,
+            "duplicate key `title`: it is already set at line 2"
+        );
+        assert_eq!((d[0].line, d[0].col), (4, 1));
+        assert!(d[0].hint.as_deref().unwrap().contains("remove one"));
+        // The rest of the frontmatter is still read.
+        assert_eq!(inc.date, Some(jiff::civil::date(2024, 1, 1)));
     }
 
     #[test]
