@@ -38,7 +38,7 @@ events = []
 cond = threading.Condition()
 def listen():
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET /__kb/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    s.sendall(b"GET /__kb/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
     buf = b""
     while True:
         chunk = s.recv(65536)

@@ -176,6 +176,16 @@ enum Command {
         /// Poll the files for changes (for file systems that send no change events)
         #[arg(long)]
         poll: bool,
+        /// The address the preview is reached at, when not the listening one (e.g.
+        /// http://devbox:1111/ with --bind 0.0.0.0): its host name is accepted, and pages link to it
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Seconds a connection may take to send a request's head (tests use a short one)
+        #[arg(long, hide = true, value_name = "SECS", value_parser = seconds)]
+        header_timeout: Option<Duration>,
+        /// Seconds a connection may go without reading what it is sent (tests use a short one)
+        #[arg(long, hide = true, value_name = "SECS", value_parser = seconds)]
+        write_timeout: Option<Duration>,
     },
     /// Print a shell completion script: `kb completions bash > ~/.local/share/bash-completion/completions/kb`
     #[command(
@@ -246,11 +256,23 @@ const SERVE_HELP: &str = "Examples:
   kb serve
   kb serve --port 8080 --open
   kb serve --root ~/postmortems --drafts --poll
+  kb serve --bind 0.0.0.0 --base-url http://devbox:1111/
 
 Builds into <root>/.kb/serve (never public/), serves it, and rebuilds when a postmortem, the
 theme or site.toml changes; open pages reload by themselves. A failed build keeps the last good
-site and shows its errors over the page. Ctrl-C stops. Exit status: 0 after Ctrl-C, 2 when the
-port is taken or the root is not a folder.";
+site and shows its errors over the page. Only requests addressed to localhost, a loopback
+address, the --bind address (any address with 0.0.0.0) or the --base-url host are answered
+(docs/serve.md). Ctrl-C stops. Exit status: 0 after Ctrl-C, 2 when the port is taken, the root
+is not a folder or --base-url is not an http(s) URL.";
+
+/// A positive number of seconds (`--header-timeout 0.5`).
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
+}
 
 const EXPORT_HELP: &str = "Examples:
   kb export > incidents.ndjson
@@ -407,14 +429,16 @@ fn main() -> ExitCode {
             open,
             drafts,
             poll,
+            base_url,
+            header_timeout,
+            write_timeout,
         } => {
-            let opts = kb::serve::ServeOptions {
-                root,
-                bind,
-                port,
-                drafts,
-                poll,
-            };
+            let mut opts = kb::serve::ServeOptions::new(root, bind, port);
+            opts.drafts = drafts;
+            opts.poll = poll;
+            opts.base_url = base_url;
+            opts.header_timeout = header_timeout.unwrap_or(opts.header_timeout);
+            opts.write_timeout = write_timeout.unwrap_or(opts.write_timeout);
             let ready = |url: &str| {
                 note!("Serving {url} (Ctrl-C to stop)");
                 if open {

@@ -3,8 +3,14 @@
 //! place; its diagnostics go to the terminal and, as an overlay, to every open page.
 //!
 //! The site is built exactly as `kb build` builds it (into `<root>/.kb/serve`, with the
-//! server's address as `base_url`); the live-reload script is added to HTML responses as they
+//! server's address, or `--base-url`, as `base_url`); the live-reload script is added to HTML responses as they
 //! are served, so the files on disk stay what a build publishes.
+//!
+//! Only requests addressed to this server are answered (`guard`), and no client can hold it
+//! (`listen`: connection limit and timeouts).
+
+mod guard;
+mod listen;
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -47,6 +53,30 @@ pub struct ServeOptions {
     /// Look at the files periodically instead of asking the OS for events (network and
     /// container file systems that send none).
     pub poll: bool,
+    /// The address pages are reached at, instead of the listening one (`http://NAME:PORT/`):
+    /// the site's base_url, and a host name requests may be addressed to.
+    pub base_url: Option<String>,
+    /// A connection that sends no complete request head this long after it opened or after
+    /// its last response is closed.
+    pub header_timeout: Duration,
+    /// A connection that takes none of what it is sent for this long is closed.
+    pub write_timeout: Duration,
+}
+
+impl ServeOptions {
+    /// The defaults for everything but where.
+    pub fn new(root: PathBuf, bind: IpAddr, port: u16) -> ServeOptions {
+        ServeOptions {
+            root,
+            bind,
+            port,
+            drafts: false,
+            poll: false,
+            base_url: None,
+            header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 pub enum ServeError {
@@ -582,6 +612,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         .enable_all()
         .build()
         .map_err(|e| ServeError::Usage(format!("cannot start the server: {e}")))?;
+    let base_url = opts.base_url.as_deref().map(parse_base_url).transpose()?;
     // Watch events name absolute paths: compare them with an absolute root.
     let root = std::fs::canonicalize(&opts.root)
         .map_err(|e| ServeError::Usage(format!("cannot read {}: {e}", opts.root.display())))?;
@@ -614,7 +645,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             root: root.clone(),
             out: out.clone(),
             drafts: opts.drafts,
-            base_url: url.clone(),
+            base_url: opts.base_url.clone().unwrap_or_else(|| url.clone()),
             shared: shared.clone(),
             waiting: waiting.clone(),
             cache: load::Cache::default(),
@@ -651,9 +682,18 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             .fallback_service(files)
             .layer(axum::middleware::from_fn_with_state(real_out, inside))
             .layer(axum::middleware::map_response(inject))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(guard::Hosts::new(opts.bind, base_url.as_ref())),
+                guard::guard,
+            ))
             .with_state(shared);
+        let limits = listen::Limits {
+            header_timeout: opts.header_timeout,
+            write_timeout: opts.write_timeout,
+            max: listen::max_connections(),
+        };
         ready(&url);
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let server = tokio::spawn(listen::serve(listener, app, limits));
         let _ = tokio::signal::ctrl_c().await;
         server.abort();
         drop(watching);
@@ -662,6 +702,18 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
     // Open event streams would otherwise keep the runtime waiting.
     rt.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+/// `--base-url`, checked: an http(s) URL with a host.
+fn parse_base_url(text: &str) -> Result<axum::http::Uri, ServeError> {
+    text.parse::<axum::http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some())
+        .ok_or_else(|| {
+            ServeError::Usage(format!(
+                "--base-url {text:?} is not an http:// or https:// URL with a host name"
+            ))
+        })
 }
 
 /// The script every served HTML page gets: reload on `reload`, swap stylesheets on `css`,

@@ -30,10 +30,26 @@ impl Server {
     /// `kb serve --root ROOT_ARG` run from `cwd` (ROOT_ARG may be relative); `root` is where
     /// that is.
     fn start_in(cwd: &Path, root: &Path, root_arg: &str, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kb"))
-            .current_dir(cwd)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kb"));
+        cmd.current_dir(cwd)
             .args(["serve", "--port", "0", "--root", root_arg])
-            .args(extra)
+            .args(extra);
+        Server::spawn(cmd, root)
+    }
+
+    /// `kb serve --root ROOT EXTRA` with at most `files` open files (`ulimit -n`).
+    fn start_limited(root: &Path, files: u32, extra: &[&str]) -> Server {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &format!("ulimit -n {files} && exec \"$0\" \"$@\"")])
+            .arg(env!("CARGO_BIN_EXE_kb"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(root)
+            .args(extra);
+        Server::spawn(cmd, root)
+    }
+
+    fn spawn(mut cmd: Command, root: &Path) -> Server {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -56,8 +72,10 @@ impl Server {
                 let _ = child.wait();
                 panic!("kb serve never said where it serves");
             };
-            if let Some(rest) = line.strip_prefix("Serving http://127.0.0.1:") {
-                let port = rest.split('/').next().unwrap().parse().unwrap();
+            // `Serving http://127.0.0.1:PORT/` (or the --bind address).
+            if let Some(rest) = line.strip_prefix("Serving http://") {
+                let addr = rest.split('/').next().unwrap();
+                let port = addr.rsplit(':').next().unwrap().parse().unwrap();
                 return Server {
                     child,
                     port,
@@ -70,13 +88,17 @@ impl Server {
 
     /// (status, headers, body) of a GET for `target` as sent (not normalised by a client).
     fn get(&self, target: &str) -> (u16, String, Vec<u8>) {
+        self.send(&format!(
+            "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// (status, headers, body) of the answer to `request`, sent as it is; it must ask for the
+    /// connection to be closed after the answer.
+    fn send(&self, request: &str) -> (u16, String, Vec<u8>) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        write!(
-            s,
-            "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
+        s.write_all(request.as_bytes()).unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -730,4 +752,282 @@ fn a_save_during_a_whole_site_rebuild_is_shown_and_the_site_ends_consistent() {
             && shown >= 2,
         "{log:#?}"
     );
+}
+
+/// A postmortem that is a draft: shown under --drafts, and so in /incidents.json.
+const DRAFT_TITLE: &str = "Enricher consumer lag reached two hours";
+
+/// The start of a body, for a failure's message.
+fn start(body: &str) -> String {
+    body.chars().take(300).collect()
+}
+
+#[test]
+fn a_request_for_another_host_name_is_refused_without_any_incident_data() {
+    let dir = example();
+    let s = Server::start(dir.path(), &["--drafts"]);
+    let port = s.port;
+    let ask = |target: &str, host: &str| {
+        s.send(&format!(
+            "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ))
+    };
+    // What a DNS-rebinding page sends: its own name, pointed at this machine.
+    for host in [
+        format!("evil.example.com:{port}"),
+        "evil.example.com".into(),
+        format!("localhost.evil.example.com:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+    ] {
+        for target in ["/incidents.json", "/", PAGE, "/__kb/events"] {
+            let (status, head, body) = ask(target, &host);
+            let body = String::from_utf8_lossy(&body);
+            assert_eq!(status, 403, "{host} {target}: {head}\n{}", start(&body));
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("content-type: text/plain"),
+                "{head}"
+            );
+            assert!(
+                body.contains("localhost, 127.0.0.1, [::1]") && body.contains("--base-url"),
+                "{body}"
+            );
+            assert!(
+                !body.contains(DRAFT_TITLE) && !body.contains("incident"),
+                "{body}"
+            );
+        }
+    }
+    // An absolute target names the host too, whatever Host says.
+    let (status, _, _) = s.send(
+        "GET http://evil.example.com/incidents.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 403);
+    // Two Host headers: which one is meant is not known.
+    let (status, _, _) = s.send(&format!(
+        "GET /incidents.json HTTP/1.1\r\nHost: localhost:{port}\r\nHost: evil.example.com\r\n\
+         Connection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 403);
+    // The names of this machine, in any case, with or without the port.
+    for host in [
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "127.0.0.1".into(),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, _, body) = ask("/incidents.json", &host);
+        assert_eq!(status, 200, "{host}");
+        assert!(
+            String::from_utf8_lossy(&body).contains(DRAFT_TITLE),
+            "{host}"
+        );
+    }
+    // No Host at all (HTTP/1.0) from this machine.
+    let (status, _, body) = s.send("GET /incidents.json HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains(DRAFT_TITLE));
+}
+
+#[test]
+fn a_request_from_another_sites_page_is_refused_event_stream_included() {
+    let dir = example();
+    let s = Server::start(dir.path(), &["--drafts"]);
+    let port = s.port;
+    let ask = |target: &str, origin: &str| {
+        s.send(&format!(
+            "GET {target} HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: {origin}\r\n\
+             Connection: close\r\n\r\n"
+        ))
+    };
+    for origin in [
+        "http://evil.example.com".to_string(),
+        format!("http://evil.example.com:{port}"),
+        "null".into(),
+        "https://localhost.evil.example.com".into(),
+    ] {
+        for target in ["/incidents.json", "/__kb/events", "/__kb/live.js", "/"] {
+            let (status, _, body) = ask(target, &origin);
+            let body = String::from_utf8_lossy(&body);
+            assert_eq!(status, 403, "{origin} {target}: {}", start(&body));
+            assert!(
+                body.contains("--base-url") && !body.contains(DRAFT_TITLE),
+                "{body}"
+            );
+        }
+    }
+    // The preview's own pages (whichever of its names they were opened by).
+    for origin in [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ] {
+        let (status, _, body) = ask("/incidents.json", &origin);
+        assert_eq!(status, 200, "{origin}");
+        assert!(String::from_utf8_lossy(&body).contains(DRAFT_TITLE));
+    }
+}
+
+#[test]
+fn base_url_and_bind_add_the_names_they_give() {
+    let dir = example();
+    let s = Server::start(
+        dir.path(),
+        &[
+            "--bind",
+            "0.0.0.0",
+            "--base-url",
+            "http://DevBox.example:1111/",
+        ],
+    );
+    let port = s.port;
+    let ask = |host: &str| {
+        s.send(&format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ))
+        .0
+    };
+    assert_eq!(ask("devbox.example:1111"), 200);
+    assert_eq!(ask(&format!("devbox.example:{port}")), 200);
+    // Bound to every address: any address of the machine (a rebinding page has a name).
+    assert_eq!(ask(&format!("192.0.2.7:{port}")), 200);
+    assert_eq!(ask(&format!("[2001:db8::7]:{port}")), 200);
+    assert_eq!(ask(&format!("evil.example.com:{port}")), 403);
+    assert_eq!(ask("devbox.example.evil.example.com"), 403);
+    // Pages give the base URL as their address.
+    assert!(s.page("/").contains("http://DevBox.example:1111/"));
+    drop(s);
+
+    // Bound to one address: that address, not others.
+    let s = Server::start(dir.path(), &["--bind", "127.0.0.1"]);
+    let port = s.port;
+    let (status, _, _) = s.send(&format!(
+        "GET / HTTP/1.1\r\nHost: 192.0.2.7:{port}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 403);
+    drop(s);
+
+    let out = common::kb(
+        dir.path(),
+        &["serve", "--port", "0", "--base-url", "devbox:1111"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--base-url"));
+}
+
+/// Reads from `s` until the server closes it (or 30 s pass): when that was, and what came.
+fn until_closed(mut s: TcpStream, opened: Instant) -> (Duration, Vec<u8>) {
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (opened.elapsed(), got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            // Reset by the server: closed too.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (opened.elapsed(), got);
+            }
+            Err(e) => panic!("still open after {:?}: {e}", opened.elapsed()),
+        }
+    }
+}
+
+#[test]
+fn half_sent_requests_and_idle_connections_are_closed_after_10_seconds_event_streams_are_not() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    let connect = || TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    let opened = Instant::now();
+    let silent = connect();
+    let mut half = connect();
+    half.write_all(b"GET /incidents.json HT").unwrap();
+    let mut idle = connect();
+    idle.write_all(b"GET /__kb/live.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    // Dribbled a byte a second: the time counts from the start of the request, not the last byte.
+    let dribbled = connect();
+    let mut d = dribbled.try_clone().unwrap();
+    std::thread::spawn(move || {
+        for b in b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa" {
+            if d.write_all(&[*b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let waits: Vec<_> = std::thread::scope(|sc| {
+        [silent, half, idle, dribbled]
+            .map(|c| sc.spawn(move || until_closed(c, opened)))
+            .map(|h| h.join().unwrap())
+            .into_iter()
+            .collect()
+    });
+    for (i, (after, _)) in waits.iter().enumerate() {
+        assert!(
+            *after >= Duration::from_secs(9) && *after < Duration::from_secs(15),
+            "connection {i} closed after {after:?}"
+        );
+    }
+    // The keep-alive connection had its answer first.
+    assert!(String::from_utf8_lossy(&waits[2].1).starts_with("HTTP/1.1 200"));
+    // The event stream, open all along, still works.
+    s.write(FILE, &retitled(dir.path(), "Still live"));
+    assert_eq!(events.until("reload"), format!("[\"{PAGE}\"]"));
+}
+
+#[test]
+fn held_connections_cannot_keep_the_server_from_answering() {
+    let dir = example();
+    // 128 files: at most 64 connections at a time, so the server never runs out of files.
+    let s = Server::start_limited(dir.path(), 128, &["--header-timeout", "1"]);
+    // More than the process may open files for, each sending half a request and holding on.
+    let held: Vec<TcpStream> = (0..200)
+        .map(|_| {
+            let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+            c.write_all(b"GET / HT").unwrap();
+            c
+        })
+        .collect();
+    let start = Instant::now();
+    let (status, _, body) = s.get("/");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("</html>"));
+    // Queued behind the others, which go 64 at a time, a second each.
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(held);
+    let log: Vec<String> = s.log.try_iter().collect();
+    assert!(
+        !log.iter().any(|l| l.contains("Too many open files")),
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped() {
+    let dir = example();
+    // Bigger than what the system buffers between the two ends of a connection.
+    let big = 48 << 20;
+    fs::create_dir_all(dir.path().join("theme/static")).unwrap();
+    fs::write(dir.path().join("theme/static/big.bin"), vec![7u8; big]).unwrap();
+    let s = Server::start(dir.path(), &["--write-timeout", "1"]);
+    let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    let opened = Instant::now();
+    c.write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let (_, got) = until_closed(c, opened);
+    assert!(
+        String::from_utf8_lossy(&got[..12]) == "HTTP/1.1 200" && got.len() < big,
+        "{} of {big} bytes",
+        got.len()
+    );
+    // A client that reads gets it all.
+    let (status, _, body) = s.get("/big.bin");
+    assert_eq!((status, body.len()), (200, big));
 }
