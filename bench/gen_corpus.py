@@ -4,7 +4,7 @@
     python3 bench/gen_corpus.py N OUTDIR [--seed S] [--long-tail]
 
 Writes OUTDIR/site.toml and OUTDIR/content/YYYY/YYYY-MM-DD-<slug>-<n>.md: N postmortems with
-YAML frontmatter following /work/shared/design/SCHEMA.md (also readable by Hugo: `date` is a
+YAML frontmatter following the data model (docs/writing.md) (also readable by Hugo: `date` is a
 plain YYYY-MM-DD, `tags` and `services` are lists) and a ~700-word Markdown body.
 
 --long-tail gives the text a realistic open vocabulary. Without it the bodies come from

@@ -126,3 +126,91 @@ fn theming_documents_every_template() {
         }
     }
 }
+
+/// The repository's tracked files, from git (none when git or the history is missing).
+fn tracked_files() -> Vec<std::path::PathBuf> {
+    let out = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(repo())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| repo().join(String::from_utf8_lossy(p).as_ref()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A fresh clone has only what is committed: no file names a path of a developer's machine
+/// (a home, /root, the workplace's checkout), which would not exist anywhere else.
+#[test]
+fn no_file_names_a_path_of_a_developers_machine() {
+    let files = tracked_files();
+    if files.is_empty() {
+        eprintln!("skipped: not a git checkout");
+        return;
+    }
+    let mut found = Vec::new();
+    for f in files {
+        let Ok(text) = fs::read_to_string(&f) else {
+            continue; // binary
+        };
+        for (n, line) in text.lines().enumerate() {
+            // Spelled out at run time, so this file does not match itself.
+            for bad in ["work", "root", "home", "Users"].map(|d| format!("/{d}/")) {
+                if line.contains(&bad) {
+                    found.push(format!("{}:{}: {line}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "machine paths:\n{}", found.join("\n"));
+}
+
+/// Every relative link in the README and docs/ points at a file a clone has.
+#[test]
+fn links_in_the_docs_point_inside_the_repository() {
+    let mut docs = vec![repo().join("README.md")];
+    for e in walkdir::WalkDir::new(repo().join("docs")) {
+        let e = e.unwrap();
+        if e.path().extension().is_some_and(|x| x == "md") {
+            docs.push(e.path().to_path_buf());
+        }
+    }
+    let root = repo().canonicalize().unwrap();
+    let mut broken = Vec::new();
+    for doc in docs {
+        let text = fs::read_to_string(&doc).unwrap();
+        let parser = link_targets(&text);
+        for url in parser {
+            if url.contains("://") || url.starts_with('#') || url.starts_with("mailto:") {
+                continue;
+            }
+            let path = url.split('#').next().unwrap();
+            let target = doc.parent().unwrap().join(path);
+            let inside = target
+                .canonicalize()
+                .is_ok_and(|t| t.starts_with(&root));
+            if !inside {
+                broken.push(format!("{}: {url}", doc.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "links outside a clone:\n{}", broken.join("\n"));
+}
+
+/// The link and image targets of a Markdown text.
+fn link_targets(text: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new(text)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(dest_url.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}

