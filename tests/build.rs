@@ -1,6 +1,8 @@
 //! `kb build` on real folders, through the real binary: the example knowledge base, the DFDS
 //! corpus of real postmortems without frontmatter, determinism, sub-paths, drafts, links.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
