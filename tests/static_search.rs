@@ -230,14 +230,16 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     // engine's bounds and its fallback to the tails are exercised as at 100k incidents.
     let tiny = [("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "512")];
     compared += check_parity(&node, &example, &tiny);
+    let mut floor = 150;
     if let Some(dfds) = dfds("browser_engine_ranks_exactly_like_kb_search on the DFDS postmortems")
     {
         let d = tmp.path().join("dfds");
         copy_dir(&dfds, &d);
         compared += check_parity(&node, &d, &[]);
         compared += check_parity(&node, &d, &tiny);
+        floor = 300;
     }
-    assert!(compared >= 200, "only {compared} queries compared");
+    assert!(compared >= floor, "only {compared} queries compared");
     eprintln!("{compared} queries: identical top 10s");
 }
 
@@ -246,6 +248,7 @@ fn js_stemmer_matches_frostem_on_every_corpus_word() {
     let Some(node) = node() else { return };
     let mut words = BTreeSet::new();
     let corpus = dfds("js_stemmer_matches_frostem_on_every_corpus_word on the DFDS words");
+    let floor = if corpus.is_some() { 3000 } else { 1500 };
     for dir in std::iter::once(repo().join("content")).chain(corpus) {
         for e in walkdir::WalkDir::new(dir) {
             let e = e.unwrap();
@@ -301,5 +304,5 @@ fn js_stemmer_matches_frostem_on_every_corpus_word() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(words.len() > 3000, "only {} words", words.len());
+    assert!(words.len() > floor, "only {} words", words.len());
 }
