@@ -3,6 +3,7 @@
 pub mod fields;
 pub mod incident;
 pub mod infer;
+pub mod limits;
 pub mod load;
 pub mod markdown;
 pub mod node;
