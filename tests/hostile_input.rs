@@ -1,10 +1,12 @@
-//! Input that would flood a build (thousands of tags, names longer than a file name), through
-//! the real binary on real folders. Each failing build must leave the previous output as it was.
+//! Input that would flood a build (thousands of tags, names longer than a file name) and files
+//! kb must not publish (symbolic links leading out of the knowledge base), through the real
+//! binary on real folders. Each failing build must leave the previous output as it was.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -238,4 +240,144 @@ fn at_the_limit_the_site_builds_and_grows_linearly_with_the_names() {
     assert!(page.contains("and 42 more tags"), "{page}");
     let own = fs::read_to_string(tmp.path().join("n50/public/incidents/inc-0/index.html")).unwrap();
     assert!(own.contains("tags/tag-0-49/") && own.contains("services/svc-0-49/"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbolic links
+// ---------------------------------------------------------------------------------------------
+
+/// One word to every tokenizer, so it is found in the index and the search export too.
+const SECRET: &str = "ghpsecrettoken7f3a";
+
+/// Text that would be published if it were read: a valid postmortem holding the secret.
+fn secret_postmortem() -> String {
+    format!("---\ntitle: Leaked {SECRET}\ndate: 2024-02-02\n---\ntoken = {SECRET}\n")
+}
+
+/// No file under `dir` (the knowledge base with its output and index) holds the secret.
+#[track_caller]
+fn nowhere(dir: &Path) {
+    for (path, bytes) in files(dir) {
+        assert!(
+            !String::from_utf8_lossy(&bytes)
+                .to_lowercase()
+                .contains(SECRET),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn links_leading_out_of_the_knowledge_base_are_refused_and_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = knowledge_base(tmp.path());
+    let before = files(&root.join("public"));
+    fs::write(tmp.path().join("secret.txt"), secret_postmortem()).unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(outside.join("deeper")).unwrap();
+    fs::write(outside.join("deeper/leak.md"), secret_postmortem()).unwrap();
+    symlink("../../secret.txt", root.join("content/x.md")).unwrap();
+    symlink(&outside, root.join("content/more")).unwrap();
+    let secret = fs::canonicalize(tmp.path().join("secret.txt")).unwrap();
+    let outside = fs::canonicalize(&outside).unwrap();
+
+    let err = fails(&root, &["build"]);
+    says_at(
+        &err,
+        "content/x.md",
+        &[
+            &format!("content/x.md is a symbolic link to {}", secret.display()),
+            "outside the knowledge base; kb does not read it",
+        ],
+    );
+    says_at(
+        &err,
+        "content/more",
+        &[
+            &format!("content/more is a symbolic link to {}", outside.display()),
+            "outside the knowledge base",
+        ],
+    );
+    assert!(!err.contains(SECRET), "{err}");
+    assert!(
+        files(&root.join("public")) == before,
+        "the previous output changed"
+    );
+    for args in [&["check"][..], &["export"]] {
+        let err = fails(&root, args);
+        says_at(&err, "content/x.md", &["outside the knowledge base"]);
+        assert!(!err.contains(SECRET), "{err}");
+    }
+    // A search goes on past errors: it must not have read the linked files either.
+    let out = kb(&root, &["search", "--json", SECRET]);
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["hits"].as_array().map(Vec::len), Some(0), "{found}");
+    assert!(!stderr(&out).contains(SECRET));
+    nowhere(&root);
+}
+
+#[test]
+fn site_toml_and_theme_leading_out_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = knowledge_base(tmp.path());
+    fs::write(
+        tmp.path().join("their-site.toml"),
+        format!("title = \"{SECRET}\"\n"),
+    )
+    .unwrap();
+    fs::remove_file(root.join("site.toml")).unwrap();
+    symlink("../their-site.toml", root.join("site.toml")).unwrap();
+    let err = fails(&root, &["build"]);
+    says_at(
+        &err,
+        "site.toml",
+        &["symbolic link", "outside the knowledge base"],
+    );
+
+    fs::remove_file(root.join("site.toml")).unwrap();
+    let theme = tmp.path().join("their-theme");
+    fs::create_dir_all(theme.join("static")).unwrap();
+    fs::write(theme.join("static/leak.txt"), SECRET).unwrap();
+    symlink(&theme, root.join("theme")).unwrap();
+    let err = fails(&root, &["build"]);
+    says_at(
+        &err,
+        "theme",
+        &["symbolic link", "outside the knowledge base"],
+    );
+    nowhere(&root);
+}
+
+#[test]
+fn links_that_stay_inside_are_followed_and_loops_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = knowledge_base(tmp.path());
+    fs::create_dir_all(root.join("archive/team")).unwrap();
+    fs::write(
+        root.join("archive/old.md"),
+        "---\ntitle: Archived outage\ndate: 2020-01-01\n---\nOld.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("archive/team/b.md"),
+        "---\ntitle: Team outage\ndate: 2021-01-01\n---\nTeam.\n",
+    )
+    .unwrap();
+    symlink("../archive/old.md", root.join("content/old.md")).unwrap();
+    symlink("../archive/team", root.join("content/team")).unwrap();
+    let out = kb(&root, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(root.join("public/incidents/old/index.html").is_file());
+    assert!(root.join("public/incidents/b/index.html").is_file());
+
+    // Two folders linking to each other: reported, and the walk ends.
+    fs::create_dir_all(root.join("content/a")).unwrap();
+    fs::create_dir_all(root.join("content/b")).unwrap();
+    symlink("../b", root.join("content/a/to-b")).unwrap();
+    symlink("../a", root.join("content/b/to-a")).unwrap();
+    let start = Instant::now();
+    let err = fails(&root, &["check"]);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert!(err.contains("symbolic link loop"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! From files to incidents: loading, frontmatter, Markdown, inference, the model.
 
 pub mod fields;
+pub mod find;
 pub mod incident;
 pub mod infer;
 pub mod limits;
