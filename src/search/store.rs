@@ -15,6 +15,10 @@ use tantivy::{IndexSettings, IndexSortByField, IndexWriter, Order};
 use super::{Fields, Index};
 use crate::content::{find, load};
 use crate::kb::Kb;
+use crate::staging::{self, StagingDir};
+
+/// The index is built in `.kb/<this><pid>`, then swapped in.
+const TMP_PREFIX: &str = ".index-new-";
 
 /// Written last into the index directory: what the index was built from.
 pub const STAMP_FILE: &str = "kb-stamp.json";
@@ -158,10 +162,10 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let tmp = parent.join(format!(".index-new-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let cleanup = RemoveOnDrop(tmp.clone());
+    // What dead kb processes left (a build killed mid-index) goes first.
+    staging::sweep(parent, TMP_PREFIX, false);
+    let tmp = parent.join(format!("{TMP_PREFIX}{}", std::process::id()));
+    let staged = StagingDir::create(tmp.clone()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
     index
         .tokenizers()
@@ -170,17 +174,9 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
     crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    std::mem::forget(cleanup);
+    drop(staged);
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
     Index::new(index).map_err(|e| e.to_string())
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Adds every incident and merges the result into one segment: the static export reads that
