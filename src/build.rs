@@ -97,6 +97,8 @@ pub fn load_kb_cached(
     stage: &dyn Fn(&str),
     cache: Option<&mut load::Cache>,
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+    crate::content::find::inside(root, &root.join("site.toml"))
+        .map_err(|d| BuildError::Content(vec![d]))?;
     let (mut config, config_warnings) =
         Config::load_warned(root).map_err(|d| BuildError::Content(vec![d]))?;
     if let Some(url) = base_url {

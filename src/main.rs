@@ -333,6 +333,16 @@ fn main() -> ExitCode {
         eprintln!("error: {m}");
         return ExitCode::from(2);
     }
+    // A build, search or serve stopped by a signal removes its unfinished output and index.
+    // `kb serve` stops on Ctrl-C by itself, cleanly (exit 0).
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let signals: &[i32] = match cli.command {
+        Command::Serve { .. } => &[SIGTERM, SIGHUP],
+        _ => &[SIGINT, SIGTERM, SIGHUP],
+    };
+    if let Err(e) = kb::staging::remove_on_signals(signals) {
+        eprintln!("warning: cannot handle signals ({e}); Ctrl-C may leave temporary folders");
+    }
     match cli.command {
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -29,7 +29,7 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, NoCache, new_debouncer, new_debouncer_opt};
+use notify_debouncer_full::{DebounceEventResult, NoCache, RecommendedCache, new_debouncer_opt};
 use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -566,13 +566,17 @@ fn watch(
         dirs[0].1 = RecursiveMode::Recursive;
     }
     let err = |e: notify::Error| format!("cannot watch {}: {e}", root.display());
+    // Links are not followed: one leading out of the knowledge base is never read.
+    let no_links = notify::Config::default().with_follow_symlinks(false);
     if poll {
         let mut d = new_debouncer_opt::<_, notify::PollWatcher, NoCache>(
             DEBOUNCE,
             None,
             handler,
             NoCache::new(),
-            notify::Config::default().with_poll_interval(POLL),
+            notify::Config::default()
+                .with_poll_interval(POLL)
+                .with_follow_symlinks(false),
         )
         .map_err(err)?;
         for (dir, mode) in dirs {
@@ -580,14 +584,21 @@ fn watch(
         }
         Ok(Watching::Poll { _debouncer: d })
     } else {
-        let mut d = new_debouncer(DEBOUNCE, None, handler).map_err(err)?;
+        let mut d = new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
+            DEBOUNCE,
+            None,
+            handler,
+            RecommendedCache::new(),
+            no_links,
+        )
+        .map_err(err)?;
         for (dir, mode) in dirs {
             d.watch(&dir, mode).map_err(err)?;
         }
         // Without it (the system's watch limit reached, say) saves wait for the debounce.
-        let saves = notify::recommended_watcher(early).and_then(|mut w| {
-            notify::Watcher::watch(&mut w, &content, RecursiveMode::Recursive).map(|_| w)
-        });
+        let saves = <notify::RecommendedWatcher as notify::Watcher>::new(early, no_links).and_then(
+            |mut w| notify::Watcher::watch(&mut w, &content, RecursiveMode::Recursive).map(|_| w),
+        );
         if let Err(e) = &saves {
             eprintln!("note: saves are shown after the debounce only ({e})");
         }

@@ -351,8 +351,14 @@ impl Reader<'_> {
             "status" => inc.status = self.status(v),
             "summary" => inc.summary = self.string(key, v).unwrap_or_default(),
             "authors" => inc.authors = self.strings(key, v),
-            "tags" => inc.tags = self.strings(key, v),
-            "services" => inc.services = self.strings(key, v),
+            "tags" | "services" => {
+                let mut list = self.strings(key, v);
+                super::limits::check_list(self, key, v, &mut list);
+                match key {
+                    "tags" => inc.tags = list,
+                    _ => inc.services = list,
+                }
+            }
             "symptoms" => inc.symptoms = self.strings(key, v),
             "trigger" => inc.trigger = self.string(key, v),
             "contributing_factors" => inc.contributing_factors.extend(self.factors(v)),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::find::{Found, find, leaves, outside, real_root};
 use super::incident::Incident;
 use super::parse::parse;
 use crate::config::Config;
@@ -39,14 +40,13 @@ pub fn skip_dirs(root: &Path, output: &Path) -> Vec<PathBuf> {
     ]
 }
 
-/// The walk every command shares: sorted, following links, leaving out hidden entries,
-/// `_drafts`-style folders and the `skip` directories.
+/// The walk every command shares: sorted, not following links (`find` decides about them),
+/// leaving out hidden entries, `_drafts`-style folders and the `skip` directories.
 pub fn walk<'a>(
     content: &Path,
     skip: &'a [PathBuf],
 ) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> + 'a {
     WalkDir::new(content)
-        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
@@ -120,9 +120,23 @@ pub fn load(root: &Path, content: &Path, skip: &[PathBuf], config: &Config) -> L
     load_cached(root, content, skip, config, None)
 }
 
-/// Reads and parses one postmortem: the incident (None when the file could not be read) and
-/// what is wrong with it.
+/// Reads and parses one postmortem (one the watcher named, say): the incident (None when the
+/// file could not be read) and what is wrong with it. A path that leads out of the knowledge
+/// base through a symbolic link is not read.
 pub fn parse_file(
+    root: &Path,
+    content: &Path,
+    path: &Path,
+    config: &Config,
+) -> (Option<Incident>, Vec<Diagnostic>) {
+    if let Some(target) = real_root(root).and_then(|real| leaves(&real, path)) {
+        return (None, vec![outside(&display_path(root, path), &target)]);
+    }
+    parse_unchecked(root, content, path, config)
+}
+
+/// [`parse_file`] for a path [`find`] returned, whose links were checked on the way.
+fn parse_unchecked(
     root: &Path,
     content: &Path,
     path: &Path,
@@ -151,74 +165,10 @@ pub fn load_cached(
     config: &Config,
     cache: Option<&mut Cache>,
 ) -> Loaded {
-    let mut diagnostics = Vec::new();
-    let mut paths = Vec::new();
-    let walker = walk(content, skip);
-    for entry in walker {
-        match entry {
-            Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) if !e.file_type().is_file() => {
-                // A FIFO would block the build forever; sockets and devices are not text.
-                if e.file_name()
-                    .to_string_lossy()
-                    .to_ascii_lowercase()
-                    .ends_with(".md")
-                {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            display_path(root, e.path()),
-                            "not a regular file (a FIFO, socket or device); skipped",
-                        )
-                        .with_hint("postmortems are plain files; remove it from content/"),
-                    );
-                }
-            }
-            Ok(e) => {
-                let display = display_path(root, e.path());
-                let name = e.file_name().to_string_lossy();
-                if name.starts_with('_') {
-                    continue;
-                }
-                if !name.to_ascii_lowercase().ends_with(".md") {
-                    if !(e.depth() == 1 && is_repo_file(&name)) {
-                        diagnostics.push(
-                            Diagnostic::warning(display, "not a Markdown file; skipped")
-                                .with_hint("postmortems are `.md` files; rename it to end in `.md` to include it"),
-                        );
-                    }
-                    continue;
-                }
-                if name.eq_ignore_ascii_case("readme.md") {
-                    continue;
-                }
-                if name.to_ascii_lowercase().contains("template") {
-                    diagnostics.push(
-                        Diagnostic::warning(display, "looks like a postmortem template; skipped")
-                            .with_hint("rename it to start with `_` to silence this warning, or remove `template` from its name to publish it"),
-                    );
-                    continue;
-                }
-                paths.push(e.into_path());
-            }
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| display_path(root, p))
-                    .unwrap_or_default();
-                let msg = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; skipped".to_string()
-                } else {
-                    format!(
-                        "cannot read: {}",
-                        err.io_error().map_or(err.to_string(), |e| e.to_string())
-                    )
-                };
-                diagnostics.push(Diagnostic::error(path, msg).with_hint(
-                    "fix or remove the link; kb follows symbolic links inside content/",
-                ));
-            }
-        }
-    }
+    let Found {
+        paths,
+        mut diagnostics,
+    } = find(root, content, skip);
 
     let cached = cache.as_deref();
     // Per file: what was read, its stamp, and whether it was parsed now (not cached).
@@ -232,7 +182,7 @@ pub fn load_cached(
             {
                 return (c.incident.clone(), c.diagnostics.clone(), None, false);
             }
-            let (inc, d) = parse_file(root, content, path, config);
+            let (inc, d) = parse_unchecked(root, content, path, config);
             (inc, d, now, true)
         })
         .collect();
@@ -278,20 +228,6 @@ pub fn load_cached(
         diagnostics,
         files,
     }
-}
-
-fn is_repo_file(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "LICENSE",
-        "LICENCE",
-        "COPYING",
-        "NOTICE",
-        "CODEOWNERS",
-        "SITE.TOML",
-    ]
-    .iter()
-    .any(|n| upper == *n || upper.starts_with(&format!("{n}.")))
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

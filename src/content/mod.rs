@@ -2,8 +2,10 @@
 
 pub mod allowlist;
 pub mod fields;
+pub mod find;
 pub mod incident;
 pub mod infer;
+pub mod limits;
 pub mod load;
 pub mod markdown;
 pub mod node;

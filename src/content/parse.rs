@@ -3,7 +3,7 @@
 use super::fields::Reader;
 use super::incident::Incident;
 use super::node::{self, Node};
-use super::{allowlist, infer, markdown, sections};
+use super::{allowlist, infer, limits, markdown, sections};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
@@ -112,6 +112,7 @@ pub fn parse(
     let scan = sections::scan(body, inc.body_line);
     inc.body_links = scan.links.clone();
     infer::fill(&mut inc, &scan, content_rel);
+    limits::check_inferred_tags(file, text, &mut inc, &mut diags);
     if inc.date.is_none() {
         diags.push(
             Diagnostic::warning(

@@ -2,7 +2,7 @@
 //! counts, incidents per month, durations as median and p90, co-occurring tags, action item
 //! follow-through. Durations are heavy-tailed, so no means anywhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 
@@ -134,9 +134,11 @@ pub fn monthly(kb: &Kb, incidents: &[usize]) -> Monthly {
     }
 }
 
-/// Other tags of the incidents, with how many of them carry each, most frequent first.
-pub fn co_tags(kb: &Kb, incidents: &[usize], except: &str) -> Vec<(String, usize)> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+/// The `n` other tags most of the incidents carry, with how many carry each, most frequent
+/// first (ties by name). One pass over the incidents' tags and a partial selection: a tag
+/// page costs what its incidents' tags number, not their square.
+pub fn co_tags(kb: &Kb, incidents: &[usize], except: &str, n: usize) -> Vec<(String, usize)> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     for &i in incidents {
         for t in &kb.entries[i].tags {
             if t.name != except {
@@ -144,12 +146,14 @@ pub fn co_tags(kb: &Kb, incidents: &[usize], except: &str) -> Vec<(String, usize
             }
         }
     }
-    let mut out: Vec<(String, usize)> = counts
-        .into_iter()
-        .map(|(k, n)| (k.to_string(), n))
-        .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
+    let mut out: Vec<(&str, usize)> = counts.into_iter().collect();
+    let order = |a: &(&str, usize), b: &(&str, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    if out.len() > n && n > 0 {
+        out.select_nth_unstable_by(n - 1, order);
+    }
+    out.truncate(n);
+    out.sort_by(order);
+    out.into_iter().map(|(k, c)| (k.to_string(), c)).collect()
 }
 
 /// Counts of values (triggers, factor categories), most frequent first, ties by name.

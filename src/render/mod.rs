@@ -105,13 +105,19 @@ pub fn render(
         .par_iter()
         .map(|e| Value::from_serializable(&views::summary(kb, e)))
         .collect();
-    let list = |idx: &[usize]| {
-        Value::from(
-            idx.iter()
-                .map(|i| summaries[*i].clone())
-                .collect::<Vec<_>>(),
-        )
-    };
+    // Listings show few of an incident's tags and services (`views::card`); most incidents
+    // have fewer, and share their summary.
+    let cards: Vec<Value> = kb
+        .entries
+        .par_iter()
+        .zip(&summaries)
+        .map(|(e, s)| match views::needs_card(e) {
+            true => Value::from_serializable(&views::card(kb, e)),
+            false => s.clone(),
+        })
+        .collect();
+    let list =
+        |idx: &[usize]| Value::from(idx.iter().map(|i| cards[*i].clone()).collect::<Vec<_>>());
 
     let tag_views: Vec<GroupView> = kb
         .tags

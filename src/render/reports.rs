@@ -197,6 +197,9 @@ fn series(kb: &Kb) -> Vec<String> {
     s
 }
 
+/// Co-occurring tags a page shows.
+const CO_TAGS: usize = 12;
+
 /// `tag`: the tag whose page this is (its co-occurring tags are shown), `Some("")` for a
 /// service (the tags of its incidents), `None` for the whole knowledge base.
 fn figures(kb: &Kb, id: &str, incidents: &[usize], tag: Option<&str>, today: Date) -> Figures {
@@ -231,10 +234,10 @@ fn figures(kb: &Kb, id: &str, incidents: &[usize], tag: Option<&str>, today: Dat
         &stats::monthly(kb, incidents),
         &series(kb),
     );
-    let co_tags = stats::co_tags(kb, incidents, tag.unwrap_or(""))
+    let co_tags = tag
+        .map(|t| stats::co_tags(kb, incidents, t, CO_TAGS))
+        .unwrap_or_default()
         .into_iter()
-        .filter(|_| tag.is_some())
-        .take(12)
         .map(|(name, count)| Counted {
             url: Some(views::tag_url(&name)),
             name,

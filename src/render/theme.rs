@@ -59,6 +59,7 @@ impl Theme {
             })
             .collect();
         let dir = root.join("theme");
+        crate::content::find::inside(root, &dir)?;
         if dir.is_dir() {
             for entry in WalkDir::new(&dir).sort_by_file_name() {
                 let entry = entry.map_err(|e| {

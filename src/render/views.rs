@@ -43,7 +43,31 @@ pub struct Summary<'a> {
     pub near_miss: bool,
     pub tags: Vec<NameUrl>,
     pub services: Vec<NameUrl>,
+    /// Tags and services left out of `tags` and `services` in a listing ([`card`]).
+    pub more_tags: usize,
+    pub more_services: usize,
     pub duration: Option<String>,
+}
+
+/// Tags, and services, an incident shows in a listing; its own page shows them all. A tag
+/// page lists its incidents with their tags, so without a cap an incident's N tags would
+/// each list all N: output in the square of N. Real postmortems have fewer than this.
+pub const CARD_NAMES: usize = 8;
+
+/// Whether [`card`] differs from [`summary`] for this incident.
+pub fn needs_card(e: &Entry) -> bool {
+    e.tags.len() > CARD_NAMES || e.services.len() > CARD_NAMES
+}
+
+/// An incident as listings show it: [`summary`] with at most [`CARD_NAMES`] tags and
+/// services, and how many more there are.
+pub fn card<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
+    let mut s = summary(kb, e);
+    s.more_tags = s.tags.len().saturating_sub(CARD_NAMES);
+    s.more_services = s.services.len().saturating_sub(CARD_NAMES);
+    s.tags.truncate(CARD_NAMES);
+    s.services.truncate(CARD_NAMES);
+    s
 }
 
 pub fn incident_url(id: &str) -> String {
@@ -116,6 +140,8 @@ pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
                 inferred: false,
             })
             .collect(),
+        more_tags: 0,
+        more_services: 0,
         duration: inc.duration.map(display_duration),
     }
 }

@@ -13,8 +13,12 @@ use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexSettings, IndexSortByField, IndexWriter, Order};
 
 use super::{Fields, Index};
-use crate::content::load;
+use crate::content::{find, load};
 use crate::kb::Kb;
+use crate::staging::{self, StagingDir};
+
+/// The index is built in `.kb/<this><pid>`, then swapped in.
+const TMP_PREFIX: &str = ".index-new-";
 
 /// Written last into the index directory: what the index was built from.
 pub const STAMP_FILE: &str = "kb-stamp.json";
@@ -47,7 +51,12 @@ pub fn dir(root: &Path) -> PathBuf {
 pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
     let content = load::content_dir(root);
     let skip = load::skip_dirs(root, output);
-    let (mut sum, files) = stamp_dir(root, &content, &skip, 0);
+    let real_root = find::real_root(root).unwrap_or_else(|| root.to_path_buf());
+    // Loading refuses a content/ that leads out of the root; its listing is not read here either.
+    let (mut sum, files) = match find::leaves(&real_root, &content) {
+        Some(_) => (0, 0),
+        None => stamp_dir(root, &real_root, &content, &skip, 0),
+    };
     sum = sum.wrapping_add(file_hash(
         root,
         &root.join("site.toml"),
@@ -65,8 +74,16 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
 /// Symbolic links to folders are followed this deep at most (a loop ends here).
 const MAX_DEPTH: usize = 64;
 
-/// Order-independent sum of the per-file hashes under `dir`, and the number of files.
-fn stamp_dir(root: &Path, dir: &Path, skip: &[PathBuf], depth: usize) -> (u64, usize) {
+/// Order-independent sum of the per-file hashes under `dir`, and the number of files. A link
+/// that leads out of `real_root` is stamped as the link itself: loading refuses it, and
+/// nothing behind it is read.
+fn stamp_dir(
+    root: &Path,
+    real_root: &Path,
+    dir: &Path,
+    skip: &[PathBuf],
+    depth: usize,
+) -> (u64, usize) {
     let Ok(entries) = fs::read_dir(dir) else {
         return (0, 0);
     };
@@ -78,7 +95,10 @@ fn stamp_dir(root: &Path, dir: &Path, skip: &[PathBuf], depth: usize) -> (u64, u
         let path = e.path();
         // `DirEntry::metadata` stats relative to the open folder; links need following.
         let meta = if ft.is_symlink() {
-            fs::metadata(&path).ok()
+            match find::leaves(real_root, &path) {
+                Some(_) => fs::symlink_metadata(&path).ok(),
+                None => fs::metadata(&path).ok(),
+            }
         } else {
             e.metadata().ok()
         };
@@ -97,7 +117,7 @@ fn stamp_dir(root: &Path, dir: &Path, skip: &[PathBuf], depth: usize) -> (u64, u
     }
     let (s, f) = subdirs
         .par_iter()
-        .map(|d| stamp_dir(root, d, skip, depth + 1))
+        .map(|d| stamp_dir(root, real_root, d, skip, depth + 1))
         .reduce(|| (0, 0), |a, b| (a.0.wrapping_add(b.0), a.1 + b.1));
     (sum.wrapping_add(s), files + f)
 }
@@ -142,10 +162,10 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let tmp = parent.join(format!(".index-new-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let cleanup = RemoveOnDrop(tmp.clone());
+    // What dead kb processes left (a build killed mid-index) goes first.
+    staging::sweep(parent, TMP_PREFIX, false);
+    let tmp = parent.join(format!("{TMP_PREFIX}{}", std::process::id()));
+    let staged = StagingDir::create(tmp.clone()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
     index
         .tokenizers()
@@ -154,17 +174,9 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
     crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    std::mem::forget(cleanup);
+    drop(staged);
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
     Index::new(index).map_err(|e| e.to_string())
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Adds every incident and merges the result into one segment: the static export reads that
