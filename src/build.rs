@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 
-use crate::config::Config;
+use crate::config::{Config, RunOptions};
 use crate::content::incident::Status;
 use crate::content::load;
 use crate::diagnostics::{self, Diagnostic};
@@ -24,6 +24,7 @@ pub struct BuildOptions {
     pub drafts: bool,
     pub base_url: Option<String>,
     pub progress: Option<Progress>,
+    pub run: RunOptions,
 }
 
 pub struct BuildReport {
@@ -37,28 +38,55 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+#[derive(Debug)]
 pub enum BuildError {
-    /// Wrong invocation or an output kb must not touch: exit 2.
+    /// Wrong invocation or an output kb must not touch.
     Usage(String),
-    /// Problems in the content or theme: exit 1. Holds warnings too.
+    /// Problems in the content or theme. Holds warnings too.
     Content(Vec<Diagnostic>),
+    /// The output could not be written (or must not be replaced).
+    Output(OutputError),
 }
 
-/// The date overdue items are judged against: today, or `SOURCE_DATE_EPOCH` for reproducible
-/// builds.
-pub fn build_date() -> Date {
-    let now = source_date_epoch()
-        .ok()
-        .flatten()
-        .unwrap_or_else(jiff::Timestamp::now);
-    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Usage(m) => f.write_str(m),
+            BuildError::Content(d) => {
+                let errors = d.iter().filter(|d| d.is_error()).count();
+                write!(
+                    f,
+                    "{} in the postmortems",
+                    crate::diagnostics::count(errors, "error")
+                )
+            }
+            BuildError::Output(e) => e.fmt(f),
+        }
+    }
 }
 
-/// `SOURCE_DATE_EPOCH` when set: whole seconds since 1970-01-01 UTC. A malformed value is an
-/// error (the reproducible-builds specification asks builds to fail on one), checked once at
-/// startup.
-pub fn source_date_epoch() -> Result<Option<jiff::Timestamp>, String> {
-    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Output(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<OutputError> for BuildError {
+    fn from(e: OutputError) -> Self {
+        BuildError::Output(e)
+    }
+}
+
+/// `SOURCE_DATE_EPOCH`'s value when set: whole seconds since 1970-01-01 UTC. A malformed value
+/// is an error (the reproducible-builds specification asks builds to fail on one); the binary
+/// reads the variable once at startup and passes the moment in [`RunOptions`].
+pub fn source_date_epoch(
+    value: Option<&std::ffi::OsStr>,
+) -> Result<Option<jiff::Timestamp>, String> {
+    let Some(v) = value else {
         return Ok(None);
     };
     let v = v.to_string_lossy();
@@ -83,9 +111,10 @@ pub fn load_kb(
     output_dir: &Path,
     drafts: bool,
     base_url: Option<&str>,
+    run: &RunOptions,
     stage: &dyn Fn(&str),
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
-    load_kb_cached(root, output_dir, drafts, base_url, stage, None)
+    load_kb_cached(root, output_dir, drafts, base_url, run, stage, None)
 }
 
 /// [`load_kb`] reading through a cache of parsed postmortems.
@@ -94,6 +123,7 @@ pub fn load_kb_cached(
     output_dir: &Path,
     drafts: bool,
     base_url: Option<&str>,
+    run: &RunOptions,
     stage: &dyn Fn(&str),
     cache: Option<&mut load::Cache>,
 ) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
@@ -101,6 +131,7 @@ pub fn load_kb_cached(
         .map_err(|d| BuildError::Content(vec![d]))?;
     let (mut config, config_warnings) =
         Config::load_warned(root).map_err(|d| BuildError::Content(vec![d]))?;
+    config.run = run.clone();
     if let Some(url) = base_url {
         config.base_url = if url.ends_with('/') {
             url.to_string()
@@ -129,7 +160,11 @@ pub fn load_kb_cached(
 /// The knowledge base at `root` with its similar incidents found, as a build links it, for
 /// commands that output data rather than pages (`kb export`). The search index is built in
 /// memory from exactly what was read, so similar incidents always match the records.
-pub fn linked_kb(root: &Path, drafts: bool) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
+pub fn linked_kb(
+    root: &Path,
+    drafts: bool,
+    run: &RunOptions,
+) -> Result<(Kb, Vec<Diagnostic>), BuildError> {
     if !root.is_dir() {
         return Err(BuildError::Usage(format!(
             "knowledge base root {} is not a directory",
@@ -138,7 +173,7 @@ pub fn linked_kb(root: &Path, drafts: bool) -> Result<(Kb, Vec<Diagnostic>), Bui
     }
     let output_dir = root.join("public");
     let stamp = store::stamp(root, &output_dir, drafts);
-    let (mut kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
+    let (mut kb, diags) = load_kb(root, &output_dir, drafts, None, run, &|_| {})?;
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
     }
@@ -155,6 +190,7 @@ pub fn fresh_index(
     root: &Path,
     drafts: bool,
     check: bool,
+    run: &RunOptions,
 ) -> Result<(search::Index, Vec<Diagnostic>, Option<String>), BuildError> {
     if !root.is_dir() {
         return Err(BuildError::Usage(format!(
@@ -175,7 +211,7 @@ pub fn fresh_index(
     }
     let t = Instant::now();
     let mut stamp = store::stamp(root, &output_dir, drafts);
-    if std::env::var_os("KB_TIMINGS").is_some() {
+    if run.timings {
         eprintln!(
             "stamped {} files in {:.1} ms",
             stamp.files,
@@ -199,7 +235,7 @@ pub fn fresh_index(
     // error: it is searched as far as it could be read (a file that does not parse at all is
     // left out), the errors are shown, and the index is marked partial so the next search
     // reads the files again.
-    let (kb, diags) = load_kb(root, &output_dir, drafts, None, &|_| {})?;
+    let (kb, diags) = load_kb(root, &output_dir, drafts, None, run, &|_| {})?;
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let note = if errors > 0 {
         stamp.sources = format!("partial-{}", stamp.sources);
@@ -263,15 +299,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let content = load::content_dir(root);
     match output::check(&output_dir, root, &content) {
         Ok(()) => {}
-        Err(OutputError::Refused(m)) | Err(OutputError::Io(m)) => return Err(BuildError::Usage(m)),
+        Err(e) => return Err(BuildError::Output(e)),
     }
     // Made once the content has proved good, so content errors come first.
-    let staging = || output::Staging::new(&output_dir).map_err(|e| output_failed(&output_dir, e));
+    let staging = || output::Staging::new(&output_dir).map_err(BuildError::Output);
     let (built, staging) =
         build_into(opts, &output_dir, None, staging, &|| false, &|_, _, _| None)?
             .expect("a build that is never stopped finishes");
 
-    let timings = std::env::var_os("KB_TIMINGS").is_some();
+    let timings = opts.run.timings;
     if timings {
         eprintln!(
             "{:>8.3} s  swapping in the new output",
@@ -282,9 +318,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         p("swapping in the new output");
     }
     let write_start = Instant::now();
-    staging
-        .commit()
-        .map_err(|e| output_failed(&output_dir, e))?;
+    staging.commit().map_err(BuildError::Output)?;
     if timings {
         eprintln!(
             "{:>8.3} s  done (swap took {:.3} s)",
@@ -324,7 +358,7 @@ pub fn build_into<S: Sink + Sync>(
     let start = Instant::now();
     let root = &opts.root;
     // KB_TIMINGS=1 prints when each stage starts, for profiling builds.
-    let timings = std::env::var_os("KB_TIMINGS").is_some();
+    let timings = opts.run.timings;
     let stage = |s: &str| {
         if timings {
             eprintln!("{:>8.3} s  {s}", start.elapsed().as_secs_f64());
@@ -341,6 +375,7 @@ pub fn build_into<S: Sink + Sync>(
         output_dir,
         opts.drafts,
         opts.base_url.as_deref(),
+        &opts.run,
         &stage,
         cache.as_deref_mut(),
     )?;
@@ -382,9 +417,9 @@ pub fn build_into<S: Sink + Sync>(
     let sink = sink()?;
     for (path, bytes) in &export.files {
         sink.write(&format!("search/{path}"), bytes)
-            .map_err(|e| output_failed(output_dir, e))?;
+            .map_err(BuildError::Output)?;
     }
-    let today = build_date();
+    let today = opts.run.today();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
     let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));
     let pages = match render::render(
@@ -397,10 +432,11 @@ pub fn build_into<S: Sink + Sync>(
         unchanged.as_deref(),
     ) {
         Ok(p) => p,
-        Err(mut errs) => {
+        Err(render::RenderError::Templates(mut errs)) => {
             errs.extend(diags);
             return Err(BuildError::Content(errs));
         }
+        Err(render::RenderError::Output(e)) => return Err(BuildError::Output(e)),
     };
     let built = Built {
         kb,
@@ -410,14 +446,4 @@ pub fn build_into<S: Sink + Sync>(
         pages,
     };
     Ok(Some((built, sink)))
-}
-
-/// A refused output is a usage error; a failed write is reported against the output path.
-fn output_failed(output: &Path, e: OutputError) -> BuildError {
-    match e {
-        OutputError::Refused(m) => BuildError::Usage(m),
-        OutputError::Io(m) => {
-            BuildError::Content(vec![Diagnostic::error(output.display().to_string(), m)])
-        }
-    }
 }

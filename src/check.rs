@@ -9,19 +9,21 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::build::{self, BuildError};
+use crate::config::RunOptions;
 use crate::diagnostics::{Diagnostic, Level, printable};
 use crate::kb::stats::{self, Standing};
 use crate::kb::{Entry, source_text};
 
 /// The diagnostics of the knowledge base at `root`, sorted by file and position.
-pub fn check(root: &Path, drafts: bool, today: Date) -> Result<Vec<Diagnostic>, BuildError> {
+pub fn check(root: &Path, drafts: bool, run: &RunOptions) -> Result<Vec<Diagnostic>, BuildError> {
+    let today = run.today();
     if !root.is_dir() {
         return Err(BuildError::Usage(format!(
             "knowledge base root {} is not a directory",
             root.display()
         )));
     }
-    let (kb, mut diags) = build::load_kb(root, &root.join("public"), drafts, None, &|_| {})?;
+    let (kb, mut diags) = build::load_kb(root, &root.join("public"), drafts, None, run, &|_| {})?;
     for d in &mut diags {
         // A link nobody can follow is an error in review, a warning while previewing.
         if d.code == Some("broken-link") {

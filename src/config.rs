@@ -22,6 +22,35 @@ pub struct Config {
     pub search: SearchConfig,
     pub markdown: MarkdownConfig,
     pub new: NewConfig,
+    /// This run's knobs, from the command line and the binary's environment; never site.toml.
+    #[serde(skip)]
+    pub run: RunOptions,
+}
+
+/// Settings of one run that the binary reads from its environment and hands to the library,
+/// which reads no environment variable itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunOptions {
+    /// `SOURCE_DATE_EPOCH`: the moment overdue action items are judged against (else now).
+    pub source_date: Option<jiff::Timestamp>,
+    /// `KB_TIMINGS`: print how long each stage took.
+    pub timings: bool,
+    /// `KB_SITEMAP_URLS`: URLs per sitemap file (tests; the protocol's 50,000 otherwise).
+    pub sitemap_urls: Option<usize>,
+    /// `KB_STATIC_TIER`, `KB_STATIC_SHARD`: the browser index's list tier and shard size
+    /// (tests exercise tails and shards on small knowledge bases).
+    pub static_tier: Option<usize>,
+    pub static_shard: Option<usize>,
+}
+
+impl RunOptions {
+    /// The date overdue items are judged against: today, or the source date.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.source_date
+            .unwrap_or_else(jiff::Timestamp::now)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+    }
 }
 
 impl Default for Config {
@@ -37,6 +66,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             markdown: MarkdownConfig::default(),
             new: NewConfig::default(),
+            run: RunOptions::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod error;
 pub mod kb;
 pub mod output;
 pub mod render;

@@ -313,7 +313,7 @@ fn stdout_result(written: std::io::Result<()>) -> Result<(), ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => {
             eprintln!("error: writing the output: {e}");
-            Err(ExitCode::from(1))
+            Err(ExitCode::from(kb::error::USAGE))
         }
     }
 }
@@ -324,15 +324,46 @@ fn emit(text: impl AsRef<[u8]>) -> Result<(), ExitCode> {
     stdout_result(out.write_all(text.as_ref()).and_then(|()| out.flush()))
 }
 
+/// Reports a command's error and gives its exit status (`kb::error::exit_status`). Content
+/// errors come as their diagnostics, then `summary` with `{errors}` replaced by their count.
+fn failed(e: &(dyn std::error::Error + 'static), summary: &str) -> ExitCode {
+    if let Some(BuildError::Content(diags)) = e.downcast_ref::<BuildError>() {
+        print_diagnostics(diags);
+        let errors = count(diags.iter().filter(|d| d.is_error()).count(), "error");
+        if !summary.is_empty() {
+            eprintln!("error: {}", summary.replace("{errors}", &errors));
+        }
+    } else {
+        eprintln!("error: {}", kb::error::chain(e));
+    }
+    ExitCode::from(kb::error::exit_status(e))
+}
+
+/// This run's settings from the environment, read once here (the library reads none).
+fn run_options() -> Result<kb::config::RunOptions, String> {
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    Ok(kb::config::RunOptions {
+        // Reproducible builds: a malformed value must not silently become today.
+        source_date: build::source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?,
+        timings: std::env::var_os("KB_TIMINGS").is_some(),
+        sitemap_urls: number("KB_SITEMAP_URLS"),
+        static_tier: number("KB_STATIC_TIER"),
+        static_shard: number("KB_STATIC_SHARD"),
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let verbose = cli.verbose;
-    // Reproducible builds: a malformed value must not silently become today.
-    if let Err(m) = build::source_date_epoch() {
-        eprintln!("error: {m}");
-        return ExitCode::from(2);
-    }
+    // The environment is read here, once; the library is handed what it says.
+    let run = match run_options() {
+        Ok(r) => r,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return ExitCode::from(kb::error::USAGE);
+        }
+    };
     // A build, search or serve stopped by a signal removes its unfinished output and index.
     // `kb serve` stops on Ctrl-C by itself, cleanly (exit 0).
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -370,6 +401,7 @@ fn main() -> ExitCode {
             drafts,
             no_refresh,
             json || format == Format::Json,
+            &run,
         ),
         Command::Init { dir } => match kb::scaffold::init(&dir) {
             Ok(written) => {
@@ -384,7 +416,7 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("error: {}", e.0);
-                ExitCode::from(2)
+                ExitCode::from(kb::error::USAGE)
             }
         },
         Command::New {
@@ -398,7 +430,7 @@ fn main() -> ExitCode {
         } => {
             let req = kb::scaffold::NewPostmortem {
                 title,
-                date: date.unwrap_or_else(build::build_date),
+                date: date.unwrap_or_else(|| run.today()),
                 severity,
                 tags,
                 services,
@@ -416,7 +448,7 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("error: {}", e.0);
-                    ExitCode::from(2)
+                    ExitCode::from(kb::error::USAGE)
                 }
             }
         }
@@ -431,6 +463,7 @@ fn main() -> ExitCode {
             drafts,
             if json { CheckFormat::Json } else { format },
             strict,
+            &run,
         ),
         Command::Serve {
             root,
@@ -449,6 +482,7 @@ fn main() -> ExitCode {
             opts.base_url = base_url;
             opts.header_timeout = header_timeout.unwrap_or(opts.header_timeout);
             opts.write_timeout = write_timeout.unwrap_or(opts.write_timeout);
+            opts.run = run;
             let ready = |url: &str| {
                 note!("Serving {url} (Ctrl-C to stop)");
                 if open {
@@ -457,10 +491,7 @@ fn main() -> ExitCode {
             };
             match kb::serve::serve(opts, ready) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(kb::serve::ServeError::Usage(msg)) => {
-                    eprintln!("error: {msg}");
-                    ExitCode::from(2)
-                }
+                Err(e) => failed(&e, ""),
             }
         }
         Command::Export {
@@ -473,6 +504,7 @@ fn main() -> ExitCode {
             &root,
             drafts,
             json || (format == ExportFormat::Json && !ndjson),
+            &run,
         ),
         Command::Build {
             root,
@@ -492,6 +524,7 @@ fn main() -> ExitCode {
                 output,
                 drafts,
                 base_url,
+                run,
                 progress: Some(Box::new(move |stage: &str| {
                     if verbose {
                         eprintln!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());
@@ -525,19 +558,10 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(BuildError::Usage(msg)) => {
-                    eprintln!("error: {msg}");
-                    ExitCode::from(2)
-                }
-                Err(BuildError::Content(diags)) => {
-                    print_diagnostics(&diags);
-                    let errors = diags.iter().filter(|d| d.is_error()).count();
-                    eprintln!(
-                        "error: build failed with {errors} error{}; the previous output was left untouched",
-                        if errors == 1 { "" } else { "s" }
-                    );
-                    ExitCode::from(1)
-                }
+                Err(e) => failed(
+                    &e,
+                    "build failed with {errors}; the previous output was left untouched",
+                ),
             }
         }
     }
@@ -550,17 +574,15 @@ fn search(
     drafts: bool,
     no_refresh: bool,
     json: bool,
+    run: &kb::config::RunOptions,
 ) -> ExitCode {
-    let (index, warnings, note) = match build::fresh_index(root, drafts, !no_refresh) {
+    let (index, warnings, note) = match build::fresh_index(root, drafts, !no_refresh, run) {
         Ok(x) => x,
-        Err(BuildError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
-        Err(BuildError::Content(diags)) => {
-            print_diagnostics(&diags);
-            eprintln!("error: the search index could not be built; fix the errors above");
-            return ExitCode::from(1);
+        Err(e) => {
+            return failed(
+                &e,
+                "the search index could not be built; fix the {errors} above",
+            );
         }
     };
     if let Some(note) = note {
@@ -571,7 +593,7 @@ fn search(
         Ok(c) => c,
         Err(d) => {
             print_diagnostics(&[d]);
-            return ExitCode::from(1);
+            return ExitCode::from(kb::error::CONTENT);
         }
     };
     let searching = kb::search::run::Searching::new(&index, &config);
@@ -587,30 +609,23 @@ fn search(
         }
         Err(e) => {
             eprintln!("{}", e.render(query));
-            ExitCode::from(2)
+            ExitCode::from(kb::error::USAGE)
         }
     }
 }
 
-fn export(root: &std::path::Path, drafts: bool, json: bool) -> ExitCode {
-    let (kb, warnings) = match build::linked_kb(root, drafts) {
+fn export(
+    root: &std::path::Path,
+    drafts: bool,
+    json: bool,
+    run: &kb::config::RunOptions,
+) -> ExitCode {
+    let (kb, warnings) = match build::linked_kb(root, drafts, run) {
         Ok(x) => x,
-        Err(BuildError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
-        Err(BuildError::Content(diags)) => {
-            print_diagnostics(&diags);
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!(
-                "error: {errors} error{} in the postmortems; nothing exported",
-                if errors == 1 { "" } else { "s" }
-            );
-            return ExitCode::from(1);
-        }
+        Err(e) => return failed(&e, "{errors} in the postmortems; nothing exported"),
     };
     print_diagnostics(&warnings);
-    let today = build::build_date();
+    let today = run.today();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = if json {
         serde_json::to_writer(&mut out, &kb::render::data::document(&kb, today))
@@ -668,24 +683,27 @@ fn open_editor(path: &std::path::Path) -> ExitCode {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(s) => {
             eprintln!("error: the editor exited with {s}");
-            ExitCode::from(1)
+            ExitCode::from(kb::error::USAGE)
         }
         Err(e) => {
             eprintln!("error: cannot start the editor: {e}");
-            ExitCode::from(1)
+            ExitCode::from(kb::error::USAGE)
         }
     }
 }
 
-fn check(root: &std::path::Path, drafts: bool, format: CheckFormat, strict: bool) -> ExitCode {
-    let diags = match kb::check::check(root, drafts, build::build_date()) {
+fn check(
+    root: &std::path::Path,
+    drafts: bool,
+    format: CheckFormat,
+    strict: bool,
+    run: &kb::config::RunOptions,
+) -> ExitCode {
+    let diags = match kb::check::check(root, drafts, run) {
         Ok(d) => d,
-        Err(BuildError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
-        }
         // Only an unreadable site.toml stops the check early.
         Err(BuildError::Content(d)) => d,
+        Err(e) => return failed(&e, ""),
     };
     match format {
         CheckFormat::Human => {
@@ -718,7 +736,7 @@ fn check(root: &std::path::Path, drafts: bool, format: CheckFormat, strict: bool
     }
     let errors = diags.iter().any(|d| d.is_error());
     if errors || (strict && !diags.is_empty()) {
-        ExitCode::from(1)
+        ExitCode::from(kb::error::CONTENT)
     } else {
         ExitCode::SUCCESS
     }

@@ -24,7 +24,26 @@ pub struct Page {
 pub enum OutputError {
     /// The output directory is not kb's to replace; nothing was written.
     Refused(String),
-    Io(String),
+    /// Reading or writing `path` failed (a read-only or full disk, a permission).
+    Io { path: PathBuf, source: io::Error },
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::Refused(m) => f.write_str(m),
+            OutputError::Io { path, .. } => write!(f, "cannot write {}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OutputError::Refused(_) => None,
+            OutputError::Io { source, .. } => Some(source),
+        }
+    }
 }
 
 /// Checks that `output` may be written: not the content, the root or an ancestor of them, and
@@ -52,10 +71,7 @@ pub fn check(output: &Path, root: &Path, content: &Path) -> Result<(), OutputErr
     }
     match fs::symlink_metadata(output) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(OutputError::Io(format!(
-            "cannot inspect {}: {e}",
-            output.display()
-        ))),
+        Err(e) => Err(io_err(output, e)),
         Ok(m) if !m.is_dir() => Err(OutputError::Refused(format!(
             "output path {} exists and is not a directory",
             output.display()
@@ -181,7 +197,7 @@ fn beside(output: &Path, what: &str) -> Result<(PathBuf, StagingDir), OutputErro
     let out = absolute(output);
     let parent = out
         .parent()
-        .ok_or_else(|| OutputError::Io("output has no parent".into()))?;
+        .ok_or_else(|| OutputError::Refused("the output has no parent directory".into()))?;
     fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
     let name = out
         .file_name()
@@ -198,7 +214,7 @@ fn beside(output: &Path, what: &str) -> Result<(PathBuf, StagingDir), OutputErro
 
 fn check_relative(path: &str) -> Result<(), OutputError> {
     if path.split('/').any(|s| s == ".." || s.is_empty()) {
-        return Err(OutputError::Io(format!(
+        return Err(OutputError::Refused(format!(
             "refusing to write outside the output: {path}"
         )));
     }
@@ -398,7 +414,10 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 }
 
 fn io_err(p: &Path, e: io::Error) -> OutputError {
-    OutputError::Io(format!("{}: {e}", p.display()))
+    OutputError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    }
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ pub struct ServeOptions {
     pub header_timeout: Duration,
     /// A connection that takes none of what it is sent for this long is closed.
     pub write_timeout: Duration,
+    pub run: crate::config::RunOptions,
 }
 
 impl ServeOptions {
@@ -75,13 +76,46 @@ impl ServeOptions {
             base_url: None,
             header_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
+            run: Default::default(),
         }
     }
 }
 
+#[derive(Debug)]
 pub enum ServeError {
-    /// Bad root, port in use, and the like: exit 2.
+    /// A bad root or option.
     Usage(String),
+    /// The machine said no: the runtime, the port, the root, a watch.
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    /// The preview's folder is not kb's to use.
+    Output(OutputError),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Usage(m) | ServeError::Io { what: m, .. } => f.write_str(m),
+            ServeError::Output(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Usage(_) => None,
+            ServeError::Io { source, .. } => Some(source),
+            ServeError::Output(e) => e.source(),
+        }
+    }
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
+    let what = what.into();
+    move |source| ServeError::Io { what, source }
 }
 
 /// What open pages are told.
@@ -201,7 +235,14 @@ impl Quick {
             last.kb.entries[i].incident = inc;
         }
         let mirror = output::Mirror::new(&self.out, known).ok()?;
-        render::incident_pages(&last.kb, &last.tera, build::build_date(), &mirror, &which).ok()?;
+        render::incident_pages(
+            &last.kb,
+            &last.tera,
+            last.kb.config.run.today(),
+            &mirror,
+            &which,
+        )
+        .ok()?;
         let (written, files) = mirror.commit(false, &Default::default()).ok()?;
         served.written.extend(written);
         served.touched.extend(files.iter().cloned());
@@ -224,6 +265,7 @@ struct Builder {
     waiting: Arc<AtomicBool>,
     cache: load::Cache,
     quick: Quick,
+    run: crate::config::RunOptions,
 }
 
 impl Builder {
@@ -266,6 +308,7 @@ impl Builder {
             drafts: self.drafts,
             base_url: Some(self.base_url.clone()),
             progress: None,
+            run: self.run.clone(),
         };
         let written = {
             let mut served = self.quick.served.lock().expect("not poisoned");
@@ -273,10 +316,7 @@ impl Builder {
             served.written.clone()
         };
         let out = self.out.clone();
-        let mirror = move || {
-            output::Mirror::new(&out, written)
-                .map_err(|(OutputError::Io(m) | OutputError::Refused(m))| BuildError::Usage(m))
-        };
+        let mirror = move || output::Mirror::new(&out, written).map_err(BuildError::Output);
         let waiting = self.waiting.clone();
         let stop = move || waiting.load(Ordering::SeqCst);
         // Incident pages whose inputs are as in the last good build stay as they are.
@@ -303,7 +343,10 @@ impl Builder {
                 let shown: Vec<String> = diags.iter().map(|d| d.render(color)).collect();
                 return failed(plain.join("\n\n"), shown.join("\n\n"));
             }
-            Err(BuildError::Usage(m)) => return failed(m.clone(), format!("error: {m}")),
+            Err(e) => {
+                let m = crate::error::chain(&e);
+                return failed(m.clone(), format!("error: {m}"));
+            }
         };
         let mut served = self.quick.served.lock().expect("not poisoned");
         let files = match mirror.commit(true, &served.touched) {
@@ -317,8 +360,9 @@ impl Builder {
                 self.cache.rendered();
                 files
             }
-            Err(OutputError::Io(m) | OutputError::Refused(m)) => {
+            Err(e) => {
                 drop(served);
+                let m = crate::error::chain(&e);
                 return failed(m.clone(), format!("error: {m}"));
             }
         };
@@ -622,11 +666,11 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| ServeError::Usage(format!("cannot start the server: {e}")))?;
+        .map_err(io("cannot start the server"))?;
     let base_url = opts.base_url.as_deref().map(parse_base_url).transpose()?;
     // Watch events name absolute paths: compare them with an absolute root.
     let root = std::fs::canonicalize(&opts.root)
-        .map_err(|e| ServeError::Usage(format!("cannot read {}: {e}", opts.root.display())))?;
+        .map_err(io(format!("cannot read {}", opts.root.display())))?;
     let result = rt.block_on(async move {
         let addr = SocketAddr::new(opts.bind, opts.port);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -636,11 +680,11 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
                     "port {} is already in use on {}; stop the other server or choose another port with --port",
                     opts.port, opts.bind
                 )),
-                _ => ServeError::Usage(format!("cannot listen on {addr}: {e}")),
+                _ => io(format!("cannot listen on {addr}"))(e),
             })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| ServeError::Usage(e.to_string()))?;
+            .map_err(io("cannot read the listening address"))?;
         let url = format!("http://{addr}/");
         let out = root.join(".kb").join("serve");
         let (tx, _) = broadcast::channel(64);
@@ -648,9 +692,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             tx,
             failure: Mutex::new(None),
         });
-        output::check(&out, &root, &load::content_dir(&root)).map_err(
-            |(OutputError::Io(m) | OutputError::Refused(m))| ServeError::Usage(m),
-        )?;
+        output::check(&out, &root, &load::content_dir(&root)).map_err(ServeError::Output)?;
         let waiting = Arc::new(AtomicBool::new(false));
         let mut builder = Builder {
             root: root.clone(),
@@ -660,6 +702,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             shared: shared.clone(),
             waiting: waiting.clone(),
             cache: load::Cache::default(),
+            run: opts.run.clone(),
             quick: Quick {
                 root: root.clone(),
                 out: out.clone(),
@@ -677,7 +720,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             builder
         })
         .await
-        .map_err(|e| ServeError::Usage(e.to_string()))?;
+        .map_err(|e| ServeError::Usage(format!("the first build stopped: {e}")))?;
         let (ctx, crx) = mpsc::channel();
         let (stx, srx) = mpsc::channel();
         let watching = watch(&root, opts.poll, ctx, waiting, stx).map_err(ServeError::Usage)?;

@@ -1265,3 +1265,41 @@ fn yaml_1_1_boolean_words_are_text_where_text_is_asked() {
     );
     assert_eq!(kb.record("norway")["title"], "True");
 }
+
+/// An output kb cannot write is about the machine, not the postmortems: exit 2 (exit 1 is for
+/// content errors), with the path and the system's reason, and nothing left behind.
+#[test]
+fn an_output_kb_cannot_write_is_a_usage_error_not_a_content_error() {
+    let kb = Kb::new();
+    let ro = kb.tmp.path().join("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+    // As root, permissions do not stop writes: run kb as `nobody`, as unreadable_file does.
+    let prefix: &[&str] = if fs::write(ro.join("probe"), "x").is_ok() {
+        fs::remove_file(ro.join("probe")).unwrap();
+        if !Path::new("/usr/bin/setpriv").exists() {
+            eprintln!("skipped: running as root and no setpriv to drop privileges");
+            return;
+        }
+        fs::set_permissions(kb.tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        &[
+            "/usr/bin/setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        &[]
+    };
+    let out = ro.join("site");
+    let run = kb.fails_via(prefix, 2, &["--output", out.to_str().unwrap()], 120);
+    says(
+        &run.stderr,
+        &[
+            "error: cannot write",
+            &ro.display().to_string(),
+            "Permission denied",
+        ],
+    );
+    assert_eq!(fs::read_dir(&ro).unwrap().count(), 0, "nothing written");
+}

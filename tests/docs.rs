@@ -191,15 +191,17 @@ fn links_in_the_docs_point_inside_the_repository() {
             }
             let path = url.split('#').next().unwrap();
             let target = doc.parent().unwrap().join(path);
-            let inside = target
-                .canonicalize()
-                .is_ok_and(|t| t.starts_with(&root));
+            let inside = target.canonicalize().is_ok_and(|t| t.starts_with(&root));
             if !inside {
                 broken.push(format!("{}: {url}", doc.display()));
             }
         }
     }
-    assert!(broken.is_empty(), "links outside a clone:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "links outside a clone:\n{}",
+        broken.join("\n")
+    );
 }
 
 /// The link and image targets of a Markdown text.

@@ -20,7 +20,14 @@ use serde_json::Value;
 /// symptoms in a few words, misspelled words, tag / severity / date filters, phrases,
 /// required and excluded words; and synonyms of the default groups.
 fn queries(root: &Path) -> Vec<String> {
-    let Ok((kb, _)) = kb::build::load_kb(root, &root.join("public"), false, None, &|_| {}) else {
+    let Ok((kb, _)) = kb::build::load_kb(
+        root,
+        &root.join("public"),
+        false,
+        None,
+        &Default::default(),
+        &|_| {},
+    ) else {
         panic!("cannot load {}", root.display())
     };
     let mut out: Vec<String> = [

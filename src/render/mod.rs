@@ -98,7 +98,7 @@ pub fn render(
     staging: &(dyn Sink + Sync),
     search: &crate::search::export::Manifest,
     unchanged: Option<&[bool]>,
-) -> Result<usize, Vec<Diagnostic>> {
+) -> Result<usize, RenderError> {
     // Built once, shared by every listing (Tera values are reference-counted).
     let summaries: Vec<Value> = kb
         .entries
@@ -353,9 +353,10 @@ pub fn render(
     }));
     // The protocol caps a sitemap at 50,000 URLs: beyond that, sitemap.xml is an index of
     // sitemap-N.xml files.
-    let per_file = std::env::var("KB_SITEMAP_URLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    let per_file = kb
+        .config
+        .run
+        .sitemap_urls
         .filter(|n| (1..=SITEMAP_URLS_MAX).contains(n))
         .unwrap_or(SITEMAP_URLS_MAX);
     let chunks: Vec<&[views::SitemapUrl]> = urls.chunks(per_file).collect();
@@ -383,7 +384,7 @@ pub fn render(
     }
     staging
         .write("incidents.json", &json)
-        .map_err(|e| vec![output_error(e)])?;
+        .map_err(RenderError::Output)?;
 
     // 404.
     let mut ctx = Context::new();
@@ -396,7 +397,7 @@ pub fn render(
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
-    let incident_results: Vec<Result<(), Diagnostic>> = (0..kb.entries.len())
+    let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())
         .into_par_iter()
         .map(|i| {
             // An unchanged page the sink still has is not rendered again (kb serve).
@@ -412,27 +413,43 @@ pub fn render(
         .collect();
 
     let pages = jobs.len() + kb.entries.len();
-    let results: Vec<Result<(), Diagnostic>> = jobs.into_par_iter().map(write).collect();
+    let results: Vec<Result<(), RenderError>> = jobs.into_par_iter().map(write).collect();
     let mut errors: Vec<Diagnostic> = Vec::new();
-    for d in incident_results
+    for e in incident_results
         .into_iter()
         .chain(results)
         .filter_map(Result::err)
     {
-        if !errors.contains(&d) {
-            errors.push(d);
+        match e {
+            // A failed write ends the build, whatever else went wrong.
+            RenderError::Output(e) => return Err(RenderError::Output(e)),
+            RenderError::Templates(ds) => {
+                for d in ds {
+                    if !errors.contains(&d) {
+                        errors.push(d);
+                    }
+                }
+            }
         }
     }
     for p in theme.static_files() {
-        if let Err(e) = staging.write(&p.path, &p.bytes) {
-            errors.push(output_error(e));
-        }
+        staging
+            .write(&p.path, &p.bytes)
+            .map_err(RenderError::Output)?;
     }
     if errors.is_empty() {
         Ok(pages)
     } else {
-        Err(errors)
+        Err(RenderError::Templates(errors))
     }
+}
+
+/// Why pages could not be written: the theme's templates failed on some (errors in the
+/// content or theme), or the output could not be written.
+#[derive(Debug)]
+pub enum RenderError {
+    Templates(Vec<Diagnostic>),
+    Output(OutputError),
 }
 
 fn write_job(
@@ -440,11 +457,12 @@ fn write_job(
     theme: Option<&Theme>,
     sink: &(dyn Sink + Sync),
     job: Job,
-) -> Result<(), Diagnostic> {
-    let html = tera
-        .render(job.template, &job.context)
-        .map_err(|e| theme::template_error(job.template, &e, theme))?;
-    sink.write(&job.path, html.as_bytes()).map_err(output_error)
+) -> Result<(), RenderError> {
+    let html = tera.render(job.template, &job.context).map_err(|e| {
+        RenderError::Templates(vec![theme::template_error(job.template, &e, theme)])
+    })?;
+    sink.write(&job.path, html.as_bytes())
+        .map_err(RenderError::Output)
 }
 
 /// Renders the pages of the incidents at `which` only (`kb serve` shows an edit at once this
@@ -455,7 +473,7 @@ pub fn incident_pages(
     today: Date,
     sink: &(dyn Sink + Sync),
     which: &[usize],
-) -> Result<(), Diagnostic> {
+) -> Result<(), RenderError> {
     let summary = |j: usize| Value::from_serializable(&views::summary(kb, &kb.entries[j]));
     for &i in which {
         write_job(tera, None, sink, incident_job(kb, today, &summary, i))?;
@@ -620,12 +638,6 @@ fn script_json(value: &impl Serialize) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
-}
-
-fn output_error(e: OutputError) -> Diagnostic {
-    match e {
-        OutputError::Refused(m) | OutputError::Io(m) => Diagnostic::error("output", m),
-    }
 }
 
 /// True when the body opens with a `# ` heading equal to the title (shown by the page already).

@@ -38,7 +38,7 @@ use crate::kb::taxonomy::normalize;
 pub const FORMAT: u32 = 2;
 
 /// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
-/// `KB_STATIC_TIER` overrides it, so tests can exercise tails on a small knowledge base.
+/// `RunOptions::static_tier` (`KB_STATIC_TIER`) overrides it, so tests can exercise tails on a small knowledge base.
 ///
 /// Large because a tier pays only when its bound proves the top 10, and measured at 10k
 /// generated incidents it proved none of the benchmark's queries at 1024, 2048 or 4096
@@ -49,13 +49,6 @@ const TIER: usize = 16384;
 /// A shard closes once its terms reach about this many uncompressed bytes.
 const SHARD_BYTES: usize = 8 << 10;
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
 const POSITION_SHARD_BYTES: usize = 48 << 10;
 /// Documents per stub file and per metadata file.
 pub const STUB_GROUP: usize = 16;
@@ -202,12 +195,15 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
 
     let mut files = Vec::new();
     // Postings shards: consecutive term ranges of about SHARD_BYTES of encoded terms.
-    let tier = env_or("KB_STATIC_TIER", TIER);
+    let run = &kb.config.run;
+    let tier = run.static_tier.filter(|n| *n > 0).unwrap_or(TIER);
     let blobs: Vec<(Vec<u8>, Option<Vec<u8>>)> =
         keyed.par_iter().map(|t| encode_term(t, tier)).collect();
-    let shards = split(&blobs, env_or("KB_STATIC_SHARD", SHARD_BYTES), |b| {
-        b.0.len()
-    });
+    let shards = split(
+        &blobs,
+        run.static_shard.filter(|n| *n > 0).unwrap_or(SHARD_BYTES),
+        |b| b.0.len(),
+    );
     let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
         .par_iter()
         .enumerate()

@@ -210,7 +210,7 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
         writer.merge(&segments).wait()?;
     }
     writer.wait_merging_threads()?;
-    if std::env::var_os("KB_TIMINGS").is_some() {
+    if kb.config.run.timings {
         eprintln!(
             "           commit {:.3} s, merge {:.3} s",
             t_commit.as_secs_f64(),
