@@ -216,3 +216,28 @@ fn link_targets(text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The library reads no environment variable: the binary reads them once and passes them in
+/// (`RunOptions`), so a library user or a test decides every setting.
+#[test]
+fn only_the_binary_reads_the_environment() {
+    let mut found = Vec::new();
+    for e in walkdir::WalkDir::new(repo().join("src")) {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "rs") || p.ends_with("src/main.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(p).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("env::var") {
+                found.push(format!("{}:{}: {}", p.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the library reads the environment:\n{}",
+        found.join("\n")
+    );
+}
