@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::files;
 use super::incident::Incident;
 use super::parse::parse;
 use crate::config::Config;
@@ -159,11 +160,7 @@ pub fn load_cached(
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) if !e.file_type().is_file() => {
                 // A FIFO would block the build forever; sockets and devices are not text.
-                if e.file_name()
-                    .to_string_lossy()
-                    .to_ascii_lowercase()
-                    .ends_with(".md")
-                {
+                if files::is_postmortem(e.file_name()).is_some() {
                     diagnostics.push(
                         Diagnostic::error(
                             display_path(root, e.path()),
@@ -179,16 +176,19 @@ pub fn load_cached(
                 if name.starts_with('_') {
                     continue;
                 }
-                if !name.to_ascii_lowercase().ends_with(".md") {
+                let Some(kind) = files::is_postmortem(e.file_name()) else {
                     if !(e.depth() == 1 && is_repo_file(&name)) {
                         diagnostics.push(
                             Diagnostic::warning(display, "not a Markdown file; skipped")
-                                .with_hint("postmortems are `.md` files; rename it to end in `.md` to include it"),
+                                .with_hint("postmortems are `.md`, `.markdown` or `.txt` files; rename it to end in `.md` to include it"),
                         );
                     }
                     continue;
-                }
-                if name.eq_ignore_ascii_case("readme.md") {
+                };
+                // `LICENSE.txt` beside the postmortems is the repository's, not an incident.
+                let repo_text =
+                    kind == files::Kind::PlainText && e.depth() == 1 && is_repo_file(&name);
+                if files::stem(&name).eq_ignore_ascii_case("readme") || repo_text {
                     continue;
                 }
                 if name.to_ascii_lowercase().contains("template") {

@@ -2,12 +2,14 @@
 
 pub mod allowlist;
 pub mod fields;
+pub mod files;
 pub mod incident;
 pub mod infer;
 pub mod load;
 pub mod markdown;
 pub mod node;
 pub mod parse;
+pub mod plaintext;
 pub mod sections;
 
 pub use incident::Incident;
