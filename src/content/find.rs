@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::files;
 use super::load::{display_path, is_skipped, left_out, walk};
 use crate::diagnostics::Diagnostic;
 
@@ -157,8 +158,7 @@ impl Finder<'_> {
 
     /// A FIFO would block the build forever; sockets and devices are not text.
     fn not_regular(&mut self, path: &Path) {
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if name.to_ascii_lowercase().ends_with(".md") {
+        if files::is_postmortem(path.file_name().unwrap_or_default()).is_some() {
             self.found.diagnostics.push(
                 Diagnostic::error(
                     display_path(self.root, path),
@@ -174,17 +174,22 @@ impl Finder<'_> {
         let display = display_path(self.root, path);
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let lower = name.to_ascii_lowercase();
-        if name.starts_with('_') || lower == "readme.md" {
+        if name.starts_with('_') {
             return;
         }
-        if !lower.ends_with(".md") {
+        let Some(kind) = files::is_postmortem(path.file_name().unwrap_or_default()) else {
             if !(depth == 1 && is_repo_file(&name)) {
                 self.found.diagnostics.push(
                     Diagnostic::warning(display, "not a Markdown file; skipped").with_hint(
-                        "postmortems are `.md` files; rename it to end in `.md` to include it",
+                        "postmortems are `.md`, `.markdown` or `.txt` files; rename it to end in `.md` to include it",
                     ),
                 );
             }
+            return;
+        };
+        // `LICENSE.txt` beside the postmortems is the repository's, not an incident.
+        let repo_text = kind == files::Kind::PlainText && depth == 1 && is_repo_file(&name);
+        if files::stem(&name).eq_ignore_ascii_case("readme") || repo_text {
             return;
         }
         if lower.contains("template") {

@@ -6,6 +6,8 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use super::sections::{Section, Span};
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -254,9 +256,15 @@ pub struct Incident {
     pub front: String,
     /// The Markdown body (after the frontmatter).
     pub body: String,
+    /// The body as written when it was plain text, read as the Markdown in `body` (which keeps
+    /// its line numbers): diagnostics quote this.
+    pub plain_body: Option<String>,
     /// 1-based line of the file where the body starts.
     pub body_line: usize,
     pub body_links: Vec<BodyLink>,
+    /// Where the body has the sections that fill contributing factors, action items and
+    /// lessons, so the page shows each once.
+    pub body_sections: Vec<(Section, Span)>,
     /// Names of the fields that were inferred rather than written.
     pub inferred: BTreeSet<&'static str>,
     /// Tags from a "Category:" line or similar in the body, kept apart from written tags.

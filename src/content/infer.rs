@@ -3,6 +3,7 @@
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
 
+use super::files;
 use super::incident::{ActionItem, Factor, Incident, Instant, ItemStatus};
 use super::sections::{Scan, Section, SectionBody};
 
@@ -37,7 +38,7 @@ pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
 /// `2024/03/07-x.md`, `2024/03-07-x.md`). A date is never read across a `/` any other way.
 pub fn date_from_path(content_rel: &str) -> Option<Date> {
     let mut parts: Vec<&str> = content_rel.split(['/', '\\']).collect();
-    let stem = parts.pop()?.trim_end_matches(".md");
+    let stem = files::stem(parts.pop()?);
     let full = |s: &str| find_dates(s).next().map(|(d, _)| d);
     full(stem)
         .or_else(|| date_from_folders(&parts, stem))
@@ -84,11 +85,7 @@ fn leading_numbers(part: &str) -> Vec<&str> {
 
 /// The file name made readable: `2024-03-07-db-outage.md` → "Db outage".
 pub fn humanize_file_name(content_rel: &str) -> String {
-    let stem = content_rel
-        .rsplit('/')
-        .next()
-        .unwrap_or(content_rel)
-        .trim_end_matches(".md");
+    let stem = files::stem(content_rel.rsplit('/').next().unwrap_or(content_rel));
     let stem = match find_dates(stem).next() {
         Some((_, 0)) => stem[10..].trim_start_matches(['-', '_', ' ']),
         _ => stem,
@@ -150,7 +147,7 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
     }
     if inc.id.is_empty() {
         let stem = content_rel.rsplit('/').next().unwrap_or(content_rel);
-        inc.id = slug::slugify(stem.trim_end_matches(".md"));
+        inc.id = slug::slugify(files::stem(stem));
         if inc.id.is_empty() {
             inc.id = "incident".into();
         }
@@ -159,12 +156,14 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
     if inc.summary.is_empty() {
         let from_section = scan
             .section(Section::Summary)
-            .find_map(|b| b.paragraphs.first().cloned());
-        if let Some(s) = from_section.or_else(|| scan.first_paragraph.clone()) {
-            inc.summary = clip_summary(&s);
+            .find_map(|b| summary_paragraph(&b.paragraphs));
+        let lead = summary_paragraph(&scan.lead_paragraphs);
+        if let Some(s) = from_section.or(lead).or(scan.first_paragraph.as_ref()) {
+            inc.summary = clip_summary(s);
             inc.inferred.insert("summary");
         }
     }
+    fill_impact_trigger_detection(inc, scan);
     if inc.contributing_factors.is_empty() {
         inc.contributing_factors = section_texts(scan, Section::Factors)
             .into_iter()
@@ -180,9 +179,14 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
     if inc.action_items.is_empty() {
         inc.action_items = scan
             .section(Section::ActionItems)
-            .flat_map(|b| &b.items)
-            .filter(|i| !is_placeholder(&i.text))
-            .map(|i| action_item_from_text(&i.text, i.checked))
+            .flat_map(|b| {
+                let listed = b
+                    .items
+                    .iter()
+                    .filter(|i| !is_placeholder(&i.text))
+                    .map(|i| action_item_from_text(&i.text, i.checked));
+                listed.chain(action_items_from_table(b))
+            })
             .collect();
         if !inc.action_items.is_empty() {
             inc.inferred.insert("action_items");
@@ -233,6 +237,103 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
             }
         }
     }
+}
+
+/// The first paragraph that reads as a sentence, not a byline or a caption ("Jane Doe",
+/// "Photo: the dashboard"): long enough, or ending like a sentence.
+fn summary_paragraph(paragraphs: &[String]) -> Option<&String> {
+    paragraphs.iter().find(|p| {
+        p.chars().count() >= 60
+            || p.trim_end()
+                .ends_with(['.', '!', '?', ':', ')', '"', '\u{201d}', '…'])
+    })
+}
+
+/// Impact, trigger and detection from their sections (the Google SRE book template's), where
+/// the frontmatter has none. Text left from the `kb new` template is not taken.
+fn fill_impact_trigger_detection(inc: &mut Incident, scan: &Scan) {
+    let text = |which: Section| {
+        scan.section(which).find_map(|b| {
+            let parts: Vec<&str> = b
+                .paragraphs
+                .iter()
+                .chain(b.items.iter().map(|i| &i.text))
+                .map(String::as_str)
+                .filter(|t| !is_placeholder(t) && !is_template_text(t))
+                .collect();
+            (!parts.is_empty()).then(|| clip_summary(&parts.join(" ")))
+        })
+    };
+    if inc.impact.as_ref().is_none_or(|i| i.description.is_none())
+        && let Some(t) = text(Section::Impact)
+    {
+        inc.impact.get_or_insert_default().description = Some(t);
+        inc.inferred.insert("impact");
+    }
+    if inc.trigger.is_none()
+        && let Some(t) = text(Section::Trigger)
+    {
+        inc.trigger = Some(t);
+        inc.inferred.insert("trigger");
+    }
+    if inc.detection.as_ref().is_none_or(|d| d.source.is_none())
+        && let Some(t) = text(Section::Detection)
+    {
+        inc.detection.get_or_insert_default().source = Some(t);
+        inc.inferred.insert("detection");
+    }
+}
+
+/// A sentence of the `kb new` template, still in the text.
+fn is_template_text(t: &str) -> bool {
+    t.len() >= 20 && crate::scaffold::POSTMORTEM.contains(t)
+}
+
+/// Action items from the one table of an Action items section (the SRE book's "Action Item |
+/// Type | Owner | Bug"), its columns found by their headers.
+fn action_items_from_table(b: &SectionBody) -> Vec<ActionItem> {
+    if !b.items.is_empty() || b.tables != 1 {
+        return Vec::new();
+    }
+    let col = |names: &[&str]| {
+        b.headers.iter().position(|h| {
+            let h = h.to_lowercase();
+            names.iter().any(|n| h.contains(n))
+        })
+    };
+    let title = col(&["action", "item", "task", "what", "description"]).unwrap_or(0);
+    let (owner, status, kind, priority, due) = (
+        col(&["owner", "assignee", "who"]),
+        col(&["status", "state"]),
+        col(&["type", "kind"]),
+        col(&["priority"]),
+        col(&["due"]),
+    );
+    let cell = |row: &[String], c: Option<usize>| {
+        c.and_then(|c| row.get(c))
+            .map(|t| t.trim())
+            .filter(|t| !is_placeholder(t))
+            .map(str::to_string)
+    };
+    b.rows
+        .iter()
+        .filter_map(|row| {
+            let title = cell(row, Some(title))?;
+            Some(ActionItem {
+                title,
+                owner: cell(row, owner),
+                status: cell(row, status)
+                    .and_then(|s| ItemStatus::parse(&s))
+                    .unwrap_or_default(),
+                kind: cell(row, kind)
+                    .map(|k| k.to_lowercase())
+                    .filter(|k| super::fields::ITEM_TYPES.contains(&k.as_str())),
+                priority: cell(row, priority),
+                due: cell(row, due).and_then(|d| d.parse().ok()),
+                link: None,
+            })
+        })
+        .collect()
 }
 
 fn timeline_lines(b: &SectionBody) -> Vec<String> {
@@ -560,6 +661,21 @@ mod tests {
         let mut inc = Incident::default();
         fill(&mut inc, &scan(&body, 1), "x.md");
         assert!(inc.timestamps.is_empty());
+    }
+
+    #[test]
+    fn the_summary_skips_a_byline_and_template_text_is_no_impact() {
+        let body = "# T\n\nJane Doe\n\nThe queue froze for an hour after a broker upgrade.\n\n## Impact\n\nWho and what was affected, how badly, for how long. Numbers where you have them.\n\n## Trigger\n\nA broker upgrade.\n";
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(body, 1), "x.txt");
+        assert_eq!(
+            inc.summary,
+            "The queue froze for an hour after a broker upgrade."
+        );
+        assert_eq!(inc.impact, None, "the kb new template's sentence");
+        assert_eq!(inc.trigger.as_deref(), Some("A broker upgrade."));
+        assert!(inc.inferred.contains("trigger") && !inc.inferred.contains("impact"));
+        assert_eq!(inc.id, "x");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! postmortems resolved, authors' raw HTML sanitized.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -28,6 +29,28 @@ pub struct TocEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Rendered {
     pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// The body in order, with the [`Cut`]s taken out into the parts of their slots; empty
+    /// without cuts.
+    pub parts: Vec<Part>,
+}
+
+/// A section of the body that the page shows in a slot of its own (the action item tracker,
+/// …): the body from `range`, less what lies in `drop`, with its headings one level down.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cut {
+    pub range: Range<usize>,
+    pub slot: usize,
+    pub drop: Vec<Range<usize>>,
+}
+
+/// A piece of the page's body: prose in order, or the content of a slot, at the place of its
+/// first cut.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Part {
+    pub html: String,
+    pub slot: Option<usize>,
+    /// The prose's `##` and `###` headings.
     pub toc: Vec<TocEntry>,
 }
 
@@ -172,10 +195,25 @@ pub fn render(
     skip_h1: bool,
     unsafe_html: bool,
 ) -> Rendered {
-    let mut events: Vec<Event> = Parser::new_ext(body, options()).collect();
+    render_cut(body, resolve, skip_h1, unsafe_html, &[])
+}
+
+/// [`render`], and the body again in [`Part`]s with `cuts` taken out.
+pub fn render_cut(
+    body: &str,
+    resolve: &dyn Fn(&LinkTarget) -> Option<String>,
+    skip_h1: bool,
+    unsafe_html: bool,
+    cuts: &[Cut],
+) -> Rendered {
+    let (mut events, mut starts): (Vec<Event>, Vec<usize>) = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .map(|(e, r)| (e, r.start))
+        .unzip();
 
     if skip_h1 && let Some(end) = leading_h1_end(&events) {
         events.drain(..=end);
+        starts.drain(..=end);
     }
     let mut audit = Audit::default();
     let mut events = confine(events, &[], body, unsafe_html, &mut audit);
@@ -185,14 +223,15 @@ pub fn render(
                 "<p class=\"broken-link\">This postmortem nests lists, quotes or HTML deeper than {} levels; run <code>kb check</code>.</p>\n",
                 allowlist::MAX_NESTING
             ),
-            toc: Vec::new(),
+            ..Rendered::default()
         };
     }
 
     let mut has_raw_html = false;
     // Indexes of HTML events kb wrote itself (not the author), which need no sanitizing.
     let mut ours: Vec<usize> = Vec::new();
-    let mut toc = Vec::new();
+    // Each entry with the index of its heading's event.
+    let mut toc: Vec<(usize, TocEntry)> = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
     let mut i = 0;
     while i < events.len() {
@@ -239,11 +278,14 @@ pub fn render(
                     *l = level;
                 }
                 if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-                    toc.push(TocEntry {
-                        level: level as u8,
-                        id: anchor,
-                        title,
-                    });
+                    toc.push((
+                        i,
+                        TocEntry {
+                            level: level as u8,
+                            id: anchor,
+                            title,
+                        },
+                    ));
                 }
             }
             Event::Start(Tag::Link {
@@ -283,14 +325,111 @@ pub fn render(
         i += 1;
     }
 
-    let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
     // Markdown's own links, images and headings were confined above; only authors' HTML
     // needs the HTML parser (ammonia), with the same allowlist.
-    if !unsafe_html && has_raw_html {
-        out = allowlist::sanitizer().clean(&out).to_string();
+    let clean = |out: String| {
+        if !unsafe_html && has_raw_html {
+            allowlist::sanitizer().clean(&out).to_string()
+        } else {
+            out
+        }
+    };
+    let parts = if cuts.is_empty() {
+        Vec::new()
+    } else {
+        split(&events, &starts, cuts, &toc)
+            .into_iter()
+            .map(|p| Part {
+                html: clean(p.html),
+                ..p
+            })
+            .collect()
+    };
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    Rendered {
+        html: clean(out),
+        toc: toc.into_iter().map(|(_, t)| t).collect(),
+        parts,
     }
-    Rendered { html: out, toc }
+}
+
+/// The events in parts: runs outside the cuts as prose, the cuts' events (less their `drop`s,
+/// headings one level down) gathered into their slots' parts.
+fn split(events: &[Event], starts: &[usize], cuts: &[Cut], toc: &[(usize, TocEntry)]) -> Vec<Part> {
+    let cut_of = |at: usize| cuts.iter().find(|c| c.range.contains(&at));
+    let mut parts: Vec<Part> = Vec::new();
+    let mut slot_events: Vec<Vec<Event>> = Vec::new();
+    let mut run: Vec<Event> = Vec::new();
+    let mut run_toc: Vec<TocEntry> = Vec::new();
+    let mut toc = toc.iter().peekable();
+    let flush = |parts: &mut Vec<Part>, run: &mut Vec<Event>, run_toc: &mut Vec<TocEntry>| {
+        if !run.is_empty() {
+            let mut html = String::new();
+            html::push_html(&mut html, run.drain(..));
+            parts.push(Part {
+                html,
+                slot: None,
+                toc: std::mem::take(run_toc),
+            });
+        }
+    };
+    for (i, event) in events.iter().enumerate() {
+        let at = starts[i];
+        let heading_here = toc.next_if(|(j, _)| *j == i).map(|(_, t)| t.clone());
+        let Some(cut) = cut_of(at) else {
+            run.push(event.clone());
+            run_toc.extend(heading_here);
+            continue;
+        };
+        let index = match parts.iter().position(|p| p.slot == Some(cut.slot)) {
+            Some(p) => p,
+            None => {
+                flush(&mut parts, &mut run, &mut run_toc);
+                parts.push(Part {
+                    slot: Some(cut.slot),
+                    ..Part::default()
+                });
+                slot_events.push(Vec::new());
+                parts.len() - 1
+            }
+        };
+        if cut.drop.iter().any(|d| d.contains(&at)) {
+            continue;
+        }
+        let k = parts[..=index].iter().filter(|p| p.slot.is_some()).count() - 1;
+        slot_events[k].push(demoted(event.clone()));
+    }
+    flush(&mut parts, &mut run, &mut run_toc);
+    for (p, events) in parts
+        .iter_mut()
+        .filter(|p| p.slot.is_some())
+        .zip(slot_events)
+    {
+        html::push_html(&mut p.html, events.into_iter());
+    }
+    parts
+}
+
+/// A heading moved under a section of the page: `##` becomes `###`.
+fn demoted(event: Event) -> Event {
+    match event {
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H2,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: HeadingLevel::H3,
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(HeadingLevel::H2)) => {
+            Event::End(TagEnd::Heading(HeadingLevel::H3))
+        }
+        e => e,
+    }
 }
 
 fn leading_h1_end(events: &[Event]) -> Option<usize> {
@@ -403,6 +542,49 @@ mod tests {
         assert!(r.html.contains("<table>"), "{}", r.html);
         let unsafe_r = render(body, &|_| None, false, true);
         assert!(unsafe_r.html.contains("<script>"));
+    }
+
+    #[test]
+    fn cuts_move_sections_into_their_slots() {
+        let body = "Intro.\n\n## Action items\n\nSome prose.\n\n- item one\n\n## Timeline\n\nRows.\n\n## Follow-up\n\n### Later\n\n- item two\n";
+        let at = |s: &str| body.find(s).unwrap();
+        let (ai, tl, fu, one) = (
+            at("## Action"),
+            at("## Timeline"),
+            at("## Follow"),
+            at("- item one"),
+        );
+        let cuts = [
+            Cut {
+                range: ai..tl,
+                slot: 0,
+                drop: vec![ai..ai + 16, one..one + 11],
+            },
+            Cut {
+                range: fu..body.len(),
+                slot: 0,
+                drop: std::iter::once(fu..fu + 13).collect(),
+            },
+        ];
+        let r = render_cut(body, &|_| None, false, false, &cuts);
+        // The whole body as before, for themes that print it whole.
+        assert_eq!(r.html, plain(body).html);
+        let shape: Vec<(Option<usize>, &str)> =
+            r.parts.iter().map(|p| (p.slot, p.html.as_str())).collect();
+        assert_eq!(
+            shape,
+            [
+                (None, "<p>Intro.</p>\n"),
+                (
+                    Some(0),
+                    "<p>Some prose.</p>\n<h3 id=\"later\">Later</h3>\n<ul>\n<li>item two</li>\n</ul>\n"
+                ),
+                (None, "<h2 id=\"timeline\">Timeline</h2>\n<p>Rows.</p>\n"),
+            ]
+        );
+        let toc: Vec<&str> = r.parts[2].toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(toc, ["timeline"]);
+        assert!(r.parts[1].toc.is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod allowlist;
 pub mod fields;
+pub mod files;
 pub mod find;
 pub mod incident;
 pub mod infer;
@@ -10,6 +11,7 @@ pub mod load;
 pub mod markdown;
 pub mod node;
 pub mod parse;
+pub mod plaintext;
 pub mod sections;
 
 pub use incident::Incident;

@@ -3,7 +3,7 @@
 use super::fields::Reader;
 use super::incident::Incident;
 use super::node::{self, Node};
-use super::{allowlist, infer, limits, markdown, sections};
+use super::{allowlist, files, infer, limits, markdown, plaintext, sections};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
@@ -107,10 +107,23 @@ pub fn parse(
         }
     }
     inc.front = text[..text.len() - body.len()].to_string();
-    inc.body = body.to_string();
-    confined(file, text, inc.front.len(), body, config, &mut diags);
-    let scan = sections::scan(body, inc.body_line);
+    let kind = files::is_postmortem(content_rel).unwrap_or(files::Kind::Markdown);
+    if kind == files::Kind::PlainText || plaintext::looks_plain(body) {
+        // Escaped throughout: nothing in it for the allowlist to remove.
+        inc.body = plaintext::to_markdown(body);
+        inc.plain_body = Some(body.to_string());
+    } else {
+        inc.body = body.to_string();
+        confined(file, text, inc.front.len(), body, config, &mut diags);
+    }
+    let scan = sections::scan(&inc.body, inc.body_line);
     inc.body_links = scan.links.clone();
+    inc.body_sections = scan
+        .sections
+        .iter()
+        .filter(|(s, _)| s.field().is_some())
+        .map(|(s, b)| (*s, b.span.clone()))
+        .collect();
     infer::fill(&mut inc, &scan, content_rel);
     limits::check_inferred_tags(file, text, &mut inc, &mut diags);
     if inc.date.is_none() {

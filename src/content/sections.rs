@@ -6,9 +6,22 @@ use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use super::incident::{BodyLink, LinkTarget};
 use super::markdown;
 
-/// The sections kb reads, and every heading that names each one. The one place they live.
+/// The sections kb reads, and every heading that names each one: those of the Google SRE book,
+/// Atlassian, PagerDuty and DFDS templates and their everyday variants. The one place they live.
+/// Earlier entries win: "Root cause and resolution" is a Factors heading.
 pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
-    (Section::Summary, &["summary", "overview", "tldr", "tl dr"]),
+    (
+        Section::Summary,
+        &[
+            "summary",
+            "issue summary",
+            "incident summary",
+            "executive summary",
+            "overview",
+            "tldr",
+            "tl dr",
+        ],
+    ),
     (
         Section::Timeline,
         &["timeline", "chronology", "sequence of events"],
@@ -36,6 +49,15 @@ pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
             "follow up",
             "next steps",
             "remediation items",
+            "remediations",
+            "remediation",
+            "corrective and preventative measures",
+            "corrective and preventive measures",
+            "corrective actions",
+            "corrective measures",
+            "preventive measures",
+            "preventative measures",
+            "preventive actions",
         ],
     ),
     (
@@ -49,6 +71,8 @@ pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
             "learnings",
             "takeaways",
             "key takeaways",
+            // PagerDuty's heading over went well / didn't go so well / got lucky.
+            "how d we do",
         ],
     ),
     (
@@ -62,6 +86,9 @@ pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
             "things that went wrong",
             "what didn t go well",
             "what did not go well",
+            "what didn t go so well",
+            "what did not go so well",
+            "what could have gone better",
             "went wrong",
         ],
     ),
@@ -72,9 +99,48 @@ pub const SECTION_HEADINGS: &[(Section, &[&str])] = &[
             "what we got lucky",
             "got lucky",
             "where we were lucky",
+            "where did we get lucky",
         ],
     ),
+    (
+        Section::Impact,
+        &[
+            "impact",
+            "customer impact",
+            "user impact",
+            "business impact",
+        ],
+    ),
+    (Section::Trigger, &["trigger", "triggers"]),
+    (Section::Detection, &["detection"]),
+    (
+        Section::Resolution,
+        &["resolution", "recovery", "mitigation"],
+    ),
     (Section::Stats, &["stats", "statistics", "metrics"]),
+    // Known to the templates but filling no field: they still start a section, so a label line
+    // in plain text becomes a heading and ends the section before it.
+    (
+        Section::Other,
+        &[
+            "context",
+            "background",
+            "what happened",
+            "leadup",
+            "lead up",
+            "fault",
+            "response",
+            "responders",
+            "five whys",
+            "messaging",
+            "supporting information",
+            "related records",
+            "attendees",
+            "participants",
+            "aftermath",
+            "the aftermath",
+        ],
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +153,37 @@ pub enum Section {
     WentWell,
     WentWrong,
     GotLucky,
+    Impact,
+    Trigger,
+    Detection,
+    /// Recognised, kept as prose: the schema has no resolution field.
+    Resolution,
     Stats,
+    /// A template section that fills no field.
+    Other,
+}
+
+impl Section {
+    /// The incident field this section's items fill, for those the page also shows in their
+    /// own form (`action_items` as a tracker, …).
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            Section::Factors => Some("contributing_factors"),
+            Section::ActionItems => Some("action_items"),
+            Section::Lessons | Section::WentWell | Section::WentWrong | Section::GotLucky => {
+                Some("lessons")
+            }
+            _ => None,
+        }
+    }
+
+    /// The parts of a Lessons section that have their own list.
+    pub fn is_lesson_part(self) -> bool {
+        matches!(
+            self,
+            Section::WentWell | Section::WentWrong | Section::GotLucky
+        )
+    }
 }
 
 /// Which section a heading names: its words, lowercased without punctuation, must start with
@@ -100,6 +196,14 @@ pub fn classify(heading: &str) -> Option<Section> {
             .any(|n| norm == *n || norm.starts_with(&format!("{n} ")))
             .then_some(*section)
     })
+}
+
+/// Which section a heading names exactly, without more words ("Impact", not "Impact on us").
+pub fn classify_exact(heading: &str) -> Option<Section> {
+    let norm = normalize_heading(heading);
+    SECTION_HEADINGS
+        .iter()
+        .find_map(|(section, names)| names.contains(&norm.as_str()).then_some(*section))
 }
 
 fn normalize_heading(s: &str) -> String {
@@ -116,11 +220,86 @@ fn normalize_heading(s: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Which section a lead-in sentence introduces, for a list that follows it outside any section
+/// ("Here are the lessons we learned:", "They made some systemic changes, such as:"), and
+/// whether it says the items were already done. The sentence must end with a colon.
+pub fn lead_in(text: &str) -> Option<(Section, bool)> {
+    let t = text.trim_end();
+    if !t.ends_with(':') {
+        return None;
+    }
+    let norm = format!(" {} ", normalize_heading(t));
+    let has = |words: &[&str]| words.iter().any(|w| norm.contains(&format!(" {w} ")));
+    let section = if has(&[
+        "lesson",
+        "lessons",
+        "learning",
+        "learnings",
+        "takeaway",
+        "takeaways",
+        "learned",
+        "learnt",
+    ]) {
+        Section::Lessons
+    } else if has(&[
+        "action item",
+        "action items",
+        "follow up",
+        "follow ups",
+        "followups",
+        "next steps",
+        "measures",
+        "remediation",
+        "remediations",
+        "systemic changes",
+        "preventive changes",
+        "corrective actions",
+    ]) {
+        Section::ActionItems
+    } else if has(&[
+        "contributing factors",
+        "root cause",
+        "root causes",
+        "causes",
+    ]) {
+        Section::Factors
+    } else {
+        return None;
+    };
+    let done = section == Section::ActionItems
+        && has(&[
+            "did make",
+            "we made",
+            "they made",
+            "were made",
+            "have made",
+            "has made",
+            "we implemented",
+            "they implemented",
+            "were implemented",
+            "have implemented",
+            "put in place",
+        ]);
+    Some((section, done))
+}
+
 /// A list item of a section, with its task-list state when it had one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Item {
     pub text: String,
     pub checked: Option<bool>,
+}
+
+/// Where a section is in the body (byte offsets), for pages that show it in another form.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Span {
+    /// From its heading (or its lead-in sentence) to the next section.
+    pub range: std::ops::Range<usize>,
+    /// The heading, `None` for a list introduced by a sentence ([`lead_in`]).
+    pub heading: Option<std::ops::Range<usize>>,
+    pub heading_text: Option<String>,
+    /// Its top-level lists and tables: where its items are.
+    pub item_blocks: Vec<std::ops::Range<usize>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -131,6 +310,9 @@ pub struct SectionBody {
     pub rows: Vec<Vec<String>>,
     /// The tables' header cells ("Time (UTC)" names the zone of a timeline).
     pub headers: Vec<String>,
+    /// How many tables the rows come from.
+    pub tables: usize,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -140,9 +322,14 @@ pub struct Scan {
     /// True when that heading is the first thing in the body (pages then skip it).
     pub h1_first: bool,
     pub first_paragraph: Option<String>,
+    /// The first few top-level paragraphs, for a summary that skips bylines.
+    pub lead_paragraphs: Vec<String>,
     pub sections: Vec<(Section, SectionBody)>,
     pub links: Vec<BodyLink>,
 }
+
+/// How many paragraphs [`Scan::lead_paragraphs`] keeps.
+const LEAD_PARAGRAPHS: usize = 5;
 
 impl Scan {
     pub fn section(&self, which: Section) -> impl Iterator<Item = &SectionBody> {
@@ -153,11 +340,28 @@ impl Scan {
     }
 }
 
+/// The section being read: its kind, contents and heading level.
+type Open = (Section, SectionBody, HeadingLevel);
+
+/// Ends the open section at byte `end`.
+fn close(scan: &mut Scan, open: &mut Option<Open>, end: usize) {
+    if let Some((s, mut b, _)) = open.take() {
+        b.span.range.end = end;
+        scan.sections.push((s, b));
+    }
+}
+
 /// Reads the body once, collecting headings, section contents and links.
 /// `body_line` is the file line the body starts on, for link positions.
 pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut scan = Scan::default();
-    let mut current: Option<(Section, SectionBody, HeadingLevel)> = None;
+    let mut current: Option<Open> = None;
+    // The Lessons section whose parts ("### What went well") are read as their own sections.
+    let mut lessons_level: Option<HeadingLevel> = None;
+    // A sentence ending in a colon that introduces a list (`lead_in`), and the list it opened.
+    let mut pending_lead: Option<(Section, bool, usize, String)> = None;
+    let mut lead: Option<(Section, SectionBody, bool)> = None;
+    let mut heading_range = 0..0;
     let mut text = String::new();
     let mut list_depth = 0usize;
     let mut item_checked: Option<bool> = None;
@@ -179,8 +383,26 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     });
 
     for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+        // Only a list right after the sentence is introduced by it.
+        let block_start = matches!(
+            &event,
+            Event::Start(
+                Tag::Heading { .. }
+                    | Tag::Paragraph
+                    | Tag::Table(_)
+                    | Tag::CodeBlock(_)
+                    | Tag::BlockQuote(_)
+                    | Tag::HtmlBlock
+            )
+        );
+        if list_depth == 0 && block_start {
+            pending_lead = None;
+        }
         match event {
-            Event::Start(Tag::Heading { .. }) => text.clear(),
+            Event::Start(Tag::Heading { .. }) => {
+                text.clear();
+                heading_range = range.clone();
+            }
             Event::End(TagEnd::Heading(level)) => {
                 let title = text.trim().to_string();
                 let seen_before = seen_block;
@@ -189,23 +411,85 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                     scan.h1 = Some(title.clone());
                 }
                 seen_block = true;
-                // A deeper heading stays inside its section ("### General" under lessons).
-                let nested = current.as_ref().is_some_and(|(_, _, l)| level > *l);
-                if !nested {
-                    if let Some((s, b, _)) = current.take() {
-                        scan.sections.push((s, b));
-                    }
+                let kind = classify(&title);
+                let open_level = current.as_ref().map(|(_, _, l)| *l);
+                // A deeper heading stays inside its section ("### General" under lessons), except
+                // the parts of a Lessons section, which have lists of their own.
+                let nested = open_level.is_some_and(|l| level > l);
+                let in_lessons = lessons_level.is_some_and(|l| level > l);
+                let part = kind.filter(|k| k.is_lesson_part());
+                let next = if in_lessons && part.is_some() {
+                    part
+                } else if nested {
+                    None
+                } else if in_lessons {
+                    // Another heading among the parts: back to the Lessons section itself.
+                    Some(Section::Lessons)
+                } else {
+                    lessons_level = None;
                     let title_heading = level == HeadingLevel::H1 && has_h2 && !seen_before;
-                    current = if title_heading {
-                        None
-                    } else {
-                        classify(&title).map(|s| (s, SectionBody::default(), level))
+                    if title_heading {
+                        close(&mut scan, &mut current, heading_range.start);
+                        text.clear();
+                        continue;
+                    }
+                    kind
+                };
+                if nested && next.is_none() {
+                    text.clear();
+                    continue;
+                }
+                close(&mut scan, &mut current, heading_range.start);
+                if let Some(section) = next {
+                    if section == Section::Lessons && !in_lessons {
+                        lessons_level = Some(level);
+                    }
+                    let body = SectionBody {
+                        span: Span {
+                            range: heading_range.start..body.len(),
+                            heading: Some(heading_range.clone()),
+                            heading_text: Some(title),
+                            item_blocks: Vec::new(),
+                        },
+                        ..SectionBody::default()
                     };
+                    let level = if in_lessons && !section.is_lesson_part() {
+                        lessons_level.unwrap_or(level)
+                    } else {
+                        level
+                    };
+                    current = Some((section, body, level));
                 }
                 text.clear();
             }
-            Event::Start(Tag::List(_)) => list_depth += 1,
-            Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
+            Event::Start(Tag::List(_)) => {
+                if list_depth == 0 {
+                    if let Some((section, done, start, sentence)) = pending_lead.take() {
+                        let body = SectionBody {
+                            paragraphs: vec![sentence],
+                            span: Span {
+                                range: start..range.end,
+                                heading: None,
+                                heading_text: None,
+                                item_blocks: vec![range.clone()],
+                            },
+                            ..SectionBody::default()
+                        };
+                        lead = Some((section, body, done));
+                    } else if let Some((_, b, _)) = current.as_mut() {
+                        b.span.item_blocks.push(range.clone());
+                    }
+                }
+                list_depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth = list_depth.saturating_sub(1);
+                if list_depth == 0
+                    && let Some((section, b, _)) = lead.take()
+                {
+                    scan.sections.push((section, b));
+                }
+            }
             Event::Start(Tag::Item) if list_depth == 1 => {
                 text.clear();
                 item_checked = None;
@@ -215,13 +499,18 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
             Event::TaskListMarker(checked) if list_depth == 1 => item_checked = Some(checked),
             Event::End(TagEnd::Item) if list_depth == 1 => {
                 let t = collapse(&text);
-                if let Some((_, b, _)) = current.as_mut()
-                    && !t.is_empty()
-                {
-                    b.items.push(Item {
-                        text: t,
-                        checked: item_checked,
-                    });
+                if !t.is_empty() {
+                    if let Some((_, b, done)) = lead.as_mut() {
+                        b.items.push(Item {
+                            text: t,
+                            checked: item_checked.or(done.then_some(true)),
+                        });
+                    } else if let Some((_, b, _)) = current.as_mut() {
+                        b.items.push(Item {
+                            text: t,
+                            checked: item_checked,
+                        });
+                    }
                 }
                 text.clear();
                 seen_block = true;
@@ -233,6 +522,15 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                     if scan.first_paragraph.is_none() {
                         scan.first_paragraph = Some(t.clone());
                     }
+                    if scan.lead_paragraphs.len() < LEAD_PARAGRAPHS {
+                        scan.lead_paragraphs.push(t.clone());
+                    }
+                    let outside = current
+                        .as_ref()
+                        .is_none_or(|(s, _, _)| *s == Section::Other);
+                    if outside && let Some((section, done)) = lead_in(&t) {
+                        pending_lead = Some((section, done, range.start, t.clone()));
+                    }
                     if let Some((_, b, _)) = current.as_mut() {
                         b.paragraphs.push(t);
                     }
@@ -241,6 +539,14 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                 seen_block = true;
             }
             Event::End(TagEnd::Paragraph) => text.push(' '),
+            Event::Start(Tag::Table(_)) => {
+                if list_depth == 0
+                    && let Some((_, b, _)) = current.as_mut()
+                {
+                    b.tables += 1;
+                    b.span.item_blocks.push(range.clone());
+                }
+            }
             Event::Start(Tag::TableHead) => {
                 in_table_head = true;
                 row.clear();
@@ -288,9 +594,7 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
             _ => {}
         }
     }
-    if let Some((s, b, _)) = current.take() {
-        scan.sections.push((s, b));
-    }
+    close(&mut scan, &mut current, body.len());
     scan
 }
 
@@ -312,7 +616,80 @@ mod tests {
         );
         assert_eq!(classify("Action items"), Some(Section::ActionItems));
         assert_eq!(classify("Lessonsx"), None);
-        assert_eq!(classify("Attendees"), None);
+        assert_eq!(classify("Glossary"), None);
+        // Known, but filling no field.
+        assert_eq!(classify("Attendees"), Some(Section::Other));
+    }
+
+    #[test]
+    fn the_common_templates_headings_are_read() {
+        for (heading, section) in [
+            ("Issue Summary:", Section::Summary),
+            ("Impact", Section::Impact),
+            ("Root Causes", Section::Factors),
+            ("Root Cause and Resolution", Section::Factors),
+            ("Trigger", Section::Trigger),
+            ("Resolution", Section::Resolution),
+            ("Detection", Section::Detection),
+            ("Corrective and Preventative Measures", Section::ActionItems),
+            ("Remediation", Section::ActionItems),
+            ("Follow-ups", Section::ActionItems),
+            ("What we learned", Section::Lessons),
+            ("How'd We Do?", Section::Lessons),
+            ("What didn't go so well?", Section::WentWrong),
+            ("Where did we get lucky?", Section::GotLucky),
+            ("Context", Section::Other),
+        ] {
+            assert_eq!(classify(heading), Some(section), "{heading}");
+        }
+        assert_eq!(classify_exact("Impact"), Some(Section::Impact));
+        assert_eq!(classify_exact("Impact on us"), None);
+    }
+
+    #[test]
+    fn the_parts_of_a_lessons_section_are_sections_of_their_own() {
+        let body = "## Lessons Learned\n\n- general\n\n### What went well\n\n- well\n\n### Details\n\n- more general\n\n### Where we got lucky\n\n- lucky\n\n## Action items\n\n- act\n";
+        let s = scan(body, 1);
+        let items = |w| -> Vec<String> {
+            s.section(w)
+                .flat_map(|b| b.items.iter().map(|i| i.text.clone()))
+                .collect()
+        };
+        assert_eq!(items(Section::Lessons), ["general", "more general"]);
+        assert_eq!(items(Section::WentWell), ["well"]);
+        assert_eq!(items(Section::GotLucky), ["lucky"]);
+        assert_eq!(items(Section::ActionItems), ["act"]);
+        // Each section's span runs from its heading to the next, its lists noted.
+        let (_, well) = &s.sections[1];
+        assert_eq!(
+            &body[well.span.range.clone()],
+            "### What went well\n\n- well\n\n"
+        );
+        assert_eq!(body[well.span.item_blocks[0].clone()].trim_end(), "- well");
+        assert_eq!(well.span.heading_text.as_deref(), Some("What went well"));
+    }
+
+    #[test]
+    fn a_list_after_a_sentence_that_names_it_is_that_section() {
+        let body = "## The aftermath\n\nThey did make some systemic changes, such as:\n\n- smaller database\n- faster restore\n\nEven more important are the lessons they learned:\n\n- sleep\n\nA sentence:\n\nNot a list.\n\n- stray\n";
+        let s = scan(body, 1);
+        let ai: Vec<_> = s.section(Section::ActionItems).collect();
+        assert_eq!(ai.len(), 1);
+        assert_eq!(ai[0].items.len(), 2);
+        // "did make": done.
+        assert_eq!(ai[0].items[0].checked, Some(true));
+        assert!(ai[0].span.heading.is_none());
+        assert!(body[ai[0].span.range.clone()].starts_with("They did make"));
+        let lessons: Vec<_> = s.section(Section::Lessons).collect();
+        assert_eq!(lessons[0].items[0].text, "sleep");
+        assert_eq!(lessons[0].items[0].checked, None);
+        // Not introduced, not taken; and inside a known section the section decides.
+        assert_eq!(s.sections.len(), 3);
+        assert_eq!(lead_in("These are the causes"), None);
+        assert_eq!(
+            lead_in("Here is what I learned:"),
+            Some((Section::Lessons, false))
+        );
     }
 
     #[test]

@@ -267,7 +267,8 @@ impl Kb {
 
 /// The file text diagnostics point into.
 pub(crate) fn source_text(inc: &Incident) -> String {
-    format!("{}{}", inc.front, inc.body)
+    let body = inc.plain_body.as_deref().unwrap_or(&inc.body);
+    format!("{}{body}", inc.front)
 }
 
 /// Resolves `rel` against the directory of `from` (both `/`-separated, root-relative).

@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod data;
+pub mod placement;
 mod reports;
 pub mod theme;
 pub mod views;
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::content::incident::LinkTarget;
+use crate::content::incident::{Impact, LinkTarget};
 use crate::content::markdown;
 use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
@@ -560,17 +561,37 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
             .map(|j| format!("../{}/", kb.entries[*j].incident.id))
     };
     let skip_h1 = inc.inferred.contains("title") || sections_h1_is_title(&inc.body, &inc.title);
-    let rendered = markdown::render(&inc.body, &resolve, skip_h1, kb.config.markdown.unsafe_html);
+    let rendered = markdown::render_cut(
+        &inc.body,
+        &resolve,
+        skip_h1,
+        kb.config.markdown.unsafe_html,
+        &placement::cuts(inc),
+    );
+    let (blocks, contents) = placement::blocks(inc, &rendered.html, &rendered.toc, rendered.parts);
     let action_items = views::action_items(&inc.action_items, today);
     let detail = Detail {
         path: &inc.path,
         authors: &inc.authors,
         symptoms: &inc.symptoms,
-        trigger: inc.trigger.as_deref(),
+        // Read from the body, these are in the body already: the panel does not repeat them.
+        trigger: inc
+            .trigger
+            .as_deref()
+            .filter(|_| !inc.inferred.contains("trigger")),
         contributing_factors: &inc.contributing_factors,
-        impact: inc.impact.as_ref(),
+        impact: inc.impact.clone().and_then(|mut i| {
+            if inc.inferred.contains("impact") {
+                i.description = None;
+            }
+            (i != Impact::default()).then_some(i)
+        }),
         detection_method: inc.detection.as_ref().and_then(|d| d.method.as_deref()),
-        detection_source: inc.detection.as_ref().and_then(|d| d.source.as_deref()),
+        detection_source: inc
+            .detection
+            .as_ref()
+            .and_then(|d| d.source.as_deref())
+            .filter(|_| !inc.inferred.contains("detection")),
         timestamps: views::timestamps(&inc.timestamps),
         ttd: inc.timestamps.ttd().map(views::display_duration),
         ttm: inc.timestamps.ttm().map(views::display_duration),
@@ -586,6 +607,8 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
         recurrence_of: inc.recurrence_of.as_ref().map(|r| r.id.as_str()),
         toc: rendered.toc,
         body_html: rendered.html,
+        blocks,
+        contents,
         // Internal markers and the id (always derivable) are not worth a note.
         inferred: inc
             .inferred

@@ -573,9 +573,12 @@ struct Chain {
 
 fn insights_page(kb: &Kb, today: Date) -> Job {
     let all: Vec<usize> = (0..kb.entries.len()).collect();
+    // Written triggers are categories ("config-change"); one read from a Trigger section is a
+    // sentence, which would only add a bar of one.
     let triggers = stats::top(
         kb.entries
             .iter()
+            .filter(|e| !e.incident.inferred.contains("trigger"))
             .filter_map(|e| e.incident.trigger.as_deref()),
     );
     let categories = stats::top(kb.entries.iter().flat_map(|e| {

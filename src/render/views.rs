@@ -206,7 +206,7 @@ pub struct Detail<'a> {
     pub symptoms: &'a [String],
     pub trigger: Option<&'a str>,
     pub contributing_factors: &'a [Factor],
-    pub impact: Option<&'a Impact>,
+    pub impact: Option<Impact>,
     pub detection_method: Option<&'a str>,
     pub detection_source: Option<&'a str>,
     pub timestamps: Vec<TimestampView>,
@@ -221,6 +221,11 @@ pub struct Detail<'a> {
     pub recurrence_of: Option<&'a str>,
     pub toc: Vec<TocEntry>,
     pub body_html: String,
+    /// The main column in order: prose, and each of action items, lessons and contributing
+    /// factors once, where the body had it ([`super::placement`]).
+    pub blocks: Vec<super::placement::Block>,
+    /// The table of contents of that column.
+    pub contents: Vec<TocEntry>,
     /// Fields kb inferred (title, date, summary, …), for the "inferred" note.
     pub inferred: Vec<&'static str>,
     pub has_frontmatter: bool,

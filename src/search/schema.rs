@@ -131,14 +131,19 @@ impl Fields {
         }
         let body = self.text[4];
         d.add_text(body, markdown::plain_text(&inc.body));
-        // Frontmatter fields the body does not repeat.
+        // Frontmatter fields the body does not repeat (read from the body, it already has them).
         if let Some(imp) = &inc.impact
             && let Some(desc) = &imp.description
+            && !inc.inferred.contains("impact")
         {
             d.add_text(body, desc);
         }
         if let Some(det) = &inc.detection {
-            for s in [&det.method, &det.source].into_iter().flatten() {
+            let source = det
+                .source
+                .as_ref()
+                .filter(|_| !inc.inferred.contains("detection"));
+            for s in [det.method.as_ref(), source].into_iter().flatten() {
                 d.add_text(body, s);
             }
         }
