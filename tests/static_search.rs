@@ -126,6 +126,22 @@ fn queries(root: &Path) -> Vec<String> {
     out
 }
 
+/// The judged queries of tests/search/*.toml for one knowledge base (`kb = "…"` there), so the
+/// browser is held to the terminal on every query the ranking is measured with.
+fn judged_queries(kb_name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for file in ["judged.toml", "heldout.toml", "heldout2.toml"] {
+        let text = std::fs::read_to_string(repo().join("tests/search").join(file)).unwrap();
+        let v: toml::Value = toml::from_str(&text).unwrap();
+        for q in v["query"].as_array().unwrap() {
+            if q["kb"].as_str() == Some(kb_name) {
+                out.push(q["q"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Runs `tests/js/<script> <args>` in node with `input` on stdin.
 fn node_script(node: &Path, script: &str, args: &[&Path], input: &[u8]) -> Output {
     let mut child = Command::new(node)
@@ -161,10 +177,17 @@ fn js_results(node: &Path, site: &Path, queries: &[String]) -> Vec<Value> {
 }
 
 /// Compares both engines on every query; returns how many were compared.
-fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)]) -> usize {
+fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)], judged: &[String]) -> usize {
     let site = root.join("public");
     build_site(root, &site, env);
-    let queries = queries(root);
+    let mut queries = queries(root);
+    let mut seen: BTreeSet<String> = queries.iter().cloned().collect();
+    queries.extend(
+        judged
+            .iter()
+            .filter(|q| seen.insert(q.to_string()))
+            .cloned(),
+    );
     let js = js_results(node, &site, &queries);
     assert_eq!(js.len(), queries.len());
     let mut failures = Vec::new();
@@ -232,18 +255,27 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     let tmp = tempfile::tempdir().unwrap();
     let example = tmp.path().join("example");
     copy_example(&example);
-    let mut compared = check_parity(&node, &example, &[]);
+    let judged = judged_queries("example");
+    let mut compared = check_parity(&node, &example, &[], &judged);
     // Tiny tiers: most lists keep a few postings in their shard and the rest in a tail, so the
     // engine's bounds and its fallback to the tails are exercised as at 100k incidents.
     let tiny = [("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "512")];
-    compared += check_parity(&node, &example, &tiny);
+    compared += check_parity(&node, &example, &tiny, &judged);
+    // The second held-out set's postmortems ship with the repository.
+    let heldout = tmp.path().join("heldout");
+    copy_dir(&repo().join("tests/fixtures/heldout-kb"), &heldout);
+    let judged = judged_queries("heldout");
+    assert!(judged.len() >= 60, "{} held-out queries", judged.len());
+    compared += check_parity(&node, &heldout, &[], &judged);
+    compared += check_parity(&node, &heldout, &tiny, &judged);
     let mut floor = 150;
     if let Some(dfds) = dfds("browser_engine_ranks_exactly_like_kb_search on the DFDS postmortems")
     {
         let d = tmp.path().join("dfds");
         copy_dir(&dfds, &d);
-        compared += check_parity(&node, &d, &[]);
-        compared += check_parity(&node, &d, &tiny);
+        let judged = judged_queries("dfds");
+        compared += check_parity(&node, &d, &[], &judged);
+        compared += check_parity(&node, &d, &tiny, &judged);
         floor = 300;
     }
     assert!(compared >= floor, "only {compared} queries compared");
