@@ -587,7 +587,7 @@ fn search(
     };
     if let Some(note) = note {
         print_diagnostics(&warnings);
-        eprintln!("note: {note}");
+        note!("note: {note}");
     }
     let config = match kb::config::Config::load(root) {
         Ok(c) => c,

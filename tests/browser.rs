@@ -214,6 +214,19 @@ fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
         err.contains("unknown filter") && err.contains("column 5") && err.contains("tag:"),
         "{err}"
     );
+    // The same errors as the terminal: an empty filter named, an unknown severity with a
+    // did-you-mean.
+    let err = v["emptyFilterStatus"].as_str().unwrap();
+    assert!(
+        err.contains("`tag:` needs a value") && err.contains("column 9"),
+        "{err}"
+    );
+    let err = v["unknownValueStatus"].as_str().unwrap();
+    assert!(
+        err.contains("no incident has the severity `SEV9`")
+            && err.contains("did you mean `severity:SEV1`?"),
+        "{err}"
+    );
 }
 
 #[test]

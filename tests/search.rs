@@ -181,6 +181,99 @@ fn query_errors_exit_2_with_the_position_and_a_fix() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Every filter answers alike (issue 16): an empty filter is an error that names it, never the
+/// word "tag" searched (or corrected to "lag"); an unknown value of any facet is an error with a
+/// did-you-mean, exit 2.
+#[test]
+fn filters_answer_alike_empty_and_unknown_values_are_errors() {
+    let tmp = example();
+    let root = tmp.path();
+    for (q, message, hint) in [
+        ("tag:", "`tag:` needs a value", "e.g. tag:replication"),
+        (
+            "lag tag:",
+            "`tag:` needs a value",
+            "no space after the colon",
+        ),
+        (
+            "lag since:",
+            "`since:` needs a value",
+            "e.g. since:2023-01-01",
+        ),
+        (
+            "-service: lag",
+            "`service:` needs a value",
+            "e.g. service:checkout",
+        ),
+        (
+            "Severity:",
+            "`Severity:` needs a value",
+            "e.g. severity:SEV1",
+        ),
+        (
+            "tag:replicaton",
+            "no incident has the tag `replicaton`",
+            "did you mean `tag:replication`?",
+        ),
+        (
+            "service:booking-ap lag",
+            "no incident has the service `booking-ap`",
+            "did you mean `service:booking-api`?",
+        ),
+        (
+            "severity:SEV9 lag",
+            "no incident has the severity `SEV9`",
+            "did you mean `severity:SEV1`?",
+        ),
+    ] {
+        let out = kb(root, &["search", "--", q]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{q}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error: {message}")),
+            "{q}: {stderr}"
+        );
+        assert!(stderr.contains(hint), "{q}: {stderr}");
+        assert!(out.stdout.is_empty(), "{q}: nothing searched");
+    }
+    // A colon after a word that names no filter still stays part of the word.
+    let (v, _) = search_json(root, "lag error:", &[]);
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
+    // A service, tag or level the site defines but no incident has is known, not a typo: no
+    // results, exit 0, for services as for tags and levels.
+    let mut toml = fs::read_to_string(root.join("site.toml")).unwrap();
+    toml.push_str("\n[services.ledger-archive]\ndescription = \"x\"\n\n[tags.never-used]\n");
+    fs::write(root.join("site.toml"), toml).unwrap();
+    for q in [
+        "service:ledger-archive lag",
+        "tag:never-used lag",
+        "severity:SEV4 lag",
+    ] {
+        let (v, _) = search_json(root, q, &[]);
+        assert_eq!(v["total"], 0, "{q}");
+    }
+}
+
+/// `-q` prints only errors: not the note that the index is being built.
+#[test]
+fn quiet_search_prints_only_errors() {
+    let tmp = example();
+    let root = tmp.path();
+    let out = kb(root, &["search", "-q", "replica lag"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Replica lag"));
+    // Edited, so the index is rebuilt: still silent.
+    fs::write(root.join("content/new.md"), NEW_INCIDENT).unwrap();
+    let out = kb(root, &["search", "--quiet", "zanzibar"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // Errors still reach stderr.
+    let out = kb(root, &["search", "-q", "tag:"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`tag:` needs a value"));
+}
+
 #[test]
 fn json_output_has_the_documented_shape() {
     let tmp = example();

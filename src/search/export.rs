@@ -79,9 +79,11 @@ pub struct Manifest {
     pub tags: Vec<String>,
     pub services: Vec<String>,
     pub severities: Vec<String>,
-    /// Tag aliases (normalised) → canonical tag; tags and levels the site configures.
+    /// Tag aliases (normalised) → canonical tag; tags, services and levels the site
+    /// configures (on no incident, they filter to nothing rather than being unknown).
     pub aliases: std::collections::BTreeMap<String, String>,
     pub configured_tags: Vec<String>,
+    pub configured_services: Vec<String>,
     pub levels: Vec<String>,
     pub stub_group: usize,
     pub meta_chunk: usize,
@@ -253,6 +255,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         severities: values.severities,
         aliases: taxonomy.aliases().clone().into_iter().collect(),
         configured_tags: kb.config.tags.keys().map(|t| normalize(t)).collect(),
+        configured_services: kb.config.services.keys().map(|s| normalize(s)).collect(),
         levels: kb.config.severity.levels.clone(),
         stub_group: STUB_GROUP,
         meta_chunk: META_CHUNK,

@@ -133,11 +133,13 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
             i += 1;
         }
         let token: String = chars[tok_start..i].iter().collect();
+        let quote_next = chars.get(i) == Some(&'"');
+        // `error:` stays a word; `tag:` with nothing after it is a filter missing its value.
         if let Some((name, value)) = token.split_once(':')
             && !name.is_empty()
             && name.chars().all(|c| c.is_ascii_alphabetic())
             && !value.starts_with("//")
-            && (!value.is_empty() || (i < chars.len() && chars[i] == '"'))
+            && (!value.is_empty() || quote_next || FilterKind::parse(name).is_some())
         {
             let Some(kind) = FilterKind::parse(name) else {
                 let hint = match crate::diagnostics::did_you_mean(name, FilterKind::NAMES) {
@@ -150,7 +152,7 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
                     hint,
                 ));
             };
-            let value = if value.is_empty() {
+            let value = if value.is_empty() && quote_next {
                 let (v, end) = quoted(&chars, i)?;
                 i = end;
                 v
@@ -378,6 +380,19 @@ mod tests {
             (e.col, e.message.as_str()),
             (7, "`2023-13-01` is not a date")
         );
+        // An empty filter names itself and is never searched as the word "tag".
+        for (q, col, name) in [
+            ("tag:", 5, "tag"),
+            ("lag since: 2023", 11, "since"),
+            ("-Service: x", 10, "Service"),
+            (r#"severity:"""#, 10, "severity"),
+        ] {
+            let e = parse(q).unwrap_err();
+            assert_eq!(
+                (e.col, e.message),
+                (col, format!("`{name}:` needs a value"))
+            );
+        }
         let e = parse("   ").unwrap_err();
         assert_eq!(e.message, "the query is empty");
         assert!(parse("-until:2020").is_err());

@@ -594,6 +594,12 @@ impl Builder<'_, '_> {
         if matches.is_empty() {
             let configured = match kind {
                 FilterKind::Tag => self.s.config.tags.keys().any(|t| normalize(t) == wanted),
+                FilterKind::Service => self
+                    .s
+                    .config
+                    .services
+                    .keys()
+                    .any(|s| normalize(s) == wanted),
                 FilterKind::Severity => self
                     .s
                     .config

@@ -87,6 +87,13 @@ try {
     await page.fill("#q", "lag tga:replication");
     await waitFor(() => /unknown filter/.test(document.getElementById("status").textContent));
     out.errorStatus = await page.textContent("#status");
+    // An empty filter and an unknown value of a facet: the terminal's errors, on the page.
+    await page.fill("#q", "lag tag:");
+    await waitFor(() => /needs a value/.test(document.getElementById("status").textContent));
+    out.emptyFilterStatus = await page.textContent("#status");
+    await page.fill("#q", "severity:SEV9 lag");
+    await waitFor(() => /no incident has/.test(document.getElementById("status").textContent));
+    out.unknownValueStatus = await page.textContent("#status");
   } else if (scenario === "xss") {
     await page.goto(base + "/search/?q=" + encodeURIComponent(process.argv[4] || "payload"));
     await waitFor(() => document.querySelectorAll("#results > li").length > 0);

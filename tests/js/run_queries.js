@@ -35,7 +35,7 @@ async function main() {
       };
     } catch (e) {
       if (!(e instanceof QueryError)) throw e;
-      out = { query: q, error: e.message, col: e.col };
+      out = { query: q, error: e.message, col: e.col, hint: e.hint };
     }
     out.files = files;
     process.stdout.write(JSON.stringify(out) + "\n");

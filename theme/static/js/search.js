@@ -83,7 +83,8 @@
   class QueryError extends Error {
     constructor(col, message, hint) { super(message); this.col = col; this.hint = hint; }
   }
-  const FILTERS = { tag: "tag", tags: "tag", service: "service", services: "service", severity: "severity", sev: "severity", since: "since", after: "since", until: "until", before: "until" };
+  /* No prototype: `constructor:` or `toString:` is no filter, as in the terminal. */
+  const FILTERS = Object.assign(Object.create(null), { tag: "tag", tags: "tag", service: "service", services: "service", severity: "severity", sev: "severity", since: "since", after: "since", until: "until", before: "until" });
   const FILTER_NAMES = ["tag", "service", "severity", "since", "until"];
   const EXAMPLES = { tag: "tag:replication", service: "service:checkout", severity: "severity:SEV1", since: "since:2023-01-01", until: "until:2023-12-31" };
   const filterList = () => FILTER_NAMES.map((n) => "`" + n + ":`").join(", ");
@@ -142,14 +143,16 @@
       const colon = token.indexOf(":");
       const name = colon > 0 ? token.slice(0, colon) : "";
       const value0 = colon > 0 ? token.slice(colon + 1) : "";
-      if (colon > 0 && /^[A-Za-z]+$/.test(name) && !value0.startsWith("//") && (value0 !== "" || (i < chars.length && chars[i] === '"'))) {
+      const quoteNext = i < chars.length && chars[i] === '"';
+      /* `error:` stays a word; `tag:` with nothing after it is a filter missing its value. */
+      if (colon > 0 && /^[A-Za-z]+$/.test(name) && !value0.startsWith("//") && (value0 !== "" || quoteNext || FILTERS[name.toLowerCase()])) {
         const kind = FILTERS[name.toLowerCase()];
         if (!kind) {
           const s = didYouMean(name, FILTER_NAMES);
           throw new QueryError(tokStart + 1, "unknown filter `" + name + ":`", s ? "did you mean `" + s + ":`? Filters are " + filterList() : "filters are " + filterList());
         }
         let value = value0;
-        if (value === "") { const [v, end] = quoted(i); i = end; value = v; }
+        if (value === "" && quoteNext) { const [v, end] = quoted(i); i = end; value = v; }
         const valueCol = tokStart + Array.from(name).length + 2;
         if (value.trim() === "") throw new QueryError(valueCol, "`" + name + ":` needs a value", "write it with no space after the colon, e.g. " + EXAMPLES[kind]);
         if (kind === "since" || kind === "until") {
@@ -476,7 +479,7 @@
       const m = this.m;
       const { values, wanted, what, prefix, ids } = this.filterValues(c);
       if (!ids.length) {
-        const configured = what === "tag" ? m.configured_tags.includes(wanted) : what === "severity" ? m.levels.some((l) => l.toLowerCase() === wanted.toLowerCase()) : false;
+        const configured = what === "tag" ? m.configured_tags.includes(wanted) : what === "service" ? m.configured_services.includes(wanted) : m.levels.some((l) => l.toLowerCase() === wanted.toLowerCase());
         if (configured) return { none: true };
         const s = didYouMean(wanted, values);
         const hint = s ? "did you mean `" + what + ":" + s + "`?" : values.length ? "known: " + values.slice(0, 12).join(", ") : "no incident has a " + what;
