@@ -125,8 +125,9 @@ pub fn site_toml(text: &str) {
             assert_located(COMPANION, d);
         }
     }
+    let taxonomy = kb::kb::Taxonomy::new(&kb.config);
     for e in &kb.entries {
-        let _ = kb::kb::Taxonomy::new(&kb.config).tags_of(&e.incident);
+        let _ = taxonomy.tags_of(&e.incident);
     }
 }
 
