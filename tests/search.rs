@@ -388,6 +388,29 @@ fn filters_narrow_and_synonyms_widen() {
     assert!(ids(&v).contains(&"contractor-dropped-production-database".to_string()));
 }
 
+/// Found by the query fuzz target: a negated phrase that occurs nowhere, though each of its
+/// words does, panicked debug builds inside tantivy's exclusion (release builds were right).
+#[test]
+fn negated_phrases_exclude_exactly_their_matches() {
+    let tmp = example();
+    let root = tmp.path();
+    let (all, _) = search_json(root, "replica", &[]);
+    assert!(all["total"].as_u64().unwrap() >= 4);
+    // Found nowhere: excludes nothing.
+    let (v, _) = search_json(root, r#"replica -"supplier file""#, &[]);
+    assert_eq!(ids(&v), ids(&all));
+    // Found in one incident: excludes only that one.
+    let (phrase, _) = search_json(root, r#""fare import""#, &[]);
+    assert_eq!(ids(&phrase), ["mysql-replica-lag-primary-overload"]);
+    let (v, _) = search_json(root, r#"replica -"fare import""#, &[]);
+    let mut expected = ids(&all);
+    expected.retain(|id| id != "mysql-replica-lag-primary-overload");
+    assert_eq!(ids(&v), expected);
+    // A negation alone lists everything else.
+    let (v, _) = search_json(root, r#"-"supplier file""#, &["--limit", "100"]);
+    assert!(v["total"].as_u64().unwrap() >= 13, "{v}");
+}
+
 #[test]
 fn facets_count_the_whole_matching_set() {
     let tmp = example();

@@ -2,6 +2,7 @@
 //! end), the query language, similar incidents. Knows nothing of templates.
 
 pub mod analyzer;
+mod exclude;
 pub mod export;
 pub mod facets;
 pub mod print;

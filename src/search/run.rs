@@ -15,6 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocSet, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use super::exclude::Excluded;
 use super::facets::{FacetCollector, Facets};
 use super::query::{self, Clause, FilterKind, Occur, QueryError};
 use super::schema::{TEXT_FIELDS, day_number};
@@ -440,9 +441,17 @@ impl Builder<'_, '_> {
             top.push((TOccur::Must, Box::new(AllQuery)));
         }
         for (occur, q) in filters {
-            top.push((occur, Box::new(ConstScoreQuery::new(q, 0.0))));
+            let q: Boxed = Box::new(ConstScoreQuery::new(q, 0.0));
+            match occur {
+                TOccur::MustNot => top.push((occur, Box::new(Excluded(q)))),
+                _ => top.push((occur, q)),
+            }
         }
-        top.extend(must_not.into_iter().map(|q| (TOccur::MustNot, q)));
+        top.extend(
+            must_not
+                .into_iter()
+                .map(|q| (TOccur::MustNot, Box::new(Excluded(q)) as Boxed)),
+        );
         Ok(Box::new(BooleanQuery::new(top)))
     }
 
