@@ -436,11 +436,9 @@ proptest! {
         checks::postmortem(&text);
     }
 
-    /// Fails today: `markdown::render` sanitizes only when the HTML contains `javascript:` in
-    /// lower case, so `<JavaScript:alert(1)>` or `[x](JavaScript:alert(1))` keeps its link.
-    /// The sanitizer is being fixed (issue 14, points 1-4); run it with `--ignored`.
+    /// Once failed: `markdown::render` sanitized only when the HTML contained `javascript:` in
+    /// lower case, so `<JavaScript:alert(1)>` or `[x](JavaScript:alert(1))` kept its link.
     #[test]
-    #[ignore = "enable when the sanitizer fix lands"]
     fn rendered_html_runs_no_script(text in postmortem()) {
         let html = checks::postmortem(&text);
         prop_assert_eq!(checks::script_in_html(&html), None, "{}", html);
