@@ -90,6 +90,26 @@ impl Kb {
         kb
     }
 
+    /// What to run kb through so file permissions apply: nothing, or (when `privileged`, as
+    /// root) `setpriv` as `nobody`, with the knowledge base made world-readable. `None` (the
+    /// test says it skipped) when root has no setpriv.
+    fn unprivileged(&self, privileged: bool) -> Option<&'static [&'static str]> {
+        if !privileged {
+            return Some(&[]);
+        }
+        if !Path::new("/usr/bin/setpriv").exists() {
+            eprintln!("skipped: running as root and no setpriv to drop privileges");
+            return None;
+        }
+        fs::set_permissions(self.tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        Some(&[
+            "/usr/bin/setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ])
+    }
+
     fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -838,20 +858,8 @@ fn unreadable_file() {
     fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
     // As root, permissions do not stop reads: run kb as `nobody` instead, which can walk the
     // knowledge base (made world-readable) but not read the chmod 000 file.
-    let prefix: &[&str] = if fs::read(&p).is_ok() {
-        if !Path::new("/usr/bin/setpriv").exists() {
-            eprintln!("skipped: running as root and no setpriv to drop privileges");
-            return;
-        }
-        fs::set_permissions(kb.tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        &[
-            "/usr/bin/setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-        ]
-    } else {
-        &[]
+    let Some(prefix) = kb.unprivileged(fs::read(&p).is_ok()) else {
+        return;
     };
     let run = kb.fails_via(prefix, 1, &[], 120);
     let d = run.error_at("content/secret.md");
@@ -1274,22 +1282,13 @@ fn an_output_kb_cannot_write_is_a_usage_error_not_a_content_error() {
     let ro = kb.tmp.path().join("ro");
     fs::create_dir(&ro).unwrap();
     fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
-    // As root, permissions do not stop writes: run kb as `nobody`, as unreadable_file does.
-    let prefix: &[&str] = if fs::write(ro.join("probe"), "x").is_ok() {
+    // As root, permissions do not stop writes: run kb as `nobody`.
+    let privileged = fs::write(ro.join("probe"), "x").is_ok();
+    if privileged {
         fs::remove_file(ro.join("probe")).unwrap();
-        if !Path::new("/usr/bin/setpriv").exists() {
-            eprintln!("skipped: running as root and no setpriv to drop privileges");
-            return;
-        }
-        fs::set_permissions(kb.tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        &[
-            "/usr/bin/setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-        ]
-    } else {
-        &[]
+    }
+    let Some(prefix) = kb.unprivileged(privileged) else {
+        return;
     };
     let out = ro.join("site");
     let run = kb.fails_via(prefix, 2, &["--output", out.to_str().unwrap()], 120);

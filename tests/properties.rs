@@ -44,30 +44,9 @@ fn words(max: usize) -> impl Strategy<Value = String> {
     vec(word(), 0..max).prop_map(|w| w.join(" "))
 }
 
-const KEYS: &[&str] = &[
-    "title",
-    "date",
-    "id",
-    "severity",
-    "status",
-    "summary",
-    "authors",
-    "tags",
-    "services",
-    "symptoms",
-    "trigger",
-    "contributing_factors",
-    "root_cause",
-    "impact",
-    "detection",
-    "timestamps",
-    "duration",
-    "action_items",
-    "lessons",
-    "related",
-    "recurrence_of",
-    "near_miss",
-    "links",
+/// Keys nested inside the frontmatter's tables, beside the top-level ones of
+/// `kb::content::fields::KEYS`.
+const NESTED_KEYS: &[&str] = &[
     "started",
     "resolved",
     "owner",
@@ -78,7 +57,12 @@ const KEYS: &[&str] = &[
 ];
 
 fn key() -> impl Strategy<Value = String> {
-    prop_oneof![4 => select(KEYS).prop_map(String::from), 1 => text(6)]
+    let keys: Vec<&str> = kb::content::fields::KEYS
+        .iter()
+        .chain(NESTED_KEYS)
+        .copied()
+        .collect();
+    prop_oneof![4 => select(keys).prop_map(String::from), 1 => text(6)]
 }
 
 const SCALARS: &[&str] = &[
