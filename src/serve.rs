@@ -34,6 +34,7 @@ use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::build::{self, BuildError, BuildOptions};
+use crate::content::files;
 use crate::content::incident::Status;
 use crate::content::load;
 use crate::diagnostics::Diagnostic;
@@ -186,10 +187,7 @@ impl Quick {
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
         for path in changed {
-            if !path
-                .extension()
-                .is_some_and(|e| e == "md" || e == "markdown")
-            {
+            if files::is_postmortem(path).is_none() {
                 return None;
             }
             let display = load::display_path(&self.root, path);
@@ -504,12 +502,10 @@ fn relevant(root: &Path, content: &Path, path: &Path) -> bool {
     if skipped.iter().any(|s| path.starts_with(s)) {
         return false;
     }
-    // A directory (a folder of postmortems renamed or deleted) or a Markdown file.
+    // A directory (a folder of postmortems renamed or deleted, so no extension) or a
+    // postmortem file, by the loader's own definition.
     path.starts_with(content)
-        && (path
-            .extension()
-            .is_none_or(|e| e == "md" || e == "markdown")
-            || path.is_dir())
+        && (path.extension().is_none() || files::is_postmortem(path).is_some() || path.is_dir())
 }
 
 type Native = notify_debouncer_full::Debouncer<
@@ -571,11 +567,11 @@ fn watch(
             EventKind::Access(AccessKind::Close(AccessMode::Write))
                 | EventKind::Modify(ModifyKind::Name(RenameMode::To))
         );
-        if let Some(p) = e.paths.first().filter(|p| {
-            saved
-                && p.extension().is_some_and(|x| x == "md" || x == "markdown")
-                && relevant(&r, &c, p)
-        }) {
+        if let Some(p) = e
+            .paths
+            .first()
+            .filter(|p| saved && files::is_postmortem(p).is_some() && relevant(&r, &c, p))
+        {
             let _ = saves.send(p.clone());
         }
     };
@@ -885,7 +881,7 @@ mod tests {
             "/kb/content/4913",
             "/kb/content/a.md___jb_tmp___",
             "/kb/content/.#a.md",
-            "/kb/content/notes.txt",
+            "/kb/content/graph.png",
             "/kb/.kb/serve/index.html",
             "/kb/public/index.html",
         ] {
@@ -893,6 +889,9 @@ mod tests {
         }
         for p in [
             "/kb/content/2024/a.md",
+            "/kb/content/Login Outage.MD",
+            "/kb/content/old/notes.Markdown",
+            "/kb/content/blog/001.txt",
             "/kb/site.toml",
             "/kb/theme/static/style.css",
             "/kb/theme/templates/base.html",

@@ -485,3 +485,39 @@ fn dfds_pages_show_each_section_once() {
     let p503 = page(&site, "pm2021-005-all-services-returning-503-in-kubernetes");
     assert_eq!(p503.matches("Create ingress test suite.").count(), 1);
 }
+
+/// A link to another postmortem resolves whatever its extension's case: `.MD`, `.markdown`,
+/// `.txt`, like the loader reads them (issue 15, point 1).
+#[test]
+fn links_to_postmortems_resolve_whatever_their_extension() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    fs::create_dir_all(root.join("content/old")).unwrap();
+    fs::write(
+        root.join("content/a.md"),
+        "---\ndate: 2024-01-02\n---\n# A\n\nSee [the login one](old/Login.MD), [notes](old/notes.markdown) and [blog](old/blog.txt).\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/old/Login.MD"),
+        "# Login outage\n\nDown.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/old/notes.markdown"),
+        "# Notes outage\n\nDown.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/old/blog.txt"),
+        "Blog outage\n\nIt was down.\n",
+    )
+    .unwrap();
+    let (site, stderr) = build(&root);
+    assert!(!stderr.contains("broken"), "{stderr}");
+    let a = page(&site, "a");
+    for id in ["login", "notes", "blog"] {
+        assert!(a.contains(&format!("href=\"../{id}/\"")), "{id}: {a}");
+        assert!(page(&site, id).contains("Linked from"), "{id}");
+    }
+}

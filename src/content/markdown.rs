@@ -54,7 +54,8 @@ pub struct Part {
     pub toc: Vec<TocEntry>,
 }
 
-/// The relative `.md` path of a link, if it points at another postmortem file.
+/// The relative path of a link, if it points at another postmortem file (`.md`, `.MD`,
+/// `.markdown`, `.txt`: [`super::files`]).
 pub fn md_link_path(url: &str) -> Option<&str> {
     if url.contains("://")
         || url.starts_with('/')
@@ -64,7 +65,7 @@ pub fn md_link_path(url: &str) -> Option<&str> {
         return None;
     }
     let path = url.split(['#', '?']).next().unwrap_or(url);
-    path.ends_with(".md").then_some(path)
+    super::files::is_postmortem(path).is_some().then_some(path)
 }
 
 pub fn line_starts(text: &str) -> Vec<usize> {
