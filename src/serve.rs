@@ -187,9 +187,8 @@ impl Quick {
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
         for path in changed {
-            if files::is_postmortem(path).is_none() {
-                return None;
-            }
+            // Only postmortems take the instant path.
+            files::is_postmortem(path)?;
             let display = load::display_path(&self.root, path);
             let i = last
                 .kb
