@@ -304,3 +304,35 @@ fn dfds_corpus_builds_into_a_useful_site() {
     // The three 503 incidents relate to each other through their shared category tag.
     assert!(read(out.join("tags/kubernetes/index.html")).contains("pm2021-006"));
 }
+
+/// The site is not content, wherever `--output` puts it: a knowledge base without content/
+/// (the root is read) built into `site/` checks and rebuilds without reading the site
+/// (issue 15, point 1: `kb check` once warned about 24 files there).
+#[test]
+fn a_site_built_inside_the_root_is_never_read_as_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    fs::write(
+        root.join("2024-01-02-db.md"),
+        "---\nseverity: SEV2\n---\n# Database down\n\nIt was down.\n",
+    )
+    .unwrap();
+    build(root, &root.join("site"), &[]);
+    assert!(root.join("site/.kb-output").is_file());
+    let out = kb()
+        .args(["check", "--format", "json", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let about_site: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"].as_str().unwrap_or("").starts_with("site"))
+        .collect();
+    assert!(about_site.is_empty(), "{about_site:#?}");
+    let again = build(root, &root.join("site"), &[]);
+    assert!(again.contains("Built 1 incident,"), "{again}");
+    assert!(!again.contains("site/"), "{again}");
+}

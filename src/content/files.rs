@@ -2,6 +2,10 @@
 
 use std::path::Path;
 
+/// The file that marks a folder as kb's own output (or temporary folder): never content,
+/// wherever `--output` put it.
+pub const OUTPUT_MARKER: &str = ".kb-output";
+
 /// How a postmortem's text is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -62,8 +62,10 @@ pub fn left_out(name: &str, is_dir: bool) -> bool {
     name.starts_with('.') || (is_dir && name.starts_with('_'))
 }
 
+/// A folder the walk leaves out: one of `skip`, or any output kb wrote (it carries the
+/// marker), so `kb check` does not read a site built with `--output site` as content.
 pub fn is_skipped(dir: &Path, skip: &[PathBuf]) -> bool {
-    skip.iter().any(|s| same_dir(dir, s))
+    skip.iter().any(|s| same_dir(dir, s)) || dir.join(super::files::OUTPUT_MARKER).is_file()
 }
 
 /// Postmortems as parsed by the last load, kept by `kb serve` between rebuilds: a file is
