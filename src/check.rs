@@ -1,7 +1,7 @@
 //! `kb check`: every problem of the whole knowledge base in one run, for authors and CI. It
 //! reads what `kb build` reads (so every build error and warning is here) and adds what only
 //! a review needs: broken links as errors, files without frontmatter, missing recommended
-//! fields, open action items without an owner, overdue ones.
+//! fields, open action items without an owner, overdue ones, prompts left from `kb new`.
 
 use std::path::Path;
 
@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::build::{self, BuildError};
 use crate::config::RunOptions;
+use crate::content::incident::Status;
+use crate::content::template::prompts_in;
 use crate::diagnostics::{Diagnostic, Level, printable};
 use crate::kb::stats::{self, Standing};
 use crate::kb::{Entry, source_text};
@@ -123,6 +125,7 @@ fn review(e: &Entry, today: Date, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+    unfilled_template(e, &text, diags);
     for a in &inc.action_items {
         let (line, col) = find(&text, &a.title).unwrap_or((1, 1));
         let at = |d: Diagnostic| d.at(&text, line, col, a.title.len());
@@ -152,6 +155,25 @@ fn review(e: &Entry, today: Date, diags: &mut Vec<Diagnostic>) {
                 .with_code("overdue"),
             );
         }
+    }
+}
+
+/// Prompts left from `kb new`'s template: fine while drafting, an error once published (the
+/// page would show them as the incident's text).
+fn unfilled_template(e: &Entry, text: &str, diags: &mut Vec<Diagnostic>) {
+    let inc = &e.incident;
+    for (line, col, len) in prompts_in(text, inc.body_line) {
+        let message = "text left from the `kb new` template";
+        let d = if inc.status == Status::Published {
+            Diagnostic::error(&inc.path, message)
+        } else {
+            Diagnostic::warning(&inc.path, message)
+        };
+        diags.push(
+            d.at(text, line, col, len)
+                .with_hint("replace the prompt with what happened, or delete it")
+                .with_code("unfilled-template"),
+        );
     }
 }
 

@@ -6,6 +6,7 @@ use jiff::tz::{Offset, TimeZone};
 use super::files;
 use super::incident::{ActionItem, Factor, Incident, Instant, ItemStatus};
 use super::sections::{Scan, Section, SectionBody};
+use super::template::{is_template_text, without_template_text};
 
 const SUMMARY_MAX: usize = 300;
 
@@ -138,6 +139,8 @@ fn is_placeholder(t: &str) -> bool {
 
 /// Fills every field the frontmatter left empty from the body and the file name.
 pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
+    // `kb new`'s prompts are no data: no summary, timeline row or action item from them.
+    let scan = &without_template_text(scan);
     if inc.title.is_empty() {
         match &scan.h1 {
             Some(h1) if !h1.trim().is_empty() => inc.title = h1.trim().to_string(),
@@ -282,11 +285,6 @@ fn fill_impact_trigger_detection(inc: &mut Incident, scan: &Scan) {
         inc.detection.get_or_insert_default().source = Some(t);
         inc.inferred.insert("detection");
     }
-}
-
-/// A sentence of the `kb new` template, still in the text.
-fn is_template_text(t: &str) -> bool {
-    t.len() >= 20 && crate::scaffold::POSTMORTEM.contains(t)
 }
 
 /// Action items from the one table of an Action items section (the SRE book's "Action Item |

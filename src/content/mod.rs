@@ -13,5 +13,6 @@ pub mod node;
 pub mod parse;
 pub mod plaintext;
 pub mod sections;
+pub mod template;
 
 pub use incident::Incident;
