@@ -501,10 +501,8 @@ fn relevant(root: &Path, content: &Path, path: &Path) -> bool {
     if skipped.iter().any(|s| path.starts_with(s)) {
         return false;
     }
-    // A directory (a folder of postmortems renamed or deleted, so no extension) or a
-    // postmortem file, by the loader's own definition.
+    // Under content/: a postmortem, a folder of them, or an attachment one may show.
     path.starts_with(content)
-        && (path.extension().is_none() || files::is_postmortem(path).is_some() || path.is_dir())
 }
 
 type Native = notify_debouncer_full::Debouncer<
@@ -880,7 +878,6 @@ mod tests {
             "/kb/content/4913",
             "/kb/content/a.md___jb_tmp___",
             "/kb/content/.#a.md",
-            "/kb/content/graph.png",
             "/kb/.kb/serve/index.html",
             "/kb/public/index.html",
         ] {
@@ -891,6 +888,7 @@ mod tests {
             "/kb/content/Login Outage.MD",
             "/kb/content/old/notes.Markdown",
             "/kb/content/blog/001.txt",
+            "/kb/content/2024/assets/graph.png",
             "/kb/site.toml",
             "/kb/theme/static/style.css",
             "/kb/theme/templates/base.html",

@@ -322,3 +322,24 @@ fn hostile_postmortem_runs_no_script_in_chromium() {
         assert_eq!(v["handlers"], serde_json::json!([]), "{page}: {v}");
     }
 }
+
+/// A postmortem's images next to it, in `assets/` and above its folder all load in Chromium
+/// (issue 15, point 4).
+#[test]
+fn images_beside_a_postmortem_load_in_chromium() {
+    let Some(script) = driver() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    common::copy_dir(&repo().join("tests/fixtures/assets-kb"), &root);
+    let site = tmp.path().join("site");
+    build_site(&root, &site, &[]);
+    let v = drive(
+        &script,
+        &site,
+        "images",
+        &["/incidents/2024-03-01-db-outage/"],
+    );
+    let images = v["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3, "{v}");
+    assert!(images.iter().all(|i| i["ok"] == true), "{v}");
+}

@@ -31,6 +31,20 @@ pub fn is_postmortem(path: impl AsRef<Path>) -> Option<Kind> {
         .map(|(_, k)| *k)
 }
 
+/// Whether a file kb does not read may be a postmortem in another format, worth a warning
+/// (no extension, or a document format); anything else under content/ is an attachment
+/// (an image, a log, a PDF), copied when a postmortem links to it.
+pub fn may_be_a_postmortem(path: impl AsRef<Path>) -> bool {
+    const DOCUMENTS: &[&str] = &[
+        "rst", "adoc", "asciidoc", "org", "html", "htm", "docx", "doc", "odt", "rtf", "wiki",
+        "textile", "mdx",
+    ];
+    match path.as_ref().extension().and_then(|e| e.to_str()) {
+        None => true,
+        Some(ext) => DOCUMENTS.iter().any(|d| ext.eq_ignore_ascii_case(d)),
+    }
+}
+
 /// The file name without a postmortem extension, any case: `Login Outage.MD` → `Login Outage`.
 /// Other names are returned whole.
 pub fn stem(name: &str) -> &str {

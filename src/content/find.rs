@@ -178,7 +178,7 @@ impl Finder<'_> {
             return;
         }
         let Some(kind) = files::is_postmortem(path.file_name().unwrap_or_default()) else {
-            if !(depth == 1 && is_repo_file(&name)) {
+            if files::may_be_a_postmortem(path) && !(depth == 1 && is_repo_file(&name)) {
                 self.found.diagnostics.push(
                     Diagnostic::warning(display, "not a Markdown file; skipped").with_hint(
                         "postmortems are `.md`, `.markdown` or `.txt` files; rename it to end in `.md` to include it",

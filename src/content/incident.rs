@@ -215,6 +215,27 @@ pub struct BodyLink {
     pub col: usize,
 }
 
+/// A file inside the knowledge base that a postmortem's body links to or embeds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Asset {
+    /// The link's path as written (`assets/graph.png`, `../images/x.png`).
+    pub written: String,
+    /// Where it is copied, under the incident's page folder (`assets/graph.png`,
+    /// `_up/images/x.png`): see [`super::assets::out_path`].
+    pub out: String,
+    /// The file on disk, found when the postmortem was loaded.
+    pub file: std::path::PathBuf,
+}
+
+/// A relative link or image in a body that is not another postmortem: an attachment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetRef {
+    pub written: String,
+    pub image: bool,
+    pub line: usize,
+    pub col: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LinkTarget {
     Id(String),
@@ -262,6 +283,10 @@ pub struct Incident {
     /// 1-based line of the file where the body starts.
     pub body_line: usize,
     pub body_links: Vec<BodyLink>,
+    /// Images and attachments the body links to, found beside it (see [`super::assets`]).
+    pub assets: Vec<Asset>,
+    /// The body's relative links that are not postmortems, as the scan found them.
+    pub asset_refs: Vec<AssetRef>,
     /// Where the body has the sections that fill contributing factors, action items and
     /// lessons, so the page shows each once.
     pub body_sections: Vec<(Section, Span)>,

@@ -152,7 +152,11 @@ fn parse_unchecked(
         .replace('\\', "/");
     match read(path, &display) {
         Ok(text) => {
-            let (inc, d) = parse(&display, &content_rel, &text, config);
+            let (mut inc, mut d) = parse(&display, &content_rel, &text, config);
+            let (assets, missing) =
+                super::assets::resolve(root, path, &display, &text, &inc.asset_refs);
+            inc.assets = assets;
+            d.extend(missing);
             (Some(inc), d)
         }
         Err(d) => (None, vec![d]),

@@ -289,6 +289,13 @@ pub fn render_cut(
                     ));
                 }
             }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                if let Some(url) = moved_attachment(dest_url)
+                    && let Event::Start(Tag::Image { dest_url, .. }) = &mut events[i]
+                {
+                    *dest_url = CowStr::from(url);
+                }
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -298,7 +305,13 @@ pub fn render_cut(
                     LinkType::WikiLink { .. } => Some(LinkTarget::Id(dest_url.trim().to_string())),
                     _ => md_link_path(dest_url).map(|p| LinkTarget::Path(p.to_string())),
                 };
-                if let Some(url) = target.as_ref().and_then(resolve) {
+                if target.is_none() {
+                    if let Some(url) = moved_attachment(dest_url)
+                        && let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i]
+                    {
+                        *dest_url = CowStr::from(url);
+                    }
+                } else if let Some(url) = target.as_ref().and_then(resolve) {
                     let fragment = dest_url.find('#').map(|f| dest_url[f..].to_string());
                     if let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i] {
                         *dest_url = CowStr::from(url + fragment.as_deref().unwrap_or(""));
@@ -431,6 +444,14 @@ fn demoted(event: Event) -> Event {
         }
         e => e,
     }
+}
+
+/// The URL an attachment link takes on the page when the file is copied elsewhere than its
+/// written path (one above the postmortem's folder goes under `_up/`); `None` when unchanged.
+fn moved_attachment(dest_url: &str) -> Option<String> {
+    let path = super::assets::attachment(dest_url)?;
+    let moved = super::assets::out_url(path);
+    (moved != path).then(|| moved + &dest_url[path.len()..])
 }
 
 fn leading_h1_end(events: &[Event]) -> Option<usize> {

@@ -1,6 +1,7 @@
 //! From files to incidents: loading, frontmatter, Markdown, inference, the model.
 
 pub mod allowlist;
+pub mod assets;
 pub mod fields;
 pub mod files;
 pub mod find;

@@ -118,6 +118,7 @@ pub fn parse(
     }
     let scan = sections::scan(&inc.body, inc.body_line);
     inc.body_links = scan.links.clone();
+    inc.asset_refs = scan.assets.clone();
     inc.body_sections = scan
         .sections
         .iter()

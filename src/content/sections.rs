@@ -3,7 +3,7 @@
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 
-use super::incident::{BodyLink, LinkTarget};
+use super::incident::{AssetRef, BodyLink, LinkTarget};
 use super::markdown;
 
 /// The sections kb reads, and every heading that names each one: those of the Google SRE book,
@@ -326,6 +326,8 @@ pub struct Scan {
     pub lead_paragraphs: Vec<String>,
     pub sections: Vec<(Section, SectionBody)>,
     pub links: Vec<BodyLink>,
+    /// Relative links and images that are not postmortems: attachments to copy.
+    pub assets: Vec<AssetRef>,
 }
 
 /// How many paragraphs [`Scan::lead_paragraphs`] keeps.
@@ -579,10 +581,25 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
                     LinkType::WikiLink { .. } => Some(LinkTarget::Id(dest_url.trim().to_string())),
                     _ => markdown::md_link_path(&dest_url).map(|p| LinkTarget::Path(p.to_string())),
                 };
+                let (line, col) = markdown::line_col_at(&line_starts, body, range.start);
+                let line = line + body_line - 1;
                 if let Some(target) = target {
+                    scan.links.push(BodyLink { target, line, col });
+                } else if let Some(written) = super::assets::attachment(&dest_url) {
+                    scan.assets.push(AssetRef {
+                        written: written.to_string(),
+                        image: false,
+                        line,
+                        col,
+                    });
+                }
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                if let Some(written) = super::assets::attachment(&dest_url) {
                     let (line, col) = markdown::line_col_at(&line_starts, body, range.start);
-                    scan.links.push(BodyLink {
-                        target,
+                    scan.assets.push(AssetRef {
+                        written: written.to_string(),
+                        image: true,
                         line: line + body_line - 1,
                         col,
                     });

@@ -406,6 +406,8 @@ pub fn render(
                 "{}index.html",
                 views::incident_url(&kb.entries[i].incident.id)
             );
+            // Attachments are copied whether or not the page is kept: they may have changed.
+            copy_assets(&kb.entries[i].incident, staging)?;
             if unchanged.is_some_and(|u| u[i]) && staging.keep(&path) {
                 return Ok(());
             }
@@ -443,6 +445,26 @@ pub fn render(
     } else {
         Err(RenderError::Templates(errors))
     }
+}
+
+/// Copies an incident's images and attachments beside its page, where its rendered links
+/// point ([`crate::content::assets::out_url`]).
+fn copy_assets(
+    inc: &crate::content::Incident,
+    sink: &(dyn Sink + Sync),
+) -> Result<(), RenderError> {
+    for a in &inc.assets {
+        let bytes = std::fs::read(&a.file).map_err(|e| {
+            RenderError::Templates(vec![Diagnostic::error(
+                inc.path.clone(),
+                format!("cannot read the attachment `{}`: {e}", a.written),
+            )])
+        })?;
+        let out = percent_encoding::percent_decode_str(&a.out).decode_utf8_lossy();
+        sink.write(&format!("{}{out}", views::incident_url(&inc.id)), &bytes)
+            .map_err(RenderError::Output)?;
+    }
+    Ok(())
 }
 
 /// Why pages could not be written: the theme's templates failed on some (errors in the

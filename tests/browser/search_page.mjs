@@ -105,6 +105,11 @@ try {
     await page.goto(new URL(out.results[0].href, base + "/search/").href);
     await page.waitForTimeout(300);
     out.pagePwned = await page.evaluate(() => window.__pwned || null);
+  } else if (scenario === "images") {
+    // Every image of a page (argv[4]) loads: copied attachments and rewritten links agree.
+    await page.goto(base + process.argv[4]);
+    await page.waitForLoadState("load");
+    out.images = await page.$$eval(".prose img", (imgs) => imgs.map((i) => ({ src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0 })));
   } else if (scenario === "hostile") {
     // A page built from an attacker's postmortem (tests/fixtures/hostile.md): load it, tab
     // through it, hover and click everything in its body; any dialog fails the test.
