@@ -42,3 +42,38 @@ fn rfc3339_rows_keep_their_own_offset() {
     assert_eq!(ts["detected"], "2024-03-10T06:41:00-03:30");
     assert_eq!(ts["resolved"], "2024-03-10T07:02:00-03:30");
 }
+
+#[test]
+fn a_date_written_out_dates_the_incident_and_one_without_a_year_is_named_by_check() {
+    let root = repo().join("tests/fixtures/zones");
+    let o = kb(&root, &["export"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let date = |id: &str| {
+        out.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|v| v["id"] == id)
+            .unwrap()["date"]
+            .clone()
+    };
+    assert_eq!(date("written-date"), "2021-06-30");
+    assert_eq!(date("no-year"), Value::Null);
+
+    let o = kb(&root, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "warnings only");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let undated: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "undated")
+        .collect();
+    assert_eq!(undated.len(), 1, "{undated:?}");
+    let d = undated[0];
+    assert_eq!(d["file"], "no-year.md");
+    assert_eq!((d["line"].as_u64(), d["col"].as_u64()), (Some(3), Some(4)));
+    let hint = d["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("`March 4th` has no year") && hint.contains("date:"),
+        "{hint}"
+    );
+}

@@ -32,6 +32,103 @@ pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
     })
 }
 
+/// A date written out in prose, found by [`written_dates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenDate {
+    /// `None` when the text gives no year ("On March 4th").
+    pub date: Option<Date>,
+    /// Byte offset and length of the words in the text.
+    pub at: usize,
+    pub len: usize,
+}
+
+/// Dates written with a month name: "30th June 2021", "30 June, 2021", "June 30, 2021",
+/// "Jun 30th 2021", and the same without a year. The month name must be capitalised, so that
+/// "may 5" in a sentence is no date.
+pub fn written_dates(text: &str) -> Vec<WrittenDate> {
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let word = |i: usize| words.get(i).map_or("", |(_, w)| *w);
+    // The span ends before trailing punctuation: "March 4th," is "March 4th".
+    let end = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ';', ':', ')']).len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        // Day month [year], with an optional "of"; or month day [year].
+        let found = match (day_of(word(i)), month_of(word(i))) {
+            (Some(d), _) => {
+                let m_at = if word(i + 1) == "of" { i + 2 } else { i + 1 };
+                month_of(word(m_at)).map(|m| (d, m, m_at + 1))
+            }
+            (None, Some(m)) => day_of(word(i + 1)).map(|d| (d, m, i + 2)),
+            _ => None,
+        };
+        let Some((day, month, next)) = found else {
+            i += 1;
+            continue;
+        };
+        let year = year_of(word(next));
+        let last = if year.is_some() { next } else { next - 1 };
+        let date = year.and_then(|y| Date::new(y, month, day).ok());
+        // A day the month never has ("31 June") is no date, with or without a year.
+        if Date::new(2024, month, day).is_ok() && (year.is_none() || date.is_some()) {
+            out.push(WrittenDate {
+                date,
+                at: words[i].0,
+                len: end(last) - words[i].0,
+            });
+        }
+        i = last + 1;
+    }
+    out
+}
+
+fn day_of(word: &str) -> Option<i8> {
+    let w = word.trim_end_matches([',', '.']);
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &w[digits.len()..];
+    let ok = ["", "st", "nd", "rd", "th"].contains(&suffix.to_ascii_lowercase().as_str());
+    (ok && (1..=2).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|d| (1..=31).contains(d))
+}
+
+fn month_of(word: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let w = word.trim_end_matches([',', '.']);
+    if !w.starts_with(|c: char| c.is_ascii_uppercase()) || w.len() < 3 {
+        return None;
+    }
+    let n = MONTHS
+        .iter()
+        .position(|m| *m == w || (m.starts_with(w) && (w.len() == 3 || w == "Sept")))?;
+    Some(n as i8 + 1)
+}
+
+fn year_of(word: &str) -> Option<i16> {
+    let w = word.trim_end_matches([',', '.', ';', ':', ')']);
+    (w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| w.parse().ok())
+        .flatten()
+        .filter(|y| (1970..=2100).contains(y))
+}
+
 /// A date in the file name or its folders: `2024-03-07-x.md`, `2024/2024-03-07-x.md`, a dated
 /// folder (`2024-03-07/notes.md`), or year, month and day split between the folders and the
 /// start of the file name (`2024-03/07-x.md`, `2024-03/03-07-x.md` repeating the month,
@@ -219,7 +316,7 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
                     .filter_map(|l| find_dates(&l).next().map(|(d, _)| d))
                     .min()
             })
-            .or_else(|| find_dates(&inc.body).next().map(|(d, _)| d));
+            .or_else(|| first_date_in(&inc.body));
         if inc.date.is_some() {
             inc.inferred.insert("date");
         }
@@ -237,6 +334,19 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
             }
         }
     }
+}
+
+/// The first date in prose, as `2021-06-30` or written out ("30th June 2021").
+fn first_date_in(text: &str) -> Option<Date> {
+    let iso = find_dates(text).next();
+    let written = written_dates(text)
+        .into_iter()
+        .find_map(|w| Some((w.date?, w.at)));
+    [iso, written]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(_, at)| *at)
+        .map(|(d, _)| d)
 }
 
 /// The first paragraph that reads as a sentence, not a byline or a caption ("Jane Doe",
@@ -847,5 +957,46 @@ mod tests {
             started("## Timeline\n\nAll times in UTC.\n\n- 2021-06-30 10:05 AM deploy\n- 2021-06-30 2:32 PM resolved\n").as_deref(),
             Some("2021-06-30T10:05:00+00:00")
         );
+    }
+    #[test]
+    fn dates_written_out() {
+        let d = |t: &str| written_dates(t).first().map(|w| w.date);
+        let june30 = Some(Some(jiff::civil::date(2021, 6, 30)));
+        for t in [
+            "on 30th June 2021 at noon",
+            "on June 30, 2021.",
+            "30 June, 2021",
+            "the 30th of June 2021",
+            "Jun 30th 2021",
+        ] {
+            assert_eq!(d(t), june30, "{t}");
+        }
+        assert_eq!(d("On March 4th the disk filled"), Some(None));
+        let w = written_dates("x\nOn March 4th, y")[0];
+        assert_eq!((w.at, w.len), (5, 9));
+        for t in [
+            "we may 5 times",
+            "31 June 2021",
+            "June 2021",
+            "in 30 days",
+            "March 40",
+        ] {
+            assert_eq!(d(t), None, "{t}");
+        }
+        // The first date in the body, of either form, dates the incident.
+        let body = "It failed on 30th June 2021, and again on 2021-07-02.";
+        let mut inc = Incident {
+            body: body.into(),
+            ..Incident::default()
+        };
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert_eq!(inc.date, Some(jiff::civil::date(2021, 6, 30)));
+        let body = "On March 4th the disk filled.";
+        let mut inc = Incident {
+            body: body.into(),
+            ..Incident::default()
+        };
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert_eq!(inc.date, None, "a year is never guessed");
     }
 }
