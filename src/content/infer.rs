@@ -33,6 +33,103 @@ pub fn find_dates(text: &str) -> impl Iterator<Item = (Date, usize)> + '_ {
     })
 }
 
+/// A date written out in prose, found by [`written_dates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenDate {
+    /// `None` when the text gives no year ("On March 4th").
+    pub date: Option<Date>,
+    /// Byte offset and length of the words in the text.
+    pub at: usize,
+    pub len: usize,
+}
+
+/// Dates written with a month name: "30th June 2021", "30 June, 2021", "June 30, 2021",
+/// "Jun 30th 2021", and the same without a year. The month name must be capitalised, so that
+/// "may 5" in a sentence is no date.
+pub fn written_dates(text: &str) -> Vec<WrittenDate> {
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let word = |i: usize| words.get(i).map_or("", |(_, w)| *w);
+    // The span ends before trailing punctuation: "March 4th," is "March 4th".
+    let end = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ';', ':', ')']).len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        // Day month [year], with an optional "of"; or month day [year].
+        let found = match (day_of(word(i)), month_of(word(i))) {
+            (Some(d), _) => {
+                let m_at = if word(i + 1) == "of" { i + 2 } else { i + 1 };
+                month_of(word(m_at)).map(|m| (d, m, m_at + 1))
+            }
+            (None, Some(m)) => day_of(word(i + 1)).map(|d| (d, m, i + 2)),
+            _ => None,
+        };
+        let Some((day, month, next)) = found else {
+            i += 1;
+            continue;
+        };
+        let year = year_of(word(next));
+        let last = if year.is_some() { next } else { next - 1 };
+        let date = year.and_then(|y| Date::new(y, month, day).ok());
+        // A day the month never has ("31 June") is no date, with or without a year.
+        if Date::new(2024, month, day).is_ok() && (year.is_none() || date.is_some()) {
+            out.push(WrittenDate {
+                date,
+                at: words[i].0,
+                len: end(last) - words[i].0,
+            });
+        }
+        i = last + 1;
+    }
+    out
+}
+
+fn day_of(word: &str) -> Option<i8> {
+    let w = word.trim_end_matches([',', '.']);
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &w[digits.len()..];
+    let ok = ["", "st", "nd", "rd", "th"].contains(&suffix.to_ascii_lowercase().as_str());
+    (ok && (1..=2).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|d| (1..=31).contains(d))
+}
+
+fn month_of(word: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let w = word.trim_end_matches([',', '.']);
+    if !w.starts_with(|c: char| c.is_ascii_uppercase()) || w.len() < 3 {
+        return None;
+    }
+    let n = MONTHS
+        .iter()
+        .position(|m| *m == w || (m.starts_with(w) && (w.len() == 3 || w == "Sept")))?;
+    Some(n as i8 + 1)
+}
+
+fn year_of(word: &str) -> Option<i16> {
+    let w = word.trim_end_matches([',', '.', ';', ':', ')']);
+    (w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| w.parse().ok())
+        .flatten()
+        .filter(|y| (1970..=2100).contains(y))
+}
+
 /// A date in the file name or its folders: `2024-03-07-x.md`, `2024/2024-03-07-x.md`, a dated
 /// folder (`2024-03-07/notes.md`), or year, month and day split between the folders and the
 /// start of the file name (`2024-03/07-x.md`, `2024-03/03-07-x.md` repeating the month,
@@ -222,7 +319,7 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
                     .filter_map(|l| find_dates(&l).next().map(|(d, _)| d))
                     .min()
             })
-            .or_else(|| find_dates(&inc.body).next().map(|(d, _)| d));
+            .or_else(|| first_date_in(&inc.body));
         if inc.date.is_some() {
             inc.inferred.insert("date");
         }
@@ -240,6 +337,19 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
             }
         }
     }
+}
+
+/// The first date in prose, as `2021-06-30` or written out ("30th June 2021").
+fn first_date_in(text: &str) -> Option<Date> {
+    let iso = find_dates(text).next();
+    let written = written_dates(text)
+        .into_iter()
+        .find_map(|w| Some((w.date?, w.at)));
+    [iso, written]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(_, at)| *at)
+        .map(|(d, _)| d)
 }
 
 /// The first paragraph that reads as a sentence, not a byline or a caption ("Jane Doe",
@@ -363,10 +473,12 @@ fn action_item_from_text(text: &str, checked: Option<bool>) -> ActionItem {
     }
 }
 
-/// A fixed offset for a zone written in a timeline ("All times in UTC", "14:05 CET").
-/// Only unambiguous abbreviations: CST or IST could be any of three zones.
-fn zone_offset(word: &str) -> Option<Offset> {
-    let hours = match word.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-') {
+/// The zone a word names in a timeline ("All times in UTC", "14:05 CET", "UTC+5:30",
+/// "+05:30", "Europe/Berlin"). Only unambiguous abbreviations: CST or IST could be any of three
+/// zones.
+fn zone_named(word: &str) -> Option<TimeZone> {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-');
+    let hours = match word {
         "UTC" | "GMT" | "Z" | "WET" => 0,
         "CET" | "BST" | "WEST" => 1,
         "CEST" | "EET" => 2,
@@ -380,22 +492,58 @@ fn zone_offset(word: &str) -> Option<Offset> {
         "JST" => 9,
         "AEST" => 10,
         "AEDT" => 11,
-        other => {
-            let rest = other
-                .strip_prefix("UTC")
-                .or_else(|| other.strip_prefix("GMT"))?;
-            let n: i8 = rest.parse().ok()?;
-            return Offset::from_hours(n).ok();
-        }
+        other if other.contains('/') => return iana_zone(other),
+        other => return utc_offset(other).map(TimeZone::fixed),
     };
-    Offset::from_hours(hours).ok()
+    Offset::from_hours(hours).ok().map(TimeZone::fixed)
 }
 
-fn zone_in(text: &str) -> Option<Offset> {
-    text.split_whitespace().find_map(zone_offset)
+/// The zone database bundled into kb, never the machine's: the same build gives the same
+/// timestamps everywhere.
+fn iana_zone(name: &str) -> Option<TimeZone> {
+    static DB: std::sync::LazyLock<jiff::tz::TimeZoneDatabase> =
+        std::sync::LazyLock::new(jiff::tz::TimeZoneDatabase::bundled);
+    DB.get(name).ok()
 }
 
-/// A full date and time at the start of a timeline line, e.g. `2021-06-22 08:21`.
+/// An offset: `UTC+5`, `GMT-03:30`, `UTC+0530`, or a bare `+05:30` (the bare form only with
+/// minutes, so that "+5" in prose is no zone).
+fn utc_offset(word: &str) -> Option<Offset> {
+    let (rest, named) = match word
+        .strip_prefix("UTC")
+        .or_else(|| word.strip_prefix("GMT"))
+    {
+        Some(rest) => (rest, true),
+        None => (word, false),
+    };
+    let sign: i32 = match rest.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits = &rest[1..];
+    let (h, m) = match digits.split_once(':') {
+        Some((h, m)) if m.len() == 2 && (named || h.len() == 2) => (h, m),
+        None if named && digits.len() <= 2 => (digits, "0"),
+        None if digits.len() == 4 => digits.split_at(2),
+        _ => return None,
+    };
+    if !(1..=2).contains(&h.len()) || !format!("{h}{m}").bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m >= 60 {
+        return None;
+    }
+    Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
+}
+
+fn zone_in(text: &str) -> Option<TimeZone> {
+    text.split_whitespace().find_map(zone_named)
+}
+
+/// A full date and time at the start of a timeline line, e.g. `2021-06-22 08:21`,
+/// `2021-06-22 2:32 pm`.
 fn leading_datetime(line: &str) -> Option<(DateTime, &str)> {
     let (date, at) = find_dates(line).next()?;
     if at > 3 {
@@ -411,12 +559,40 @@ fn leading_datetime(line: &str) -> Option<(DateTime, &str)> {
             .then(|| p.parse::<i8>().ok())
             .flatten()
     };
-    let time = match token.split(':').collect::<Vec<_>>().as_slice() {
-        [h, m] => Time::new(num(h, 1..=2)?, num(m, 2..=2)?, 0, 0).ok()?,
-        [h, m, sec] => Time::new(num(h, 1..=2)?, num(m, 2..=2)?, num(sec, 2..=2)?, 0).ok()?,
+    let (h, m, sec) = match token.split(':').collect::<Vec<_>>().as_slice() {
+        [h, m] => (num(h, 1..=2)?, num(m, 2..=2)?, 0),
+        [h, m, sec] => (num(h, 1..=2)?, num(m, 2..=2)?, num(sec, 2..=2)?),
         _ => return None,
     };
-    Some((date.to_datetime(time), &rest[token.len()..]))
+    let mut rest = &rest[token.len()..];
+    let (h, after) = match meridiem(rest) {
+        Some((pm, after)) if (1..=12).contains(&h) => (h % 12 + if pm { 12 } else { 0 }, after),
+        Some(_) => return None,
+        None => (h, rest),
+    };
+    rest = after;
+    let time = Time::new(h, m, sec, 0).ok()?;
+    Some((date.to_datetime(time), rest))
+}
+
+/// "AM"/"pm"/"a.m." right after a time: whether it is PM, and the text after it.
+fn meridiem(rest: &str) -> Option<(bool, &str)> {
+    let t = rest.trim_start_matches(' ');
+    let lower = t.get(..4).unwrap_or(t).to_ascii_lowercase();
+    let (pm, len) = if lower.starts_with("a.m.") || lower.starts_with("p.m.") {
+        (lower.starts_with('p'), 4)
+    } else if lower.starts_with("am") || lower.starts_with("pm") {
+        (lower.starts_with('p'), 2)
+    } else {
+        return None;
+    };
+    let after = &t[len..];
+    // "10:05 amber alert" is no meridiem.
+    after
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric())
+        .then_some((pm, after))
 }
 
 /// Reads timestamps from Timeline rows whose date, time and zone are all certain.
@@ -445,10 +621,11 @@ fn timestamps_from_timeline(inc: &mut Incident, timeline: &[&SectionBody]) {
                 continue;
             };
             let rest_first = rest.split_whitespace().next().unwrap_or("");
-            let Some(offset) = zone_offset(rest_first).or(section_zone) else {
+            let Some(tz) = zone_named(rest_first).or_else(|| section_zone.clone()) else {
                 continue;
             };
-            let Ok(zoned) = dt.to_zoned_datetime(TimeZone::fixed(offset)) else {
+            // A wall time that a DST change skips or repeats is no certain instant.
+            let Ok(zoned) = tz.to_ambiguous_zoned_datetime(dt).unambiguous() else {
                 continue;
             };
             let event = format!("{rest} {what}").to_lowercase();
@@ -683,5 +860,141 @@ mod tests {
         fill(&mut inc, &scan(body, 1), "x.md");
         assert!(inc.timestamps.is_empty());
         assert_eq!(inc.date, Some(jiff::civil::date(2020, 1, 21)));
+    }
+    fn started(body: &str) -> Option<String> {
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(body, 1), "x.md");
+        inc.timestamps.started.map(|s| s.text)
+    }
+
+    #[test]
+    fn offsets_with_minutes() {
+        for w in ["UTC+5:30", "UTC+05:30", "GMT+0530", "+05:30", "+0530"] {
+            assert_eq!(utc_offset(w), Offset::from_seconds(19800).ok(), "{w}");
+        }
+        assert_eq!(utc_offset("GMT-03:30"), Offset::from_seconds(-12600).ok());
+        assert_eq!(utc_offset("UTC+2"), Offset::from_hours(2).ok());
+        for w in ["+5", "+5:30", "UTC+5:75", "UTC+15", "5:30", "UTC+", "+05:3"] {
+            assert_eq!(utc_offset(w), None, "{w}");
+        }
+        let table = |zone: &str| {
+            format!(
+                "## Timeline\n\n{zone}\n\n| Time | Event |\n|---|---|\n| 2024-05-03 10:00 | deploy |\n"
+            )
+        };
+        assert_eq!(
+            started(&table("All times in UTC+5:30.")).as_deref(),
+            Some("2024-05-03T10:00:00+05:30")
+        );
+        assert_eq!(
+            started(&table("All times in GMT-03:30")).as_deref(),
+            Some("2024-05-03T10:00:00-03:30")
+        );
+        let header =
+            "## Timeline\n\n| Time (+05:30) | Event |\n|---|---|\n| 2024-05-03 10:00 | deploy |\n";
+        assert_eq!(
+            started(header).as_deref(),
+            Some("2024-05-03T10:00:00+05:30")
+        );
+        // RFC 3339 rows carry their own offset.
+        let rows = "## Timeline\n\n- 2024-05-03T10:00:00+05:30 deploy\n- 2024-05-03T10:20:00+05:30 resolved\n";
+        assert_eq!(started(rows).as_deref(), Some("2024-05-03T10:00:00+05:30"));
+    }
+
+    #[test]
+    fn iana_zones_follow_dst_for_the_date() {
+        let table = |zone: &str, date: &str| {
+            format!(
+                "## Timeline\n\n| Time ({zone}) | Event |\n|---|---|\n| {date} 10:00 | deploy |\n"
+            )
+        };
+        assert_eq!(
+            started(&table("Europe/Berlin", "2024-01-15")).as_deref(),
+            Some("2024-01-15T10:00:00+01:00")
+        );
+        assert_eq!(
+            started(&table("Europe/Berlin", "2024-07-15")).as_deref(),
+            Some("2024-07-15T10:00:00+02:00")
+        );
+        assert_eq!(
+            started("## Timeline\n\nAll times in America/New_York.\n\n- 2024-07-15 10:00 deploy\n")
+                .as_deref(),
+            Some("2024-07-15T10:00:00-04:00")
+        );
+        // Per row, and a zone that is no zone gives nothing.
+        assert_eq!(
+            started("## Timeline\n\n- 2024-01-15 10:00 America/New_York deploy\n").as_deref(),
+            Some("2024-01-15T10:00:00-05:00")
+        );
+        assert_eq!(started(&table("Mars/Olympus", "2024-01-15")), None);
+        // 02:30 on 2024-03-31 never happened in Berlin: no guessed instant.
+        assert_eq!(
+            started("## Timeline\n\n- 2024-03-31 02:30 Europe/Berlin deploy\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn times_with_am_and_pm() {
+        let t = |l: &str| leading_datetime(l).map(|(dt, rest)| (dt.to_string(), rest.to_string()));
+        assert_eq!(
+            t("2021-06-30 2:32 pm UTC x"),
+            Some(("2021-06-30T14:32:00".into(), " UTC x".into()))
+        );
+        assert_eq!(t("2021-06-30 12:05 AM x").unwrap().0, "2021-06-30T00:05:00");
+        assert_eq!(
+            t("2021-06-30 12:05 p.m. x").unwrap().0,
+            "2021-06-30T12:05:00"
+        );
+        assert_eq!(
+            t("2021-06-30 10:05 amber").unwrap().0,
+            "2021-06-30T10:05:00"
+        );
+        assert!(t("2021-06-30 14:05 PM x").is_none(), "no 14 PM");
+        assert_eq!(
+            started("## Timeline\n\nAll times in UTC.\n\n- 2021-06-30 10:05 AM deploy\n- 2021-06-30 2:32 PM resolved\n").as_deref(),
+            Some("2021-06-30T10:05:00+00:00")
+        );
+    }
+    #[test]
+    fn dates_written_out() {
+        let d = |t: &str| written_dates(t).first().map(|w| w.date);
+        let june30 = Some(Some(jiff::civil::date(2021, 6, 30)));
+        for t in [
+            "on 30th June 2021 at noon",
+            "on June 30, 2021.",
+            "30 June, 2021",
+            "the 30th of June 2021",
+            "Jun 30th 2021",
+        ] {
+            assert_eq!(d(t), june30, "{t}");
+        }
+        assert_eq!(d("On March 4th the disk filled"), Some(None));
+        let w = written_dates("x\nOn March 4th, y")[0];
+        assert_eq!((w.at, w.len), (5, 9));
+        for t in [
+            "we may 5 times",
+            "31 June 2021",
+            "June 2021",
+            "in 30 days",
+            "March 40",
+        ] {
+            assert_eq!(d(t), None, "{t}");
+        }
+        // The first date in the body, of either form, dates the incident.
+        let body = "It failed on 30th June 2021, and again on 2021-07-02.";
+        let mut inc = Incident {
+            body: body.into(),
+            ..Incident::default()
+        };
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert_eq!(inc.date, Some(jiff::civil::date(2021, 6, 30)));
+        let body = "On March 4th the disk filled.";
+        let mut inc = Incident {
+            body: body.into(),
+            ..Incident::default()
+        };
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert_eq!(inc.date, None, "a year is never guessed");
     }
 }

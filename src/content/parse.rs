@@ -128,15 +128,27 @@ pub fn parse(
     infer::fill(&mut inc, &scan, content_rel);
     limits::check_inferred_tags(file, text, &mut inc, &mut diags);
     if inc.date.is_none() {
-        diags.push(
-            Diagnostic::warning(
-                file,
-                "no date found for this incident; it is listed as undated",
-            )
-            .with_hint(
+        let d = Diagnostic::warning(
+            file,
+            "no date found for this incident; it is listed as undated",
+        );
+        // "On March 4th": the day is there, the year is not, and kb does not guess it.
+        let d = match infer::written_dates(text)
+            .into_iter()
+            .find(|w| w.date.is_none())
+        {
+            Some(w) => d.at_offset(text, w.at, w.len).with_hint(format!(
+                "`{}` has no year; add `date: YYYY-MM-DD` to the frontmatter",
+                text[w.at..w.at + w.len]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+            None => d.with_hint(
                 "add `date: YYYY-MM-DD` to the frontmatter or put the date in the file name",
             ),
-        );
+        };
+        diags.push(d.with_code("undated"));
     }
     if !inc.has_frontmatter && !inc.body.trim().is_empty() {
         inc.inferred.insert("frontmatter");
