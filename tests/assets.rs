@@ -46,6 +46,10 @@ fn linked_images_and_attachments_are_copied_beside_the_page() {
     }
     assert!(page.contains("href=\"assets/errors.log#L1\""), "{page}");
     assert!(page_dir.join("assets/errors.log").is_file());
+    // A text file in an attachment folder is an attachment, not an incident of its own.
+    assert!(page.contains("href=\"assets/notes.txt\""), "{page}");
+    assert!(page_dir.join("assets/notes.txt").is_file());
+    assert!(!site.join("incidents/notes").exists());
     // The same bytes on a second build.
     let again = tmp.path().join("again");
     build_site(&root, &again, &[]);

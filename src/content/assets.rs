@@ -16,7 +16,8 @@ pub fn attachment(url: &str) -> Option<&str> {
         return None;
     }
     let path = url.split(['#', '?']).next()?;
-    (!path.is_empty() && files::is_postmortem(path).is_none()).then_some(path)
+    let postmortem = files::is_postmortem(path).is_some() && !files::in_attachment_folder(path);
+    (!path.is_empty() && !postmortem).then_some(path)
 }
 
 /// `written`'s segments with `.` dropped and `x/..` folded; `..` that climb stay.
@@ -112,6 +113,7 @@ mod tests {
     fn attachments_and_where_they_go() {
         assert_eq!(attachment("assets/graph.png"), Some("assets/graph.png"));
         assert_eq!(attachment("shot.png#x"), Some("shot.png"));
+        assert_eq!(attachment("assets/errors.txt"), Some("assets/errors.txt"));
         for not in [
             "https://e.com/a.png",
             "/abs.png",

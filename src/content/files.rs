@@ -31,6 +31,29 @@ pub fn is_postmortem(path: impl AsRef<Path>) -> Option<Kind> {
         .map(|(_, k)| *k)
 }
 
+/// Folders that hold a postmortem's attachments: a `.txt` or `.md` in one is a log or a note
+/// that belongs to a postmortem, not a postmortem of its own.
+const ATTACHMENT_FOLDERS: &[&str] = &[
+    "assets",
+    "attachments",
+    "files",
+    "images",
+    "img",
+    "media",
+    "static",
+];
+
+/// Whether `path` (relative, `/` separated or a path) lies in an attachment folder.
+pub fn in_attachment_folder(path: impl AsRef<Path>) -> bool {
+    let path = path.as_ref();
+    path.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            ATTACHMENT_FOLDERS.iter().any(|f| c.eq_ignore_ascii_case(f))
+        })
+    })
+}
+
 /// Whether a file kb does not read may be a postmortem in another format, worth a warning
 /// (no extension, or a document format); anything else under content/ is an attachment
 /// (an image, a log, a PDF), copied when a postmortem links to it.
@@ -67,6 +90,10 @@ mod tests {
         assert_eq!(is_postmortem("a.rst"), None);
         assert_eq!(is_postmortem("PM2022-009 - Bad AWS EKS AMI"), None);
         assert_eq!(is_postmortem(".md"), None);
+        assert!(in_attachment_folder("2024/assets/errors.txt"));
+        assert!(in_attachment_folder("../Images/notes.md"));
+        assert!(!in_attachment_folder("2024/assets.md"));
+        assert!(!in_attachment_folder("2024/db.txt"));
     }
 
     #[test]

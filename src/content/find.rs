@@ -57,6 +57,7 @@ pub fn inside(root: &Path, path: &Path) -> Result<(), Diagnostic> {
 pub fn find(root: &Path, content: &Path, skip: &[PathBuf]) -> Found {
     let mut f = Finder {
         root,
+        content,
         real_root: real_root(root).unwrap_or_else(|| root.to_path_buf()),
         skip,
         found: Found {
@@ -77,6 +78,7 @@ pub fn find(root: &Path, content: &Path, skip: &[PathBuf]) -> Found {
 
 struct Finder<'a> {
     root: &'a Path,
+    content: &'a Path,
     real_root: PathBuf,
     skip: &'a [PathBuf],
     found: Found,
@@ -174,7 +176,11 @@ impl Finder<'_> {
         let display = display_path(self.root, path);
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let lower = name.to_ascii_lowercase();
-        if name.starts_with('_') {
+        // Attachments (a log in `assets/`) are copied when linked, never read as incidents.
+        let attachment = path
+            .strip_prefix(self.content)
+            .is_ok_and(files::in_attachment_folder);
+        if name.starts_with('_') || attachment {
             return;
         }
         let Some(kind) = files::is_postmortem(path.file_name().unwrap_or_default()) else {

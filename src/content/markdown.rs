@@ -65,7 +65,8 @@ pub fn md_link_path(url: &str) -> Option<&str> {
         return None;
     }
     let path = url.split(['#', '?']).next().unwrap_or(url);
-    super::files::is_postmortem(path).is_some().then_some(path)
+    (super::files::is_postmortem(path).is_some() && !super::files::in_attachment_folder(path))
+        .then_some(path)
 }
 
 pub fn line_starts(text: &str) -> Vec<usize> {
