@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::kb;
+use common::{files, kb};
 
 /// `n` postmortems with enough text that indexing and rendering take a while.
 fn corpus(root: &Path, n: usize) {
@@ -56,16 +55,6 @@ fn corpus(root: &Path, n: usize) {
         )
         .unwrap();
     }
-}
-
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().to_path_buf(), fs::read(e.path()).unwrap()))
-        .collect()
 }
 
 /// Names in `dir` starting with `prefix`.

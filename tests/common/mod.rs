@@ -41,6 +41,16 @@ pub fn dfds(test: &str) -> Option<PathBuf> {
     corpus("dfds-postmortems", test)
 }
 
+/// Every file under `dir` with its bytes: a snapshot to compare before and after a run.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();
