@@ -337,6 +337,21 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
+/// Each incident's last commit, for "Last updated" (pages only: `kb search` never asks git).
+fn stamp_last_commits(root: &Path, kb: &mut Kb) {
+    let commits = {
+        let paths: Vec<&str> = kb
+            .entries
+            .iter()
+            .map(|e| e.incident.path.as_str())
+            .collect();
+        crate::content::history::last_commits(root, &paths)
+    };
+    for e in &mut kb.entries {
+        e.incident.last_commit = commits.get(&e.incident.path).copied();
+    }
+}
+
 /// Given the linked knowledge base, the date and the postmortems read again since the last
 /// whole render: which incident pages the sink may keep (see
 /// [`render::unchanged_incident_pages`]), or None to render them all.
@@ -382,6 +397,7 @@ pub fn build_into<S: Sink + Sync>(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
     }
+    stamp_last_commits(root, &mut kb);
     // Templates are parsed before any work is written, so a theme typo fails fast.
     let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
     if stop() {

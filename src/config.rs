@@ -22,6 +22,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub markdown: MarkdownConfig,
     pub new: NewConfig,
+    pub repository: RepositoryConfig,
     /// This run's knobs, from the command line and the binary's environment; never site.toml.
     #[serde(skip)]
     pub run: RunOptions,
@@ -66,6 +67,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             markdown: MarkdownConfig::default(),
             new: NewConfig::default(),
+            repository: RepositoryConfig::default(),
             run: RunOptions::default(),
         }
     }
@@ -122,6 +124,36 @@ pub struct NewConfig {
     pub template: Option<String>,
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RepositoryConfig {
+    /// Where a postmortem is edited online, with `{path}` standing for its path from the
+    /// knowledge base's root (`https://github.com/acme/incidents/edit/main/{path}`).
+    pub edit_url: String,
+}
+
+/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+impl RepositoryConfig {
+    /// The "Edit this page" link of the postmortem at `path` (`/`-separated, from the root),
+    /// each path segment percent-encoded.
+    pub fn edit_link(&self, path: &str) -> Option<String> {
+        if self.edit_url.is_empty() {
+            return None;
+        }
+        let encoded: Vec<String> = path
+            .split('/')
+            .map(|seg| percent_encoding::utf8_percent_encode(seg, PATH_SEGMENT).to_string())
+            .collect();
+        Some(self.edit_url.replace("{path}", &encoded.join("/")))
+    }
+}
+
 /// The keys of each table of site.toml, for warnings about the others; `tags.*` is every
 /// `[tags.<name>]`. Kept beside the structs above, which serde reads.
 const KEYS: &[(&str, &[&str])] = &[
@@ -138,6 +170,7 @@ const KEYS: &[(&str, &[&str])] = &[
             "search",
             "markdown",
             "new",
+            "repository",
         ],
     ),
     ("severity", &["levels"]),
@@ -146,6 +179,7 @@ const KEYS: &[(&str, &[&str])] = &[
     ("search", &["synonyms"]),
     ("markdown", &["unsafe_html"]),
     ("new", &["template"]),
+    ("repository", &["edit_url"]),
 ];
 
 /// A warning for every key site.toml does not know, at its place, with a did-you-mean: serde
@@ -246,8 +280,38 @@ impl Config {
         if !config.base_url.ends_with('/') {
             config.base_url.push('/');
         }
+        check_edit_url(text, &config.repository.edit_url)?;
         Ok(config)
     }
+}
+
+/// `[repository] edit_url` becomes a link on every incident page: an absolute http(s) URL
+/// holding `{path}`, or an error at the value.
+fn check_edit_url(text: &str, url: &str) -> Result<(), Diagnostic> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let problem = if !matches!(
+        crate::content::allowlist::url_scheme(url).as_deref(),
+        Some("http" | "https")
+    ) {
+        "must be an absolute http:// or https:// URL"
+    } else if !url.contains("{path}") {
+        "must contain `{path}`, where the postmortem's path goes"
+    } else {
+        return Ok(());
+    };
+    let d = Diagnostic::error("site.toml", format!("`[repository] edit_url` {problem}")).with_hint(
+        "for example `edit_url = \"https://github.com/acme/incidents/edit/main/{path}\"`",
+    );
+    // Point at the setting's line.
+    Err(match text.find("edit_url") {
+        Some(at) => {
+            let len = text[at..].find('\n').unwrap_or(text.len() - at);
+            d.at_offset(text, at, len.max(1))
+        }
+        None => d,
+    })
 }
 
 #[cfg(test)]

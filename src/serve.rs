@@ -229,6 +229,9 @@ impl Quick {
             if let Some(print) = served.written.get(&path) {
                 known.insert(path, *print);
             }
+            let mut inc = inc;
+            // git is not asked again for one saved file: its last commit has not changed.
+            inc.last_commit = last.kb.entries[i].incident.last_commit;
             last.kb.entries[i].incident = inc;
         }
         let mirror = output::Mirror::new(&self.out, known).ok()?;

@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "recurrence_of",
     "near_miss",
     "links",
+    "updated",
 ];
 
 pub const DETECTION_METHODS: &[&str] = &[
@@ -396,6 +397,7 @@ impl Reader<'_> {
             "recurrence_of" => inc.recurrence_of = self.id(key, v),
             "near_miss" => inc.near_miss = self.boolean(key, v).unwrap_or(false),
             "links" => inc.links = self.links(v),
+            "updated" => inc.updated = self.date(key, v),
             _ => {
                 let hint = did_you_mean(key, KEYS.iter().copied())
                     .map(|m| format!("did you mean `{m}`?"))

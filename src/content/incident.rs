@@ -273,6 +273,11 @@ pub struct Incident {
     pub recurrence_of: Option<IdRef>,
     pub near_miss: bool,
     pub links: Vec<Link>,
+    /// `updated`: when the postmortem was last revised, as its author wrote it.
+    pub updated: Option<Date>,
+    /// When git last committed the file (set by the build, for "Last updated"); it wins over
+    /// `updated`, since it cannot go stale.
+    pub last_commit: Option<jiff::Timestamp>,
     /// The frontmatter as written, fences included (diagnostics point into it).
     pub front: String,
     /// The Markdown body (after the frontmatter).

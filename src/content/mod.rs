@@ -5,6 +5,7 @@ pub mod assets;
 pub mod fields;
 pub mod files;
 pub mod find;
+pub mod history;
 pub mod incident;
 pub mod infer;
 pub mod limits;

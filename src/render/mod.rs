@@ -639,6 +639,9 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
             .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
             .collect(),
         has_frontmatter: inc.has_frontmatter,
+        updated: views::updated(inc),
+        edit_url: kb.config.repository.edit_link(&inc.path),
+        description: views::description(&inc.summary),
     };
     let related: Vec<Value> = e
         .related

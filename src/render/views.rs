@@ -5,7 +5,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::content::incident::{ActionItem, Factor, Impact, Lessons, Link, Timestamps};
+use crate::content::incident::{ActionItem, Factor, Impact, Incident, Lessons, Link, Timestamps};
 use crate::content::markdown::TocEntry;
 use crate::kb::{Entry, Kb};
 
@@ -229,6 +229,54 @@ pub struct Detail<'a> {
     /// Fields kb inferred (title, date, summary, …), for the "inferred" note.
     pub inferred: Vec<&'static str>,
     pub has_frontmatter: bool,
+    /// "Last updated": the file's last commit, else its `updated` field.
+    pub updated: Option<Updated>,
+    /// "Edit this page", from `[repository] edit_url`.
+    pub edit_url: Option<String>,
+    /// The summary for link previews, cut at a word to fit them.
+    pub description: String,
+}
+
+/// Longest description link previews show in full (Open Graph readers cut near 300).
+const DESCRIPTION_CHARS: usize = 300;
+
+/// `text` in at most [`DESCRIPTION_CHARS`] characters, cut after a whole word with `…`.
+pub fn description(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= DESCRIPTION_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
+    let words = match cut.rfind(' ') {
+        Some(i) if i > 0 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{}…", words.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+#[derive(Serialize)]
+pub struct Updated {
+    /// For `<time datetime>`: a date, or a UTC timestamp for a commit.
+    pub iso: String,
+    pub display: String,
+    /// Where it came from: `commit` or `frontmatter`.
+    pub source: &'static str,
+}
+
+pub fn updated(inc: &Incident) -> Option<Updated> {
+    if let Some(t) = inc.last_commit {
+        let date = t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        return Some(Updated {
+            iso: t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            display: display_date(date),
+            source: "commit",
+        });
+    }
+    inc.updated.map(|d| Updated {
+        iso: d.to_string(),
+        display: display_date(d),
+        source: "frontmatter",
+    })
 }
 
 pub fn timestamps(ts: &Timestamps) -> Vec<TimestampView> {
