@@ -412,7 +412,11 @@ fn every_page_type_passes_axe_at_two_widths_light_and_dark() {
         .into_iter()
         .chain(service)
         {
-            assert!(types.contains(&t), "{}: no {t} page checked", root.display());
+            assert!(
+                types.contains(&t),
+                "{}: no {t} page checked",
+                root.display()
+            );
         }
         let violations = v["violations"].as_array().unwrap();
         assert!(
@@ -445,11 +449,29 @@ fn no_page_is_wider_than_a_phone_and_chart_text_stays_readable() {
         for w in ["phone", "desktop"] {
             let px = v["chartText"][w].as_f64().unwrap();
             assert!(px >= 11.0, "{name}: chart text {px} px on a {w}");
-            assert_eq!(v[format!("slash_{w}")], "site-q", "{name}: `/` on the home page");
-            assert_eq!(v[format!("typed_{w}")], "a/b", "{name}: `/` typed in the box");
-            assert_eq!(v[format!("searchSlash_{w}")], "q", "{name}: `/` on the search page");
+            assert_eq!(
+                v[format!("slash_{w}")],
+                "site-q",
+                "{name}: `/` on the home page"
+            );
+            assert_eq!(
+                v[format!("typed_{w}")],
+                "a/b",
+                "{name}: `/` typed in the box"
+            );
+            assert_eq!(
+                v[format!("searchSlash_{w}")],
+                "q",
+                "{name}: `/` on the search page"
+            );
         }
-        assert_eq!(v["facetsOpen_phone"], false, "{name}: filters folded on a phone");
-        assert_eq!(v["facetsOpen_desktop"], true, "{name}: filters open on a desktop");
+        assert_eq!(
+            v["facetsOpen_phone"], false,
+            "{name}: filters folded on a phone"
+        );
+        assert_eq!(
+            v["facetsOpen_desktop"], true,
+            "{name}: filters open on a desktop"
+        );
     }
 }

@@ -241,10 +241,7 @@ fn buckets(m: &Monthly, unit: Unit) -> Vec<Bucket> {
 fn unit_for(m: &Monthly) -> Unit {
     for unit in [Unit::Month, Unit::Quarter] {
         let b = buckets(m, unit);
-        let filled = b
-            .iter()
-            .filter(|b| b.counts.iter().any(|n| *n > 0))
-            .count();
+        let filled = b.iter().filter(|b| b.counts.iter().any(|n| *n > 0)).count();
         if b.len() <= 60 && filled * 2 >= b.len() {
             return unit;
         }
@@ -336,10 +333,18 @@ pub fn over_time(id: &str, m: &Monthly, series: &[String]) -> Chart {
             let major = nth.is_multiple_of(phone);
             if major || nth.is_multiple_of(desktop) {
                 texts.push(Text {
-                    x: round(if unit == Unit::Year { x + step / 2.0 } else { x }),
+                    x: round(if unit == Unit::Year {
+                        x + step / 2.0
+                    } else {
+                        x
+                    }),
                     dx: 0.0,
                     y: HEIGHT - 8.0,
-                    anchor: if unit == Unit::Year { "middle" } else { "start" },
+                    anchor: if unit == Unit::Year {
+                        "middle"
+                    } else {
+                        "start"
+                    },
                     class: if major { "tick" } else { "tick minor" },
                     text: y.to_string(),
                 });
@@ -377,12 +382,14 @@ pub fn over_time(id: &str, m: &Monthly, series: &[String]) -> Chart {
             format!(" {} undated incidents are not shown.", m.undated)
         });
     }
-    let mut head = vec![match unit {
-        Unit::Month => "Month",
-        Unit::Quarter => "Quarter",
-        Unit::Year => "Year",
-    }
-    .to_string()];
+    let mut head = vec![
+        match unit {
+            Unit::Month => "Month",
+            Unit::Quarter => "Quarter",
+            Unit::Year => "Year",
+        }
+        .to_string(),
+    ];
     head.extend(used.iter().map(|s| series[*s].clone()));
     head.push("Total".into());
     let rows = bars
@@ -661,6 +668,72 @@ mod tests {
             c.empty.as_deref(),
             Some("No incident here has the timestamps for this (3 left out).")
         );
+    }
+
+    /// Counts per month from `first` on, one severity slot each (plus the two extra slots).
+    fn monthly(first: (i16, i8), counts: &[usize]) -> Monthly {
+        let (mut y, mut m) = first;
+        let mut months = Vec::new();
+        for _ in counts {
+            months.push((y, m));
+            (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        }
+        Monthly {
+            months,
+            counts: counts.iter().map(|n| vec![*n, 0, 0]).collect(),
+            undated: 0,
+        }
+    }
+
+    fn series() -> Vec<String> {
+        ["SEV1", "other level", "no severity"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn ties_are_said_as_ties() {
+        let c = over_time("x", &monthly((2021, 3), &[1, 1, 1]), &series());
+        assert_eq!(
+            c.desc,
+            "3 incidents from Mar 2021 to May 2021; no month had more than 1."
+        );
+        let c = over_time("x", &monthly((2021, 3), &[2, 1, 2]), &series());
+        assert!(
+            c.desc
+                .ends_with("the busiest months were Mar 2021 and May 2021 (2 each)."),
+            "{}",
+            c.desc
+        );
+        let c = over_time("x", &monthly((2021, 3), &[1]), &series());
+        assert_eq!(c.desc, "1 incident in Mar 2021.");
+    }
+
+    #[test]
+    fn sparse_months_become_quarters_or_years_and_few_bars_a_narrow_chart() {
+        // Four incidents over four years: four bars of a year each, not 37 thin months.
+        let mut counts = vec![0; 37];
+        for k in [0, 12, 24, 36] {
+            counts[k] = 1;
+        }
+        let c = over_time("x", &monthly((2020, 1), &counts), &series());
+        assert_eq!(c.title, "Incidents per year, by severity");
+        assert_eq!(c.rects.len(), 4);
+        assert!(c.width.is_some_and(|w| w < 300.0), "{:?}", c.width);
+        // Half the quarters have incidents: quarters.
+        let mut counts = vec![0; 24];
+        for k in [0, 3, 6, 9, 12, 15] {
+            counts[k] = 1;
+        }
+        let c = over_time("x", &monthly((2020, 1), &counts), &series());
+        assert_eq!(c.title, "Incidents per quarter, by severity");
+        assert_eq!(c.table.rows[0][0], "Q1 2020");
+        // Busy months stay months, across the whole width.
+        let c = over_time("x", &monthly((2015, 1), &[3; 40]), &series());
+        assert_eq!(c.title, "Incidents per month, by severity");
+        assert_eq!(c.width, None);
+        // No label is drawn from a view box: positions are percentages of the width.
+        assert!(c.rects.iter().all(|r| r.x >= 0.0 && r.x + r.w <= 100.0));
     }
 
     #[test]

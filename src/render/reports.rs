@@ -101,7 +101,8 @@ fn lesson_tags<'k>(kb: &'k Kb, g: &lessons::Group) -> Vec<&'k crate::kb::taxonom
             }
         }
     }
-    let size = |t: &crate::kb::taxonomy::TagRef| kb.tags.get(&t.name).map_or(0, |g| g.incidents.len());
+    let size =
+        |t: &crate::kb::taxonomy::TagRef| kb.tags.get(&t.name).map_or(0, |g| g.incidents.len());
     counted.sort_by(|(a, n), (b, m)| {
         m.cmp(n)
             .then(size(a).cmp(&size(b)))
@@ -423,7 +424,11 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
             .collect();
         Some(v)
     };
-    let recurring: Vec<LessonView> = groups.iter().filter(|g| g.recurs()).filter_map(view).collect();
+    let recurring: Vec<LessonView> = groups
+        .iter()
+        .filter(|g| g.recurs())
+        .filter_map(view)
+        .collect();
     let mut by_tag: std::collections::BTreeMap<String, Vec<LessonView>> = Default::default();
     let mut untagged: Vec<LessonView> = Vec::new();
     for g in groups.iter().filter(|g| !g.recurs()) {
