@@ -73,6 +73,13 @@ const overflow = () => {
   const w = document.documentElement.clientWidth;
   const scrolls = (e) => { for (let a = e.parentElement; a; a = a.parentElement) { const o = getComputedStyle(a).overflowX; if (o !== "visible" && o !== "clip" || a === document.body) return a !== document.body; } return false; };
   const wide = [...document.body.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > w + 1 && !scrolls(e));
+  // Text running out of a box that is not wider itself (a long URL) shows as its parent.
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    if (r.getBoundingClientRect().right > w + 1 && !scrolls(n.parentElement) && !wide.includes(n.parentElement)) wide.push(n.parentElement);
+  }
   const outer = wide.filter((e) => !wide.includes(e.parentElement));
   const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "");
   return { scrollWidth: document.documentElement.scrollWidth, width: w, outer: outer.slice(0, 5).map((e) => `${name(e)} (${Math.round(e.getBoundingClientRect().right)} px)`) };
