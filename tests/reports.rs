@@ -243,6 +243,42 @@ fn recurring_lessons_are_grouped_and_stay_text() {
     );
     assert!(!p.contains("<script>alert(1)"));
     assert!(p.contains("&lt;script&gt;alert(1)&lt;/script&gt; stays text"));
+    // Each lesson once, though its incident has two tags (issue 18, point 3); with its tag
+    // chips and a list of tags to jump to.
+    assert_eq!(p.matches("stays text").count(), 1, "{p}");
+    let lesson = text_after(&p, "class=\"lesson-tag\"", 200);
+    assert!(
+        lesson.starts_with("network 1 &lt;script&gt;alert(1)&lt;/script&gt; stays text Network partition (10 Mar 2024) network db"),
+        "{lesson}"
+    );
+    assert!(p.contains("aria-label=\"Lessons by tag\""));
+    // Both tags still list it on their pages.
+    for tag in ["tags/db", "tags/network"] {
+        assert!(page(&out, tag).contains("stays text"), "{tag}");
+    }
+}
+
+#[test]
+fn no_lesson_heading_stands_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    fs::create_dir_all(dir.path().join("content")).unwrap();
+    fs::write(
+        dir.path().join("content/x.md"),
+        incident(
+            "x",
+            "title: Once\ndate: 2024-03-20\ntags: [db]\nlessons:\n  - Only this once.\n",
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let p = page(&out, "lessons");
+    assert!(
+        !p.contains("Keep coming back"),
+        "no recurring lesson, no heading"
+    );
+    assert!(text_after(&p, "id=\"by-tag-h\"", 60).starts_with("By tag db 1 Only this once."));
 }
 
 #[test]

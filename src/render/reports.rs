@@ -16,8 +16,6 @@ use crate::kb::{Group, Kb};
 
 /// Incidents named under a lesson before "and N more".
 const LESSON_INCIDENTS: usize = 5;
-/// Lessons per tag on /lessons/ (the tag's page has them all).
-const LESSONS_PER_TAG: usize = 12;
 /// Closed items /action-items/ lists, newest incidents first (/action-items/closed/ has all).
 const DONE_SHOWN: usize = 200;
 /// Lessons a tag or service page lists, most recurring first.
@@ -50,6 +48,8 @@ struct LessonView {
     count: usize,
     incidents: Vec<Link>,
     more: usize,
+    /// The tags of its incidents, most common first (only /lessons/ shows them).
+    tags: Vec<views::NameUrl>,
 }
 
 fn kind_label(k: Kind) -> &'static str {
@@ -82,7 +82,33 @@ fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<
             .take(LESSON_INCIDENTS)
             .map(|i| incident_link(kb, *i))
             .collect(),
+        tags: Vec::new(),
     })
+}
+
+/// Tag chips a lesson on /lessons/ carries.
+const LESSON_TAGS: usize = 6;
+
+/// The tags of a lesson's incidents, most incidents first, then the most specific (the tag
+/// with the fewest incidents), then by name.
+fn lesson_tags<'k>(kb: &'k Kb, g: &lessons::Group) -> Vec<&'k crate::kb::taxonomy::TagRef> {
+    let mut counted: Vec<(&crate::kb::taxonomy::TagRef, usize)> = Vec::new();
+    for &i in &g.incidents {
+        for t in &kb.entries[i].tags {
+            match counted.iter_mut().find(|(c, _)| c.name == t.name) {
+                Some((_, n)) => *n += 1,
+                None => counted.push((t, 1)),
+            }
+        }
+    }
+    let size =
+        |t: &crate::kb::taxonomy::TagRef| kb.tags.get(&t.name).map_or(0, |g| g.incidents.len());
+    counted.sort_by(|(a, n), (b, m)| {
+        m.cmp(n)
+            .then(size(a).cmp(&size(b)))
+            .then(a.name.cmp(&b.name))
+    });
+    counted.into_iter().map(|(t, _)| t).collect()
 }
 
 #[derive(Serialize)]
@@ -228,9 +254,8 @@ fn figures(kb: &Kb, id: &str, incidents: &[usize], tag: Option<&str>, today: Dat
             chart: charts::durations(&format!("{id}-{key}"), name, &d),
         })
         .collect();
-    let over_time = charts::months(
+    let over_time = charts::over_time(
         &format!("{id}-months"),
-        "Incidents per month, by severity",
         &stats::monthly(kb, incidents),
         &series(kb),
     );
@@ -374,42 +399,60 @@ fn pager(base: &str, n: usize, total: usize) -> Pager {
 struct TagLessons {
     name: String,
     url: String,
+    /// The first few, shown; the rest are folded.
     lessons: Vec<LessonView>,
+    folded: Vec<LessonView>,
     total: usize,
 }
 
+/// Lessons of a tag on /lessons/ shown before the rest are folded.
+const LESSONS_UNFOLDED: usize = 5;
+
+/// /lessons/: every lesson once. The ones drawn by more than one incident come first; each
+/// other one sits under one tag of its incident (the tag's page lists all of its lessons).
 fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
+    let view = |g: &lessons::Group| {
+        let mut v = lesson_view(kb, g, None)?;
+        v.tags = lesson_tags(kb, g)
+            .into_iter()
+            .take(LESSON_TAGS)
+            .map(|t| views::NameUrl {
+                name: t.name.clone(),
+                url: views::tag_url(&t.name),
+                inferred: t.inferred,
+            })
+            .collect();
+        Some(v)
+    };
     let recurring: Vec<LessonView> = groups
         .iter()
         .filter(|g| g.recurs())
-        .filter_map(|g| lesson_view(kb, g, None))
+        .filter_map(view)
         .collect();
-    let mut by_tag: Vec<TagLessons> = kb
-        .tags
-        .iter()
-        .filter_map(|(key, g)| {
-            let mut scope = g.incidents.clone();
-            scope.sort_unstable();
-            let mut all: Vec<LessonView> = groups
-                .iter()
-                .filter_map(|l| lesson_view(kb, l, Some(&scope)))
-                .collect();
-            all.sort_by_key(|l| std::cmp::Reverse(l.count));
-            (!all.is_empty()).then(|| TagLessons {
-                name: g.name.clone(),
-                url: views::tag_url(key),
-                total: all.len(),
-                lessons: all.into_iter().take(LESSONS_PER_TAG).collect(),
-            })
-        })
+    let mut by_tag: std::collections::BTreeMap<String, Vec<LessonView>> = Default::default();
+    let mut untagged: Vec<LessonView> = Vec::new();
+    for g in groups.iter().filter(|g| !g.recurs()) {
+        let Some(v) = view(g) else { continue };
+        match lesson_tags(kb, g).first() {
+            Some(t) => by_tag.entry(t.name.clone()).or_default().push(v),
+            None => untagged.push(v),
+        }
+    }
+    let fold = |name: String, url: String, mut lessons: Vec<LessonView>| {
+        let folded = lessons.split_off(lessons.len().min(LESSONS_UNFOLDED));
+        TagLessons {
+            total: lessons.len() + folded.len(),
+            name,
+            url,
+            lessons,
+            folded,
+        }
+    };
+    let mut by_tag: Vec<TagLessons> = by_tag
+        .into_iter()
+        .map(|(name, lessons)| fold(name.clone(), views::tag_url(&name), lessons))
         .collect();
-    let untagged: Vec<usize> = (0..kb.entries.len())
-        .filter(|i| kb.entries[*i].tags.is_empty())
-        .collect();
-    let untagged: Vec<LessonView> = groups
-        .iter()
-        .filter_map(|l| lesson_view(kb, l, Some(&untagged)))
-        .collect();
+    let untagged = (!untagged.is_empty()).then(|| fold(String::new(), String::new(), untagged));
     by_tag.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
     let total: usize = groups.iter().map(|g| g.incidents.len()).sum();
     let mut ctx = Context::new();
@@ -419,7 +462,6 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
     ctx.insert("untagged", &untagged);
     ctx.insert("groups", &groups.len());
     ctx.insert("total", &total);
-    ctx.insert("per_tag", &LESSONS_PER_TAG);
     Job {
         template: "lessons.html",
         path: "lessons/index.html".into(),

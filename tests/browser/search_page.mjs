@@ -2,31 +2,11 @@
 // tests/browser.rs: `node search_page.mjs SITE_DIR SCENARIO` serves SITE_DIR over HTTP on a
 // free port, runs the scenario and prints one JSON object with what it saw. Any console
 // error or uncaught exception in the page is reported in `errors`.
-import http from "node:http";
-import fs from "node:fs";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { serveSite, launch } from "./site.mjs";
 
 const [site, scenario] = process.argv.slice(2);
-const TYPES = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".json": "application/json", ".bin": "application/octet-stream", ".xml": "application/xml" };
-
-const server = http.createServer((req, res) => {
-  let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  if (p.endsWith("/")) p += "index.html";
-  const file = path.join(site, path.normalize(p));
-  if (!file.startsWith(path.resolve(site)) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    res.writeHead(404); res.end("not found"); return;
-  }
-  res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] || "application/octet-stream" });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const base = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.KB_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const { server, base } = await serveSite(site);
+const browser = await launch();
 const page = await browser.newPage();
 const errors = [];
 const dialogs = [];
