@@ -410,3 +410,43 @@ fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
     let sitemap = fs::read_to_string(out.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains("<loc>https://kb.example.com/action-items/closed/page/3/</loc>"));
 }
+
+#[test]
+fn an_incident_page_draws_its_phases_from_its_timestamps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(
+        root.join("content/a.md"),
+        "---\ntitle: A\ndate: 2024-03-07\ntimestamps:\n  started: 2024-03-07T23:50:00+01:00\n  \
+         detected: 2024-03-07T23:58:00+01:00\n  mitigated: 2024-03-08T00:30:00+01:00\n  \
+         resolved: 2024-03-08T01:50:00+01:00\n---\nBody.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/b.md"),
+        "---\ntitle: B\ndate: 2024-03-07\ntimestamps:\n  started: 2024-03-07T23:50:00+01:00\n---\nBody.\n",
+    )
+    .unwrap();
+    let out = root.join("public");
+    build_site(root, &out, &[]);
+    let a = page(&out, "incidents/a");
+    assert!(
+        a.contains(r#"<figcaption>From <time datetime="2024-03-07T23:50:00+01:00">23:50</time> (started) to <time datetime="2024-03-08T01:50:00+01:00">8 Mar 01:50</time> (resolved): <strong>2h</strong></figcaption>"#),
+        "{a}"
+    );
+    // Each phase's label, length and share; no acknowledged, so no phase for it.
+    for (to, label, length, share) in [
+        ("detected", "To detect", "8m", "0.0667"),
+        ("mitigated", "To mitigate", "32m", "0.2667"),
+        ("resolved", "To resolve", "1h 20m", "0.6667"),
+    ] {
+        let li = format!(
+            r#"<li class="phase phase-{to}" style="--share: {share}"><span class="phase-name">{label}</span> <strong class="phase-len">{length}</strong>"#
+        );
+        assert!(a.contains(&li), "{li}\n{a}");
+    }
+    assert!(!a.contains("phase-acknowledged"));
+    // One timestamp is no timeline.
+    assert!(!page(&out, "incidents/b").contains(r#"class="phases""#));
+}

@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod data;
+pub mod phases;
 pub mod placement;
 mod reports;
 pub mod theme;
@@ -642,6 +643,7 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
         updated: views::updated(inc),
         edit_url: kb.config.repository.edit_link(&inc.path),
         description: views::description(&inc.summary),
+        phases: phases::phases(&inc.timestamps),
     };
     let related: Vec<Value> = e
         .related

@@ -235,6 +235,8 @@ pub struct Detail<'a> {
     pub edit_url: Option<String>,
     /// The summary for link previews, cut at a word to fit them.
     pub description: String,
+    /// The timeline drawn from the timestamps.
+    pub phases: Option<super::phases::Phases>,
 }
 
 /// Longest description link previews show in full (Open Graph readers cut near 300).
