@@ -35,7 +35,49 @@
     if (s === undefined) { s = stem(lower); if (stems.size < 50000) stems.set(lower, s); }
     return s;
   }
-  function analyze(text) { return tokens(text).map((t) => stemOf(t.text.toLowerCase())); }
+
+  /* analyzer::split: a run of letters and digits as the index holds it: the word (a plural
+   * `s` of an abbreviation left out: SDKs is SDK) and, for a compound, its parts: at a
+   * lowercase-to-uppercase change, before the last capital of a run of capitals followed by a
+   * lowercase letter, between letters and digits unless they alternate more than twice; no
+   * parts when more than five. */
+  const UPPER = /\p{Uppercase}/u, ALPHA = /\p{Alphabetic}/u;
+  function split(word) {
+    let chars = Array.from(word);
+    if (chars[chars.length - 1] === "s") {
+      let caps = 0;
+      for (let k = chars.length - 2; k >= 0 && UPPER.test(chars[k]); k--) caps++;
+      if (caps >= 2) chars = chars.slice(0, -1);
+    }
+    const cls = chars.map((c) => (UPPER.test(c) ? "U" : ALPHA.test(c) ? "L" : "D"));
+    const digit = (k) => cls[k] === "D";
+    let switches = 0;
+    for (let k = 1; k < cls.length; k++) if (digit(k) !== digit(k - 1)) switches++;
+    const starts = [0];
+    for (let k = 1; k < cls.length; k++) {
+      const a = cls[k - 1], b = cls[k];
+      const cut = a === "L" && b === "U" ? true : a === "U" && b === "U" ? cls[k + 1] === "L" : switches <= 2 && digit(k) !== digit(k - 1);
+      if (cut) starts.push(k);
+    }
+    const whole = chars.join("");
+    if (starts.length < 2 || starts.length > 5) return { whole, parts: [] };
+    return { whole, parts: starts.map((k, i) => chars.slice(k, i + 1 < starts.length ? starts[i + 1] : chars.length).join("")) };
+  }
+  /* analyzer::words: the query's words stemmed, a compound with its parts' stems; a compound
+   * too long to index whole is its parts, each a word. */
+  function words(text) {
+    const out = [];
+    const stemmed = (w) => stemOf(w.toLowerCase());
+    for (const m of text.matchAll(WORD)) {
+      const { whole, parts } = split(m[0]);
+      if (utf8len(whole) < 40) out.push({ whole: stemmed(whole), parts: parts.map(stemmed) });
+      else for (const p of parts) if (utf8len(p) < 40) out.push({ whole: stemmed(p), parts: [] });
+    }
+    return out;
+  }
+  /* The stems of words as one phrase: a compound by its parts. */
+  const phraseOf = (ws) => ws.flatMap((w) => (w.parts.length ? w.parts : [w.whole]));
+  function analyze(text) { return phraseOf(words(text)); }
 
   /* Byte (code point) order, as tantivy sorts terms. */
   function cmp(a, b) {
@@ -407,9 +449,10 @@
       const plain = [];
       for (const c of clauses) {
         if (c.kind !== "word" && c.kind !== "phrase") continue;
-        const s = analyze(c.text);
+        const ws = words(c.text), s = phraseOf(ws);
         add(s);
         groupsAt(s);
+        for (const w of ws) if (w.parts.length) { add([w.whole]); groupsAt([w.whole]); }
         if (c.kind === "word" && c.occur === "should" && s.length === 1) plain.push(s[0]);
       }
       groupsAt(plain);
@@ -442,25 +485,49 @@
       return best && best[2];
     }
 
-    leavesOf(members) {
+    /* Builder.group: every member in every field; members not typed are weighed by
+     * synonymFactor. */
+    async leavesOf(members, typed = members) {
+      const isTyped = (m) => typed.some((t) => t.join(" ") === m.join(" "));
       const leaves = [];
-      for (const m of members) for (let f = 0; f < 5; f++) leaves.push({ stems: m, field: f });
+      for (const m of members) for (let f = 0; f < 5; f++) {
+        leaves.push({ stems: m, field: f, factor: isTyped(m) ? 1 : await this.synonymFactor(typed[0], m, f) });
+      }
       return { leaves };
     }
+    /* Builder.synonym_factor: a synonym's idf in a field brought down to the typed word's. */
+    async synonymFactor(typed, member, f) {
+      const idf = async (stems) => {
+        let sum = 0;
+        for (const s of stems) {
+          const t = await this.term(s), l = t && t.lists.find((x) => x.field === f), df = l ? l.df : 0;
+          sum += Math.log(1 + (this.n - df + 0.5) / (df + 0.5));
+        }
+        return sum;
+      };
+      return f32(Math.min(1, (await idf(typed)) / (await idf(member))));
+    }
+    /* Builder.compound: the word and its synonyms, and its parts as a phrase, both typed. */
+    compound(w) {
+      const whole = [w.whole];
+      const members = (this.groupOf(whole) || [whole]).slice();
+      if (!members.some((m) => m.join(" ") === w.parts.join(" "))) members.push(w.parts);
+      return this.leavesOf(members, [whole, w.parts]);
+    }
+    /* A word's group, or the word alone. */
+    membersOf(s) { return this.groupOf([s]) || [[s]]; }
 
     /* Builder.word: the word's group, or the stem; corrected when the index holds neither. */
     async word(col, text, s, b) {
-      const g = this.groupOf([s]);
-      const members = g || [[s]];
-      for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members);
+      const members = this.membersOf(s);
+      for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members, [[s]]);
       const fix = await this.nearest(s);
       b.corrections.push({ word: text, stem: fix });
       if (!fix) return null;
       b.replaced.push({ col, len: Array.from(text).length, stem: fix, typed: text });
-      const g2 = this.groupOf([fix]);
-      const ms = g2 || [[fix]];
+      const ms = this.membersOf(fix);
       await Promise.all(ms.flat().map((x) => this.term(x)).concat(ms.filter((m) => m.length > 1).flat().map((x) => this.positions(x))));
-      return this.leavesOf(ms);
+      return this.leavesOf(ms, [[fix]]);
     }
 
     /* The ids of the values a tag/service/severity filter names, and where their lists are. */
@@ -498,14 +565,17 @@
       let hadWords = false, empty = false;
       for (const c of clauses) {
         if (c.kind === "word" && c.occur === "should") {
-          const s = analyze(c.text);
-          hadWords = hadWords || s.length > 0;
-          if (s.length > 1) should.push(this.leavesOf([s]));
-          else if (s.length) plain.push([c.col, c.text, s]);
+          const ws = words(c.text);
+          hadWords = hadWords || ws.length > 0;
+          if (ws.length === 1 && !ws[0].parts.length) plain.push([c.col, c.text, [ws[0].whole]]);
+          else if (ws.length === 1) should.push(await this.compound(ws[0]));
+          else if (ws.length) should.push(await this.leavesOf([phraseOf(ws)]));
         } else if (c.kind === "word" || c.kind === "phrase") {
-          const s = analyze(c.text);
-          hadWords = hadWords || (c.occur !== "mustNot" && s.length > 0);
-          const q = s.length === 1 && c.kind === "word" ? await this.word(c.col, c.text, s[0], b) : s.length ? this.leavesOf([s]) : null;
+          const ws = words(c.text), s = phraseOf(ws);
+          hadWords = hadWords || (c.occur !== "mustNot" && ws.length > 0);
+          const q = c.kind === "word" && ws.length === 1
+            ? (ws[0].parts.length ? await this.compound(ws[0]) : await this.word(c.col, c.text, ws[0].whole, b))
+            : s.length ? await this.leavesOf([s]) : null;
           if (c.occur === "should" && q) should.push(q);
           else if (c.occur === "must") { if (q) must.push(q); else empty = true; }
           else if (c.occur === "mustNot" && q) mustNot.push(q);
@@ -525,7 +595,19 @@
       for (let i = 0; i < plain.length;) {
         const rest = plain.slice(i).map((p) => p[2][0]);
         const n = this.phraseAt(rest);
-        if (n) { should.push(this.leavesOf(this.groupOf(rest.slice(0, n)) || [])); i += n; continue; }
+        if (n) {
+          const typed = rest.slice(0, n);
+          should.push(await this.leavesOf(this.groupOf(typed) || [], [typed]));
+          /* Its words count on their own too, those the index holds (none is corrected). */
+          for (const [, , s] of plain.slice(i, i + n)) {
+            const members = this.membersOf(s[0]);
+            let known = false;
+            for (const m of members) if ((await this.docFreq(m)) > 0) known = true;
+            if (known) should.push(await this.leavesOf(members, [s]));
+          }
+          i += n;
+          continue;
+        }
         const [col, text, s] = plain[i];
         const q = await this.word(col, text, s[0], b);
         if (q) should.push(q);
@@ -556,7 +638,7 @@
         if (!list) return null;
         let idf = this.idf(list.df);
         if (list.dfs.length) { idf = f32(0); for (const df of list.dfs) idf = f32(idf + this.idf(df)); }
-        const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
+        const weight = f32(f32(idf * K1_PLUS_1) * (l.factor === 1 ? field.boost : f32(field.boost * l.factor)));
         const score = (tf, norm) => f32(weight * f32(tf / f32(tf + field.norm[norm])));
         const docs = [], scores = [];
         for (const run of list.runs) {
@@ -573,7 +655,7 @@
         const t = await this.term(s);
         idf = f32(idf + this.idf(t.lists.find((x) => x.field === l.field).df));
       }
-      const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
+      const weight = f32(f32(idf * K1_PLUS_1) * (l.factor === 1 ? field.boost : f32(field.boost * l.factor)));
       const lists = per.map((p) => p[l.field]);
       const docs = [], scores = [];
       const last = l.stems.length - 1;
@@ -740,7 +822,7 @@
     }
   }
 
-  const api = { Engine, QueryError, parse, analyze, tokens, stemOf, normalize, FORMAT };
+  const api = { Engine, QueryError, parse, analyze, words, split, tokens, stemOf, normalize, FORMAT };
   if (inNode) module.exports = api;
   else root.kbSearch = api;
 })(typeof self !== "undefined" ? self : this);
