@@ -8,8 +8,8 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
-    Query as TQuery, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
+    Occur as TOccur, PhraseQuery, Query as TQuery, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -339,6 +339,9 @@ type Boxed = Box<dyn TQuery>;
 impl Builder<'_, '_> {
     fn build(&mut self, clauses: &[Clause]) -> Result<Boxed, QueryError> {
         let mut should: Vec<Boxed> = Vec::new();
+        // How many of `should` leave out of the coverage bonus (none, then the words of a
+        // phrase synonym, which are one word typed), by index.
+        let mut uncovered: Vec<usize> = Vec::new();
         let mut must: Vec<Boxed> = Vec::new();
         let mut must_not: Vec<Boxed> = Vec::new();
         let mut filters: Vec<(TOccur, Boxed)> = Vec::new();
@@ -417,10 +420,13 @@ impl Builder<'_, '_> {
                 let group = self.s.synonyms.group_of(&typed).unwrap_or_default();
                 should.push(self.group(group, &[typed]));
                 // Its words count on their own too: "out of memory" must not swallow "memory".
-                // Those the index holds: a word of a known phrase is never corrected.
+                // Those the index holds: a word of a known phrase is never corrected. They add
+                // to the score, not to the coverage bonus: the phrase is one thing typed, and
+                // its "of" would cover every incident.
                 for (_, _, typed) in &plain[i..i + n] {
                     let members = self.members(typed);
                     if members.iter().any(|m| self.doc_freq(m) > 0) {
+                        uncovered.push(should.len());
                         should.push(self.group(&members, std::slice::from_ref(typed)));
                     }
                 }
@@ -432,7 +438,12 @@ impl Builder<'_, '_> {
             i += 1;
         }
 
-        self.words = should.iter().map(|q| q.box_clone()).collect();
+        self.words = should
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !uncovered.contains(k))
+            .map(|(_, q)| q.box_clone())
+            .collect();
         let mut top: Vec<(TOccur, Boxed)> = Vec::new();
         let scoring = !should.is_empty() || !must.is_empty();
         if !scoring && had_words {
@@ -511,44 +522,56 @@ impl Builder<'_, '_> {
         self.group(&members, &[whole, w.parts.clone()])
     }
 
-    /// Every member of a synonym group (terms and phrases) over every text field, as one
-    /// should-clause. The members typed score as they are; the others never above the first
-    /// typed one ([`Builder::synonym_factor`]).
+    /// A synonym group (terms and phrases) as one clause: each member over every text field,
+    /// summed; the group scores as its best member, so the same words matched as several
+    /// members (`CrashLoopBackOff` as itself, as "crash loop" and as "crash") count once. The
+    /// members typed score as they are; the others never above the first typed one
+    /// ([`Builder::synonym_factor`]).
     fn group(&self, members: &[Member], typed: &[Member]) -> Boxed {
-        let mut clauses: Vec<(TOccur, Boxed)> = Vec::new();
-        for m in members {
-            let factor = |field: Field| {
-                if typed.contains(m) {
-                    1.0
-                } else {
-                    self.synonym_factor(&typed[0], m, field)
-                }
-            };
-            for q in self.field_queries(m, factor) {
-                clauses.push((TOccur::Should, q));
-            }
+        let mut each: Vec<Boxed> = members
+            .iter()
+            .map(|m| {
+                let factor = |field: Field| {
+                    if typed.contains(m) {
+                        1.0
+                    } else {
+                        self.synonym_factor(&typed[0], m, field)
+                    }
+                };
+                let clauses = self
+                    .field_queries(m, factor)
+                    .into_iter()
+                    .map(|q| (TOccur::Should, q))
+                    .collect();
+                Box::new(BooleanQuery::new(clauses)) as Boxed
+            })
+            .collect();
+        if each.len() == 1 {
+            return each.remove(0);
         }
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(DisjunctionMaxQuery::new(each))
     }
 
     /// What a synonym's score is multiplied by in `field` so that it never outranks the word
-    /// typed: where the synonym is rarer, its BM25 idf is brought down to the typed word's (a
-    /// phrase's idf is its words' summed, as tantivy weighs it). The same in search.js.
+    /// typed: where the synonym is rarer than the word, its BM25 idf is brought down to the
+    /// word's (a phrase's idf is its words' summed, as tantivy weighs it). The
+    /// word's idf is taken where it is most common, so that a field without it does not
+    /// leave its synonyms uncapped there. The same in search.js.
     fn synonym_factor(&self, typed: &[String], member: &[String], field: Field) -> f32 {
         let n = self.searcher.num_docs() as f64;
-        let idf = |stems: &[String]| -> f64 {
-            stems
-                .iter()
-                .map(|s| {
-                    let df = self
-                        .searcher
-                        .doc_freq(&Term::from_field_text(field, s))
-                        .unwrap_or(0) as f64;
-                    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-                })
-                .sum()
+        let idf = |df: u64| (1.0 + (n - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
+        let df = |f: Field, stem: &str| {
+            self.searcher
+                .doc_freq(&Term::from_field_text(f, stem))
+                .unwrap_or(0)
         };
-        (idf(typed) / idf(member)).min(1.0) as f32
+        let fields = &self.s.index.fields.text;
+        let word: f64 = typed
+            .iter()
+            .map(|s| idf(fields.iter().map(|f| df(*f, s)).max().unwrap_or(0)))
+            .sum();
+        let synonym: f64 = member.iter().map(|s| idf(df(field, s))).sum();
+        (word / synonym).min(1.0) as f32
     }
 
     fn phrase(&self, stems: &[String]) -> Option<Boxed> {

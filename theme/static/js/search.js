@@ -490,22 +490,18 @@
     async leavesOf(members, typed = members) {
       const isTyped = (m) => typed.some((t) => t.join(" ") === m.join(" "));
       const leaves = [];
-      for (const m of members) for (let f = 0; f < 5; f++) {
-        leaves.push({ stems: m, field: f, factor: isTyped(m) ? 1 : await this.synonymFactor(typed[0], m, f) });
-      }
+      members.forEach((m, k) => { for (let f = 0; f < 5; f++) leaves.push({ stems: m, field: f, member: k }); });
+      for (const l of leaves) l.factor = isTyped(l.stems) ? 1 : await this.synonymFactor(typed[0], l.stems, l.field);
       return { leaves };
     }
-    /* Builder.synonym_factor: a synonym's idf in a field brought down to the typed word's. */
+    /* Builder.synonym_factor: a synonym's idf in a field brought down to the typed word's,
+     * taken where the word is most common. */
     async synonymFactor(typed, member, f) {
-      const idf = async (stems) => {
-        let sum = 0;
-        for (const s of stems) {
-          const t = await this.term(s), l = t && t.lists.find((x) => x.field === f), df = l ? l.df : 0;
-          sum += Math.log(1 + (this.n - df + 0.5) / (df + 0.5));
-        }
-        return sum;
-      };
-      return f32(Math.min(1, (await idf(typed)) / (await idf(member))));
+      const idf = (df) => Math.log(1 + (this.n - df + 0.5) / (df + 0.5));
+      let word = 0, synonym = 0;
+      for (const s of typed) { const t = await this.term(s); word += idf(t ? Math.max(0, ...t.lists.map((l) => l.df)) : 0); }
+      for (const s of member) { const t = await this.term(s), l = t && t.lists.find((x) => x.field === f); synonym += idf(l ? l.df : 0); }
+      return f32(Math.min(1, word / synonym));
     }
     /* Builder.compound: the word and its synonyms, and its parts as a phrase, both typed. */
     compound(w) {
@@ -603,7 +599,8 @@
             const members = this.membersOf(s[0]);
             let known = false;
             for (const m of members) if ((await this.docFreq(m)) > 0) known = true;
-            if (known) should.push(await this.leavesOf(members, [s]));
+            /* They add to the score, not to the coverage bonus. */
+            if (known) should.push({ ...(await this.leavesOf(members, [s])), cover: false });
           }
           i += n;
           continue;
@@ -674,19 +671,24 @@
       return { docs, scores, complete: true, bound: 0 };
     }
 
-    /* One clause's matches: every leaf in order, summed per document as tantivy's union does. */
+    /* One clause's matches: every leaf in order, summed per document and member as tantivy's
+     * union does, the best member per document as its DisjunctionMaxQuery does. */
     async clause(c, full) {
       const leaves = [];
       for (const l of c.leaves) {
         if (full && this.keyOf(l.stems) !== null) await this.complete(this.keyOf(l.stems));
         const r = await this.leaf(l);
-        if (r && r.docs.length) leaves.push(r);
+        if (r && r.docs.length) { r.member = l.member; leaves.push(r); }
+      }
+      /* Each member summed over its fields; the clause is its best member (Builder.group). */
+      const per = new Map();
+      for (const r of leaves) {
+        let m = per.get(r.member);
+        if (!m) per.set(r.member, (m = new Map()));
+        for (let k = 0; k < r.docs.length; k++) m.set(r.docs[k], f32((m.get(r.docs[k]) || 0) + r.scores[k]));
       }
       const sum = new Map();
-      for (const r of leaves) for (let k = 0; k < r.docs.length; k++) {
-        const d = r.docs[k];
-        sum.set(d, f32((sum.get(d) || 0) + r.scores[k]));
-      }
+      for (const m of per.values()) for (const [d, s] of m) if (!(sum.get(d) >= s)) sum.set(d, s);
       return { sum, leaves, complete: leaves.every((r) => r.complete) };
     }
 
@@ -720,7 +722,9 @@
         for (let d = 0; d < this.n; d++) if (keep(d)) hits.push({ doc: d, score });
         return { total: hits.length, totalExact: true, hits: hits.slice(0, limit) };
       }
-      const n = should.length;
+      /* The words of a phrase synonym add to the score, not to the coverage bonus. */
+      const covering = plan.should.map((c) => c.cover !== false);
+      const n = covering.filter(Boolean).length;
       const candidates = new Set();
       if (plan.must.length) for (const d of must[0].sum.keys()) candidates.add(d);
       else for (const c of should) for (const d of c.sum.keys()) candidates.add(d);
@@ -731,7 +735,7 @@
         let req = f32(0);
         if (must.length) { for (const c of must) req = f32(req + c.sum.get(d)); }
         let opt = f32(0), m = 0, any = false;
-        for (const c of should) { const s = c.sum.get(d); if (s !== undefined) { opt = f32(opt + s); m++; any = true; } }
+        should.forEach((c, ci) => { const s = c.sum.get(d); if (s !== undefined) { opt = f32(opt + s); if (covering[ci]) m++; any = true; } });
         const score = must.length ? (any ? f32(req + opt) : req) : opt;
         scored.push({ doc: d, score: n >= 2 ? f32(score * cover(m)) : score, m });
       }
@@ -749,7 +753,7 @@
       for (const s of scored) {
         let extra = 0, clausesMaybe = new Set();
         incomplete.forEach(({ l, ci }, k) => {
-          if (!seen[k].has(s.doc)) { extra += l.bound; if (!should[ci].sum.has(s.doc)) clausesMaybe.add(ci); }
+          if (!seen[k].has(s.doc)) { extra += l.bound; if (covering[ci] && !should[ci].sum.has(s.doc)) clausesMaybe.add(ci); }
         });
         if (!extra) exact.push(s);
         else open.push({ ...s, ub: (s.score / cover(s.m) + extra) * cover(s.m + clausesMaybe.size) });
@@ -757,7 +761,7 @@
       exact.sort(byRank);
       if (exact.length < limit) return null;
       const last = exact[limit - 1].score * (1 - 1e-6);
-      const clauseSet = new Set(incomplete.map((x) => x.ci));
+      const clauseSet = new Set(incomplete.map((x) => x.ci).filter((ci) => covering[ci]));
       const unseen = incomplete.reduce((s, x) => s + x.l.bound, 0) * cover(clauseSet.size);
       if (unseen >= last || open.some((o) => o.ub >= last)) return null;
       return { total: scored.length, totalExact: false, hits: exact.slice(0, limit).map(({ doc, score }) => ({ doc, score })) };
