@@ -430,11 +430,11 @@
     /* Every file the query will need, requested at once: one round trip for most queries. */
     prefetch(clauses) {
       const terms = new Set(), phrases = new Set();
-      /* A phrase synonym needs its own postings and its first stem (to know whether the
-       * word is indexed); another phrase needs its stems' positions. */
+      /* A phrase synonym needs its own postings and its stems (whether the word is indexed,
+       * and the idfs that weigh a synonym); another phrase needs its stems' positions. */
       const add = (member) => {
         const key = this.keyOf(member);
-        if (key !== null) { terms.add(key); terms.add(member[0]); }
+        if (key !== null) { terms.add(key); member.forEach((y) => terms.add(y)); }
         else member.forEach((y) => { terms.add(y); phrases.add(y); });
       };
       /* Synonym phrases may start at any stem, within a word or across single-stem words. */
