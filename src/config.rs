@@ -108,6 +108,8 @@ pub struct ServiceConfig {
 #[serde(default)]
 pub struct SearchConfig {
     pub synonyms: Vec<Vec<String>>,
+    /// Words whose default synonym groups are left out (docs/search.md, "Synonyms").
+    pub drop_synonyms: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -176,7 +178,7 @@ const KEYS: &[(&str, &[&str])] = &[
     ("severity", &["levels"]),
     ("tags.*", &["description", "aliases", "match"]),
     ("services.*", &["description"]),
-    ("search", &["synonyms"]),
+    ("search", &["synonyms", "drop_synonyms"]),
     ("markdown", &["unsafe_html"]),
     ("new", &["template"]),
     ("repository", &["edit_url"]),

@@ -67,11 +67,13 @@ fn ndcg5(ids: &[String], relevant: &[String]) -> f64 {
 }
 
 /// Held-out set 2, first measured 2026-12-02 (docs/search.md): MRR@10 0.932, nDCG@5 0.932;
-/// symptoms 0.965 / 0.963, synonyms 0.786 / 0.821.
-const HELD_OUT2_MRR: f64 = 0.91;
-const HELD_OUT2_NDCG: f64 = 0.91;
-const HELD_OUT2_SYMPTOM_MRR: f64 = 0.94;
-const HELD_OUT2_SYNONYM_MRR: f64 = 0.76;
+/// symptoms 0.965 / 0.963, synonyms 0.786 / 0.821. After the vocabulary, word splitting and
+/// ranking fixes of issue 16 (never tuned on this set): 0.986 / 0.976; symptoms 0.990 / 0.983,
+/// synonyms 0.967 / 0.965.
+const HELD_OUT2_MRR: f64 = 0.96;
+const HELD_OUT2_NDCG: f64 = 0.95;
+const HELD_OUT2_SYMPTOM_MRR: f64 = 0.97;
+const HELD_OUT2_SYNONYM_MRR: f64 = 0.94;
 
 #[derive(Default)]
 struct Score {
@@ -181,10 +183,10 @@ fn judged_queries_rank_relevant_incidents_first() {
     }
     let all = &by["all"];
     assert!(all.n >= 40, "at least 40 judged queries");
-    assert!(all.mrr() >= 0.90, "MRR@10 fell to {:.3}", all.mrr());
-    assert!(all.recall() >= 0.90, "recall@5 fell to {:.3}", all.recall());
+    assert!(all.mrr() >= 0.95, "MRR@10 fell to {:.3}", all.mrr());
+    assert!(all.recall() >= 0.94, "recall@5 fell to {:.3}", all.recall());
     assert!(
-        by["kb dfds"].mrr() >= 0.87,
+        by["kb dfds"].mrr() >= 0.94,
         "DFDS MRR@10 {:.3}",
         by["kb dfds"].mrr()
     );

@@ -77,6 +77,19 @@ fn queries(root: &Path) -> Vec<String> {
         // Known to the held-out fixture's site.toml, on no incident there: nothing, not an error.
         "service:ledger-archive outage",
         "tag:supply-chain",
+        // Code words split, plural abbreviations, phrase synonyms with their words, synonyms
+        // weighed under the word typed (tests/vocabulary.rs).
+        "CrashLoopBackOff",
+        "crash loop back off",
+        "\"loop back off\"",
+        "OOMKilled pods",
+        "SDKs APIs",
+        "+FormData -v2",
+        "http2 5xx",
+        "too many requests",
+        "pods killed out of memory",
+        "429 throttled",
+        "app freezes",
     ]
     .map(String::from)
     .to_vec();
@@ -311,6 +324,11 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     assert!(judged.len() >= 60, "{} held-out queries", judged.len());
     compared += check_parity(&node, &heldout, &[], &judged);
     compared += check_parity(&node, &heldout, &tiny, &judged);
+    // Small postmortems for each word-splitting and vocabulary case.
+    let vocabulary = tmp.path().join("vocabulary");
+    copy_dir(&repo().join("tests/fixtures/vocabulary-kb"), &vocabulary);
+    compared += check_parity(&node, &vocabulary, &[], &[]);
+    compared += check_parity(&node, &vocabulary, &tiny, &[]);
     let mut floor = 150;
     if let Some(dfds) = dfds("browser_engine_ranks_exactly_like_kb_search on the DFDS postmortems")
     {

@@ -116,7 +116,8 @@ pub fn site_toml(text: &str) {
     };
     let _ = Synonyms::new(
         &config.search.synonyms,
-        &mut kb::search::analyzer::en_stem(),
+        &config.search.drop_synonyms,
+        &mut kb::search::analyzer::en_split(),
     );
     let (inc, mut diags) = parse::parse(COMPANION_FILE, COMPANION_REL, COMPANION, &config);
     let kb = Kb::build(config, vec![inc], &mut diags);
@@ -159,6 +160,16 @@ impl Example {
 /// A query as `kb search` runs it: parsed (clause and error columns inside the query), run
 /// with facets against `example`, and printed for the terminal.
 pub fn query(example: &Example, input: &str) {
+    // Code words: a compound has two parts or more, which spell the word in order.
+    for run in input.split(|c: char| !c.is_alphanumeric()) {
+        let (end, parts) = kb::search::analyzer::split(run);
+        assert!(parts.len() != 1, "{run:?}");
+        let joined: String = parts.iter().map(|p| &run[p.clone()]).collect();
+        assert!(parts.is_empty() || joined == run[..end], "{run:?}");
+    }
+    for w in kb::search::analyzer::words(&mut kb::search::analyzer::en_split(), input) {
+        assert!(w.parts.len() != 1, "{input:?}");
+    }
     match query::parse(input) {
         Ok(q) => {
             for c in &q.clauses {

@@ -258,7 +258,8 @@ pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
             .section(Section::Summary)
             .find_map(|b| summary_paragraph(&b.paragraphs));
         let lead = summary_paragraph(&scan.lead_paragraphs);
-        if let Some(s) = from_section.or(lead).or(scan.first_paragraph.as_ref()) {
+        let first = scan.first_paragraph.as_ref().filter(|p| !is_link_line(p));
+        if let Some(s) = from_section.or(lead).or(first) {
             inc.summary = clip_summary(s);
             inc.inferred.insert("summary");
         }
@@ -356,10 +357,26 @@ fn first_date_in(text: &str) -> Option<Date> {
 /// "Photo: the dashboard"): long enough, or ending like a sentence.
 fn summary_paragraph(paragraphs: &[String]) -> Option<&String> {
     paragraphs.iter().find(|p| {
-        p.chars().count() >= 60
-            || p.trim_end()
-                .ends_with(['.', '!', '?', ':', ')', '"', '\u{201d}', '…'])
+        !is_link_line(p)
+            && (p.chars().count() >= 60
+                || p.trim_end()
+                    .ends_with(['.', '!', '?', ':', ')', '"', '\u{201d}', '…']))
     })
+}
+
+/// A line that only points elsewhere ("Internal post-mortem: https://…", "See
+/// https://status.example.com"): a URL and at most four other words. No summary.
+fn is_link_line(p: &str) -> bool {
+    let is_url = |w: &str| w.starts_with("http://") || w.starts_with("https://");
+    let words: Vec<&str> = p.split_whitespace().collect();
+    words
+        .iter()
+        .any(|w| is_url(w.trim_start_matches(['<', '('])))
+        && words
+            .iter()
+            .filter(|w| !is_url(w.trim_start_matches(['<', '('])))
+            .count()
+            <= 4
 }
 
 /// Impact, trigger and detection from their sections (the Google SRE book template's), where
@@ -836,6 +853,25 @@ mod tests {
         let mut inc = Incident::default();
         fill(&mut inc, &scan(&body, 1), "x.md");
         assert!(inc.timestamps.is_empty());
+    }
+
+    #[test]
+    fn a_link_line_is_no_summary() {
+        let body = "Internal post-mortem: https://wiki.example.com/pm/2024-03-01-checkout-outage\n\n\
+                    Checkout returned errors for an hour after the payment SDK was upgraded.\n";
+        let mut inc = Incident::default();
+        fill(&mut inc, &scan(body, 1), "x.md");
+        assert_eq!(
+            inc.summary,
+            "Checkout returned errors for an hour after the payment SDK was upgraded."
+        );
+        let mut inc = Incident::default();
+        fill(
+            &mut inc,
+            &scan("See <https://status.example.com/i/42>\n", 1),
+            "x.md",
+        );
+        assert_eq!(inc.summary, "");
     }
 
     #[test]

@@ -1,10 +1,16 @@
-//! The text analyzer: tantivy's `en_stem` (letter/digit runs, tokens over 40 bytes dropped,
-//! lowercased, Snowball English), with a per-thread cache in front of the stemmer. The stems
-//! are identical (tested); the cache only saves time, since a postmortem repeats its words
-//! and stemming was a tenth of a 10k-incident build.
+//! The text analyzers. [`en_stem`] is tantivy's `en_stem` (letter/digit runs, tokens over 40
+//! bytes dropped, lowercased, Snowball English), with a per-thread cache in front of the
+//! stemmer. The stems are identical (tested); the cache only saves time, since a postmortem
+//! repeats its words and stemming was a tenth of a 10k-incident build.
+//!
+//! [`en_split`], which the index uses, also splits code words (docs/search.md, "Word
+//! splitting"): `CrashLoopBackOff` is indexed as itself and as *crash loop back off* at its
+//! own positions, so plain words find it and phrases still line up; `SDKs` is `SDK`.
+//! `theme/static/js/search.js` (`words`) splits query words exactly like [`split`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use frostem::{Algorithm, Stemmer};
 use tantivy::tokenizer::{
@@ -20,12 +26,229 @@ thread_local! {
     static STEMMER: Stemmer = Stemmer::new(Algorithm::English);
 }
 
+/// Tokens of this many bytes or more are dropped (tantivy's `en_stem` limit).
+const LONG: usize = 40;
+
 pub fn en_stem() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONG))
         .filter(LowerCaser)
         .filter(CachedStemmer)
         .build()
+}
+
+/// [`en_stem`] with code words split ([`SplitTokenizer`]): the analyzer of the index.
+pub fn en_split() -> TextAnalyzer {
+    TextAnalyzer::builder(SplitTokenizer)
+        .filter(RemoveLongFilter::limit(LONG))
+        .filter(LowerCaser)
+        .filter(CachedStemmer)
+        .build()
+}
+
+/// A word split into more parts than this is an identifier or a hash, kept whole.
+const MAX_PARTS: usize = 5;
+/// A word switching between letters and digits more often than this (`3f2504e0`) is not split
+/// at digits.
+const MAX_DIGIT_SWITCHES: usize = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Upper,
+    /// Lowercase and uncased letters.
+    Lower,
+    Digit,
+}
+
+/// How a run of letters and digits is indexed: the length of the word proper (a plural `s`
+/// of an abbreviation left out: `SDKs` is `SDK`) and, when it is a compound, its parts (two
+/// or more byte ranges): at a lowercase-to-uppercase change (`crashLoop`), before the last
+/// capital of a run of capitals followed by a lowercase letter (`HTTPServer`), and between
+/// letters and digits (`v2`, `5xx`) unless they alternate more than twice.
+pub fn split(word: &str) -> (usize, Vec<Range<usize>>) {
+    let mut chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut end = word.len();
+    if let Some(&(at, 's')) = chars.last() {
+        let caps = chars[..chars.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|(_, c)| c.is_uppercase())
+            .count();
+        if caps >= 2 {
+            end = at;
+            chars.pop();
+        }
+    }
+    let class: Vec<Class> = chars
+        .iter()
+        .map(|(_, c)| {
+            if c.is_uppercase() {
+                Class::Upper
+            } else if c.is_alphabetic() {
+                Class::Lower
+            } else {
+                Class::Digit
+            }
+        })
+        .collect();
+    let digit = |k: usize| class[k] == Class::Digit;
+    let switches = (1..class.len())
+        .filter(|&k| digit(k) != digit(k - 1))
+        .count();
+    let mut starts = vec![0];
+    for k in 1..class.len() {
+        let cut = match (class[k - 1], class[k]) {
+            (Class::Lower, Class::Upper) => true,
+            (Class::Upper, Class::Upper) => class.get(k + 1) == Some(&Class::Lower),
+            _ => switches <= MAX_DIGIT_SWITCHES && digit(k) != digit(k - 1),
+        };
+        if cut {
+            starts.push(k);
+        }
+    }
+    if starts.len() < 2 || starts.len() > MAX_PARTS {
+        return (end, Vec::new());
+    }
+    let byte = |k: usize| chars.get(k).map_or(end, |c| c.0);
+    let parts = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| byte(k)..starts.get(i + 1).map_or(end, |&n| byte(n)))
+        .collect();
+    (end, parts)
+}
+
+/// Runs of letters and digits (as tantivy's `SimpleTokenizer`), each split by [`split`]: a
+/// compound is its whole word at its first part's position (spanning them all) and then its
+/// parts at consecutive positions, so a phrase over the parts matches, and the next word
+/// follows the last part.
+#[derive(Clone, Copy, Default)]
+pub struct SplitTokenizer;
+
+pub struct SplitStream {
+    tokens: std::vec::IntoIter<Token>,
+    token: Token,
+}
+
+impl Tokenizer for SplitTokenizer {
+    type TokenStream<'a> = SplitStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SplitStream {
+        let mut tokens = Vec::new();
+        let mut position = 0;
+        let mut runs = text.char_indices().peekable();
+        while let Some((start, c)) = runs.next() {
+            if !c.is_alphanumeric() {
+                continue;
+            }
+            let mut stop = start + c.len_utf8();
+            while let Some(&(at, c)) = runs.peek() {
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                stop = at + c.len_utf8();
+                runs.next();
+            }
+            let word = &text[start..stop];
+            let (end, parts) = split(word);
+            tokens.push(Token {
+                offset_from: start,
+                offset_to: stop,
+                position,
+                text: word[..end].to_string(),
+                position_length: parts.len().max(1),
+            });
+            for (k, p) in parts.iter().enumerate() {
+                tokens.push(Token {
+                    offset_from: start + p.start,
+                    offset_to: start + p.end,
+                    position: position + k,
+                    text: word[p.clone()].to_string(),
+                    position_length: 1,
+                });
+            }
+            position += parts.len().max(1);
+        }
+        SplitStream {
+            tokens: tokens.into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for SplitStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(t) => {
+                self.token = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// A word of a query as the index holds it: its stem, and for a compound its parts' stems
+/// (`CrashLoopBackOff`: *crashloopbackoff* and *crash loop back off*). A compound too long to
+/// index whole is its parts, each a word of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Word {
+    pub whole: String,
+    pub parts: Vec<String>,
+}
+
+impl Word {
+    /// The stems a phrase uses for this word: its parts, or the word itself.
+    pub fn phrase(&self) -> Vec<String> {
+        if self.parts.is_empty() {
+            vec![self.whole.clone()]
+        } else {
+            self.parts.clone()
+        }
+    }
+}
+
+/// The words of `text` through [`en_split`], a compound's parts gathered under its whole.
+pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    // Where the open compound's parts end.
+    let mut open_until = 0;
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let t = stream.token();
+        if t.position < open_until
+            && let Some(w) = out.last_mut()
+        {
+            w.parts.push(t.text.clone());
+            continue;
+        }
+        open_until = if t.position_length > 1 {
+            t.position + t.position_length
+        } else {
+            0
+        };
+        out.push(Word {
+            whole: t.text.clone(),
+            parts: Vec::new(),
+        });
+    }
+    out
+}
+
+/// The stems of `text` as a phrase: every word's [`Word::phrase`].
+pub fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    words(analyzer, text)
+        .iter()
+        .flat_map(Word::phrase)
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -107,6 +330,92 @@ mod tests {
                 "oomkil", "pod", "restart", "dns", "resolut", "fail"
             ]
         );
+    }
+
+    fn split_words(text: &str) -> Vec<(String, Vec<String>)> {
+        words(&mut en_split(), text)
+            .into_iter()
+            .map(|w| (w.whole, w.parts))
+            .collect()
+    }
+
+    fn parts(word: &str) -> Vec<&str> {
+        let (_, parts) = split(word);
+        parts.into_iter().map(|r| &word[r]).collect()
+    }
+
+    #[test]
+    fn code_words_are_split_and_kept_whole() {
+        assert_eq!(parts("CrashLoopBackOff"), ["Crash", "Loop", "Back", "Off"]);
+        assert_eq!(parts("FormData"), ["Form", "Data"]);
+        assert_eq!(parts("OOMKilled"), ["OOM", "Killed"]);
+        assert_eq!(parts("HTTPServer"), ["HTTP", "Server"]);
+        assert_eq!(parts("v2"), ["v", "2"]);
+        assert_eq!(parts("5xx"), ["5", "xx"]);
+        assert_eq!(parts("http2Client"), ["http", "2", "Client"]);
+        // Not compounds: one case, plural abbreviations, hashes, long identifiers.
+        for w in [
+            "replica",
+            "Kubernetes",
+            "HTTP",
+            "503",
+            "SDKs",
+            "3f2504e0",
+            "aBcDeFgHiJ",
+        ] {
+            assert_eq!(parts(w), Vec::<&str>::new(), "{w}");
+        }
+        assert_eq!(split("SDKs").0, 3);
+        assert_eq!(split("APIs").0, 3);
+        assert_eq!(split("Is").0, 2);
+        assert_eq!(split("DNS").0, 3);
+
+        let w = |whole: &str, parts: &[&str]| {
+            (
+                whole.to_string(),
+                parts.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            split_words("pods in CrashLoopBackOff, SDKs upgraded"),
+            [
+                w("pod", &[]),
+                w("in", &[]),
+                w("crashloopbackoff", &["crash", "loop", "back", "off"]),
+                w("sdk", &[]),
+                w("upgrad", &[]),
+            ]
+        );
+        // snake_case, kebab-case and dotted names were always separate words.
+        assert_eq!(
+            phrase(&mut en_split(), "max_connections kube-proxy app.config"),
+            ["max", "connect", "kube", "proxi", "app", "config"]
+        );
+    }
+
+    /// Parts sit at their own consecutive positions, the whole at the first; the next word
+    /// follows the last part, so phrases across a compound line up.
+    #[test]
+    fn positions_of_a_compound() {
+        let mut a = en_split();
+        let mut stream = a.token_stream("saw CrashLoopBackOff again");
+        let mut got = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            got.push((t.text.clone(), t.position, t.position_length));
+        }
+        let want: Vec<(String, usize, usize)> = [
+            ("saw", 0, 1),
+            ("crashloopbackoff", 1, 4),
+            ("crash", 1, 1),
+            ("loop", 2, 1),
+            ("back", 3, 1),
+            ("off", 4, 1),
+            ("again", 5, 1),
+        ]
+        .map(|(t, p, l)| (t.to_string(), p, l))
+        .to_vec();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -189,7 +189,11 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .collect();
     }
 
-    let synonyms = Synonyms::new(&kb.config.search.synonyms, &mut index.analyzer());
+    let synonyms = Synonyms::new(
+        &kb.config.search.synonyms,
+        &kb.config.search.drop_synonyms,
+        &mut index.analyzer(),
+    );
     let phrases = phrase_terms(&terms, &synonyms, &caches);
     // Words and phrase synonyms share the postings shards, in byte order.
     let mut keyed: Vec<&Term> = terms.iter().chain(&phrases).collect();

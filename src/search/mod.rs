@@ -32,7 +32,7 @@ impl Index {
     pub fn new(index: tantivy::Index) -> tantivy::Result<Index> {
         index
             .tokenizers()
-            .register(schema::TOKENIZER, analyzer::en_stem());
+            .register(schema::TOKENIZER, analyzer::en_split());
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()
@@ -54,7 +54,7 @@ impl Index {
         self.index
             .tokenizers()
             .get(schema::TOKENIZER)
-            .expect("en_stem is registered by tantivy")
+            .expect("registered in Index::new")
     }
 
     pub fn num_docs(&self) -> u64 {

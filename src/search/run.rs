@@ -8,20 +8,21 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, PhraseQuery,
-    Query as TQuery, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
+    Occur as TOccur, PhraseQuery, Query as TQuery, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocSet, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use super::Index;
+use super::analyzer::{self, Word};
 use super::exclude::Excluded;
 use super::facets::{FacetCollector, Facets};
 use super::query::{self, Clause, FilterKind, Occur, QueryError};
 use super::schema::{TEXT_FIELDS, day_number};
 use super::snippet::{Snippets, mark_html};
 use super::synonyms::{Member, Synonyms};
-use super::{Index, analyze};
 use crate::config::Config;
 use crate::diagnostics::did_you_mean;
 use crate::kb::taxonomy::{Taxonomy, normalize};
@@ -131,7 +132,11 @@ pub struct Searching<'a> {
 
 impl<'a> Searching<'a> {
     pub fn new(index: &'a Index, config: &'a Config) -> Self {
-        let synonyms = Synonyms::new(&config.search.synonyms, &mut index.analyzer());
+        let synonyms = Synonyms::new(
+            &config.search.synonyms,
+            &config.search.drop_synonyms,
+            &mut index.analyzer(),
+        );
         Searching {
             index,
             config,
@@ -180,7 +185,8 @@ impl<'a> Searching<'a> {
             .take(SURFACE_HITS)
             .filter_map(|(_, addr)| searcher.doc(*addr).ok())
             .collect();
-        let mut analyzer = self.index.analyzer();
+        // Unsplit, as the browser reads its stubs.
+        let mut analyzer = analyzer::en_stem();
         let mut surface = |stem: &str, typed: &str| {
             surface(&mut analyzer, &self.index.fields, &top_docs, stem, typed)
         };
@@ -333,6 +339,9 @@ type Boxed = Box<dyn TQuery>;
 impl Builder<'_, '_> {
     fn build(&mut self, clauses: &[Clause]) -> Result<Boxed, QueryError> {
         let mut should: Vec<Boxed> = Vec::new();
+        // How many of `should` leave out of the coverage bonus (none, then the words of a
+        // phrase synonym, which are one word typed), by index.
+        let mut uncovered: Vec<usize> = Vec::new();
         let mut must: Vec<Boxed> = Vec::new();
         let mut must_not: Vec<Boxed> = Vec::new();
         let mut filters: Vec<(TOccur, Boxed)> = Vec::new();
@@ -348,21 +357,23 @@ impl Builder<'_, '_> {
                     text,
                     col,
                 } => {
-                    let stems = analyze(&mut self.analyzer, text);
-                    had_words |= !stems.is_empty();
-                    if stems.len() > 1 {
-                        should.extend(self.phrase(&stems));
-                    } else if !stems.is_empty() {
-                        plain.push((*col, text, stems));
+                    let words = analyzer::words(&mut self.analyzer, text);
+                    match words.as_slice() {
+                        [w] if w.parts.is_empty() => plain.push((*col, text, w.phrase())),
+                        [w] => should.push(self.compound(w)),
+                        _ => should.extend(self.phrase(&phrase_of(&words))),
                     }
+                    had_words |= !words.is_empty();
                 }
                 Clause::Word { occur, text, col } | Clause::Phrase { occur, text, col } => {
-                    let stems = analyze(&mut self.analyzer, text);
-                    had_words |= *occur != Occur::MustNot && !stems.is_empty();
-                    let q = if stems.len() == 1 && matches!(c, Clause::Word { .. }) {
-                        self.word(*col, text, &stems[0])
-                    } else {
-                        self.phrase(&stems)
+                    let words = analyzer::words(&mut self.analyzer, text);
+                    had_words |= *occur != Occur::MustNot && !words.is_empty();
+                    let q = match (c, words.as_slice()) {
+                        (Clause::Word { .. }, [w]) if w.parts.is_empty() => {
+                            self.word(*col, text, &w.whole)
+                        }
+                        (Clause::Word { .. }, [w]) => Some(self.compound(w)),
+                        _ => self.phrase(&phrase_of(&words)),
                     };
                     match (occur, q) {
                         (Occur::Should, Some(q)) => should.push(q),
@@ -405,8 +416,20 @@ impl Builder<'_, '_> {
         while i < plain.len() {
             let rest: Vec<String> = plain[i..].iter().map(|p| p.2[0].clone()).collect();
             if let Some(n) = self.s.synonyms.phrase_at(&rest) {
-                let group = self.s.synonyms.group_of(&rest[..n]).unwrap_or_default();
-                should.push(self.group(group));
+                let typed = rest[..n].to_vec();
+                let group = self.s.synonyms.group_of(&typed).unwrap_or_default();
+                should.push(self.group(group, &[typed]));
+                // Its words count on their own too: "out of memory" must not swallow "memory".
+                // Those the index holds: a word of a known phrase is never corrected. They add
+                // to the score, not to the coverage bonus: the phrase is one thing typed, and
+                // its "of" would cover every incident.
+                for (_, _, typed) in &plain[i..i + n] {
+                    let members = self.members(typed);
+                    if members.iter().any(|m| self.doc_freq(m) > 0) {
+                        uncovered.push(should.len());
+                        should.push(self.group(&members, std::slice::from_ref(typed)));
+                    }
+                }
                 i += n;
                 continue;
             }
@@ -415,7 +438,12 @@ impl Builder<'_, '_> {
             i += 1;
         }
 
-        self.words = should.iter().map(|q| q.box_clone()).collect();
+        self.words = should
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !uncovered.contains(k))
+            .map(|(_, q)| q.box_clone())
+            .collect();
         let mut top: Vec<(TOccur, Boxed)> = Vec::new();
         let scoring = !should.is_empty() || !must.is_empty();
         if !scoring && had_words {
@@ -458,11 +486,10 @@ impl Builder<'_, '_> {
     /// One word: its synonym group if it has one, else the stem; corrected when the index
     /// holds neither.
     fn word(&mut self, col: usize, text: &str, stem: &str) -> Option<Boxed> {
-        let stems = [stem.to_string()];
-        let group = self.s.synonyms.group_of(&stems).map(<[Member]>::to_vec);
-        let members = group.unwrap_or_else(|| vec![stems.to_vec()]);
+        let typed = vec![stem.to_string()];
+        let members = self.members(&typed);
         if members.iter().any(|m| self.doc_freq(m) > 0) {
-            return Some(self.group(&members));
+            return Some(self.group(&members, &[typed]));
         }
         let suggestion = self.nearest(stem);
         self.corrections.push(Correction {
@@ -472,37 +499,102 @@ impl Builder<'_, '_> {
         let stem = suggestion?;
         self.replaced
             .push((col, text.chars().count(), stem.clone(), text.to_string()));
-        let stems = [stem];
-        let group = self.s.synonyms.group_of(&stems).map(<[Member]>::to_vec);
-        Some(self.group(&group.unwrap_or_else(|| vec![stems.to_vec()])))
+        let typed = vec![stem];
+        Some(self.group(&self.members(&typed), &[typed]))
     }
 
-    /// Every member of a synonym group (terms and phrases) over every text field, as one
-    /// should-clause.
-    fn group(&self, members: &[Member]) -> Boxed {
-        let mut clauses: Vec<(TOccur, Boxed)> = Vec::new();
-        for m in members {
-            for q in self.field_queries(m) {
-                clauses.push((TOccur::Should, q));
-            }
+    /// The synonym group of a word or phrase, or itself alone.
+    fn members(&self, typed: &Member) -> Vec<Member> {
+        self.s
+            .synonyms
+            .group_of(typed)
+            .map_or_else(|| vec![typed.clone()], <[Member]>::to_vec)
+    }
+
+    /// A compound query word (`CrashLoopBackOff`): the word itself and its synonyms, and its
+    /// parts as a phrase (*crash loop back off*), both counting as typed.
+    fn compound(&self, w: &Word) -> Boxed {
+        let whole = vec![w.whole.clone()];
+        let mut members = self.members(&whole);
+        if !members.contains(&w.parts) {
+            members.push(w.parts.clone());
         }
-        Box::new(BooleanQuery::new(clauses))
+        self.group(&members, &[whole, w.parts.clone()])
+    }
+
+    /// A synonym group (terms and phrases) as one clause: each member over every text field,
+    /// summed; the group scores as its best member, so the same words matched as several
+    /// members (`CrashLoopBackOff` as itself, as "crash loop" and as "crash") count once. The
+    /// members typed score as they are; the others never above the first typed one
+    /// ([`Builder::synonym_factor`]).
+    fn group(&self, members: &[Member], typed: &[Member]) -> Boxed {
+        let mut each: Vec<Boxed> = members
+            .iter()
+            .map(|m| {
+                let factor = |field: Field| {
+                    if typed.contains(m) {
+                        1.0
+                    } else {
+                        self.synonym_factor(&typed[0], m, field)
+                    }
+                };
+                let clauses = self
+                    .field_queries(m, factor)
+                    .into_iter()
+                    .map(|q| (TOccur::Should, q))
+                    .collect();
+                Box::new(BooleanQuery::new(clauses)) as Boxed
+            })
+            .collect();
+        if each.len() == 1 {
+            return each.remove(0);
+        }
+        Box::new(DisjunctionMaxQuery::new(each))
+    }
+
+    /// What a synonym's score is multiplied by in `field` so that it never outranks the word
+    /// typed: where the synonym is rarer than the word, its BM25 idf is brought down to the
+    /// word's (a phrase's idf is its words' summed, as tantivy weighs it). The
+    /// word's idf is taken where it is most common, so that a field without it does not
+    /// leave its synonyms uncapped there. The same in search.js.
+    fn synonym_factor(&self, typed: &[String], member: &[String], field: Field) -> f32 {
+        let n = self.searcher.num_docs() as f64;
+        let idf = |df: u64| (1.0 + (n - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
+        let df = |f: Field, stem: &str| {
+            self.searcher
+                .doc_freq(&Term::from_field_text(f, stem))
+                .unwrap_or(0)
+        };
+        let fields = &self.s.index.fields.text;
+        let word: f64 = typed
+            .iter()
+            .map(|s| idf(fields.iter().map(|f| df(*f, s)).max().unwrap_or(0)))
+            .sum();
+        let synonym: f64 = member.iter().map(|s| idf(df(field, s))).sum();
+        (word / synonym).min(1.0) as f32
     }
 
     fn phrase(&self, stems: &[String]) -> Option<Boxed> {
         if stems.is_empty() {
             return None;
         }
-        Some(self.group(&[stems.to_vec()]))
+        let stems = stems.to_vec();
+        Some(self.group(std::slice::from_ref(&stems), std::slice::from_ref(&stems)))
     }
 
-    /// A term or a phrase in each text field, boosted by the field's weight.
-    fn field_queries(&self, stems: &[String]) -> Vec<Boxed> {
+    /// A term or a phrase in each text field, boosted by the field's weight times `factor`.
+    fn field_queries(&self, stems: &[String], factor: impl Fn(Field) -> f32) -> Vec<Boxed> {
         let fields = &self.s.index.fields;
         TEXT_FIELDS
             .iter()
             .zip(fields.text)
             .map(|((_, boost), field)| {
+                let factor = factor(field);
+                let boost = if factor == 1.0 {
+                    *boost
+                } else {
+                    boost * factor
+                };
                 let q: Boxed = if stems.len() == 1 {
                     Box::new(TermQuery::new(
                         Term::from_field_text(field, &stems[0]),
@@ -516,7 +608,7 @@ impl Builder<'_, '_> {
                             .collect(),
                     ))
                 };
-                Box::new(BoostQuery::new(q, *boost)) as Boxed
+                Box::new(BoostQuery::new(q, boost)) as Boxed
             })
             .collect()
     }
@@ -674,6 +766,11 @@ fn indexed_values(searcher: &Searcher, field: Field) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The stems of words as one phrase.
+fn phrase_of(words: &[Word]) -> Vec<String> {
+    words.iter().flat_map(Word::phrase).collect()
 }
 
 fn did_you_mean_text(input: &str, replaced: &[(usize, usize, String)]) -> Option<String> {

@@ -6,11 +6,17 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::content::incident::Incident;
 use crate::content::markdown;
+use crate::content::sections::Section;
 use crate::kb::Entry;
 
-/// The analyzer every text field uses: letters/digits runs, lowercased, English stemming.
-pub const TOKENIZER: &str = "en_stem";
+/// The analyzer every text field uses ([`super::analyzer::en_split`]): letters/digits runs,
+/// code words split, lowercased, English stemming.
+pub const TOKENIZER: &str = "kb_split";
 
 /// Searched text fields and their boosts. Symptoms weigh most: responders describe what they
 /// see, and authors list exactly that there. Summary and factors started at 1.5 (SEARCH.md);
@@ -130,7 +136,7 @@ impl Fields {
             d.add_text(self.text[3], &f.description);
         }
         let body = self.text[4];
-        d.add_text(body, markdown::plain_text(&inc.body));
+        d.add_text(body, markdown::plain_text(&searched_body(inc)));
         // Frontmatter fields the body does not repeat (read from the body, it already has them).
         if let Some(imp) = &inc.impact
             && let Some(desc) = &imp.description
@@ -183,8 +189,97 @@ impl Fields {
     }
 }
 
+/// The body less a contributing-factors section kb read into the factors field, so that its
+/// text is scored once: its lists (the factors), or its paragraphs when it has no list or
+/// table. What the field did not take (the prose around a list, a table) stays.
+fn searched_body(inc: &Incident) -> Cow<'_, str> {
+    if !inc.inferred.contains("contributing_factors") {
+        return Cow::Borrowed(&inc.body);
+    }
+    let is_list = |r: &Range<usize>| {
+        let t = inc.body[r.clone()].trim_start();
+        t.starts_with(['-', '*', '+'])
+            || t.split_once(['.', ')'])
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut cuts: Vec<Range<usize>> = Vec::new();
+    for (_, span) in inc
+        .body_sections
+        .iter()
+        .filter(|(s, _)| *s == Section::Factors)
+    {
+        let lists: Vec<Range<usize>> = span
+            .item_blocks
+            .iter()
+            .filter(|r| is_list(r))
+            .cloned()
+            .collect();
+        if !lists.is_empty() {
+            cuts.extend(lists);
+        } else if span.item_blocks.is_empty() {
+            let start = span.heading.as_ref().map_or(span.range.start, |h| h.end);
+            cuts.push(start..span.range.end);
+        }
+    }
+    if cuts.is_empty() {
+        return Cow::Borrowed(&inc.body);
+    }
+    cuts.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(inc.body.len());
+    let mut at = 0;
+    for r in cuts {
+        if r.start < at || r.end > inc.body.len() {
+            continue;
+        }
+        out.push_str(&inc.body[at..r.start]);
+        out.push_str("\n\n");
+        at = r.end;
+    }
+    out.push_str(&inc.body[at..]);
+    Cow::Owned(out)
+}
+
 /// Days since 1970-01-01.
 pub fn day_number(date: jiff::civil::Date) -> i64 {
     let epoch = jiff::civil::date(1970, 1, 1);
     i64::from((date - epoch).get_days())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(text: &str) -> String {
+        let (inc, _) = crate::content::parse::parse("x.md", "x.md", text, &Default::default());
+        markdown::plain_text(&searched_body(&inc))
+    }
+
+    /// A Root cause section read into the factors field is scored there, not again as body.
+    #[test]
+    fn a_section_read_into_factors_is_not_body_again() {
+        let body = body_of(
+            "# Checkout outage\n\nCheckout failed for an hour.\n\n## Root cause\n\n\
+             The causes were:\n\n- Lock contention on the orders table\n\n## Details\n\n\
+             We paged the on-call.\n",
+        );
+        assert!(!body.contains("contention"), "{body}");
+        assert!(
+            body.contains("The causes were") && body.contains("paged"),
+            "{body}"
+        );
+        let body = body_of(
+            "# Checkout outage\n\nCheckout failed for an hour.\n\n## Root cause\n\n\
+             Lock contention on the orders table.\n\n## Details\n\nWe paged the on-call.\n",
+        );
+        assert!(
+            !body.contains("contention") && body.contains("paged"),
+            "{body}"
+        );
+        // Written in frontmatter, the factors are not in the body's section: it stays.
+        let body = body_of(
+            "---\ncontributing_factors:\n  - description: Deploy skipped the canary\n---\n\n\
+             ## Root cause\n\nLock contention on the orders table.\n",
+        );
+        assert!(body.contains("contention"), "{body}");
+    }
 }

@@ -29,7 +29,7 @@ const WRITER_MEMORY: usize = 256 << 20;
 
 /// Bumped whenever the schema or what goes into a document changes, so an index from an older
 /// kb is rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -169,7 +169,7 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
     index
         .tokenizers()
-        .register(super::schema::TOKENIZER, super::analyzer::en_stem());
+        .register(super::schema::TOKENIZER, super::analyzer::en_split());
     fill(kb, &index, &fields).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;

@@ -1,34 +1,37 @@
-//! Synonym groups: a default set for operations vocabulary, extended by `site.toml`'s
-//! `[search] synonyms`. A query word in a group searches for every member of the group.
+//! Synonym groups: the incident vocabulary kb ships with (`vocabulary.toml`, compiled in),
+//! less the groups `site.toml`'s `[search] drop_synonyms` names, plus its `[search] synonyms`.
+//! A query word in a group searches for every member of the group.
 
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 use tantivy::tokenizer::TextAnalyzer;
 
-/// Words responders and authors use for the same thing. Kept small: a broad group (error /
-/// failure) makes every query match everything.
-pub const DEFAULTS: &[&[&str]] = &[
-    &["replica", "slave", "secondary", "follower"],
-    &["primary", "master", "leader"],
-    &["dropped", "lost", "discarded"],
-    &["outage", "downtime"],
-    &["certificate", "cert"],
-    &["kubernetes", "k8s"],
-    &["database", "db"],
-    &["oom", "oomkilled", "out of memory"],
-    &["rollback", "revert", "roll back"],
-    &["restart", "reboot"],
-    &["latency", "slowness"],
-    &["deploy", "deployment", "release", "rollout"],
-    &["dns", "name resolution"],
-    &["disk full", "no space left"],
-    &["feature flag", "feature toggle"],
-    &["login", "signin", "sign in", "log in"],
-    &["timeout", "timed out"],
-    &["load balancer", "alb", "elb"],
-    // HTTP status codes and their reason phrases.
-    &["502", "bad gateway"],
-    &["503", "service unavailable"],
-    &["504", "gateway timeout"],
-];
+use super::analyzer;
+
+/// The vocabulary file: groups, each citing the public reference it was written from.
+const VOCABULARY: &str = include_str!("vocabulary.toml");
+
+#[derive(Deserialize)]
+struct Vocabulary {
+    group: Vec<Group>,
+}
+
+#[derive(Deserialize)]
+pub struct Group {
+    pub source: String,
+    pub words: Vec<String>,
+}
+
+/// The default groups, as written in `vocabulary.toml`.
+pub fn defaults() -> &'static [Group] {
+    static PARSED: OnceLock<Vec<Group>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        toml::from_str::<Vocabulary>(VOCABULARY)
+            .expect("vocabulary.toml is valid (tested)")
+            .group
+    })
+}
 
 /// One member of a group, analysed: one stem is a term, several are a phrase.
 pub type Member = Vec<String>;
@@ -40,17 +43,30 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// The default groups plus the configured ones, analysed with the index's tokenizer.
-    pub fn new(configured: &[Vec<String>], analyzer: &mut TextAnalyzer) -> Synonyms {
+    /// The default groups but those holding a word of `dropped`, plus the configured ones,
+    /// analysed with the index's tokenizer (a member of several words is a phrase).
+    pub fn new(
+        configured: &[Vec<String>],
+        dropped: &[String],
+        analyzer: &mut TextAnalyzer,
+    ) -> Synonyms {
+        let mut member = |w: &str| -> Member {
+            match analyzer::words(analyzer, w).as_slice() {
+                [word] => vec![word.whole.clone()],
+                words => words.iter().flat_map(analyzer::Word::phrase).collect(),
+            }
+        };
+        let dropped: Vec<Member> = dropped.iter().map(|w| member(w)).collect();
         let mut groups: Vec<Vec<Member>> = Vec::new();
-        let all = DEFAULTS
+        let defaults: Vec<Vec<String>> = defaults()
             .iter()
-            .map(|g| g.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .chain(configured.iter().cloned());
-        for group in all {
+            .map(|g| g.words.clone())
+            .filter(|g| !g.iter().any(|w| dropped.contains(&member(w))))
+            .collect();
+        for group in defaults.iter().chain(configured) {
             let members: Vec<Member> = group
                 .iter()
-                .map(|w| super::analyze(analyzer, w))
+                .map(|w| member(w))
                 .filter(|m| !m.is_empty())
                 .collect();
             if members.len() < 2 {
@@ -94,5 +110,50 @@ impl Synonyms {
 
     pub fn groups(&self) -> &[Vec<Member>] {
         &self.groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_group_cites_its_source_and_has_two_words() {
+        assert!(defaults().len() >= 60);
+        for g in defaults() {
+            assert!(!g.source.trim().is_empty(), "{:?}", g.words);
+            assert!(g.words.len() >= 2, "{:?}", g.words);
+            for w in &g.words {
+                assert_eq!(w, &w.to_lowercase(), "written lowercase: {w}");
+            }
+        }
+    }
+
+    /// Default groups stay apart: two sharing a member would be merged into a broad one.
+    #[test]
+    fn default_groups_share_no_member() {
+        let syn = Synonyms::new(&[], &[], &mut analyzer::en_split());
+        assert_eq!(syn.groups().len(), defaults().len());
+    }
+
+    #[test]
+    fn configured_groups_extend_and_dropped_words_remove_defaults() {
+        let mut a = analyzer::en_split();
+        let stems = |w: &str| vec![w.to_string()];
+        let syn = Synonyms::new(&[], &[], &mut a);
+        assert!(syn.group_of(&stems("410")).is_some());
+        let syn = Synonyms::new(
+            &[vec!["gone".into(), "removed".into()]],
+            &["410".into()],
+            &mut a,
+        );
+        assert_eq!(syn.group_of(&stems("410")), None);
+        assert_eq!(
+            syn.group_of(&stems("gone")).unwrap(),
+            [stems("gone"), stems("remov")]
+        );
+        // A configured group sharing a member with a default one joins it.
+        let syn = Synonyms::new(&[vec!["k8s".into(), "kube".into()]], &[], &mut a);
+        assert_eq!(syn.group_of(&stems("kube")).unwrap().len(), 3);
     }
 }

@@ -31,9 +31,15 @@
   }
   const engine = new kbSearch.Engine(manifest, load);
 
+  /* A word's stems as the index holds it: the word, and a code word's parts (CrashLoopBackOff
+   * is marked for "crash loop"). */
+  function stemsOf(word) {
+    const { whole, parts } = kbSearch.split(word);
+    return [whole, ...parts].map((w) => kbSearch.stemOf(w.toLowerCase()));
+  }
   /* The stretch of a text around its first matching word, matching words marked. */
   function snippet(text, stems, max = 220) {
-    const toks = kbSearch.tokens(text).filter((t) => stems.has(kbSearch.stemOf(t.text.toLowerCase())));
+    const toks = kbSearch.tokens(text).filter((t) => stemsOf(t.text).some((s) => stems.has(s)));
     let start = 0, end = text.length;
     if (text.length > max) {
       const first = toks.length ? toks[0].at : 0;
@@ -54,7 +60,7 @@
     return p;
   }
   function bestText(stub, stems) {
-    const count = (t) => new Set(kbSearch.tokens(t).map((x) => kbSearch.stemOf(x.text.toLowerCase())).filter((s) => stems.has(s))).size;
+    const count = (t) => new Set(kbSearch.tokens(t).flatMap((x) => stemsOf(x.text)).filter((s) => stems.has(s))).size;
     let best = null;
     for (const t of [...stub.symptoms, stub.summary]) {
       if (!t) continue;

@@ -35,7 +35,49 @@
     if (s === undefined) { s = stem(lower); if (stems.size < 50000) stems.set(lower, s); }
     return s;
   }
-  function analyze(text) { return tokens(text).map((t) => stemOf(t.text.toLowerCase())); }
+
+  /* analyzer::split: a run of letters and digits as the index holds it: the word (a plural
+   * `s` of an abbreviation left out: SDKs is SDK) and, for a compound, its parts: at a
+   * lowercase-to-uppercase change, before the last capital of a run of capitals followed by a
+   * lowercase letter, between letters and digits unless they alternate more than twice; no
+   * parts when more than five. */
+  const UPPER = /\p{Uppercase}/u, ALPHA = /\p{Alphabetic}/u;
+  function split(word) {
+    let chars = Array.from(word);
+    if (chars[chars.length - 1] === "s") {
+      let caps = 0;
+      for (let k = chars.length - 2; k >= 0 && UPPER.test(chars[k]); k--) caps++;
+      if (caps >= 2) chars = chars.slice(0, -1);
+    }
+    const cls = chars.map((c) => (UPPER.test(c) ? "U" : ALPHA.test(c) ? "L" : "D"));
+    const digit = (k) => cls[k] === "D";
+    let switches = 0;
+    for (let k = 1; k < cls.length; k++) if (digit(k) !== digit(k - 1)) switches++;
+    const starts = [0];
+    for (let k = 1; k < cls.length; k++) {
+      const a = cls[k - 1], b = cls[k];
+      const cut = a === "L" && b === "U" ? true : a === "U" && b === "U" ? cls[k + 1] === "L" : switches <= 2 && digit(k) !== digit(k - 1);
+      if (cut) starts.push(k);
+    }
+    const whole = chars.join("");
+    if (starts.length < 2 || starts.length > 5) return { whole, parts: [] };
+    return { whole, parts: starts.map((k, i) => chars.slice(k, i + 1 < starts.length ? starts[i + 1] : chars.length).join("")) };
+  }
+  /* analyzer::words: the query's words stemmed, a compound with its parts' stems; a compound
+   * too long to index whole is its parts, each a word. */
+  function words(text) {
+    const out = [];
+    const stemmed = (w) => stemOf(w.toLowerCase());
+    for (const m of text.matchAll(WORD)) {
+      const { whole, parts } = split(m[0]);
+      if (utf8len(whole) < 40) out.push({ whole: stemmed(whole), parts: parts.map(stemmed) });
+      else for (const p of parts) if (utf8len(p) < 40) out.push({ whole: stemmed(p), parts: [] });
+    }
+    return out;
+  }
+  /* The stems of words as one phrase: a compound by its parts. */
+  const phraseOf = (ws) => ws.flatMap((w) => (w.parts.length ? w.parts : [w.whole]));
+  function analyze(text) { return phraseOf(words(text)); }
 
   /* Byte (code point) order, as tantivy sorts terms. */
   function cmp(a, b) {
@@ -388,11 +430,11 @@
     /* Every file the query will need, requested at once: one round trip for most queries. */
     prefetch(clauses) {
       const terms = new Set(), phrases = new Set();
-      /* A phrase synonym needs its own postings and its first stem (to know whether the
-       * word is indexed); another phrase needs its stems' positions. */
+      /* A phrase synonym needs its own postings and its stems (whether the word is indexed,
+       * and the idfs that weigh a synonym); another phrase needs its stems' positions. */
       const add = (member) => {
         const key = this.keyOf(member);
-        if (key !== null) { terms.add(key); terms.add(member[0]); }
+        if (key !== null) { terms.add(key); member.forEach((y) => terms.add(y)); }
         else member.forEach((y) => { terms.add(y); phrases.add(y); });
       };
       /* Synonym phrases may start at any stem, within a word or across single-stem words. */
@@ -407,9 +449,10 @@
       const plain = [];
       for (const c of clauses) {
         if (c.kind !== "word" && c.kind !== "phrase") continue;
-        const s = analyze(c.text);
+        const ws = words(c.text), s = phraseOf(ws);
         add(s);
         groupsAt(s);
+        for (const w of ws) if (w.parts.length) { add([w.whole]); groupsAt([w.whole]); }
         if (c.kind === "word" && c.occur === "should" && s.length === 1) plain.push(s[0]);
       }
       groupsAt(plain);
@@ -442,25 +485,45 @@
       return best && best[2];
     }
 
-    leavesOf(members) {
+    /* Builder.group: every member in every field; members not typed are weighed by
+     * synonymFactor. */
+    async leavesOf(members, typed = members) {
+      const isTyped = (m) => typed.some((t) => t.join(" ") === m.join(" "));
       const leaves = [];
-      for (const m of members) for (let f = 0; f < 5; f++) leaves.push({ stems: m, field: f });
+      members.forEach((m, k) => { for (let f = 0; f < 5; f++) leaves.push({ stems: m, field: f, member: k }); });
+      for (const l of leaves) l.factor = isTyped(l.stems) ? 1 : await this.synonymFactor(typed[0], l.stems, l.field);
       return { leaves };
     }
+    /* Builder.synonym_factor: a synonym's idf in a field brought down to the typed word's,
+     * taken where the word is most common. */
+    async synonymFactor(typed, member, f) {
+      const idf = (df) => Math.log(1 + (this.n - df + 0.5) / (df + 0.5));
+      let word = 0, synonym = 0;
+      for (const s of typed) { const t = await this.term(s); word += idf(t ? Math.max(0, ...t.lists.map((l) => l.df)) : 0); }
+      for (const s of member) { const t = await this.term(s), l = t && t.lists.find((x) => x.field === f); synonym += idf(l ? l.df : 0); }
+      return f32(Math.min(1, word / synonym));
+    }
+    /* Builder.compound: the word and its synonyms, and its parts as a phrase, both typed. */
+    compound(w) {
+      const whole = [w.whole];
+      const members = (this.groupOf(whole) || [whole]).slice();
+      if (!members.some((m) => m.join(" ") === w.parts.join(" "))) members.push(w.parts);
+      return this.leavesOf(members, [whole, w.parts]);
+    }
+    /* A word's group, or the word alone. */
+    membersOf(s) { return this.groupOf([s]) || [[s]]; }
 
     /* Builder.word: the word's group, or the stem; corrected when the index holds neither. */
     async word(col, text, s, b) {
-      const g = this.groupOf([s]);
-      const members = g || [[s]];
-      for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members);
+      const members = this.membersOf(s);
+      for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members, [[s]]);
       const fix = await this.nearest(s);
       b.corrections.push({ word: text, stem: fix });
       if (!fix) return null;
       b.replaced.push({ col, len: Array.from(text).length, stem: fix, typed: text });
-      const g2 = this.groupOf([fix]);
-      const ms = g2 || [[fix]];
+      const ms = this.membersOf(fix);
       await Promise.all(ms.flat().map((x) => this.term(x)).concat(ms.filter((m) => m.length > 1).flat().map((x) => this.positions(x))));
-      return this.leavesOf(ms);
+      return this.leavesOf(ms, [[fix]]);
     }
 
     /* The ids of the values a tag/service/severity filter names, and where their lists are. */
@@ -498,14 +561,17 @@
       let hadWords = false, empty = false;
       for (const c of clauses) {
         if (c.kind === "word" && c.occur === "should") {
-          const s = analyze(c.text);
-          hadWords = hadWords || s.length > 0;
-          if (s.length > 1) should.push(this.leavesOf([s]));
-          else if (s.length) plain.push([c.col, c.text, s]);
+          const ws = words(c.text);
+          hadWords = hadWords || ws.length > 0;
+          if (ws.length === 1 && !ws[0].parts.length) plain.push([c.col, c.text, [ws[0].whole]]);
+          else if (ws.length === 1) should.push(await this.compound(ws[0]));
+          else if (ws.length) should.push(await this.leavesOf([phraseOf(ws)]));
         } else if (c.kind === "word" || c.kind === "phrase") {
-          const s = analyze(c.text);
-          hadWords = hadWords || (c.occur !== "mustNot" && s.length > 0);
-          const q = s.length === 1 && c.kind === "word" ? await this.word(c.col, c.text, s[0], b) : s.length ? this.leavesOf([s]) : null;
+          const ws = words(c.text), s = phraseOf(ws);
+          hadWords = hadWords || (c.occur !== "mustNot" && ws.length > 0);
+          const q = c.kind === "word" && ws.length === 1
+            ? (ws[0].parts.length ? await this.compound(ws[0]) : await this.word(c.col, c.text, ws[0].whole, b))
+            : s.length ? await this.leavesOf([s]) : null;
           if (c.occur === "should" && q) should.push(q);
           else if (c.occur === "must") { if (q) must.push(q); else empty = true; }
           else if (c.occur === "mustNot" && q) mustNot.push(q);
@@ -525,7 +591,20 @@
       for (let i = 0; i < plain.length;) {
         const rest = plain.slice(i).map((p) => p[2][0]);
         const n = this.phraseAt(rest);
-        if (n) { should.push(this.leavesOf(this.groupOf(rest.slice(0, n)) || [])); i += n; continue; }
+        if (n) {
+          const typed = rest.slice(0, n);
+          should.push(await this.leavesOf(this.groupOf(typed) || [], [typed]));
+          /* Its words count on their own too, those the index holds (none is corrected). */
+          for (const [, , s] of plain.slice(i, i + n)) {
+            const members = this.membersOf(s[0]);
+            let known = false;
+            for (const m of members) if ((await this.docFreq(m)) > 0) known = true;
+            /* They add to the score, not to the coverage bonus. */
+            if (known) should.push({ ...(await this.leavesOf(members, [s])), cover: false });
+          }
+          i += n;
+          continue;
+        }
         const [col, text, s] = plain[i];
         const q = await this.word(col, text, s[0], b);
         if (q) should.push(q);
@@ -556,7 +635,7 @@
         if (!list) return null;
         let idf = this.idf(list.df);
         if (list.dfs.length) { idf = f32(0); for (const df of list.dfs) idf = f32(idf + this.idf(df)); }
-        const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
+        const weight = f32(f32(idf * K1_PLUS_1) * (l.factor === 1 ? field.boost : f32(field.boost * l.factor)));
         const score = (tf, norm) => f32(weight * f32(tf / f32(tf + field.norm[norm])));
         const docs = [], scores = [];
         for (const run of list.runs) {
@@ -573,7 +652,7 @@
         const t = await this.term(s);
         idf = f32(idf + this.idf(t.lists.find((x) => x.field === l.field).df));
       }
-      const weight = f32(f32(idf * K1_PLUS_1) * field.boost);
+      const weight = f32(f32(idf * K1_PLUS_1) * (l.factor === 1 ? field.boost : f32(field.boost * l.factor)));
       const lists = per.map((p) => p[l.field]);
       const docs = [], scores = [];
       const last = l.stems.length - 1;
@@ -592,19 +671,24 @@
       return { docs, scores, complete: true, bound: 0 };
     }
 
-    /* One clause's matches: every leaf in order, summed per document as tantivy's union does. */
+    /* One clause's matches: every leaf in order, summed per document and member as tantivy's
+     * union does, the best member per document as its DisjunctionMaxQuery does. */
     async clause(c, full) {
       const leaves = [];
       for (const l of c.leaves) {
         if (full && this.keyOf(l.stems) !== null) await this.complete(this.keyOf(l.stems));
         const r = await this.leaf(l);
-        if (r && r.docs.length) leaves.push(r);
+        if (r && r.docs.length) { r.member = l.member; leaves.push(r); }
+      }
+      /* Each member summed over its fields; the clause is its best member (Builder.group). */
+      const per = new Map();
+      for (const r of leaves) {
+        let m = per.get(r.member);
+        if (!m) per.set(r.member, (m = new Map()));
+        for (let k = 0; k < r.docs.length; k++) m.set(r.docs[k], f32((m.get(r.docs[k]) || 0) + r.scores[k]));
       }
       const sum = new Map();
-      for (const r of leaves) for (let k = 0; k < r.docs.length; k++) {
-        const d = r.docs[k];
-        sum.set(d, f32((sum.get(d) || 0) + r.scores[k]));
-      }
+      for (const m of per.values()) for (const [d, s] of m) if (!(sum.get(d) >= s)) sum.set(d, s);
       return { sum, leaves, complete: leaves.every((r) => r.complete) };
     }
 
@@ -638,7 +722,9 @@
         for (let d = 0; d < this.n; d++) if (keep(d)) hits.push({ doc: d, score });
         return { total: hits.length, totalExact: true, hits: hits.slice(0, limit) };
       }
-      const n = should.length;
+      /* The words of a phrase synonym add to the score, not to the coverage bonus. */
+      const covering = plan.should.map((c) => c.cover !== false);
+      const n = covering.filter(Boolean).length;
       const candidates = new Set();
       if (plan.must.length) for (const d of must[0].sum.keys()) candidates.add(d);
       else for (const c of should) for (const d of c.sum.keys()) candidates.add(d);
@@ -649,7 +735,7 @@
         let req = f32(0);
         if (must.length) { for (const c of must) req = f32(req + c.sum.get(d)); }
         let opt = f32(0), m = 0, any = false;
-        for (const c of should) { const s = c.sum.get(d); if (s !== undefined) { opt = f32(opt + s); m++; any = true; } }
+        should.forEach((c, ci) => { const s = c.sum.get(d); if (s !== undefined) { opt = f32(opt + s); if (covering[ci]) m++; any = true; } });
         const score = must.length ? (any ? f32(req + opt) : req) : opt;
         scored.push({ doc: d, score: n >= 2 ? f32(score * cover(m)) : score, m });
       }
@@ -667,7 +753,7 @@
       for (const s of scored) {
         let extra = 0, clausesMaybe = new Set();
         incomplete.forEach(({ l, ci }, k) => {
-          if (!seen[k].has(s.doc)) { extra += l.bound; if (!should[ci].sum.has(s.doc)) clausesMaybe.add(ci); }
+          if (!seen[k].has(s.doc)) { extra += l.bound; if (covering[ci] && !should[ci].sum.has(s.doc)) clausesMaybe.add(ci); }
         });
         if (!extra) exact.push(s);
         else open.push({ ...s, ub: (s.score / cover(s.m) + extra) * cover(s.m + clausesMaybe.size) });
@@ -675,7 +761,7 @@
       exact.sort(byRank);
       if (exact.length < limit) return null;
       const last = exact[limit - 1].score * (1 - 1e-6);
-      const clauseSet = new Set(incomplete.map((x) => x.ci));
+      const clauseSet = new Set(incomplete.map((x) => x.ci).filter((ci) => covering[ci]));
       const unseen = incomplete.reduce((s, x) => s + x.l.bound, 0) * cover(clauseSet.size);
       if (unseen >= last || open.some((o) => o.ub >= last)) return null;
       return { total: scored.length, totalExact: false, hits: exact.slice(0, limit).map(({ doc, score }) => ({ doc, score })) };
@@ -740,7 +826,7 @@
     }
   }
 
-  const api = { Engine, QueryError, parse, analyze, tokens, stemOf, normalize, FORMAT };
+  const api = { Engine, QueryError, parse, analyze, words, split, tokens, stemOf, normalize, FORMAT };
   if (inNode) module.exports = api;
   else root.kbSearch = api;
 })(typeof self !== "undefined" ? self : this);
