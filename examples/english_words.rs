@@ -27,6 +27,11 @@ fn main() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&plain).expect("writing to memory");
     let bytes = gz.finish().expect("writing to memory");
-    eprintln!("{} words, {} bytes, {} gzipped", words.len(), plain.len(), bytes.len());
+    eprintln!(
+        "{} words, {} bytes, {} gzipped",
+        words.len(),
+        plain.len(),
+        bytes.len()
+    );
     std::io::stdout().write_all(&bytes).expect("write stdout");
 }

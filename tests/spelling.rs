@@ -123,7 +123,10 @@ fn did_you_mean_corrects_typos_and_leaves_english_words_alone() {
     );
     assert!(typos >= 100 && words >= 100, "{typos} typos, {words} words");
     assert!(fixed_pct >= 90.0, "{fixed_pct:.1} % of typos corrected");
-    assert!(changed_pct <= 3.0, "{changed_pct:.1} % of correct words changed");
+    assert!(
+        changed_pct <= 3.0,
+        "{changed_pct:.1} % of correct words changed"
+    );
 
     // The browser engine, over each knowledge base's built site, decides the same.
     let Some(node) = node() else { return };
@@ -147,7 +150,11 @@ fn did_you_mean_corrects_typos_and_leaves_english_words_alone() {
             .write_all(queries.join("\n").as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let js: Vec<Value> = String::from_utf8(out.stdout)
             .unwrap()
             .lines()

@@ -152,7 +152,10 @@ pub fn typed_word(analyzer: &mut TextAnalyzer, clause: &str) -> Option<(usize, S
         found = Some((t.offset_from, t.offset_to));
     }
     let (from, to) = found?;
-    Some((clause[..from].chars().count(), clause.get(from..to)?.to_string()))
+    Some((
+        clause[..from].chars().count(),
+        clause.get(from..to)?.to_string(),
+    ))
 }
 
 /// Looks for the replacement of one unknown word among the index's surface words, offered one
@@ -198,8 +201,7 @@ impl Nearest {
     /// (another stem): fewer edits, or as few and in [`FREQ_MARGIN`] times as many incidents.
     /// Candidates with one stem ("expired", "expire") are one choice, shown by its best word.
     pub fn best(self, mut stem: impl FnMut(&str) -> String) -> Option<String> {
-        let mut by_stem: HashMap<String, (usize, std::cmp::Reverse<u64>, String)> =
-            HashMap::new();
+        let mut by_stem: HashMap<String, (usize, std::cmp::Reverse<u64>, String)> = HashMap::new();
         for (d, n, word) in self.found {
             let key = (d, std::cmp::Reverse(n), word);
             let e = by_stem.entry(stem(&key.2)).or_insert_with(|| key.clone());
@@ -238,7 +240,15 @@ mod tests {
         let words = ["replica", "replicas", "lag", "café"];
         let bytes = encode_words(words);
         assert_eq!(decode_words(&bytes), ["café", "lag", "replica", "replicas"]);
-        for w in ["ceo", "scam", "staff", "starvation", "loop", "anywhere", "nobody"] {
+        for w in [
+            "ceo",
+            "scam",
+            "staff",
+            "starvation",
+            "loop",
+            "anywhere",
+            "nobody",
+        ] {
             assert!(is_english(w), "{w}");
         }
         for w in ["exipred", "discrod", "reddti", "ingestoin", "replca"] {
