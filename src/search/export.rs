@@ -12,7 +12,9 @@
 //! - `d/N.bin`: document stubs (JSON) (title, date, severity, tags, summary, symptoms), many a file.
 //! - `f/`: per tag, service and severity its documents; the documents per day, for dates.
 //! - `m/N.bin`: per-document date, severity, tags and services, for the filter counts.
-//! - `terms.bin`: every term with its doc frequency, fetched only for "did you mean".
+//! - `terms.bin`: every word as authors wrote it (lowercased) with the number of incidents
+//!   using it, and `english.bin`, the English word list of `spelling`: fetched only for "did
+//!   you mean".
 //!
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
 //! the search page.
@@ -35,7 +37,7 @@ use crate::kb::Kb;
 use crate::kb::taxonomy::normalize;
 
 /// Bumped when a file layout changes; the engine refuses a manifest of another version.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
 /// `RunOptions::static_tier` (`KB_STATIC_TIER`) overrides it, so tests can exercise tails on a small knowledge base.
@@ -112,13 +114,6 @@ impl Term {
     fn positions(&self) -> usize {
         self.lists.iter().map(|l| l.positions.len()).sum()
     }
-    fn max_df(&self) -> usize {
-        self.lists
-            .iter()
-            .map(|l| l.postings.len())
-            .max()
-            .unwrap_or(0)
-    }
 }
 
 pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
@@ -141,7 +136,21 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let mut totals = [0u64; 5];
     let mut caches = [[0f32; 256]; 5];
     let mut terms: Vec<Term> = Vec::new();
+    let mut words: Vec<(String, u32)> = Vec::new();
     if let Some(seg) = segments.first() {
+        let inv = seg
+            .inverted_index(fields.words)
+            .map_err(|e| format!("reading the index: {e}"))?;
+        let mut stream = inv
+            .terms()
+            .stream()
+            .map_err(|e| format!("reading the index: {e}"))?;
+        while stream.advance() {
+            words.push((
+                String::from_utf8_lossy(stream.key()).into_owned(),
+                stream.value().doc_freq,
+            ));
+        }
         // Document i is incident i: the index is sorted by `ord`, which is the kb order.
         let ords = seg
             .fast_fields()
@@ -228,7 +237,10 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         })
         .collect();
     files.extend(encoded);
-    files.push(("terms.bin".into(), gzip(&encode_dictionary(&terms))));
+    files.push(("terms.bin".into(), gzip(&encode_dictionary(&words))));
+    files.push(("english.bin".into(), super::spelling::ENGLISH.to_vec()));
+    // The word list's licence asks for its notice beside every copy.
+    files.push(("english-NOTICE.txt".into(), super::spelling::NOTICE.into()));
 
     let values = FilterValues::new(kb);
     files.extend(stubs(kb));
@@ -450,7 +462,7 @@ fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -459,7 +471,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// Terms front-coded: bytes shared with the previous term, then the rest.
-fn term_header(out: &mut Vec<u8>, prev: &str, term: &str) {
+pub(super) fn term_header(out: &mut Vec<u8>, prev: &str, term: &str) {
     let shared = prev
         .bytes()
         .zip(term.bytes())
@@ -582,15 +594,15 @@ fn encode_positions(terms: &[Term]) -> Vec<u8> {
     out
 }
 
-/// Every term and its largest doc frequency over the fields (what "did you mean" ranks by).
-fn encode_dictionary(terms: &[Term]) -> Vec<u8> {
+/// Every surface word and the number of incidents using it (what "did you mean" offers).
+fn encode_dictionary(words: &[(String, u32)]) -> Vec<u8> {
     let mut out = Vec::new();
-    varint(&mut out, terms.len() as u64);
+    varint(&mut out, words.len() as u64);
     let mut prev = "";
-    for t in terms {
-        term_header(&mut out, prev, &t.text);
-        prev = &t.text;
-        varint(&mut out, t.max_df() as u64);
+    for (w, n) in words {
+        term_header(&mut out, prev, w);
+        prev = w;
+        varint(&mut out, u64::from(*n));
     }
     out
 }

@@ -11,6 +11,7 @@ pub mod run;
 pub mod schema;
 pub mod similar;
 pub mod snippet;
+pub mod spelling;
 pub mod store;
 pub mod synonyms;
 

@@ -22,6 +22,7 @@ use super::facets::{FacetCollector, Facets};
 use super::query::{self, Clause, FilterKind, Occur, QueryError};
 use super::schema::{TEXT_FIELDS, day_number};
 use super::snippet::{Snippets, mark_html};
+use super::spelling;
 use super::synonyms::{Member, Synonyms};
 use crate::config::Config;
 use crate::diagnostics::did_you_mean;
@@ -58,52 +59,8 @@ pub struct Hit {
     pub actions: Vec<(String, String)>,
 }
 
-/// How many top results the spelling of a correction is looked up in.
-const SURFACE_HITS: usize = 10;
-
-/// The word authors wrote that analyses to `stem` and is nearest to what was typed (then
-/// first in byte order), from the titles, symptoms and summaries (as far as the browser's
-/// document stubs hold them) of the top results: "replica" for "replca", not the stem
-/// "replica" or "replicas". The stem when none holds it. `theme/static/js/search.js` does
-/// the same.
-fn surface(
-    analyzer: &mut TextAnalyzer,
-    fields: &super::Fields,
-    docs: &[TantivyDocument],
-    stem: &str,
-    typed: &str,
-) -> String {
-    let typed = typed.to_lowercase();
-    let mut best: Option<(usize, String)> = None;
-    for doc in docs {
-        let texts = doc
-            .get_all(fields.title())
-            .chain(doc.get_all(fields.symptoms()))
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .chain(
-                doc.get_first(fields.text[2])
-                    .and_then(|v| v.as_str())
-                    .map(|s| crate::content::infer::clip(s, super::export::STUB_SUMMARY)),
-            );
-        for text in texts {
-            let mut stream = analyzer.token_stream(&text);
-            while stream.advance() {
-                let t = stream.token();
-                if t.text != stem {
-                    continue;
-                }
-                let word = text[t.offset_from..t.offset_to].to_lowercase();
-                let d = crate::diagnostics::edit_distance(&typed, &word);
-                if best.as_ref().is_none_or(|b| (d, &word) < (b.0, &b.1)) {
-                    best = Some((d, word));
-                }
-            }
-        }
-    }
-    best.map_or_else(|| stem.to_string(), |b| b.1)
-}
-
-/// A query word found nowhere in the index, and what was searched instead.
+/// A query word found nowhere in the index (as typed, without punctuation), and the word
+/// searched instead (as authors wrote it), if any (`spelling`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Correction {
     pub word: String,
@@ -167,7 +124,7 @@ impl<'a> Searching<'a> {
             .search(
                 &query,
                 &(
-                    TopDocs::with_limit(opts.limit.max(SURFACE_HITS))
+                    TopDocs::with_limit(opts.limit.max(1))
                         .tweak_score(move |seg: &SegmentReader| coverage.for_segment(seg)),
                     Count,
                     facets,
@@ -178,29 +135,6 @@ impl<'a> Searching<'a> {
                 col: 1,
                 hint: "rebuild the index with `kb build`".into(),
             })?;
-        // Corrections are shown as authors wrote them, read from the top results as the
-        // browser engine reads them from its document stubs.
-        let top_docs: Vec<TantivyDocument> = top
-            .iter()
-            .take(SURFACE_HITS)
-            .filter_map(|(_, addr)| searcher.doc(*addr).ok())
-            .collect();
-        // Unsplit, as the browser reads its stubs.
-        let mut analyzer = analyzer::en_stem();
-        let mut surface = |stem: &str, typed: &str| {
-            surface(&mut analyzer, &self.index.fields, &top_docs, stem, typed)
-        };
-        let corrections = corrections
-            .into_iter()
-            .map(|c| Correction {
-                suggestion: c.suggestion.map(|s| surface(&s, &c.word)),
-                word: c.word,
-            })
-            .collect();
-        let replaced: Vec<(usize, usize, String)> = replaced
-            .into_iter()
-            .map(|(col, len, stem, typed)| (col, len, surface(&stem, &typed)))
-            .collect();
         let snippets = Snippets::new(&searcher, &*query, self.index);
         let hits = top
             .into_iter()
@@ -328,8 +262,9 @@ struct Builder<'s, 'a> {
     searcher: &'s Searcher,
     analyzer: TextAnalyzer,
     corrections: Vec<Correction>,
-    /// (column, char length, stem searched instead, word typed) for did-you-mean.
-    replaced: Vec<(usize, usize, String, String)>,
+    /// (clause column, chars before the word in the clause, its length in chars, word searched
+    /// instead) for did-you-mean.
+    replaced: Vec<(usize, usize, usize, String)>,
     /// The ranked words' clauses (a synonym group or phrase is one), for the coverage bonus.
     words: Vec<Boxed>,
 }
@@ -491,16 +426,21 @@ impl Builder<'_, '_> {
         if members.iter().any(|m| self.doc_freq(m) > 0) {
             return Some(self.group(&members, &[typed]));
         }
-        let suggestion = self.nearest(stem);
+        let (skip, typed) =
+            spelling::typed_word(&mut self.analyzer, text).unwrap_or((0, text.to_string()));
+        let suggestion = self.nearest(&typed);
         self.corrections.push(Correction {
-            word: text.to_string(),
+            word: typed.clone(),
             suggestion: suggestion.clone(),
         });
-        let stem = suggestion?;
+        let word = suggestion?;
         self.replaced
-            .push((col, text.chars().count(), stem.clone(), text.to_string()));
-        let typed = vec![stem];
-        Some(self.group(&self.members(&typed), &[typed]))
+            .push((col, skip, typed.chars().count(), word.clone()));
+        let stems = analyzer::phrase(&mut self.analyzer, &word);
+        if stems.len() != 1 {
+            return self.phrase(&stems);
+        }
+        Some(self.group(&self.members(&stems), &[stems]))
     }
 
     /// The synonym group of a word or phrase, or itself alone.
@@ -629,48 +569,24 @@ impl Builder<'_, '_> {
             .sum()
     }
 
-    /// The indexed stem nearest to `stem` (edit distance 1 for short words, 2 for longer),
-    /// the most frequent on ties.
-    fn nearest(&self, stem: &str) -> Option<String> {
-        if stem.chars().any(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let len = stem.chars().count();
-        let max = if len <= 4 { 1 } else { 2 };
-        let mut best: Option<(usize, u64, String)> = None;
+    /// The word authors wrote that `typed` is a misspelling of, if clearly one (`spelling`).
+    fn nearest(&mut self, typed: &str) -> Option<String> {
+        let mut nearest = spelling::Nearest::new(typed)?;
         for seg in self.searcher.segment_readers() {
-            for field in self.s.index.fields.text {
-                let Ok(inv) = seg.inverted_index(field) else {
-                    continue;
-                };
-                let Ok(mut stream) = inv.terms().stream() else {
-                    continue;
-                };
-                while stream.advance() {
-                    let Ok(term) = std::str::from_utf8(stream.key()) else {
-                        continue;
-                    };
-                    if term.len().abs_diff(stem.len()) > max {
-                        continue;
-                    }
-                    let d = crate::diagnostics::edit_distance(stem, term);
-                    if d > max || d == 0 {
-                        continue;
-                    }
-                    let df = u64::from(stream.value().doc_freq);
-                    let better = match &best {
-                        None => true,
-                        Some((bd, bdf, bt)) => {
-                            (d, std::cmp::Reverse(df), term) < (*bd, std::cmp::Reverse(*bdf), bt)
-                        }
-                    };
-                    if better {
-                        best = Some((d, df, term.to_string()));
-                    }
+            let Ok(inv) = seg.inverted_index(self.s.index.fields.words) else {
+                continue;
+            };
+            let Ok(mut stream) = inv.terms().stream() else {
+                continue;
+            };
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    nearest.offer(word, u64::from(stream.value().doc_freq));
                 }
             }
         }
-        best.map(|b| b.2)
+        let analyzer = &mut self.analyzer;
+        nearest.best(|w| analyzer::phrase(analyzer, w).join(" "))
     }
 
     fn filter(&self, kind: FilterKind, value: &str, col: usize) -> Result<Boxed, QueryError> {
@@ -773,7 +689,7 @@ fn phrase_of(words: &[Word]) -> Vec<String> {
     words.iter().flat_map(Word::phrase).collect()
 }
 
-fn did_you_mean_text(input: &str, replaced: &[(usize, usize, String)]) -> Option<String> {
+fn did_you_mean_text(input: &str, replaced: &[(usize, usize, usize, String)]) -> Option<String> {
     if replaced.is_empty() {
         return None;
     }
@@ -782,15 +698,15 @@ fn did_you_mean_text(input: &str, replaced: &[(usize, usize, String)]) -> Option
     let mut i = 0;
     let mut sorted = replaced.to_vec();
     sorted.sort();
-    for (col, len, word) in sorted {
+    for (col, skip, len, word) in sorted {
         let start = col - 1;
         // The column is the clause's, which includes a leading `+`/`-`.
         let start = if matches!(chars.get(start), Some('+' | '-')) {
             start + 1
         } else {
             start
-        };
-        out.extend(&chars[i..start]);
+        } + skip;
+        out.extend(&chars[i.min(start)..start]);
         out.push_str(&word);
         i = start + len;
     }

@@ -53,6 +53,9 @@ pub struct Fields {
     pub date: Field,
     /// Action items as `status|title`, stored (not searched) so a result can say what was done.
     pub actions: Field,
+    /// Every word of the text fields as written (lowercased), once per incident: what
+    /// did-you-mean suggests from (`spelling`), never a stem.
+    pub words: Field,
 }
 
 impl Fields {
@@ -84,6 +87,7 @@ impl Fields {
             day: b.add_i64_field("day", INDEXED | FAST),
             date: b.add_text_field("date", STORED),
             actions: b.add_text_field("actions", STORED),
+            words: b.add_text_field("words", STRING),
         };
         (b.build(), fields)
     }
@@ -110,6 +114,7 @@ impl Fields {
             day: f("day")?,
             date: f("date")?,
             actions: f("actions")?,
+            words: f("words")?,
         })
     }
 

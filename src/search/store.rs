@@ -195,7 +195,9 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
                     .iter()
                     .map(|s| kb.services[s].name.as_str())
                     .collect();
-                fields.document(c * CHUNK + k, e, &names)
+                let mut d = fields.document(c * CHUNK + k, e, &names);
+                add_surface_words(&mut d, fields);
+                d
             })
             .collect();
         for d in docs {
@@ -218,6 +220,24 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
         );
     }
     Ok(())
+}
+
+/// The words of the document's text fields as written, for did-you-mean: read back through
+/// the analyzer, so they are exactly the tokens the index holds stems of.
+fn add_surface_words(d: &mut tantivy::TantivyDocument, fields: &Fields) {
+    use tantivy::schema::Value;
+    let mut analyzer = super::analyzer::en_stem();
+    let mut words = std::collections::BTreeSet::new();
+    for field in fields.text {
+        for v in d.get_all(field) {
+            if let Some(text) = v.as_str() {
+                super::spelling::surface_words(&mut analyzer, text, &mut words);
+            }
+        }
+    }
+    for w in words {
+        d.add_text(fields.words, w);
+    }
 }
 
 /// Why an index on disk could not be used.

@@ -31,6 +31,7 @@ async function main() {
         total: r.total,
         total_exact: r.totalExact,
         did_you_mean: r.did_you_mean,
+        corrections: r.corrections,
         hits: r.hits.map((h) => ({ id: h.stub.id, score: h.score })),
       };
     } catch (e) {

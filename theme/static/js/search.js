@@ -10,7 +10,9 @@
   const stem = inNode ? require("./stem.js").stem : root.kbStem;
   const f32 = Math.fround;
   const K1 = 1.2, B = 0.75, K1_PLUS_1 = f32(1 + K1);
-  const FORMAT = 2;
+  const FORMAT = 3;
+  /* src/search/spelling.rs: MIN_CHARS, FREQ_MARGIN. */
+  const MIN_CHARS = 3, FREQ_MARGIN = 3;
   /* tantivy's FIELD_NORMS_TABLE: field length per one-byte fieldnorm id. */
   const NORMS = [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,42,44,46,48,50,52,54,56,60,64,68,72,76,80,84,88,96,104,112,120,128,136,144,152,168,184,200,216,232,248,264,280,312,344,376,408,440,472,504,536,600,664,728,792,856,920,984,1048,1176,1304,1432,1560,1688,1816,1944,2072,2328,2584,2840,3096,3352,3608,3864,4120,4632,5144,5656,6168,6680,7192,7704,8216,9240,10264,11288,12312,13336,14360,15384,16408,18456,20504,22552,24600,26648,28696,30744,32792,36888,40984,45080,49176,53272,57368,61464,65560,73752,81944,90136,98328,106520,114712,122904,131096,147480,163864,180248,196632,213016,229400,245784,262168,294936,327704,360472,393240,426008,458776,491544,524312,589848,655384,720920,786456,851992,917528,983064,1048600,1179672,1310744,1441816,1572888,1703960,1835032,1966104,2097176,2359320,2621464,2883608,3145752,3407896,3670040,3932184,4194328,4718616,5242904,5767192,6291480,6815768,7340056,7864344,8388632,9437208,10485784,11534360,12582936,13631512,14680088,15728664,16777240,18874392,20971544,23068696,25165848,27263000,29360152,31457304,33554456,37748760,41943064,46137368,50331672,54525976,58720280,62914584,67108888,75497496,83886104,92274712,100663320,109051928,117440536,125829144,134217752,150994968,167772184,184549400,201326616,218103832,234881048,251658264,268435480,301989912,335544344,369098776,402653208,436207640,469762072,503316504,536870936,603979800,671088664,738197528,805306392,872415256,939524120,1006632984,1073741848,1207959576,1342177304,1476395032,1610612760,1744830488,1879048216,2013265944];
   const COVERAGE = 1;
@@ -101,6 +103,31 @@
       prev = cur;
     }
     return prev[y.length];
+  }
+
+  /* spelling::distance: optimal string alignment over code points (a swap of neighbours is
+   * one edit). */
+  function osa(a, b) {
+    const x = Array.from(a), y = Array.from(b);
+    const rows = [];
+    for (let i = 0; i <= x.length; i++) { rows.push(new Array(y.length + 1).fill(0)); rows[i][0] = i; }
+    for (let j = 0; j <= y.length; j++) rows[0][j] = j;
+    for (let i = 1; i <= x.length; i++) {
+      for (let j = 1; j <= y.length; j++) {
+        let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+        rows[i][j] = d;
+      }
+    }
+    return rows[x.length][y.length];
+  }
+
+  /* spelling::typed_word: the one word of a clause, as typed, without the punctuation around
+   * it, and the characters before it; null when the clause holds several. */
+  function typedWord(clause) {
+    const t = tokens(clause);
+    if (t.length !== 1) return null;
+    return { skip: Array.from(clause.slice(0, t[0].at)).length, typed: t[0].text };
   }
 
   /* diagnostics::did_you_mean: the nearest candidate within max(2, len/4) edits. */
@@ -359,6 +386,15 @@
         return out;
       });
     }
+    /* The English words (spelling::ENGLISH), fetched only to judge an unknown word. */
+    english() {
+      return this.file("english.bin", (bytes) => {
+        const r = new Reader(bytes), out = new Set();
+        let prev = new Uint8Array(0);
+        for (let k = r.varint(); k > 0; k--) { prev = r.term(prev); out.add(decoder.decode(prev)); }
+        return out;
+      });
+    }
     meta() {
       const chunks = [];
       for (let c = 0; c * this.m.meta_chunk < this.n; c++) {
@@ -471,18 +507,32 @@
       return t ? t.lists.reduce((s, l) => s + l.df, 0) : 0;
     }
 
-    /* Builder.nearest: the indexed stem within 1 edit (2 above 4 letters), most frequent on ties. */
-    async nearest(s) {
-      if (/[0-9]/.test(s)) return null;
-      const len = Array.from(s).length, max = len <= 4 ? 1 : 2, blen = utf8len(s);
-      let best = null;
-      for (const [term, df] of await this.dictionary()) {
-        if (Math.abs(utf8len(term) - blen) > max) continue;
-        const d = editDistance(s, term);
-        if (d > max || d === 0) continue;
-        if (!best || d < best[0] || (d === best[0] && (df > best[1] || (df === best[1] && cmp(term, best[2]) < 0)))) best = [d, df, term];
+    /* Builder.nearest and spelling::Nearest: the word authors wrote that `typed` clearly
+     * misspells, or null. Not for short words, words with digits or English words; within 1
+     * edit (2 above 4 letters); candidates with one stem are one choice, shown by the closest
+     * (then most used, then first) word; the best must have fewer edits than the next choice, or
+     * as few and FREQ_MARGIN times its incidents. */
+    async nearest(typed) {
+      const t = typed.toLowerCase(), n = Array.from(t).length;
+      if (n < MIN_CHARS || /\p{N}/u.test(t)) return null;
+      /* Both files in one round trip. */
+      const [english, dictionary] = await Promise.all([this.english(), this.dictionary()]);
+      if (english.has(t)) return null;
+      const max = n <= 4 ? 1 : 2;
+      const byStem = new Map();
+      const better = (a, b) => a[0] - b[0] || b[1] - a[1] || cmp(a[2], b[2]);
+      for (const [w, df] of dictionary) {
+        if (Math.abs(Array.from(w).length - n) > max) continue;
+        const d = osa(t, w);
+        if (d === 0 || d > max) continue;
+        const key = analyze(w).join(" "), c = [d, df, w], e = byStem.get(key);
+        if (!e || better(c, e) < 0) byStem.set(key, c);
       }
-      return best && best[2];
+      const ranked = [...byStem.values()].sort(better);
+      if (!ranked.length) return null;
+      const [best, next] = ranked;
+      if (next && next[0] === best[0] && best[1] < FREQ_MARGIN * next[1]) return null;
+      return best[2];
     }
 
     /* Builder.group: every member in every field; members not typed are weighed by
@@ -517,13 +567,15 @@
     async word(col, text, s, b) {
       const members = this.membersOf(s);
       for (const m of members) if ((await this.docFreq(m)) > 0) return this.leavesOf(members, [[s]]);
-      const fix = await this.nearest(s);
-      b.corrections.push({ word: text, stem: fix });
+      const tw = typedWord(text) || { skip: 0, typed: text };
+      const fix = await this.nearest(tw.typed);
+      b.corrections.push({ word: tw.typed, suggestion: fix });
       if (!fix) return null;
-      b.replaced.push({ col, len: Array.from(text).length, stem: fix, typed: text });
-      const ms = this.membersOf(fix);
+      b.replaced.push({ col, skip: tw.skip, len: Array.from(tw.typed).length, word: fix });
+      const st = analyze(fix);
+      const ms = st.length === 1 ? this.membersOf(st[0]) : [st];
       await Promise.all(ms.flat().map((x) => this.term(x)).concat(ms.filter((m) => m.length > 1).flat().map((x) => this.positions(x))));
-      return this.leavesOf(ms, [[fix]]);
+      return this.leavesOf(ms, [st]);
     }
 
     /* The ids of the values a tag/service/severity filter names, and where their lists are. */
@@ -767,37 +819,20 @@
       return { total: scored.length, totalExact: false, hits: exact.slice(0, limit).map(({ doc, score }) => ({ doc, score })) };
     }
 
-    /* The word authors wrote for a corrected stem, nearest to what was typed, from the top
-     * results' titles, symptoms and summaries (as `kb search` does); else the stem. */
-    surface(stemWanted, typed, stubs) {
-      let best = null;
-      const t = typed.toLowerCase();
-      for (const s of stubs) for (const text of [s.title, ...s.symptoms, s.summary]) {
-        for (const tok of tokens(text)) {
-          const w = tok.text.toLowerCase();
-          if (stemOf(w) !== stemWanted) continue;
-          const d = editDistance(t, w);
-          if (!best || d < best[0] || (d === best[0] && cmp(w, best[1]) < 0)) best = [d, w];
-        }
-      }
-      return best ? best[1] : stemWanted;
-    }
-
     /* search() plus the stubs of the hits and the corrected query, for showing them. */
     async results(input, limit = 10) {
       const r = await this.search(input, limit);
       const stubs = await Promise.all(r.hits.map((h) => this.stub(h.doc)));
       r.hits.forEach((h, k) => { h.stub = stubs[k]; });
-      const top = stubs.slice(0, 10);
       const replaced = r.replaced;
-      r.corrections = r.corrections.map((c) => ({ word: c.word, suggestion: c.stem ? this.surface(c.stem, c.word, top) : null }));
       if (replaced.length) {
         const chars = Array.from(input);
         let out = "", i = 0;
-        for (const x of [...replaced].sort((a, b) => a.col - b.col)) {
+        for (const x of [...replaced].sort((a, b) => a.col - b.col || a.skip - b.skip)) {
           let start = x.col - 1;
           if (chars[start] === "+" || chars[start] === "-") start++;
-          out += chars.slice(i, start).join("") + this.surface(x.stem, x.typed, top);
+          start += x.skip;
+          out += chars.slice(Math.min(i, start), start).join("") + x.word;
           i = start + x.len;
         }
         r.did_you_mean = out + chars.slice(Math.min(i, chars.length)).join("");
