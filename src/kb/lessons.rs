@@ -43,7 +43,7 @@ impl Group {
     }
 }
 
-fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<String> {
     let mut w: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -58,6 +58,11 @@ fn words(text: &str) -> Vec<String> {
     w.sort();
     w.dedup();
     w
+}
+
+/// Whether two word sets count as one lesson: Jaccard similarity at least [`SAME`].
+pub fn similar(a: &[String], b: &[String]) -> bool {
+    jaccard(a, b) >= SAME
 }
 
 fn jaccard(a: &[String], b: &[String]) -> f64 {
@@ -117,7 +122,7 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
             })
         })
         .collect();
-    let parent = similar_sets(&sets);
+    let parent = components(&sets, &kb.work);
 
     let mut by_root: HashMap<usize, usize> = HashMap::new();
     let mut out: Vec<Group> = Vec::new();
@@ -143,7 +148,7 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
 /// Union-find roots of the word sets, joined when their Jaccard similarity reaches [`SAME`].
 /// Candidates come from prefix filtering: with words ordered rarest first, two sets that
 /// similar must share one of the first |x| − ⌈SAME·|x|⌉ + 1 words of each.
-fn similar_sets(sets: &[Vec<String>]) -> Vec<usize> {
+pub fn components(sets: &[Vec<String>], work: &super::work::Work) -> Vec<usize> {
     let mut df: HashMap<&str, usize> = HashMap::new();
     for s in sets {
         for w in s {
@@ -157,16 +162,22 @@ fn similar_sets(sets: &[Vec<String>]) -> Vec<usize> {
         order.sort_by_key(|w| (df[w], *w));
         let prefix = s.len() - (SAME * s.len() as f64).ceil() as usize + 1;
         let mut seen = HashSet::new();
+        let mut steps = 0;
         for w in order.iter().take(prefix.min(s.len())) {
             if let Some(list) = index.get(w) {
                 for &y in list {
-                    if seen.insert(y) && jaccard(s, &sets[y]) >= SAME {
+                    steps += 1;
+                    if seen.insert(y) && {
+                        steps += (s.len() + sets[y].len()) as u64;
+                        jaccard(s, &sets[y]) >= SAME
+                    } {
                         let (a, b) = (find(&mut parent, x), find(&mut parent, y));
                         parent[a.max(b)] = a.min(b);
                     }
                 }
             }
         }
+        work.add(steps);
         for w in order.iter().take(prefix.min(s.len())) {
             index.entry(w).or_default().push(x);
         }
@@ -180,7 +191,7 @@ mod tests {
 
     fn roots(texts: &[&str]) -> Vec<usize> {
         let sets: Vec<Vec<String>> = texts.iter().map(|t| words(t)).collect();
-        similar_sets(&sets)
+        components(&sets, &Default::default())
     }
 
     #[test]
