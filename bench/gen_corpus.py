@@ -778,8 +778,8 @@ class Shape:
         rng = self.rng
         out: list[str] = []
         for w in rng.choice(self.themes):
-            out.append(rng.choice(SHAPE_VOCABULARY) if rng.random() < 0.2 else w)
-            if rng.random() < 0.15:
+            out.append(rng.choice(SHAPE_VOCABULARY) if rng.random() < 0.1 else w)
+            if rng.random() < 0.1:
                 out.append(rng.choice(SHAPE_VOCABULARY))
         s = " ".join(out)
         return s[0].upper() + s[1:]

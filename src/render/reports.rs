@@ -10,7 +10,7 @@ use super::charts::{self, Chart};
 use super::views::{self, display_date, display_duration};
 use super::{Job, page};
 use crate::content::incident::ActionItem;
-use crate::kb::lessons::{self, Kind};
+use crate::kb::lessons::{self, Kind, Lessons, Scoped};
 use crate::kb::stats::{self, FollowThrough, Standing};
 use crate::kb::{Group, Kb};
 
@@ -61,18 +61,9 @@ fn kind_label(k: Kind) -> &'static str {
     }
 }
 
-/// A lesson group seen from a scope: only the incidents in `within` (all when None).
-fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<LessonView> {
-    let incidents: Vec<usize> = match within {
-        Some(scope) => g
-            .incidents
-            .iter()
-            .copied()
-            .filter(|i| scope.binary_search(i).is_ok())
-            .collect(),
-        None => g.incidents.clone(),
-    };
-    (!incidents.is_empty()).then(|| LessonView {
+/// A lesson group seen from a scope: `incidents`, those of the group in it.
+fn lesson_view(kb: &Kb, g: &lessons::Group, incidents: &[usize]) -> LessonView {
+    LessonView {
         text: g.text.clone(),
         kind: kind_label(g.kind),
         count: incidents.len(),
@@ -82,7 +73,18 @@ fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<
             .take(LESSON_INCIDENTS)
             .map(|i| incident_link(kb, *i))
             .collect(),
-    })
+    }
+}
+
+/// The groups of a scope ([`Lessons`]' tags, services or untagged incidents), seen from it.
+fn scoped_views(kb: &Kb, lessons: &Lessons, scoped: Option<&Vec<Scoped>>) -> Vec<LessonView> {
+    scoped
+        .map(|list| {
+            list.iter()
+                .map(|s| lesson_view(kb, &lessons.groups[s.group], &s.incidents))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[derive(Serialize)]
@@ -270,21 +272,20 @@ pub(super) fn group_context(
     kind: &str,
     key: &str,
     g: &Group,
-    groups: &[lessons::Group],
+    lessons: &Lessons,
     today: Date,
     ctx: &mut Context,
 ) {
-    let mut scope = g.incidents.clone();
-    scope.sort_unstable();
     let tag = if kind == "tag" { key } else { "" };
     ctx.insert(
         "figures",
         &figures(kb, &format!("{kind}-{key}"), &g.incidents, Some(tag), today),
     );
-    let mut lessons: Vec<LessonView> = groups
-        .iter()
-        .filter_map(|l| lesson_view(kb, l, Some(&scope)))
-        .collect();
+    let scoped = match kind {
+        "tag" => lessons.by_tag.get(key),
+        _ => lessons.by_service.get(key),
+    };
+    let mut lessons = scoped_views(kb, lessons, scoped);
     // Most recurring within this tag or service first; stable, so ties stay newest first.
     lessons.sort_by_key(|l| std::cmp::Reverse(l.count));
     ctx.insert("lessons_total", &lessons.len());
@@ -315,9 +316,9 @@ pub(super) fn group_context(
 }
 
 /// /lessons/, /action-items/ (and the pages of its closed items) and /insights/.
-pub(super) fn jobs(kb: &Kb, groups: &[lessons::Group], today: Date) -> Vec<Job> {
+pub(super) fn jobs(kb: &Kb, lessons: &Lessons, today: Date) -> Vec<Job> {
     let (items, closed) = action_items_page(kb, today);
-    let mut jobs = vec![lessons_page(kb, groups), items, insights_page(kb, today)];
+    let mut jobs = vec![lessons_page(kb, lessons), items, insights_page(kb, today)];
     jobs.extend(closed);
     jobs
 }
@@ -378,22 +379,18 @@ struct TagLessons {
     total: usize,
 }
 
-fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
+fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job {
+    let groups = &lessons.groups;
     let recurring: Vec<LessonView> = groups
         .iter()
         .filter(|g| g.recurs())
-        .filter_map(|g| lesson_view(kb, g, None))
+        .map(|g| lesson_view(kb, g, &g.incidents))
         .collect();
     let mut by_tag: Vec<TagLessons> = kb
         .tags
         .iter()
         .filter_map(|(key, g)| {
-            let mut scope = g.incidents.clone();
-            scope.sort_unstable();
-            let mut all: Vec<LessonView> = groups
-                .iter()
-                .filter_map(|l| lesson_view(kb, l, Some(&scope)))
-                .collect();
+            let mut all = scoped_views(kb, lessons, lessons.by_tag.get(key));
             all.sort_by_key(|l| std::cmp::Reverse(l.count));
             (!all.is_empty()).then(|| TagLessons {
                 name: g.name.clone(),
@@ -403,13 +400,7 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
             })
         })
         .collect();
-    let untagged: Vec<usize> = (0..kb.entries.len())
-        .filter(|i| kb.entries[*i].tags.is_empty())
-        .collect();
-    let untagged: Vec<LessonView> = groups
-        .iter()
-        .filter_map(|l| lesson_view(kb, l, Some(&untagged)))
-        .collect();
+    let untagged = scoped_views(kb, lessons, Some(&lessons.untagged));
     by_tag.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
     let total: usize = groups.iter().map(|g| g.incidents.len()).sum();
     let mut ctx = Context::new();
