@@ -223,7 +223,8 @@ const CANDIDATES: u32 = 48;
 const PAIRED: usize = 24;
 
 /// Union-find representatives of the word sets, joined when their Jaccard similarity reaches
-/// [`SAME`] (connected components: the order sets are compared in does not change them).
+/// [`SAME`] (connected components; below the cap on candidates, the order sets are compared in
+/// does not change them).
 ///
 /// Candidates come from prefix filtering on pairs of words: with words ordered rarest first,
 /// two sets that similar share at least ⌈SAME·|x|⌉ ≥ 2 words, so the first two they share are
