@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a deterministic synthetic incident knowledge base for benchmarking `kb`.
 
-    python3 bench/gen_corpus.py N OUTDIR [--seed S] [--long-tail]
+    python3 bench/gen_corpus.py N OUTDIR [--seed S] [--long-tail] [--shape NAME]
 
 Writes OUTDIR/site.toml and OUTDIR/content/YYYY/YYYY-MM-DD-<slug>-<n>.md: N postmortems with
 YAML frontmatter following the data model (docs/writing.md) (also readable by Hugo: `date` is a
@@ -23,6 +23,15 @@ figures in bench/README.md). The long-tail text uses its own RNG, so file names,
 every frontmatter field but `summary` and `symptoms` (which only gain text) and the template
 text outside the Discussion are the same as without the flag. Without the flag the output is
 byte-identical to the generator before the flag existed.
+
+--shape NAME rewrites some fields, from its own RNG, to a shape real knowledge bases have and
+the templates hide (everything else is as without it): `near-duplicate` (3-6 lessons per
+incident and every action item title drawn as a variant of 40 themes written from 120 words,
+some swapped, some added: near-duplicates, rarely identical; 1-3 of 6 tags), `tag-skew` (1-2 of
+5 tags with thousands of incidents each, and a tag of its own: many tags with one incident),
+`long-bodies` (an appendix of 8 tables of 40 rows and 8 code blocks of 30 lines, ~6,000 words),
+`wide-tags` (50 tags each, from 500). Without it the output is byte-identical to the generator
+before the option existed.
 
 Same N, seed and flag -> byte-identical output (only `random.Random(seed)`, a fixed integer
 hash, lists and sorted data are used; no set/dict iteration over hashed strings, no clock, no
@@ -731,15 +740,99 @@ class LongTail:
         return self.fill(rng.choice(LOG_INTROS), ctx) + "\n\n```\n" + "\n".join(lines) + "\n```"
 
 
+# --------------------------------------------------------------------------------------------
+# Shapes (--shape): what real knowledge bases have and the templates hide. Each draws from its
+# own RNG and rewrites fields after the default stream drew them, so every other byte of an
+# incident is what the default run writes.
+# --------------------------------------------------------------------------------------------
+
+SHAPES = ["near-duplicate", "tag-skew", "long-bodies", "wide-tags"]
+
+# 120 words near-duplicate lessons and action items are written from.
+SHAPE_VOCABULARY = """alert cause symptom page owner runbook deploy rollback canary flag config
+change review test staging production replica primary failover backup restore snapshot disk
+quota limit capacity load traffic queue retry timeout budget latency error rate dashboard metric
+log trace cache ttl dns certificate expiry rotation secret vault token access permission audit
+schema migration index query lock deadlock pool connection thread memory leak cpu node cluster
+pod scheduler cron job batch vendor contract status communication customer support escalation
+incident commander handover shift weekend holiday freeze window release pipeline build artifact
+image registry version upgrade patch dependency library api gateway proxy network firewall route
+partition region zone cost alarm threshold noise fatigue drill exercise documentation checklist
+ownership training knowledge early late manual automate""".split()
+
+# Few tags with thousands of incidents each (tag-skew: every incident has one or two).
+SKEW_TAGS = ["database", "deploy", "networking", "config", "capacity"]
+
+
+class Shape:
+    def __init__(self, name: str, seed: int):
+        self.name = name
+        self.rng = random.Random(f"shape-{name}-{seed}")
+        rng = self.rng
+        # 40 themes of 6-11 words: lessons are drawings of a theme with words swapped and added.
+        self.themes = [[rng.choice(SHAPE_VOCABULARY) for _ in range(rng.randint(6, 11))]
+                       for _ in range(40)]
+        self.wide_pool = [f"{rng.choice(TAGS)}-{k}" for k in range(500)]
+
+    def variant(self) -> str:
+        rng = self.rng
+        out: list[str] = []
+        for w in rng.choice(self.themes):
+            out.append(rng.choice(SHAPE_VOCABULARY) if rng.random() < 0.1 else w)
+            if rng.random() < 0.1:
+                out.append(rng.choice(SHAPE_VOCABULARY))
+        s = " ".join(out)
+        return s[0].upper() + s[1:]
+
+    def apply(self, inc: "Incident") -> None:
+        rng = self.rng
+        if self.name == "near-duplicate":
+            inc.tags = sorted(set(rng.sample(SKEW_TAGS + ["security"], rng.randint(1, 3))))
+            inc.fm_tags = list(inc.tags)
+            inc.lessons = [self.variant() for _ in range(rng.randint(3, 6))]
+            for a in inc.action_items:
+                a["title"] = self.variant()
+        elif self.name == "tag-skew":
+            inc.tags = rng.sample(SKEW_TAGS, rng.randint(1, 2)) + [f"topic-{inc.idx}"]
+            inc.fm_tags = list(inc.tags)
+        elif self.name == "wide-tags":
+            inc.tags = rng.sample(self.wide_pool, 50)
+            inc.fm_tags = list(inc.tags)
+
+    def long_body(self, inc: "Incident", body: str) -> str:
+        """long-bodies: metrics tables and code blocks, ~6,000 more words."""
+        rng = self.rng
+        out = [body, "\n## Appendix\n"]
+        for k in range(8):
+            out.append(f"### Metrics {k + 1}\n")
+            out.append("| Host | Region | p50 ms | p99 ms | Errors | Note |\n"
+                       "| --- | --- | ---: | ---: | ---: | --- |")
+            rows = []
+            for _ in range(40):
+                rows.append(f"| {rng.choice(SERVICES)}-{rng.randint(1, 64)} | {rng.choice(REGIONS)} "
+                            f"| {rng.randint(1, 400)} | {rng.randint(400, 9000)} "
+                            f"| {rng.randint(0, 5000)} | {rng.choice(SHAPE_VOCABULARY)} "
+                            f"{rng.choice(SHAPE_VOCABULARY)} |")
+            out.append("\n".join(rows) + "\n")
+            out.append("```yaml")
+            lines = []
+            for _ in range(30):
+                lines.append(f"{rng.choice(SHAPE_VOCABULARY)}_{rng.choice(SHAPE_VOCABULARY)}: "
+                             f"{rng.randint(0, 100000)}  # {rng.choice(SHAPE_VOCABULARY)}")
+            out.append("\n".join(lines) + "\n```\n")
+        return "\n".join(out)
+
+
 class Incident:
     pass
 
 
 class Gen:
-    def __init__(self, n: int, seed: int, long_tail: bool = False):
+    def __init__(self, n: int, seed: int, long_tail: bool = False, shape: str | None = None):
         self.n = n
         self.rng = random.Random(seed)
         self.tail = LongTail(seed) if long_tail else None
+        self.shape = Shape(shape, seed) if shape else None
 
     # -- text ---------------------------------------------------------------------------------
     def fill(self, template: str, ctx: dict) -> str:
@@ -927,7 +1020,11 @@ class Gen:
             inc.links.append({"title": f"{svc} dashboard",
                               "url": f"https://grafana.example.com/d/{slugify(svc)}"})
 
+        if self.shape:
+            self.shape.apply(inc)
         inc.body = self.body(inc, ctx, fill)
+        if self.shape and self.shape.name == "long-bodies":
+            inc.body = self.shape.long_body(inc, inc.body)
         return inc
 
     def body(self, inc: Incident, ctx: dict, fill) -> str:
@@ -1147,11 +1244,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--long-tail", action="store_true",
                     help="mix in words from a Zipf-distributed open vocabulary (see the docstring)")
+    ap.add_argument("--shape", choices=SHAPES,
+                    help="rewrite some fields to a shape real knowledge bases have (see the docstring)")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be >= 1")
 
-    g = Gen(args.n, args.seed, args.long_tail)
+    g = Gen(args.n, args.seed, args.long_tail, args.shape)
     rng = g.rng
     start = dt.date(2015, 1, 1).toordinal()
     end = dt.date(2026, 10, 31).toordinal()

@@ -3,7 +3,7 @@
 //! copies ("Alert on the cause, not only the symptoms" / "Alert on the cause, not just on
 //! symptoms") and leaves lessons that merely share a topic apart.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::Kb;
 
@@ -43,7 +43,7 @@ impl Group {
     }
 }
 
-fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<String> {
     let mut w: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -81,14 +81,6 @@ fn jaccard(a: &[String], b: &[String]) -> f64 {
     }
 }
 
-fn find(parent: &mut [usize], mut x: usize) -> usize {
-    while parent[x] != x {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    x
-}
-
 /// Every lesson of every incident, grouped, most incidents first (then newest first).
 pub fn groups(kb: &Kb) -> Vec<Group> {
     // Occurrences in knowledge base order (newest first).
@@ -117,7 +109,7 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
             })
         })
         .collect();
-    let parent = similar_sets(&sets);
+    let parent = components(&sets, &kb.work);
 
     let mut by_root: HashMap<usize, usize> = HashMap::new();
     let mut out: Vec<Group> = Vec::new();
@@ -140,38 +132,262 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
     out
 }
 
-/// Union-find roots of the word sets, joined when their Jaccard similarity reaches [`SAME`].
-/// Candidates come from prefix filtering: with words ordered rarest first, two sets that
-/// similar must share one of the first |x| − ⌈SAME·|x|⌉ + 1 words of each.
-fn similar_sets(sets: &[Vec<String>]) -> Vec<usize> {
-    let mut df: HashMap<&str, usize> = HashMap::new();
+/// The lesson groups, and each seen from every tag and service: what /lessons/ and the tag
+/// and service pages show, computed once.
+pub struct Lessons {
+    pub groups: Vec<Group>,
+    /// Per tag name: the groups with incidents carrying it, in the order of `groups`.
+    pub by_tag: HashMap<String, Vec<Scoped>>,
+    /// Per service slug, the same.
+    pub by_service: HashMap<String, Vec<Scoped>>,
+    /// The same for incidents without tags.
+    pub untagged: Vec<Scoped>,
+}
+
+/// A lesson group within a scope: the group (an index into [`Lessons::groups`]) and its
+/// incidents in the scope, newest first.
+pub struct Scoped {
+    pub group: usize,
+    pub incidents: Vec<usize>,
+}
+
+impl Lessons {
+    /// One pass over every group's incidents and their tags and services: the cost of the
+    /// groups' sizes, however many tags there are.
+    pub fn new(kb: &Kb) -> Lessons {
+        let groups = groups(kb);
+        let mut by_tag: HashMap<String, Vec<Scoped>> = HashMap::new();
+        let mut by_service: HashMap<String, Vec<Scoped>> = HashMap::new();
+        let mut untagged: Vec<Scoped> = Vec::new();
+        let mut steps: u64 = 0;
+        fn add(list: &mut Vec<Scoped>, group: usize, i: usize) {
+            match list.last_mut() {
+                Some(s) if s.group == group => {
+                    if s.incidents.last() != Some(&i) {
+                        s.incidents.push(i);
+                    }
+                }
+                _ => list.push(Scoped {
+                    group,
+                    incidents: vec![i],
+                }),
+            }
+        }
+        fn scope<'a>(map: &'a mut HashMap<String, Vec<Scoped>>, key: &str) -> &'a mut Vec<Scoped> {
+            if !map.contains_key(key) {
+                map.insert(key.to_string(), Vec::new());
+            }
+            map.get_mut(key).expect("inserted")
+        }
+        for (g, group) in groups.iter().enumerate() {
+            for &i in &group.incidents {
+                let e = &kb.entries[i];
+                steps += 1 + (e.tags.len() + e.services.len()) as u64;
+                for t in &e.tags {
+                    add(scope(&mut by_tag, &t.name), g, i);
+                }
+                for s in &e.services {
+                    add(scope(&mut by_service, s), g, i);
+                }
+                if e.tags.is_empty() {
+                    add(&mut untagged, g, i);
+                }
+            }
+        }
+        kb.work.add(steps);
+        Lessons {
+            groups,
+            by_tag,
+            by_service,
+            untagged,
+        }
+    }
+}
+
+/// Whether two word sets count as one lesson: Jaccard similarity at least [`SAME`].
+pub fn similar(a: &[String], b: &[String]) -> bool {
+    jaccard(a, b) >= SAME
+}
+
+/// Steps (groups looked at, lessons compared) one lesson takes at most to find its group.
+/// Exact candidate filtering is quadratic when lessons share a small vocabulary: every pair of
+/// rare words is common, and a lesson must rule out every other drawing of its theme that is
+/// not similar enough. Keys are looked up rarest pair first and, under each, groups oldest
+/// first (a group keeps the key of its largest part), so the cap leaves apart only a lesson
+/// whose similar lessons are all behind 48 other candidates; the example and DFDS knowledge
+/// bases never come near it.
+const CANDIDATES: u32 = 48;
+
+/// Words of a lesson whose pairs are keys at most: a lesson of more than ~55 content words
+/// (a paragraph, not a lesson) has its first pairs indexed only, not its square.
+const PAIRED: usize = 24;
+
+/// Union-find representatives of the word sets, joined when their Jaccard similarity reaches
+/// [`SAME`] (connected components; below the cap on candidates, the order sets are compared in
+/// does not change them).
+///
+/// Candidates come from prefix filtering on pairs of words: with words ordered rarest first,
+/// two sets that similar share at least ⌈SAME·|x|⌉ ≥ 2 words, so the first two they share are
+/// among the first |x| − ⌈SAME·|x|⌉ + 2 words of each, and they share a pair of those. The
+/// index from a pair to the sets holding it is kept per group, so a lesson skips a whole group
+/// it already belongs to in one step, and joining groups moves the smaller's entries.
+pub fn components(sets: &[Vec<String>], work: &super::work::Work) -> Vec<usize> {
+    let ranked = ranked(sets);
+    let n = ranked.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    // Per key: group representative → its sets with the key in their prefix.
+    let mut index: HashMap<u64, BTreeMap<u32, Vec<u32>>> = HashMap::new();
+    // Per representative: the keys under which it has sets in `index`.
+    let mut keys_of: Vec<Vec<u64>> = vec![Vec::new(); n];
+    let mut compared: Vec<u32> = vec![u32::MAX; n];
+    let mut steps: u64 = 0;
+    let mut keys: Vec<u64> = Vec::new();
+    let empty = BTreeMap::new();
+    for x in 0..n {
+        let xs = &ranked[x];
+        let p = prefix_len(xs.len());
+        keys.clear();
+        let e = &xs[..(p + 1).min(xs.len()).min(PAIRED)];
+        for i in 0..e.len() {
+            for j in i + 1..e.len() {
+                keys.push(u64::from(e[i]) << 32 | u64::from(e[j]));
+            }
+        }
+        let mut joined: Vec<u32> = Vec::new();
+        let mut budget = CANDIDATES;
+        'keys: for k in &keys {
+            for (&root, members) in index.get(k).unwrap_or(&empty) {
+                steps += 1;
+                if joined.contains(&root) {
+                    continue;
+                }
+                if budget == 0 {
+                    break 'keys;
+                }
+                budget -= 1;
+                for &y in members {
+                    if budget == 0 {
+                        break 'keys;
+                    }
+                    if std::mem::replace(&mut compared[y as usize], x as u32) == x as u32 {
+                        continue;
+                    }
+                    budget -= 1;
+                    let (hit, cost) = overlap_reaches(xs, &ranked[y as usize]);
+                    steps += cost;
+                    if hit {
+                        joined.push(root);
+                        break;
+                    }
+                }
+            }
+        }
+        // Into the group with the most index entries, the others moved over.
+        let target = joined
+            .iter()
+            .copied()
+            .max_by_key(|r| (keys_of[*r as usize].len(), std::cmp::Reverse(*r)))
+            .unwrap_or(x as u32);
+        for &r in joined.iter().filter(|r| **r != target) {
+            parent[r as usize] = target;
+            for k in std::mem::take(&mut keys_of[r as usize]) {
+                let groups = index.get_mut(&k).expect("indexed");
+                let mut moved = groups.remove(&r).unwrap_or_default();
+                steps += 1;
+                match groups.get_mut(&target) {
+                    Some(kept) => {
+                        if kept.len() < moved.len() {
+                            std::mem::swap(kept, &mut moved);
+                        }
+                        steps += moved.len() as u64;
+                        kept.extend(moved);
+                    }
+                    None => {
+                        groups.insert(target, moved);
+                        keys_of[target as usize].push(k);
+                    }
+                }
+            }
+        }
+        parent[x] = target;
+        for &k in &keys {
+            let list = index.entry(k).or_default().entry(target).or_default();
+            if list.is_empty() {
+                keys_of[target as usize].push(k);
+            }
+            list.push(x as u32);
+        }
+        steps += keys.len() as u64 + 1;
+    }
+    work.add(steps);
+    (0..n)
+        .map(|x| find(&mut parent, x as u32) as usize)
+        .collect()
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        parent[x as usize] = parent[parent[x as usize] as usize];
+        x = parent[x as usize];
+    }
+    x
+}
+
+/// Each set's words as ranks, rarest first (fewest sets, then alphabetical): a set's prefix is
+/// then its first words, and two sets compare as sorted integer lists.
+fn ranked(sets: &[Vec<String>]) -> Vec<Vec<u32>> {
+    let mut df: HashMap<&str, u32> = HashMap::new();
     for s in sets {
         for w in s {
             *df.entry(w).or_default() += 1;
         }
     }
-    let mut parent: Vec<usize> = (0..sets.len()).collect();
-    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (x, s) in sets.iter().enumerate() {
-        let mut order: Vec<&str> = s.iter().map(String::as_str).collect();
-        order.sort_by_key(|w| (df[w], *w));
-        let prefix = s.len() - (SAME * s.len() as f64).ceil() as usize + 1;
-        let mut seen = HashSet::new();
-        for w in order.iter().take(prefix.min(s.len())) {
-            if let Some(list) = index.get(w) {
-                for &y in list {
-                    if seen.insert(y) && jaccard(s, &sets[y]) >= SAME {
-                        let (a, b) = (find(&mut parent, x), find(&mut parent, y));
-                        parent[a.max(b)] = a.min(b);
-                    }
-                }
+    let mut order: Vec<(u32, &str)> = df.iter().map(|(w, n)| (*n, *w)).collect();
+    order.sort_unstable();
+    let rank: HashMap<&str, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(r, (_, w))| (*w, r as u32))
+        .collect();
+    sets.iter()
+        .map(|s| {
+            let mut r: Vec<u32> = s.iter().map(|w| rank[w.as_str()]).collect();
+            r.sort_unstable();
+            r
+        })
+        .collect()
+}
+
+/// How many of a set's first (rarest) words a similar set must share one of: |x| − ⌈0.6·|x|⌉
+/// + 1, as [`SAME`] = 3/5 in integers (the first two shared are among one more).
+fn prefix_len(len: usize) -> usize {
+    (len + 1).saturating_sub((3 * len).div_ceil(5)).min(len)
+}
+
+/// Whether two sorted rank lists overlap by [`SAME`] (both/union ≥ 3/5, i.e. 8·both ≥
+/// 3·(|a| + |b|)), and the steps taken: sizes too far apart cost one, a merge stops once the
+/// rest cannot reach it.
+fn overlap_reaches(a: &[u32], b: &[u32]) -> (bool, u64) {
+    let need = (3 * (a.len() + b.len())).div_ceil(8);
+    if 5 * a.len().min(b.len()) < 3 * a.len().max(b.len()) {
+        return (false, 1);
+    }
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if both + (a.len() - i).min(b.len() - j) < need {
+            return (false, (i + j) as u64 + 1);
+        }
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
             }
         }
-        for w in order.iter().take(prefix.min(s.len())) {
-            index.entry(w).or_default().push(x);
-        }
     }
-    (0..sets.len()).map(|x| find(&mut parent, x)).collect()
+    (both >= need, (i + j) as u64 + 1)
 }
 
 #[cfg(test)]
@@ -180,7 +396,7 @@ mod tests {
 
     fn roots(texts: &[&str]) -> Vec<usize> {
         let sets: Vec<Vec<String>> = texts.iter().map(|t| words(t)).collect();
-        similar_sets(&sets)
+        components(&sets, &Default::default())
     }
 
     #[test]

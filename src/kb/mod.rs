@@ -5,6 +5,7 @@ pub mod lessons;
 pub mod related;
 pub mod stats;
 pub mod taxonomy;
+pub mod work;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,6 +42,8 @@ pub struct Kb {
     pub by_id: HashMap<String, usize>,
     pub tags: BTreeMap<String, Group>,
     pub services: BTreeMap<String, Group>,
+    /// Steps of the computations across incidents so far (see [`work`]).
+    pub work: work::Work,
 }
 
 impl Kb {
@@ -252,6 +255,7 @@ impl Kb {
             by_id,
             tags,
             services,
+            work: Default::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use super::charts::{self, Chart};
 use super::views::{self, display_date, display_duration};
 use super::{Job, page};
 use crate::content::incident::ActionItem;
-use crate::kb::lessons::{self, Kind};
+use crate::kb::lessons::{self, Kind, Lessons, Scoped};
 use crate::kb::stats::{self, FollowThrough, Standing};
 use crate::kb::{Group, Kb};
 
@@ -61,18 +61,9 @@ fn kind_label(k: Kind) -> &'static str {
     }
 }
 
-/// A lesson group seen from a scope: only the incidents in `within` (all when None).
-fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<LessonView> {
-    let incidents: Vec<usize> = match within {
-        Some(scope) => g
-            .incidents
-            .iter()
-            .copied()
-            .filter(|i| scope.binary_search(i).is_ok())
-            .collect(),
-        None => g.incidents.clone(),
-    };
-    (!incidents.is_empty()).then(|| LessonView {
+/// A lesson group seen from a scope: `incidents`, those of the group in it.
+fn lesson_view(kb: &Kb, g: &lessons::Group, incidents: &[usize]) -> LessonView {
+    LessonView {
         text: g.text.clone(),
         kind: kind_label(g.kind),
         count: incidents.len(),
@@ -83,7 +74,18 @@ fn lesson_view(kb: &Kb, g: &lessons::Group, within: Option<&[usize]>) -> Option<
             .map(|i| incident_link(kb, *i))
             .collect(),
         tags: Vec::new(),
-    })
+    }
+}
+
+/// The groups of a scope ([`Lessons`]' tags, services or untagged incidents), seen from it.
+fn scoped_views(kb: &Kb, lessons: &Lessons, scoped: Option<&Vec<Scoped>>) -> Vec<LessonView> {
+    scoped
+        .map(|list| {
+            list.iter()
+                .map(|s| lesson_view(kb, &lessons.groups[s.group], &s.incidents))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Tag chips a lesson on /lessons/ carries.
@@ -295,21 +297,20 @@ pub(super) fn group_context(
     kind: &str,
     key: &str,
     g: &Group,
-    groups: &[lessons::Group],
+    lessons: &Lessons,
     today: Date,
     ctx: &mut Context,
 ) {
-    let mut scope = g.incidents.clone();
-    scope.sort_unstable();
     let tag = if kind == "tag" { key } else { "" };
     ctx.insert(
         "figures",
         &figures(kb, &format!("{kind}-{key}"), &g.incidents, Some(tag), today),
     );
-    let mut lessons: Vec<LessonView> = groups
-        .iter()
-        .filter_map(|l| lesson_view(kb, l, Some(&scope)))
-        .collect();
+    let scoped = match kind {
+        "tag" => lessons.by_tag.get(key),
+        _ => lessons.by_service.get(key),
+    };
+    let mut lessons = scoped_views(kb, lessons, scoped);
     // Most recurring within this tag or service first; stable, so ties stay newest first.
     lessons.sort_by_key(|l| std::cmp::Reverse(l.count));
     ctx.insert("lessons_total", &lessons.len());
@@ -340,9 +341,9 @@ pub(super) fn group_context(
 }
 
 /// /lessons/, /action-items/ (and the pages of its closed items) and /insights/.
-pub(super) fn jobs(kb: &Kb, groups: &[lessons::Group], today: Date) -> Vec<Job> {
+pub(super) fn jobs(kb: &Kb, lessons: &Lessons, today: Date) -> Vec<Job> {
     let (items, closed) = action_items_page(kb, today);
-    let mut jobs = vec![lessons_page(kb, groups), items, insights_page(kb, today)];
+    let mut jobs = vec![lessons_page(kb, lessons), items, insights_page(kb, today)];
     jobs.extend(closed);
     jobs
 }
@@ -410,9 +411,10 @@ const LESSONS_UNFOLDED: usize = 5;
 
 /// /lessons/: every lesson once. The ones drawn by more than one incident come first; each
 /// other one sits under one tag of its incident (the tag's page lists all of its lessons).
-fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
+fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job {
+    let groups = &lessons.groups;
     let view = |g: &lessons::Group| {
-        let mut v = lesson_view(kb, g, None)?;
+        let mut v = lesson_view(kb, g, &g.incidents);
         v.tags = lesson_tags(kb, g)
             .into_iter()
             .take(LESSON_TAGS)
@@ -422,17 +424,17 @@ fn lessons_page(kb: &Kb, groups: &[lessons::Group]) -> Job {
                 inferred: t.inferred,
             })
             .collect();
-        Some(v)
+        v
     };
     let recurring: Vec<LessonView> = groups
         .iter()
         .filter(|g| g.recurs())
-        .filter_map(view)
+        .map(view)
         .collect();
     let mut by_tag: std::collections::BTreeMap<String, Vec<LessonView>> = Default::default();
     let mut untagged: Vec<LessonView> = Vec::new();
     for g in groups.iter().filter(|g| !g.recurs()) {
-        let Some(v) = view(g) else { continue };
+        let v = view(g);
         match lesson_tags(kb, g).first() {
             Some(t) => by_tag.entry(t.name.clone()).or_default().push(v),
             None => untagged.push(v),
