@@ -7,8 +7,8 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-use super::allowlist;
 use super::incident::LinkTarget;
+use super::{allowlist, autolink};
 
 pub fn options() -> Options {
     Options::ENABLE_TABLES
@@ -217,6 +217,7 @@ pub fn render_cut(
         events.drain(..=end);
         starts.drain(..=end);
     }
+    let (events, starts) = autolink::link_bare_urls(events, starts);
     let mut audit = Audit::default();
     let mut events = confine(events, &[], body, unsafe_html, &mut audit);
     if audit.too_deep.is_some() {
@@ -235,6 +236,8 @@ pub fn render_cut(
     // Each entry with the index of its heading's event.
     let mut toc: Vec<(usize, TocEntry)> = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
+    // Each heading's start and end event, with the self-link that follows it.
+    let mut self_links: Vec<(usize, usize, String)> = Vec::new();
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
@@ -279,6 +282,7 @@ pub fn render_cut(
                 if let Event::End(TagEnd::Heading(l)) = &mut events[end] {
                     *l = level;
                 }
+                self_links.push((i, end, self_link(&anchor, &title)));
                 if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                     toc.push((
                         i,
@@ -340,6 +344,8 @@ pub fn render_cut(
         i += 1;
     }
 
+    let (events, starts, toc) = with_self_links(events, starts, self_links, toc);
+
     // Markdown's own links, images and headings were confined above; only authors' HTML
     // needs the HTML parser (ammonia), with the same allowlist.
     let clean = |out: String| {
@@ -367,6 +373,49 @@ pub fn render_cut(
         toc: toc.into_iter().map(|(_, t)| t).collect(),
         parts,
     }
+}
+
+/// The link to a heading, beside it rather than inside so that the heading's name stays its
+/// text; named by hidden text (the sanitizer keeps classes, not ARIA attributes).
+fn self_link(id: &str, title: &str) -> String {
+    let mut out = String::from("<a class=\"anchor\" href=\"#");
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_href(&mut out, id);
+    out.push_str("\"><span class=\"visually-hidden\">Link to this section: ");
+    let _ = pulldown_cmark_escape::escape_html(&mut out, title);
+    out.push_str("</span></a></div>\n");
+    out
+}
+
+/// Each heading wrapped with its self-link in a `div.heading`; the ToC's event indexes moved
+/// with the events. The added events take their heading's offset, so cuts keep them with it.
+fn with_self_links<'a>(
+    events: Vec<Event<'a>>,
+    starts: Vec<usize>,
+    self_links: Vec<(usize, usize, String)>,
+    toc: Vec<(usize, TocEntry)>,
+) -> (Vec<Event<'a>>, Vec<usize>, Vec<(usize, TocEntry)>) {
+    let mut out = Vec::with_capacity(events.len() + 2 * self_links.len());
+    let mut out_starts = Vec::with_capacity(out.capacity());
+    let mut moved = vec![0; events.len()];
+    let mut links = self_links.into_iter().peekable();
+    let mut closing: Option<(usize, String)> = None;
+    for (i, (event, at)) in events.into_iter().zip(starts).enumerate() {
+        if let Some((_, end, link)) = links.next_if(|(s, _, _)| *s == i) {
+            out.push(Event::Html(CowStr::Borrowed("<div class=\"heading\">")));
+            out_starts.push(at);
+            closing = Some((end, link));
+        }
+        moved[i] = out.len();
+        out.push(event);
+        out_starts.push(at);
+        if let Some((_, link)) = closing.take_if(|(end, _)| *end == i) {
+            out.push(Event::Html(CowStr::from(link)));
+            out_starts.push(at);
+        }
+    }
+    let toc = toc.into_iter().map(|(i, t)| (moved[i], t)).collect();
+    (out, out_starts, toc)
 }
 
 /// The events in parts: runs outside the cuts as prose, the cuts' events (less their `drop`s,
@@ -600,14 +649,53 @@ mod tests {
                 (None, "<p>Intro.</p>\n"),
                 (
                     Some(0),
-                    "<p>Some prose.</p>\n<h3 id=\"later\">Later</h3>\n<ul>\n<li>item two</li>\n</ul>\n"
+                    "<p>Some prose.</p>\n<div class=\"heading\">\n<h3 id=\"later\">Later</h3>\n<a class=\"anchor\" href=\"#later\"><span class=\"visually-hidden\">Link to this section: Later</span></a></div>\n<ul>\n<li>item two</li>\n</ul>\n"
                 ),
-                (None, "<h2 id=\"timeline\">Timeline</h2>\n<p>Rows.</p>\n"),
+                (
+                    None,
+                    "<div class=\"heading\">\n<h2 id=\"timeline\">Timeline</h2>\n<a class=\"anchor\" href=\"#timeline\"><span class=\"visually-hidden\">Link to this section: Timeline</span></a></div>\n<p>Rows.</p>\n"
+                ),
             ]
         );
         let toc: Vec<&str> = r.parts[2].toc.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(toc, ["timeline"]);
         assert!(r.parts[1].toc.is_empty());
+    }
+
+    #[test]
+    fn bare_urls_become_links_but_not_in_code_or_links() {
+        let r = plain(
+            "See https://e.com/a_b_c. And `https://e.com/code`, [https://e.com/x](https://e.com/y), <a href=\"https://e.com/z\">https://e.com/z</a>\n\n```\nhttps://e.com/block\n```\n\n## At https://e.com/h\n",
+        );
+        assert!(
+            r.html
+                .contains("See <a href=\"https://e.com/a_b_c\">https://e.com/a_b_c</a>."),
+            "{}",
+            r.html
+        );
+        // Only the authors' own links, once.
+        for (path, links) in [("code", 0), ("block", 0), ("x", 0), ("y", 1), ("z", 1)] {
+            let href = format!("href=\"https://e.com/{path}\"");
+            assert_eq!(r.html.matches(&href).count(), links, "{path}: {}", r.html);
+        }
+        assert_eq!(r.html.matches("<a href=\"https://e.com/h\"").count(), 1);
+        assert_eq!(r.toc[0].title, "At https://e.com/h");
+    }
+
+    #[test]
+    fn headings_have_self_links_beside_them() {
+        let r = plain("## Why <b>\"it\"</b> broke {#why-\"x}\n\ntext\n");
+        assert!(
+            r.html
+                .contains("<div class=\"heading\">\n<h2 id=\"why-&quot;x\">Why"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("</h2>\n<a class=\"anchor\" href=\"#why-%22x\"><span class=\"visually-hidden\">Link to this section: Why \"it\" broke</span></a></div>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod allowlist;
 pub mod assets;
+pub mod autolink;
 pub mod fields;
 pub mod files;
 pub mod find;
