@@ -1,6 +1,6 @@
 //! Code and links on an incident page, through the real `kb build`: bare URLs become links
 //! (never inside code or links, never with a scheme the allowlist refuses), headings carry
-//! self-links beside them, and all of it survives the sanitizer when the body has raw HTML.
+//! self-links beside them, fenced code is highlighted with classes, and all of it survives the sanitizer when the body has raw HTML.
 
 mod common;
 
@@ -22,6 +22,10 @@ or [https://text.example.com/](https://target.example.com/).
 
 ```sh
 curl -s https://block.example.com/health "<script>alert(1)</script>"
+```
+
+```no-such-language
+plain <b>text</b>
 ```
 
 javascript://not-a-link.example.com and ftp://files.example.com stay text.
@@ -75,6 +79,13 @@ fn check(page: &str) {
     }
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.contains("<script>alert"));
+    // Fenced code in a known language is highlighted with classes, never inline colours.
+    assert!(
+        page.contains("<pre><code class=\"language-sh\"><span class=\"hl-source hl-shell"),
+        "{page}"
+    );
+    assert!(!page.contains("style=\"color"));
+    assert!(page.contains("<pre><code class=\"language-no-such-language\">plain &lt;b&gt;text&lt;/b&gt;\n</code></pre>"));
     // Only http and https.
     assert!(!page.contains("href=\"javascript"));
     assert!(!page.contains("href=\"ftp"));

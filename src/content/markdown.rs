@@ -4,11 +4,13 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html,
+};
 use serde::Serialize;
 
 use super::incident::LinkTarget;
-use super::{allowlist, autolink};
+use super::{allowlist, autolink, highlight};
 
 pub fn options() -> Options {
     Options::ENABLE_TABLES
@@ -345,6 +347,7 @@ pub fn render_cut(
     }
 
     let (events, starts, toc) = with_self_links(events, starts, self_links, toc);
+    let (events, starts, toc) = highlighted(events, starts, toc);
 
     // Markdown's own links, images and headings were confined above; only authors' HTML
     // needs the HTML parser (ammonia), with the same allowlist.
@@ -373,6 +376,58 @@ pub fn render_cut(
         toc: toc.into_iter().map(|(_, t)| t).collect(),
         parts,
     }
+}
+
+/// Fenced code in a language the highlighter knows, as one event of highlighted HTML (whose
+/// text syntect escaped); the ToC's event indexes moved with the events. Linear in the events.
+fn highlighted<'a>(
+    mut events: Vec<Event<'a>>,
+    starts: Vec<usize>,
+    toc: Vec<(usize, TocEntry)>,
+) -> (Vec<Event<'a>>, Vec<usize>, Vec<(usize, TocEntry)>) {
+    let mut out = Vec::with_capacity(events.len());
+    let mut out_starts = Vec::with_capacity(events.len());
+    let mut moved = vec![0; events.len()];
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &events[i]
+            && let Some(end) = events[i..]
+                .iter()
+                .position(|e| matches!(e, Event::End(TagEnd::CodeBlock)))
+                .map(|k| i + k)
+        {
+            let code: String = events[i + 1..end]
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Text(t) => Some(t.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(html) = highlight::highlight(info, &code) {
+                // The class pulldown-cmark itself writes.
+                let lang = info.split(' ').next().unwrap_or("");
+                let mut block = String::from("<pre><code class=\"language-");
+                let _ = pulldown_cmark_escape::escape_html(&mut block, lang);
+                block.push_str("\">");
+                block.push_str(&html);
+                block.push_str("</code></pre>\n");
+                moved[i..=end].fill(out.len());
+                out.push(Event::Html(CowStr::from(block)));
+                out_starts.push(starts[i]);
+                i = end + 1;
+                continue;
+            }
+        }
+        moved[i] = out.len();
+        out.push(std::mem::replace(
+            &mut events[i],
+            Event::Text(CowStr::Borrowed("")),
+        ));
+        out_starts.push(starts[i]);
+        i += 1;
+    }
+    let toc = toc.into_iter().map(|(i, t)| (moved[i], t)).collect();
+    (out, out_starts, toc)
 }
 
 /// The link to a heading, beside it rather than inside so that the heading's name stays its

@@ -6,6 +6,7 @@ pub mod autolink;
 pub mod fields;
 pub mod files;
 pub mod find;
+pub mod highlight;
 pub mod history;
 pub mod incident;
 pub mod infer;
