@@ -426,11 +426,7 @@ fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job {
             .collect();
         v
     };
-    let recurring: Vec<LessonView> = groups
-        .iter()
-        .filter(|g| g.recurs())
-        .map(view)
-        .collect();
+    let recurring: Vec<LessonView> = groups.iter().filter(|g| g.recurs()).map(view).collect();
     let mut by_tag: std::collections::BTreeMap<String, Vec<LessonView>> = Default::default();
     let mut untagged: Vec<LessonView> = Vec::new();
     for g in groups.iter().filter(|g| !g.recurs()) {
