@@ -268,7 +268,12 @@ fn words_searched_for_are_marked_on_the_incident_opened() {
     assert_eq!(clicked["inArticle"].as_u64().unwrap(), marks.len() as u64);
     assert_eq!(clicked["outsideMain"], 0);
     assert_eq!(clicked["firstInView"], true);
-    assert!(clicked["bar"].as_str().unwrap().contains("Clear highlights"));
+    assert!(
+        clicked["bar"]
+            .as_str()
+            .unwrap()
+            .contains("Clear highlights")
+    );
 
     // Cleared, and opened without the parameter: no mark, the same elements.
     let plain = &v["plain"];
@@ -284,7 +289,11 @@ fn words_searched_for_are_marked_on_the_incident_opened() {
     let hostile = &v["hostile"];
     assert_eq!(hostile["elements"], plain["elements"]);
     assert_eq!(hostile["pwned"], serde_json::Value::Null);
-    assert_eq!(hostile["marks"], serde_json::json!(["workers"]), "{hostile}");
+    assert_eq!(
+        hostile["marks"],
+        serde_json::json!(["workers"]),
+        "{hostile}"
+    );
     assert_eq!(hostile["firstInView"], true);
     assert!(hostile["scrollY"].as_u64().unwrap() > 0, "{hostile}");
 }
