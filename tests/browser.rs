@@ -130,7 +130,9 @@ fn result_ids(list: &serde_json::Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|r| {
-            let href = r["href"].as_str().unwrap().trim_end_matches('/');
+            // A result links with the words to mark (`?hl=`): the id is the path's.
+            let href = r["href"].as_str().unwrap();
+            let href = href.split('?').next().unwrap().trim_end_matches('/');
             href.rsplit('/').next().unwrap().to_string()
         })
         .collect()
@@ -227,6 +229,73 @@ fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
             && err.contains("did you mean `severity:SEV1`?"),
         "{err}"
     );
+}
+
+/// Opened from a search result, an incident marks the words searched for, stemmed as the
+/// index matched them, in its main content, and scrolls to the first; opened plainly it marks
+/// nothing; a hostile `?hl=` adds no element and runs nothing (issue 18, point 7).
+#[test]
+fn words_searched_for_are_marked_on_the_incident_opened() {
+    let Some(script) = driver() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    copy_example(&root);
+    let site = tmp.path().join("site");
+    build_site(&root, &site, &[]);
+    // "worker" (a stem) is only in the page's action items, far below the fold.
+    let v = drive(&script, &site, "highlight", &["replica lagging", "worker"]);
+    let first = &terminal_ids(&root, "replica lagging")[0];
+    assert!(
+        v["clicked"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/incidents/{first}/?hl=")),
+        "{v}"
+    );
+
+    let clicked = &v["clicked"];
+    let marks: Vec<String> = clicked["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_lowercase())
+        .collect();
+    // Stemming: "lagging" marks "lag" and "lagged" too.
+    for w in ["replica", "lag", "lagged", "lagging"] {
+        assert!(marks.iter().any(|m| m == w), "{w} marked: {marks:?}");
+    }
+    assert!(clicked["inProse"].as_u64().unwrap() > 0, "{clicked}");
+    assert_eq!(clicked["inArticle"].as_u64().unwrap(), marks.len() as u64);
+    assert_eq!(clicked["outsideMain"], 0);
+    assert_eq!(clicked["firstInView"], true);
+    assert!(
+        clicked["bar"]
+            .as_str()
+            .unwrap()
+            .contains("Clear highlights")
+    );
+
+    // Cleared, and opened without the parameter: no mark, the same elements.
+    let plain = &v["plain"];
+    for page in [&v["cleared"], plain] {
+        assert_eq!(page["marks"], serde_json::json!([]), "{page}");
+        assert_eq!(page["bar"], serde_json::Value::Null);
+        assert_eq!(page["elements"], plain["elements"]);
+    }
+    assert!(!v["cleared"]["url"].as_str().unwrap().contains("hl="));
+
+    // Hostile markup in `hl`: the page's own elements only, nothing ran; its word still
+    // marked, and scrolled to.
+    let hostile = &v["hostile"];
+    assert_eq!(hostile["elements"], plain["elements"]);
+    assert_eq!(hostile["pwned"], serde_json::Value::Null);
+    assert_eq!(
+        hostile["marks"],
+        serde_json::json!(["workers"]),
+        "{hostile}"
+    );
+    assert_eq!(hostile["firstInView"], true);
+    assert!(hostile["scrollY"].as_u64().unwrap() > 0, "{hostile}");
 }
 
 #[test]

@@ -88,3 +88,35 @@ fn a_phrase_synonym_keeps_its_words() {
     let got = top(&root, "out of memory");
     assert_eq!(got[..2], ["cache-heap", "batch-oom"], "{got:?}");
 }
+
+#[test]
+fn a_section_read_into_a_field_is_not_scored_again_as_body() {
+    // Two incidents alike but for where one sentence sits: in the Trigger section, which kb
+    // reads into the trigger (scored with the factors), or in a section that fills no field.
+    // Its words are scored once either way, so neither ranks above the other.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir(root.join("content")).unwrap();
+    let (caught, other) = (
+        "Quokkas flooded the ledger overnight.",
+        "Nothing else happened here today.",
+    );
+    for (id, trigger, details) in [("read", caught, other), ("prose", other, caught)] {
+        std::fs::write(
+            root.join(format!("content/{id}.md")),
+            format!(
+                "---\ntitle: Ledger incident\ndate: 2024-03-01\nsummary: A test incident.\n---\n\n\
+                 ## Trigger\n\n{trigger}\n\n## Details\n\n{details}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let (v, _) = search_json(root, "quokkas", &[]);
+    let score = |id: &str| {
+        let hit = v["hits"].as_array().unwrap().iter().find(|h| h["id"] == id);
+        hit.unwrap_or_else(|| panic!("{id} not found: {v}"))["score"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(score("read") <= score("prose"), "{v}");
+}

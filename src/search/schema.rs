@@ -141,7 +141,7 @@ impl Fields {
             d.add_text(self.text[3], &f.description);
         }
         let body = self.text[4];
-        d.add_text(body, markdown::plain_text(&searched_body(inc)));
+        d.add_text(body, body_text(inc));
         // Frontmatter fields the body does not repeat (read from the body, it already has them).
         if let Some(imp) = &inc.impact
             && let Some(desc) = &imp.description
@@ -244,6 +244,57 @@ fn searched_body(inc: &Incident) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The body's plain text as the body field scores it: less a factors section read into the
+/// factors field ([`searched_body`]), and less a Trigger section's text read into the trigger,
+/// which the factors field scores (a clipped trigger leaves the rest of its text here).
+///
+/// A summary read from a Summary section stays in the body: cutting it too lowered MRR@10 on
+/// both held-out sets (docs/search.md).
+fn body_text(inc: &Incident) -> String {
+    let mut text = markdown::plain_text(&searched_body(inc));
+    if let Some(t) = &inc.trigger
+        && inc.inferred.contains("trigger")
+    {
+        cut_once(&mut text, t.trim_end_matches('…'));
+    }
+    text
+}
+
+/// Takes the first occurrence of `words` out of `text`, any run of whitespace in `text`
+/// matching one space (inferred fields hold their paragraph's words joined by single spaces).
+fn cut_once(text: &mut String, words: &str) {
+    let words = words.trim();
+    if words.is_empty() {
+        return;
+    }
+    // `text` with whitespace runs collapsed, and where each of its bytes starts in `text`.
+    let mut flat = String::with_capacity(text.len());
+    let mut at: Vec<usize> = Vec::with_capacity(text.len() + 1);
+    let mut in_space = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if !in_space {
+                flat.push(' ');
+                at.push(i);
+            }
+            in_space = true;
+        } else {
+            flat.push(c);
+            at.extend(std::iter::repeat_n(i, c.len_utf8()));
+            in_space = false;
+        }
+    }
+    at.push(text.len());
+    let Some(start) = flat.find(words) else {
+        return;
+    };
+    let end = start + words.len();
+    // The end maps past the last matched character, not to the start of the next run.
+    let last = flat[..end].chars().next_back().map_or(0, char::len_utf8);
+    let range = at[start]..at[end - last] + last;
+    text.replace_range(range, "\n");
+}
+
 /// Days since 1970-01-01.
 pub fn day_number(date: jiff::civil::Date) -> i64 {
     let epoch = jiff::civil::date(1970, 1, 1);
@@ -286,5 +337,25 @@ mod tests {
              ## Root cause\n\nLock contention on the orders table.\n",
         );
         assert!(body.contains("contention"), "{body}");
+    }
+
+    /// A Trigger section read into the trigger is scored with the factors, not again as body;
+    /// what a clipped trigger left out stays in the body.
+    #[test]
+    fn a_section_read_into_the_trigger_is_not_body_again() {
+        let text = |body: &str| {
+            let (inc, _) = crate::content::parse::parse("x.md", "x.md", body, &Default::default());
+            body_text(&inc)
+        };
+        let body = text(
+            "# Checkout outage\n\nCheckout failed.\n\n## Trigger\n\nA config push\nwith a typo.\n\n\
+             ## Details\n\nWe paged the on-call.\n",
+        );
+        assert!(!body.contains("typo") && body.contains("paged"), "{body}");
+        let long = "word ".repeat(80);
+        let body = text(&format!(
+            "## Trigger\n\nA config push {long}ended in a typo.\n"
+        ));
+        assert!(!body.contains("config") && body.contains("typo"), "{body}");
     }
 }

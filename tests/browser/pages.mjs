@@ -65,6 +65,7 @@ async function open(ctx, url, errors) {
   if (url.startsWith("/search/")) {
     await page.waitForFunction(() => document.querySelectorAll("#results > li").length > 0 || /no incident|nothing/i.test(document.getElementById("status").textContent), null, { timeout: 10000 }).catch(() => {});
   }
+  if (url.includes("?hl=")) await page.waitForFunction(() => document.querySelector("mark.hl"), null, { timeout: 10000 });
   return page;
 }
 
@@ -98,7 +99,9 @@ const chartText = () => {
 try {
   const all = pages();
   const query = searchQuery(all);
-  const withQuery = (u) => (u === "/search/" ? `/search/?q=${encodeURIComponent(query)}` : u);
+  // An incident as opened from a search result, its words marked (js/highlight.js): "the" is
+  // its own stem and in every write-up.
+  const withQuery = (u, k) => (u === "/search/" ? `/search/?q=${encodeURIComponent(query)}` : k === "incident" ? `${u}?hl=the` : u);
   if (mode === "axe") {
     // The largest page of each type.
     const chosen = new Map();
@@ -109,7 +112,7 @@ try {
       for (const scheme of ["light", "dark"]) {
         const ctx = await browser.newContext({ viewport, colorScheme: scheme });
         for (const [k, [u]] of chosen) {
-          const page = await open(ctx, withQuery(u), out.errors);
+          const page = await open(ctx, withQuery(u, k), out.errors);
           await page.addScriptTag({ path: AXE });
           const r = await page.evaluate(() => axe.run(document, { resultTypes: ["violations"] }));
           for (const v of r.violations) {
@@ -133,7 +136,7 @@ try {
       for (const [u, k] of all) {
         // Every page on a phone; on a desktop, only the pages with charts (for their text).
         if (vname === "desktop" && !["tag", "service", "insights"].includes(k)) continue;
-        const page = await open(ctx, withQuery(u), out.errors);
+        const page = await open(ctx, withQuery(u, k), out.errors);
         if (vname === "phone") {
           const o = await page.evaluate(overflow);
           if (o.scrollWidth > o.width) out.wide.push({ page: u, ...o });

@@ -74,6 +74,45 @@ try {
     await page.fill("#q", "severity:SEV9 lag");
     await waitFor(() => /no incident has/.test(document.getElementById("status").textContent));
     out.unknownValueStatus = await page.textContent("#status");
+  } else if (scenario === "highlight") {
+    // Search, click the first result: the incident marks the words searched for, stemmed.
+    const seen = () => page.evaluate(() => {
+      const main = document.getElementById("main");
+      const marks = Array.from(main.querySelectorAll("mark.hl"));
+      const r = marks.length ? marks[0].getBoundingClientRect() : null;
+      return {
+        url: location.pathname + location.search,
+        marks: marks.map((m) => m.textContent),
+        inArticle: marks.filter((m) => m.closest("article.incident")).length,
+        inProse: marks.filter((m) => m.closest(".prose")).length,
+        outsideMain: document.querySelectorAll("mark.hl").length - marks.length,
+        firstInView: r ? r.top >= 0 && r.bottom <= innerHeight && r.height > 0 : null,
+        scrollY: Math.round(scrollY),
+        bar: main.querySelector(".hl-bar")?.textContent ?? null,
+        // Every element but the marks and their bar: what the page itself holds.
+        elements: Array.from(document.body.querySelectorAll("*")).filter((e) => !e.closest(".hl-bar, mark.hl")).map((e) => e.tagName).join(" "),
+        pwned: window.__pwned || null,
+      };
+    });
+    await page.setViewportSize({ width: 1280, height: 700 });
+    await page.goto(base + "/search/?q=" + encodeURIComponent(process.argv[4]));
+    await waitFor(() => document.querySelectorAll("#results > li").length > 0);
+    out.href = await page.$eval("#results a.result-link", (a) => a.getAttribute("href"));
+    await Promise.all([page.waitForNavigation(), page.click("#results a.result-link")]);
+    await waitFor(() => document.querySelector("mark.hl"));
+    out.clicked = await seen();
+    // Cleared: no mark left, the text as it was, the URL without `hl`.
+    await page.click(".hl-bar button");
+    out.cleared = await seen();
+    // The same page opened without a query, and with a hostile one.
+    const path = new URL(out.href).pathname;
+    await page.goto(base + path);
+    await page.waitForLoadState("load");
+    await page.waitForTimeout(300);
+    out.plain = await seen();
+    await page.goto(base + path + "?hl=" + encodeURIComponent("<img src=x onerror=window.__pwned=1> \"><svg onload=window.__pwned=2> " + process.argv[5]));
+    await waitFor(() => document.querySelector("mark.hl"));
+    out.hostile = await seen();
   } else if (scenario === "xss") {
     await page.goto(base + "/search/?q=" + encodeURIComponent(process.argv[4] || "payload"));
     await waitFor(() => document.querySelectorAll("#results > li").length > 0);

@@ -31,12 +31,7 @@
   }
   const engine = new kbSearch.Engine(manifest, load);
 
-  /* A word's stems as the index holds it: the word, and a code word's parts (CrashLoopBackOff
-   * is marked for "crash loop"). */
-  function stemsOf(word) {
-    const { whole, parts } = kbSearch.split(word);
-    return [whole, ...parts].map((w) => kbSearch.stemOf(w.toLowerCase()));
-  }
+  const stemsOf = kbSearch.stemsOf;
   /* The stretch of a text around its first matching word, matching words marked. */
   function snippet(text, stems, max = 220) {
     const toks = kbSearch.tokens(text).filter((t) => stemsOf(t.text).some((s) => stems.has(s)));
@@ -73,7 +68,11 @@
   function item(hit, stems) {
     const s = hit.stub;
     const badges = s.severity ? el("span", { class: "badges" }, el("span", { class: "sev sev-" + s.severity.toLowerCase().replace(/[^a-z0-9]+/g, "-") }, s.severity)) : null;
-    const link = el("a", { href: new URL("incidents/" + encodeURIComponent(s.id) + "/", siteRoot).href, class: "result-link" }, s.title);
+    /* The incident page marks the words searched for (highlight.js): the stems, as the
+     * engine analysed the query. */
+    const href = new URL("incidents/" + encodeURIComponent(s.id) + "/", siteRoot);
+    if (stems.size) href.searchParams.set("hl", [...stems].slice(0, 32).join(" "));
+    const link = el("a", { href: href.href, class: "result-link" }, s.title);
     const meta = [s.date || "undated"].concat(s.services).join(" · ");
     const li = el("li", { class: "incident-item" },
       el("div", { class: "incident-head" }, badges, link),

@@ -65,6 +65,12 @@
     if (starts.length < 2 || starts.length > 5) return { whole, parts: [] };
     return { whole, parts: starts.map((k, i) => chars.slice(k, i + 1 < starts.length ? starts[i + 1] : chars.length).join("")) };
   }
+  /* A word of a text's stems as the index holds it: the word and a code word's parts
+   * (CrashLoopBackOff is marked for "crash loop"). */
+  function stemsOf(word) {
+    const { whole, parts } = split(word);
+    return [whole, ...parts].map((w) => stemOf(w.toLowerCase()));
+  }
   /* analyzer::words: the query's words stemmed, a compound with its parts' stems; a compound
    * too long to index whole is its parts, each a word. */
   function words(text) {
@@ -861,7 +867,7 @@
     }
   }
 
-  const api = { Engine, QueryError, parse, analyze, words, split, tokens, stemOf, normalize, FORMAT };
+  const api = { Engine, QueryError, parse, analyze, words, split, stemsOf, tokens, stemOf, normalize, FORMAT };
   if (inNode) module.exports = api;
   else root.kbSearch = api;
 })(typeof self !== "undefined" ? self : this);
