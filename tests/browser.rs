@@ -99,18 +99,18 @@ fn driver() -> Option<PathBuf> {
     Some(repo().join("tests/browser/search_page.mjs"))
 }
 
-/// Runs a scenario of search_page.mjs over a built site; what the page showed, as JSON.
-fn drive(script: &Path, site: &Path, scenario: &str, extra: &[&str]) -> serde_json::Value {
+/// Runs a node script of tests/browser with `args`: its JSON report, after checking it ran,
+/// found no failure and saw no console error.
+fn node_report(script: &Path, args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let out = Command::new("node")
         .arg(script)
-        .arg(site)
-        .arg(scenario)
-        .args(extra)
+        .args(args)
         .output()
         .expect("run node");
     assert!(
         out.status.success(),
-        "search_page.mjs: {}",
+        "{}: {}",
+        script.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -120,6 +120,14 @@ fn drive(script: &Path, site: &Path, scenario: &str, extra: &[&str]) -> serde_js
         v["failure"]
     );
     assert_eq!(v["errors"], serde_json::json!([]), "console errors");
+    v
+}
+
+/// Runs a scenario of search_page.mjs over a built site; what the page showed, as JSON.
+fn drive(script: &Path, site: &Path, scenario: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![site.as_os_str(), scenario.as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let v = node_report(script, &args);
     assert_eq!(v["dialogs"], serde_json::json!([]), "dialogs opened");
     v
 }
@@ -418,25 +426,10 @@ fn audit(root: &Path, mode: &str) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     build_site(root, &site, &[]);
-    let out = Command::new("node")
-        .arg(repo().join("tests/browser/pages.mjs"))
-        .arg(&site)
-        .arg(mode)
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "pages.mjs: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        v.get("failure").is_none(),
-        "in the browser: {}",
-        v["failure"]
-    );
-    assert_eq!(v["errors"], serde_json::json!([]), "console errors");
-    v
+    node_report(
+        &repo().join("tests/browser/pages.mjs"),
+        &[site.as_os_str(), mode.as_ref()],
+    )
 }
 
 /// The sites the page checks run on: the example, and the DFDS postmortems when they are
