@@ -23,8 +23,9 @@
 #   KEEP_OUT=1                  keep every built site (default: deleted after its row)
 #   HUGO_BENCH_RELATED=1        also render "Related incidents" on Hugo pages (see README)
 #
-# Prints each row as it is measured, then inserts the run's table, details and environment at the
-# top of bench/results.md (earlier runs stay below it). Exits nonzero if any step fails.
+# Prints each row as it is measured and inserts the run's table, details and environment at the
+# top of bench/results.md after every row (earlier runs stay below it), marked partial until the
+# run ends. Exits nonzero if any step fails.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -134,22 +135,26 @@ q() { printf '%q' "$1"; }
 quote_all() { local a s=""; for a in "$@"; do s+="$(q "$a") "; done; echo "${s% }"; }
 
 json_median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+# mean user + system CPU seconds of a hyperfine result
+json_cpu() { python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.3f" % (r["user"] + r["system"]))' "$1"; }
 json_detail() {
   python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
-print("median %.3f s, mean %.3f ± %.3f s, min %.3f, max %.3f (%d runs)" % (
-    r["median"], r["mean"], r.get("stddev") or 0.0, r["min"], r["max"], len(r["times"])))' "$1"
+print("median %.3f s, mean %.3f ± %.3f s, min %.3f, max %.3f (%d runs); CPU: user %.3f s + system %.3f s (means)" % (
+    r["median"], r["mean"], r.get("stddev") or 0.0, r["min"], r["max"], len(r["times"]), r["user"], r["system"]))' "$1"
 }
 # 1234567890 bytes -> "1.23 GB"; 12345678 -> "12.3 MB"
 human_bytes() { awk -v b="$1" 'BEGIN { if (b >= 1e9) printf "%.2f GB", b / 1e9; else if (b >= 1e7) printf "%.0f MB", b / 1e6; else printf "%.1f MB", b / 1e6 }'; }
 human_mb() { awk -v m="$1" 'BEGIN { if (m >= 1000) printf "%.2f GB", m / 1000; else printf "%d MB", m }'; }
 thousands() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
+# median and CPU seconds -> "7.42 s (CPU 2.16 s)"
+fmt_time() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" -v c="$2" 'BEGIN { printf "%.2f s (CPU %.2f s)", t, c }'; fi; }
 fmt_s() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" 'BEGIN { printf "%.2f s", t }'; fi; }
 
 # measure NAME OUT RUNS PREPARE CMD...: one checked run under `/usr/bin/time -v` (exit status,
 # stderr, peak RSS, output size and file count), then RUNS timed runs with hyperfine, each into
-# an empty OUT. Sets m_med m_rss m_bytes m_files m_html m_detail.
+# an empty OUT. Sets m_med m_cpu m_rss m_bytes m_files m_html m_detail.
 measure() {
   local name=$1 out=$2 runs=$3 prepare=$4; shift 4
   local lg="$WORK/logs/$name" json="$WORK/results/$name.json" rc=0 lines
@@ -178,7 +183,93 @@ measure() {
   hyperfine --warmup "$WARMUP" --runs "$runs" --prepare "$prepare" --export-json "$json" \
     --command-name "$name" "$(quote_all "$@")" >&2
   m_med=$(json_median "$json")
+  m_cpu=$(json_cpu "$json")
   m_detail=$(json_detail "$json")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+kb_rev="-"
+if [ $run_kb = 1 ]; then
+  kb_rev="the repository @ $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")"
+  if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+    kb_rev+=" with uncommitted changes"
+  fi
+  kb_rev+=", $("$KB" --version), binary $(rel "$KB")"
+fi
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
+hugo_ver=$(command -v hugo >/dev/null && hugo version | awk '{print $2}' || echo "-")
+fstype() { df -T "$1" 2>/dev/null | awk 'NR == 2 {print $2}'; }
+
+# insert_section OLD NEW OUT: OUT = OLD (may be missing) with NEW on top, below the marker line.
+insert_section() {
+  python3 - "$@" <<'EOF'
+import sys
+
+old_path, new_path, out_path = sys.argv[1:]
+new = open(new_path).read().strip("\n")
+mark = "<!-- bench/run.sh inserts each new run below this line: newest first, earlier runs are history -->"
+try:
+    old = open(old_path).read()
+except FileNotFoundError:
+    old = ""
+if mark in old:
+    head, tail = old.split(mark, 1)
+else:
+    head, tail = "# kb vs Hugo build benchmarks\n\n", old
+out = head + mark + "\n\n" + new + "\n"
+if tail.strip():
+    out += "\n" + tail.lstrip("\n")
+with open(out_path, "w") as f:
+    f.write(out)
+EOF
+}
+
+# write_results NOTE: the run's section so far (NOTE on top of it when not empty) inserted into
+# results.md as it was before the run, so a run that is stopped still leaves its finished rows.
+write_results() {
+  local note=$1 r section
+  table="| shape | incidents | kb | Hugo | kb / Hugo | floor | kb peak RSS | Hugo peak RSS | kb output | Hugo output |"
+  table+=$'\n'"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for r in "${rows[@]}"; do table+=$'\n'"$r"; done
+
+  section=$(
+    echo "## $started: \`$knobs $invocation\`"
+    echo
+    echo "$table"
+    echo
+    [ -z "$note" ] || { echo "$note"; echo; }
+    echo "Times are medians of full builds into an empty output directory (hyperfine, $WARMUP warmup"
+    echo "+ $RUNS runs; $KB_ONLY_RUNS at the kb-alone sizes); in brackets the mean CPU time (user +"
+    echo "system) of those runs, which a loaded machine disturbs less than wall time. kb / Hugo: the"
+    echo "ratio of the medians, then of the CPU times (below 1: kb is faster; issue 17 asks for at"
+    echo "most 0.33 at 10,000). The floor: the median of reading every input file once and copying"
+    echo "kb's output once on the same filesystem. Peak RSS, output size (\`du -sb\`) and file count:"
+    echo "one checked run before the timed runs. See bench/README.md for the shapes and what each"
+    echo "tool renders."
+    echo
+    echo "### Details"
+    echo
+    for d in "${details[@]}"; do echo "$d"; done
+    echo
+    echo "### Environment"
+    echo
+    echo "- CPU: ${cpu:-unknown}, $(nproc) cores available; RAM: ${mem:-unknown}"
+    echo "- load before: \`$uptime_before\`"
+    echo "- load after: \`${uptime_after:-run not finished}\`"
+    echo "- kb: $kb_rev"
+    echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
+    echo "- outputs written to $(rel "$OUTROOT") ($(fstype "$OUTROOT")); corpora in $(rel "$WORK") ($(fstype "$WORK"))"
+    echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
+    echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
+  )
+
+  # Newest run on top; everything in results.md before the run stays below it as history.
+  printf '%s\n' "$section" >"$WORK/section.md"
+  insert_section "$results_before" "$WORK/section.md" "$RESULTS"
+  log "wrote $(rel "$RESULTS")"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -196,11 +287,14 @@ log "load before: $uptime_before"
 
 rows=()
 details=()
+uptime_after=""
+results_before="$WORK/results-before.md"
+if [ -f "$RESULTS" ]; then cp "$RESULTS" "$results_before"; else rm -f "$results_before"; fi
 for job in "${jobs[@]}"; do
   read -r shape n tools runs <<<"$job"
   corpus=$(make_corpus "$shape" "$n")
   load=$(cut -d' ' -f1-3 /proc/loadavg)
-  kb_med="-" hugo_med="-" ratio="-" kb_rss="-" hugo_rss="-" kb_outp="-" hugo_outp="-" floor="-"
+  kb_med="-" hugo_med="-" kb_cpu="-" hugo_cpu="-" ratio="-" kb_rss="-" hugo_rss="-" kb_outp="-" hugo_outp="-" floor="-"
   floor_src=""
   kb_out="$OUTROOT/kb-$shape-$n"
   hugo_out="$OUTROOT/hugo-$shape-$n"
@@ -212,7 +306,7 @@ for job in "${jobs[@]}"; do
     measure "kb-$shape-$n" "$kb_out" "$runs" "rm -rf $(q "$kb_out") $(q "$corpus/.kb")" \
       "$KB" --quiet build --root "$corpus" --output "$kb_out"
     [ "$m_html" -ge "$n" ] || die "kb ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
-    kb_med=$m_med kb_rss=$(human_mb "$m_rss")
+    kb_med=$m_med kb_cpu=$m_cpu kb_rss=$(human_mb "$m_rss")
     kb_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
     details+=("  - kb: $m_detail; $(thousands "$m_html") of the files are .html")
     floor_src=$kb_out
@@ -225,7 +319,7 @@ for job in "${jobs[@]}"; do
       --source "$BENCH/hugo" --contentDir "$corpus/content" --destination "$hugo_out" \
       --cleanDestinationDir --ignoreCache --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet
     [ "$m_html" -ge "$n" ] || die "Hugo ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
-    hugo_med=$m_med hugo_rss=$(human_mb "$m_rss")
+    hugo_med=$m_med hugo_cpu=$m_cpu hugo_rss=$(human_mb "$m_rss")
     hugo_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
     details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html")
     [ -n "$floor_src" ] || floor_src=$hugo_out
@@ -246,88 +340,18 @@ for job in "${jobs[@]}"; do
   [ "${KEEP_OUT:-}" = 1 ] || rm -rf "$kb_out" "$hugo_out"
 
   if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ]; then
-    ratio=$(awk -v k="$kb_med" -v h="$hugo_med" 'BEGIN { printf "%.2f", k / h }')
+    ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" \
+      'BEGIN { printf "%.2f (CPU %.2f)", k / h, kc / hc }')
   fi
-  row="| $shape | $(thousands "$n") | $(fmt_s "$kb_med") | $(fmt_s "$hugo_med") | $ratio | $(fmt_s "$floor") | $kb_rss | $hugo_rss | $kb_outp | $hugo_outp |"
+  row="| $shape | $(thousands "$n") | $(fmt_time "$kb_med" "$kb_cpu") | $(fmt_time "$hugo_med" "$hugo_cpu") | $ratio | $(fmt_s "$floor") | $kb_rss | $hugo_rss | $kb_outp | $hugo_outp |"
   rows+=("$row")
   log "row: $row"
+  write_results "**Partial: ${#rows[@]} of ${#jobs[@]} rows measured so far** (the run was still going or was stopped)."
 done
 uptime_after=$(uptime | sed 's/^ *//')
 log "load after: $uptime_after"
-
-# ---------------------------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------------------------
-table="| shape | incidents | kb | Hugo | kb / Hugo | floor | kb peak RSS | Hugo peak RSS | kb output | Hugo output |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do table+=$'\n'"$r"; done
+write_results ""
 
 echo
 echo "$table"
 
-kb_rev="-"
-if [ $run_kb = 1 ]; then
-  if [ -n "${KB_BIN:-}" ]; then
-    kb_rev="$(rel "$KB") ($("$KB" --version))"
-  else
-    kb_rev="@ $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit") (release build)"
-    if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
-      kb_rev+=" with uncommitted changes"
-    fi
-  fi
-fi
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
-hugo_ver=$(command -v hugo >/dev/null && hugo version | awk '{print $2}' || echo "-")
-fstype() { df -T "$1" 2>/dev/null | awk 'NR == 2 {print $2}'; }
-
-section=$(
-  echo "## $started: \`$knobs $invocation\`"
-  echo
-  echo "$table"
-  echo
-  echo "Times are medians of full builds into an empty output directory (hyperfine, $WARMUP warmup"
-  echo "+ $RUNS runs; $KB_ONLY_RUNS at the kb-alone sizes); kb / Hugo is the ratio of the medians"
-  echo "(below 1: kb is faster; the goal of issue 17 is at most 0.33 at 10,000). The floor is the"
-  echo "median of reading every input file once and copying kb's output once on the same filesystem."
-  echo "Peak RSS, output size (\`du -sb\`) and file count come from one checked run before the timed"
-  echo "runs. See bench/README.md for the shapes and what each tool renders."
-  echo
-  echo "### Details"
-  echo
-  for d in "${details[@]}"; do echo "$d"; done
-  echo
-  echo "### Environment"
-  echo
-  echo "- CPU: ${cpu:-unknown}, $(nproc) cores available; RAM: ${mem:-unknown}"
-  echo "- load before: \`$uptime_before\`"
-  echo "- load after: \`$uptime_after\`"
-  echo "- kb: $kb_rev"
-  echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
-  echo "- outputs written to $(rel "$OUTROOT") ($(fstype "$OUTROOT")); corpora in $(rel "$WORK") ($(fstype "$WORK"))"
-  echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
-  echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
-)
-
-# Newest run on top; everything already in results.md stays below it as history.
-printf '%s\n' "$section" >"$WORK/section.md"
-python3 - "$RESULTS" "$WORK/section.md" <<'EOF'
-import sys
-
-path, new = sys.argv[1], open(sys.argv[2]).read().strip("\n")
-mark = "<!-- bench/run.sh inserts each new run below this line: newest first, earlier runs are history -->"
-try:
-    old = open(path).read()
-except FileNotFoundError:
-    old = ""
-if mark in old:
-    head, tail = old.split(mark, 1)
-else:
-    head, tail = "# kb vs Hugo build benchmarks\n\n", old
-out = head + mark + "\n\n" + new + "\n"
-if tail.strip():
-    out += "\n" + tail.lstrip("\n")
-with open(path, "w") as f:
-    f.write(out)
-EOF
-log "wrote $(rel "$RESULTS")"
