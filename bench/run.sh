@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Benchmark `kb build` against Hugo on synthetic incident knowledge bases.
+# Benchmark `kb build` against Hugo on synthetic incident knowledge bases of several shapes.
 #
-#   bench/run.sh [sizes...]          default: 1000 10000
+#   bench/run.sh [sizes...]     sizes default to $SIZES (1000 10000)
 #
-# Environment knobs (all optional):
-#   RUNS=5 WARMUP=1   hyperfine runs / warmup runs per command
-#   SEED=42           corpus seed (same size + seed -> byte-identical corpus)
-#   ONLY=kb|hugo      run only one half (the other columns show "-")
-#   BENCH_WORK=DIR    where corpora, outputs and logs go (default bench/.work, gitignored)
-#   BENCH_OUT=DIR     where the built sites go (default $BENCH_WORK/out); e.g. /dev/shm/kb-bench
-#                     to take the disk out of the measurement
-#   HUGO_BENCH_RELATED=1  also render "Related incidents" on Hugo pages (off by default: Hugo's
-#                     related-content lookup is ~8x slower than the rest of the build at 10k)
+# Every shape in SHAPES runs at every size in SIZES with both tools; then kb alone runs every
+# shape in KB_ONLY_SHAPES at every size in KB_ONLY_SIZES. Each row also has the measured floor:
+# read every input file once and copy kb's output once on the output's filesystem.
 #
-# Prints a markdown table and writes it, with environment details, to bench/results.md.
-# Exits nonzero if any step fails; a failing `kb build` has its stderr printed.
+# Environment knobs (all optional; lists are space-separated):
+#   SHAPES="default near-duplicate tag-skew long-bodies wide-tags"   corpus shapes (gen_corpus.py)
+#   SIZES="1000 10000"          sizes run with kb and Hugo (positional arguments override it)
+#   KB_ONLY_SIZES=100000        sizes run with kb alone ("" for none)
+#   KB_ONLY_SHAPES=default      shapes run at KB_ONLY_SIZES
+#   RUNS=5 WARMUP=1             hyperfine runs / warmup runs per command
+#   KB_ONLY_RUNS=$RUNS          hyperfine runs for the kb-alone sizes
+#   SEED=42                     corpus seed (same size + seed + shape -> byte-identical corpus)
+#   ONLY=kb|hugo                run only one tool (the other columns show "-")
+#   KB_BIN=PATH                 measure this kb binary instead of `cargo build --release`
+#   BENCH_WORK=DIR              corpora, logs, hyperfine JSON (default bench/.work, gitignored)
+#   BENCH_OUT=DIR               where the built sites go (default $BENCH_WORK/out); e.g.
+#                               /dev/shm/kb-bench to take the disk out of the measurement
+#   KEEP_OUT=1                  keep every built site (default: deleted after its row)
+#   HUGO_BENCH_RELATED=1        also render "Related incidents" on Hugo pages (see README)
+#
+# Prints each row as it is measured and inserts the run's table, details and environment at the
+# top of bench/results.md after every row (earlier runs stay below it), marked partial until the
+# run ends. Exits nonzero if any step fails.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,23 +34,50 @@ WORK=${BENCH_WORK:-$BENCH/.work}
 SEED=${SEED:-42}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
+KB_ONLY_RUNS=${KB_ONLY_RUNS:-$RUNS}
 ONLY=${ONLY:-}
-KB=$ROOT/target/release/kb
 RESULTS=$BENCH/results.md
 OUTROOT=${BENCH_OUT:-$WORK/out}
+ALL_SHAPES=(default near-duplicate tag-skew long-bodies wide-tags)
 
-if [ $# -eq 0 ]; then SIZES=(1000 10000); else SIZES=("$@"); fi
+read -r -a shapes <<<"${SHAPES:-${ALL_SHAPES[*]}}"
+if [ $# -gt 0 ]; then sizes=("$@"); else read -r -a sizes <<<"${SIZES:-1000 10000}"; fi
+read -r -a kb_only_sizes <<<"${KB_ONLY_SIZES-100000}"
+read -r -a kb_only_shapes <<<"${KB_ONLY_SHAPES:-default}"
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 
-for n in "${SIZES[@]}"; do
+for n in "${sizes[@]}" "${kb_only_sizes[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || die "size must be a positive integer, got '$n'"
 done
+for s in "${shapes[@]}" "${kb_only_shapes[@]}"; do
+  [[ " ${ALL_SHAPES[*]} " == *" $s "* ]] || die "unknown shape '$s' (known: ${ALL_SHAPES[*]})"
+done
+for v in RUNS KB_ONLY_RUNS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be >= 1"; done
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be >= 0"
 case "$ONLY" in ""|kb|hugo) ;; *) die "ONLY must be kb or hugo, got '$ONLY'";; esac
 run_kb=1; run_hugo=1
 [ "$ONLY" = hugo ] && run_kb=0
 [ "$ONLY" = kb ] && run_hugo=0
+[ ${#sizes[@]} -gt 0 ] || run_hugo=0
+
+# Rows to measure: "shape size tools runs".
+jobs=()
+if [ ${#sizes[@]} -gt 0 ]; then
+  for s in "${shapes[@]}"; do
+    for n in "${sizes[@]}"; do jobs+=("$s $n both $RUNS"); done
+  done
+fi
+if [ $run_kb = 1 ] && [ ${#kb_only_sizes[@]} -gt 0 ]; then
+  for s in "${kb_only_shapes[@]}"; do
+    for n in "${kb_only_sizes[@]}"; do jobs+=("$s $n kb $KB_ONLY_RUNS"); done
+  done
+fi
+[ ${#jobs[@]} -gt 0 ] || die "nothing to run (check SIZES, KB_ONLY_SIZES and ONLY)"
+
+# Paths in results.md are relative to the repository, so it names no path of this machine.
+rel() { case $1 in "$ROOT"/*) echo "${1#"$ROOT"/}" ;; *) echo "$1" ;; esac; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -60,13 +98,14 @@ fi
 
 mkdir -p "$WORK/logs" "$OUTROOT" "$WORK/results"
 
+KB=${KB_BIN:-$ROOT/target/release/kb}
 if [ $run_kb = 1 ]; then
-  command -v cargo >/dev/null || die "cargo is required to build kb"
-  log "building kb (cargo build --release in $ROOT)"
-  if ! (cd "$ROOT" && cargo build --release); then
-    die "cargo build --release failed (see the compiler output above)"
+  if [ -z "${KB_BIN:-}" ]; then
+    command -v cargo >/dev/null || die "cargo is required to build kb (or set KB_BIN)"
+    log "building kb (cargo build --release)"
+    (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (see above)"
   fi
-  [ -x "$KB" ] || die "$KB not found after cargo build --release"
+  [ -x "$KB" ] || die "$KB is not an executable"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -74,172 +113,245 @@ fi
 # ---------------------------------------------------------------------------------------------
 gen_hash=$(sha256sum "$BENCH/gen_corpus.py" | cut -c1-16)
 
-make_corpus() { # N -> prints corpus dir
-  local n=$1 dir="$WORK/corpus-$1" stamp
-  stamp="gen=$gen_hash n=$n seed=$SEED"
+make_corpus() { # SHAPE N -> prints corpus dir
+  local shape=$1 n=$2 dir="$WORK/corpus-$1-$2" stamp args=()
+  [ "$shape" = default ] || args=(--shape "$shape")
+  stamp="gen=$gen_hash n=$n seed=$SEED shape=$shape"
   if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ]; then
-    log "corpus $n: up to date ($dir)"
+    log "corpus $shape $n: up to date ($dir)"
   else
-    log "corpus $n: generating into $dir"
+    log "corpus $shape $n: generating into $dir"
     rm -f "$dir/.stamp"
     local t0=$SECONDS
-    python3 "$BENCH/gen_corpus.py" "$n" "$dir" --seed "$SEED" || die "gen_corpus.py $n failed"
-    echo "$stamp" > "$dir/.stamp"
-    log "corpus $n: generated in $((SECONDS - t0)) s"
+    python3 "$BENCH/gen_corpus.py" "$n" "$dir" --seed "$SEED" "${args[@]}" \
+      || die "gen_corpus.py $n ${args[*]} failed"
+    echo "$stamp" >"$dir/.stamp"
+    log "corpus $shape $n: generated in $((SECONDS - t0)) s"
   fi
   echo "$dir"
 }
 
 q() { printf '%q' "$1"; }
-
-# run_checked NAME LOGFILE CMD...: one run outside hyperfine; shows stderr on failure.
-run_checked() {
-  local name=$1 logf=$2; shift 2
-  local rc=0
-  "$@" >"$logf.stdout" 2>"$logf.stderr" || rc=$?
-  if [ $rc -ne 0 ]; then
-    echo "bench: $name FAILED (exit $rc): $*" >&2
-    echo "----- stderr ($logf.stderr) -----" >&2
-    head -c 20000 "$logf.stderr" >&2
-    echo "----- stdout (last 40 lines) -----" >&2
-    tail -n 40 "$logf.stdout" >&2
-    exit 1
-  fi
-  local lines
-  lines=$(wc -l <"$logf.stderr")
-  if [ "$lines" -gt 0 ]; then
-    log "$name: exit 0 but wrote $lines lines to stderr (first 10 below; all in $logf.stderr)"
-    head -n 10 "$logf.stderr" | sed 's/^/    /' >&2
-  fi
-}
-
-# peak_rss_mb LOGFILE CMD...: one run under /usr/bin/time -v, prints peak RSS in MB.
-peak_rss_mb() {
-  local logf=$1; shift
-  local rc=0
-  /usr/bin/time -v -o "$logf.time" "$@" >"$logf.rss.stdout" 2>"$logf.rss.stderr" || rc=$?
-  if [ $rc -ne 0 ]; then
-    echo "bench: FAILED (exit $rc) under /usr/bin/time: $*" >&2
-    head -c 20000 "$logf.rss.stderr" >&2
-    exit 1
-  fi
-  awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); printf "%.0f\n", $2 / 1024}' "$logf.time"
-}
+quote_all() { local a s=""; for a in "$@"; do s+="$(q "$a") "; done; echo "${s% }"; }
 
 json_median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+# mean user + system CPU seconds of a hyperfine result
+json_cpu() { python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.3f" % (r["user"] + r["system"]))' "$1"; }
 json_detail() {
   python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
-print("%.3f ± %.3f s (min %.3f, max %.3f, median %.3f, %d runs)" % (
-    r["mean"], r.get("stddev") or 0.0, r["min"], r["max"], r["median"], len(r["times"])))' "$1"
+print("median %.3f s, mean %.3f ± %.3f s, min %.3f, max %.3f (%d runs); CPU: user %.3f s + system %.3f s (means)" % (
+    r["median"], r["mean"], r.get("stddev") or 0.0, r["min"], r["max"], len(r["times"]), r["user"], r["system"]))' "$1"
 }
-count_html() { find "$1" -type f -name '*.html' | wc -l; }
+# 1234567890 bytes -> "1.23 GB"; 12345678 -> "12.3 MB"
+human_bytes() { awk -v b="$1" 'BEGIN { if (b >= 1e9) printf "%.2f GB", b / 1e9; else if (b >= 1e7) printf "%.0f MB", b / 1e6; else printf "%.1f MB", b / 1e6 }'; }
+human_mb() { awk -v m="$1" 'BEGIN { if (m >= 1000) printf "%.2f GB", m / 1000; else printf "%d MB", m }'; }
+thousands() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
+# median and CPU seconds -> "7.42 s (CPU 2.16 s)"
+fmt_time() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" -v c="$2" 'BEGIN { printf "%.2f s (CPU %.2f s)", t, c }'; fi; }
+fmt_s() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" 'BEGIN { printf "%.2f s", t }'; fi; }
 
-bench_one() { # LABEL OUTDIR JSON CMDSTRING
-  local label=$1 out=$2 json=$3 cmd=$4
-  hyperfine --warmup "$WARMUP" --runs "$RUNS" \
-    --prepare "rm -rf $(q "$out")" \
-    --export-json "$json" \
-    --command-name "$label" \
-    "$cmd" >&2
+# measure NAME OUT RUNS PREPARE CMD...: one checked run under `/usr/bin/time -v` (exit status,
+# stderr, peak RSS, output size and file count), then RUNS timed runs with hyperfine, each into
+# an empty OUT. Sets m_med m_cpu m_rss m_bytes m_files m_html m_detail.
+measure() {
+  local name=$1 out=$2 runs=$3 prepare=$4; shift 4
+  local lg="$WORK/logs/$name" json="$WORK/results/$name.json" rc=0 lines
+  log "$name: checked run (peak RSS, output size)"
+  rm -rf "$out"
+  /usr/bin/time -v -o "$lg.time" "$@" >"$lg.stdout" 2>"$lg.stderr" || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "bench: $name FAILED (exit $rc): $*" >&2
+    echo "----- stderr ($lg.stderr) -----" >&2
+    head -c 20000 "$lg.stderr" >&2
+    echo "----- stdout (last 40 lines) -----" >&2
+    tail -n 40 "$lg.stdout" >&2
+    exit 1
+  fi
+  lines=$(wc -l <"$lg.stderr")
+  if [ "$lines" -gt 0 ]; then
+    log "$name: exit 0 but wrote $lines lines to stderr (first 10 below; all in $lg.stderr)"
+    head -n 10 "$lg.stderr" | sed 's/^/    /' >&2
+  fi
+  m_rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); printf "%.0f\n", $2 / 1024}' "$lg.time")
+  m_bytes=$(du -sb "$out" | cut -f1)
+  m_files=$(find "$out" -type f | wc -l)
+  m_html=$(find "$out" -type f -name '*.html' | wc -l)
+  log "$name: $m_html .html of $m_files files, $(human_bytes "$m_bytes"), peak RSS $m_rss MB"
+  log "$name: timing ($WARMUP warmup + $runs runs)"
+  hyperfine --warmup "$WARMUP" --runs "$runs" --prepare "$prepare" --export-json "$json" \
+    --command-name "$name" "$(quote_all "$@")" >&2
+  m_med=$(json_median "$json")
+  m_cpu=$(json_cpu "$json")
+  m_detail=$(json_detail "$json")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+kb_rev="-"
+if [ $run_kb = 1 ]; then
+  kb_rev="the repository @ $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")"
+  if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+    kb_rev+=" with uncommitted changes"
+  fi
+  kb_rev+=", $("$KB" --version), binary $(rel "$KB")"
+fi
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
+hugo_ver=$(command -v hugo >/dev/null && hugo version | awk '{print $2}' || echo "-")
+fstype() { df -T "$1" 2>/dev/null | awk 'NR == 2 {print $2}'; }
+
+# insert_section OLD NEW OUT: OUT = OLD (may be missing) with NEW on top, below the marker line.
+insert_section() {
+  python3 - "$@" <<'EOF'
+import sys
+
+old_path, new_path, out_path = sys.argv[1:]
+new = open(new_path).read().strip("\n")
+mark = "<!-- bench/run.sh inserts each new run below this line: newest first, earlier runs are history -->"
+try:
+    old = open(old_path).read()
+except FileNotFoundError:
+    old = ""
+if mark in old:
+    head, tail = old.split(mark, 1)
+else:
+    head, tail = "# kb vs Hugo build benchmarks\n\n", old
+out = head + mark + "\n\n" + new + "\n"
+if tail.strip():
+    out += "\n" + tail.lstrip("\n")
+with open(out_path, "w") as f:
+    f.write(out)
+EOF
+}
+
+# write_results NOTE: the run's section so far (NOTE on top of it when not empty) inserted into
+# results.md as it was before the run, so a run that is stopped still leaves its finished rows.
+write_results() {
+  local note=$1 r section
+  table="| shape | incidents | kb | Hugo | kb / Hugo | floor | kb peak RSS | Hugo peak RSS | kb output | Hugo output |"
+  table+=$'\n'"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for r in "${rows[@]}"; do table+=$'\n'"$r"; done
+
+  section=$(
+    echo "## $started: \`$knobs $invocation\`"
+    echo
+    echo "$table"
+    echo
+    [ -z "$note" ] || { echo "$note"; echo; }
+    echo "Times are medians of full builds into an empty output directory (hyperfine, $WARMUP warmup"
+    echo "+ $RUNS runs; $KB_ONLY_RUNS at the kb-alone sizes); in brackets the mean CPU time (user +"
+    echo "system) of those runs, which a loaded machine disturbs less than wall time. kb / Hugo: the"
+    echo "ratio of the medians, then of the CPU times (below 1: kb is faster; issue 17 asks for at"
+    echo "most 0.33 at 10,000). The floor: the median of reading every input file once and copying"
+    echo "kb's output once on the same filesystem. Peak RSS, output size (\`du -sb\`) and file count:"
+    echo "one checked run before the timed runs. See bench/README.md for the shapes and what each"
+    echo "tool renders."
+    echo
+    echo "### Details"
+    echo
+    for d in "${details[@]}"; do echo "$d"; done
+    echo
+    echo "### Environment"
+    echo
+    echo "- CPU: ${cpu:-unknown}, $(nproc) cores available; RAM: ${mem:-unknown}"
+    echo "- load before: \`$uptime_before\`"
+    echo "- load after: \`${uptime_after:-run not finished}\`"
+    echo "- kb: $kb_rev"
+    echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
+    echo "- outputs written to $(rel "$OUTROOT") ($(fstype "$OUTROOT")); corpora in $(rel "$WORK") ($(fstype "$WORK"))"
+    echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
+    echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
+  )
+
+  # Newest run on top; everything in results.md before the run stays below it as history.
+  printf '%s\n' "$section" >"$WORK/section.md"
+  insert_section "$results_before" "$WORK/section.md" "$RESULTS"
+  log "wrote $(rel "$RESULTS")"
 }
 
 # ---------------------------------------------------------------------------------------------
 # Runs
 # ---------------------------------------------------------------------------------------------
+invocation="bench/run.sh"
+[ $# -gt 0 ] && invocation+=" $*"
+knobs="SHAPES='${shapes[*]}'"
+[ $# -gt 0 ] || knobs+=" SIZES='${sizes[*]}'"
+knobs+=" KB_ONLY_SIZES='${kb_only_sizes[*]}' KB_ONLY_SHAPES='${kb_only_shapes[*]}'"
+knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY}"
+started=$(date -u +%Y-%m-%dT%H:%MZ)
+uptime_before=$(uptime | sed 's/^ *//')
+log "load before: $uptime_before"
+
 rows=()
 details=()
-for n in "${SIZES[@]}"; do
-  corpus=$(make_corpus "$n")
-  kb_med="-" hugo_med="-" ratio="-" kb_rss="-" hugo_rss="-" kb_pages="-" hugo_pages="-"
+uptime_after=""
+results_before="$WORK/results-before.md"
+if [ -f "$RESULTS" ]; then cp "$RESULTS" "$results_before"; else rm -f "$results_before"; fi
+for job in "${jobs[@]}"; do
+  read -r shape n tools runs <<<"$job"
+  corpus=$(make_corpus "$shape" "$n")
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  kb_med="-" hugo_med="-" kb_cpu="-" hugo_cpu="-" ratio="-" kb_rss="-" hugo_rss="-" kb_outp="-" hugo_outp="-" floor="-"
+  floor_src=""
+  kb_out="$OUTROOT/kb-$shape-$n"
+  hugo_out="$OUTROOT/hugo-$shape-$n"
+  details+=("- **$shape, $n** (load average at the start: $load)")
 
   if [ $run_kb = 1 ]; then
-    out="$OUTROOT/kb-$n"
-    lg="$WORK/logs/kb-$n"
-    kb_args=("$KB" build --root "$corpus" --output "$out")
-    log "kb $n: checking that the build succeeds"
-    rm -rf "$out"
-    run_checked "kb build ($n)" "$lg" "${kb_args[@]}"
-    kb_pages=$(count_html "$out")
-    [ "$kb_pages" -gt 0 ] || die "kb build ($n) succeeded but wrote no .html files into $out"
-    log "kb $n: timing with hyperfine"
-    bench_one "kb build ($n)" "$out" "$WORK/results/kb-$n.json" \
-      "$(q "$KB") build --root $(q "$corpus") --output $(q "$out")"
-    kb_med=$(json_median "$WORK/results/kb-$n.json")
-    rm -rf "$out"
-    kb_rss=$(peak_rss_mb "$lg" "${kb_args[@]}")
-    kb_pages=$(count_html "$out")
-    details+=("- kb build, $n incidents: $(json_detail "$WORK/results/kb-$n.json")")
+    # .kb/ is kb's cache in the corpus root: removed before every timed run, so each is a full
+    # build from nothing, like Hugo's with --ignoreCache. --quiet like Hugo's: errors only.
+    measure "kb-$shape-$n" "$kb_out" "$runs" "rm -rf $(q "$kb_out") $(q "$corpus/.kb")" \
+      "$KB" --quiet build --root "$corpus" --output "$kb_out"
+    [ "$m_html" -ge "$n" ] || die "kb ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
+    kb_med=$m_med kb_cpu=$m_cpu kb_rss=$(human_mb "$m_rss")
+    kb_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
+    details+=("  - kb: $m_detail; $(thousands "$m_html") of the files are .html")
+    floor_src=$kb_out
   fi
 
-  if [ $run_hugo = 1 ]; then
-    out="$OUTROOT/hugo-$n"
-    lg="$WORK/logs/hugo-$n"
-    # Fresh destination every run (hyperfine --prepare), --ignoreCache, and resource/cache dirs
-    # outside the source tree. `hugo` (build mode) has no fast-render/partial rebuild: that
-    # only exists in `hugo server`.
-    hugo_args=(env HUGO_RESOURCEDIR="$WORK/hugo-resources" hugo
-      --source "$BENCH/hugo" --contentDir "$corpus/content" --destination "$out"
-      --cleanDestinationDir --ignoreCache --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet)
-    log "hugo $n: checking that the build succeeds"
-    rm -rf "$out"
-    run_checked "hugo ($n)" "$lg" "${hugo_args[@]}"
-    log "hugo $n: timing with hyperfine"
-    hugo_cmd=""
-    for a in "${hugo_args[@]}"; do hugo_cmd+="$(q "$a") "; done
-    bench_one "hugo ($n)" "$out" "$WORK/results/hugo-$n.json" "$hugo_cmd"
-    hugo_med=$(json_median "$WORK/results/hugo-$n.json")
-    rm -rf "$out"
-    hugo_rss=$(peak_rss_mb "$lg" "${hugo_args[@]}")
-    hugo_pages=$(count_html "$out")
-    details+=("- hugo, $n incidents: $(json_detail "$WORK/results/hugo-$n.json")")
+  if [ $run_hugo = 1 ] && [ "$tools" = both ]; then
+    # `hugo` in build mode renders every page: "fast render" exists only in `hugo server`.
+    measure "hugo-$shape-$n" "$hugo_out" "$runs" "rm -rf $(q "$hugo_out")" \
+      env HUGO_RESOURCEDIR="$WORK/hugo-resources" hugo \
+      --source "$BENCH/hugo" --contentDir "$corpus/content" --destination "$hugo_out" \
+      --cleanDestinationDir --ignoreCache --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet
+    [ "$m_html" -ge "$n" ] || die "Hugo ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
+    hugo_med=$m_med hugo_cpu=$m_cpu hugo_rss=$(human_mb "$m_rss")
+    hugo_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
+    details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html")
+    [ -n "$floor_src" ] || floor_src=$hugo_out
   fi
+
+  if [ -n "$floor_src" ]; then
+    # The floor: what reading the input once and writing kb's output once costs on this machine.
+    # The copy goes next to the output (same filesystem) into a fresh directory each run.
+    fdir="$OUTROOT/floor-$shape-$n"
+    log "floor-$shape-$n: timing (cat every input, cp -a $(basename "$floor_src"))"
+    hyperfine --warmup "$WARMUP" --runs "$runs" --prepare "rm -rf $(q "$fdir")" \
+      --export-json "$WORK/results/floor-$shape-$n.json" --command-name "floor-$shape-$n" \
+      "find $(q "$corpus/content") $(q "$corpus/site.toml") -type f -exec cat {} + >/dev/null && cp -a $(q "$floor_src") $(q "$fdir")" >&2
+    floor=$(json_median "$WORK/results/floor-$shape-$n.json")
+    details+=("  - floor (read every input file, \`cp -a\` of $([ "$floor_src" = "$kb_out" ] && echo kb || echo Hugo)'s output): $(json_detail "$WORK/results/floor-$shape-$n.json")")
+    rm -rf "$fdir"
+  fi
+  [ "${KEEP_OUT:-}" = 1 ] || rm -rf "$kb_out" "$hugo_out"
 
   if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ]; then
-    ratio=$(python3 -c 'import sys; k, h = map(float, sys.argv[1:]); print("%.2fx" % (h / k) if k > 0 else "inf")' "$kb_med" "$hugo_med")
+    ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" \
+      'BEGIN { printf "%.2f (CPU %.2f)", k / h, kc / hc }')
   fi
-  rows+=("| $n | $kb_med | $hugo_med | $ratio | $kb_rss | $hugo_rss | $kb_pages / $hugo_pages |")
+  row="| $shape | $(thousands "$n") | $(fmt_time "$kb_med" "$kb_cpu") | $(fmt_time "$hugo_med" "$hugo_cpu") | $ratio | $(fmt_s "$floor") | $kb_rss | $hugo_rss | $kb_outp | $hugo_outp |"
+  rows+=("$row")
+  log "row: $row"
+  write_results "**Partial: ${#rows[@]} of ${#jobs[@]} rows measured so far** (the run was still going or was stopped)."
 done
-
-# ---------------------------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------------------------
-table="| size | kb median (s) | hugo median (s) | hugo/kb | kb peak RSS (MB) | hugo peak RSS (MB) | pages kb / hugo |
-|---:|---:|---:|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do table+=$'\n'"$r"; done
+uptime_after=$(uptime | sed 's/^ *//')
+log "load after: $uptime_after"
+write_results ""
 
 echo
 echo "$table"
 
-kb_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then kb_rev+=" (with uncommitted changes)"; fi
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
-hugo_ver=$(command -v hugo >/dev/null && hugo version | awk '{print $2}' || echo "-")
-
-{
-  echo "# kb vs Hugo build benchmark"
-  echo
-  echo "Generated by \`bench/run.sh ${SIZES[*]}\`${ONLY:+ (ONLY=$ONLY)} on $(date -u +%Y-%m-%dT%H:%MZ)."
-  echo
-  echo "$table"
-  echo
-  echo "Median wall-clock time of a full build into an empty output directory"
-  echo "(hyperfine, $WARMUP warmup + $RUNS runs); peak RSS from one extra run under \`/usr/bin/time -v\`;"
-  echo "pages = \`.html\` files in the output. See bench/README.md for what each tool renders."
-  echo
-  echo "## Details"
-  echo
-  for d in "${details[@]}"; do echo "$d"; done
-  echo
-  echo "## Environment"
-  echo
-  echo "- CPU: ${cpu:-unknown}, $(nproc) cores available; RAM: ${mem:-unknown}"
-  echo "- kb: $ROOT @ $kb_rev (release build)"
-  echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
-  echo "- output written to $OUTROOT ($(df -T "$OUTROOT" 2>/dev/null | awk 'NR == 2 {print $2}'))"
-  echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
-  echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
-} > "$RESULTS"
-log "wrote $RESULTS"
