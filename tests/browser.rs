@@ -425,7 +425,8 @@ fn images_beside_a_postmortem_load_in_chromium() {
 fn audit(root: &Path, mode: &str) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    build_site(root, &site, &[]);
+    // Pages of 5 incidents, so the list has a page 2 to check.
+    build_site(root, &site, &[("KB_LIST_PAGE", "5")]);
     node_report(
         &repo().join("tests/browser/pages.mjs"),
         &[site.as_os_str(), mode.as_ref()],
@@ -461,6 +462,7 @@ fn every_page_type_passes_axe_at_two_widths_light_and_dark() {
             "home",
             "incident",
             "incidents",
+            "incidents-page",
             "tag",
             "tags",
             "services",

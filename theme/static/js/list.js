@@ -104,8 +104,16 @@
     const clear = el("button", { type: "button", id: "lf-clear", class: "list-button" }, "Clear filters");
     const form = el("form", { class: "list-form", "aria-label": "Filter and sort incidents" }, ...fields, el("div", { class: "list-actions" }, view, clear));
     form.addEventListener("submit", (e) => e.preventDefault());
-    controls.replaceChildren(form);
+    // On a phone the controls fold, so the list starts on the first screen.
+    const summary = el("summary");
+    const fold = el("details", { class: "list-fold" }, summary, form);
+    const narrow = matchMedia("(max-width: 40rem)");
+    fold.open = !narrow.matches;
+    narrow.addEventListener("change", () => { fold.open = !narrow.matches || fold.open; });
+    controls.replaceChildren(fold);
     controls.hidden = false;
+    // "Incidents 51–100, page 2 of 3" is about the pages, not a filtered list.
+    const pageNote = $("list-page-note");
 
     function change(next, focus) {
       state = next;
@@ -144,6 +152,8 @@
       selects.sort.value = state.sort;
       view.setAttribute("aria-pressed", String(state.view === "table"));
       clear.hidden = active(state).length === 0;
+      const n = active(state).length;
+      summary.textContent = n ? `Filters and sort (${n} on)` : "Filters and sort";
     }
 
     function sorted(list) {
@@ -180,9 +190,9 @@
     }
     function tableRow(r) {
       const names = (list, show) => {
-        const td = el("td");
-        list.slice(0, 3).forEach((x, k) => { if (k) td.append(", "); td.append(show(x)); });
-        if (list.length > 3) td.append(` +${list.length - 3}`);
+        const td = el("td", { class: "list-names" });
+        list.slice(0, 2).forEach((x, k) => { if (k) td.append(", "); td.append(show(x)); });
+        if (list.length > 2) td.append(` +${list.length - 2}`);
         return td;
       };
       return el("tr", null,
@@ -195,23 +205,24 @@
         el("td", { class: "list-num" }, r.minutes === null ? "" : displayDuration(r.minutes)));
     }
 
-    function describe(s) {
-      return active(s).map(([f, label]) => `${label.toLowerCase()} ${nameOf(f, s[f])}`).join(", ");
+    function describe(s, and) {
+      const parts = active(s).map(([f, label]) => `${label.toLowerCase()} ${nameOf(f, s[f])}`);
+      return and && parts.length > 1 ? parts.slice(0, -1).join(", ") + " and " + parts.at(-1) : parts.join(", ");
     }
 
     /* Nothing left: which filter removed everything, and a button to drop each. */
     function empty() {
-      const box = el("div", { class: "list-empty" }, el("p", null, `No incident has ${describe(state)}.`));
+      const box = el("div", { class: "list-empty" }, el("p", null, `No incident has ${describe(state, true)}.`));
       const ways = el("ul", { class: "list-ways" });
       for (const [f, label] of active(state)) {
         const n = rows.filter((r) => matches(r, state, f)).length;
         const b = el("button", { type: "button", class: "list-button" }, `Remove ${label.toLowerCase()} ${nameOf(f, state[f])}`);
         b.addEventListener("click", () => change({ ...state, [f]: null }, selects[f]));
-        ways.append(el("li", null, b, ` (${n} incident${n === 1 ? "" : "s"})`));
+        ways.append(el("li", null, b, ` leaves ${n} incident${n === 1 ? "" : "s"}`));
       }
       const all = el("button", { type: "button", class: "list-button" }, "Clear all filters");
       all.addEventListener("click", () => clear.click());
-      ways.append(el("li", null, all, ` (${rows.length})`));
+      ways.append(el("li", null, all, ` shows all ${rows.length}`));
       box.append(ways);
       return box;
     }
@@ -223,6 +234,7 @@
         results.hidden = true;
         results.replaceChildren();
         pages.hidden = false;
+        if (pageNote) pageNote.hidden = false;
         status.textContent = "";
         return;
       }
@@ -232,6 +244,7 @@
         ? `${list.length} of ${rows.length} incidents: ${describe(state)}; ${order}.`
         : `All ${rows.length} incidents, ${order}.`;
       pages.hidden = true;
+      if (pageNote) pageNote.hidden = true;
       results.hidden = false;
       if (list.length === 0) { results.replaceChildren(empty()); return; }
       let container, body;
