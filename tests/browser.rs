@@ -608,17 +608,28 @@ fn incidents_list_filters_sorts_and_keeps_its_state_in_the_url() {
         status.starts_with(&format!("{} of {} incidents", both.len(), written.len())),
         "{status}"
     );
-    assert!(status.contains("tag alpha") && status.contains("severity SEV1"), "{status}");
+    assert!(
+        status.contains("tag alpha") && status.contains("severity SEV1"),
+        "{status}"
+    );
     assert_eq!(v["filtered"]["pagesHidden"], true);
     assert_eq!(v["severityOption"], format!("SEV1 ({})", both.len()));
     let url = v["filtered"]["url"].as_str().unwrap();
-    assert!(url.contains("tag=alpha") && url.contains("severity=SEV1"), "{url}");
+    assert!(
+        url.contains("tag=alpha") && url.contains("severity=SEV1"),
+        "{url}"
+    );
 
     // Longest to resolve first; those without a duration last.
     let mut by_duration = both.clone();
     by_duration.sort_by_key(|l| (l.minutes.is_none(), std::cmp::Reverse(l.minutes)));
     assert_eq!(shown("byDuration"), ids(&by_duration));
-    assert!(v["byDuration"]["url"].as_str().unwrap().contains("sort=duration"));
+    assert!(
+        v["byDuration"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("sort=duration")
+    );
 
     // The compact table: same rows, in a box the keyboard can scroll.
     assert_eq!(v["table"]["table"], true);
@@ -640,11 +651,16 @@ fn incidents_list_filters_sorts_and_keeps_its_state_in_the_url() {
     assert_eq!(v["empty"]["rows"], 0);
     let text = v["empty"]["text"].as_str().unwrap();
     assert!(
-        text.contains("tag alpha") && text.contains("service svc-a") && text.contains("severity SEV1"),
+        text.contains("tag alpha")
+            && text.contains("service svc-a")
+            && text.contains("severity SEV1"),
         "{text}"
     );
     let buttons = v["empty"]["buttons"].as_array().unwrap();
-    assert!(buttons.iter().any(|b| b == "Remove service svc-a"), "{buttons:?}");
+    assert!(
+        buttons.iter().any(|b| b == "Remove service svc-a"),
+        "{buttons:?}"
+    );
     assert!(buttons.iter().any(|b| b == "Clear all filters"));
     // Cleared: every incident again, still sorted; focus on the first menu.
     assert_eq!(v["cleared"]["values"]["tag"], "");
@@ -654,8 +670,20 @@ fn incidents_list_filters_sorts_and_keeps_its_state_in_the_url() {
     // The hostile tag's view: title, tag and service as text; nothing ran.
     let h = &v["hostile"];
     assert_eq!(h["titles"], serde_json::json!([HOSTILE]));
-    assert!(h["tags"].as_array().unwrap().iter().any(|t| t == hostile_tag.as_str()));
-    assert!(h["services"].as_array().unwrap().iter().any(|s| s == HOSTILE));
+    assert!(
+        h["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == hostile_tag.as_str())
+    );
+    assert!(
+        h["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == HOSTILE)
+    );
     assert_eq!(h["images"], 0);
     assert_eq!(h["pwned"], serde_json::Value::Null);
     assert!(h["option"].as_str().unwrap().starts_with(&hostile_tag));

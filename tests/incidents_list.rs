@@ -15,7 +15,11 @@ fn listed(html: &str) -> Vec<String> {
         .skip(1)
         .map(|s| {
             let href = &s[..s.find('"').unwrap()];
-            href.trim_end_matches('/').rsplit('/').next().unwrap().to_string()
+            href.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
         })
         .collect()
 }
@@ -45,12 +49,21 @@ fn pages_list_every_incident_once_newest_first_with_links_between_them() {
         .map(|p| read(&site, p))
         .collect();
     assert!(!site.join("incidents/page/4").exists());
-    assert!(!site.join("incidents/page/1").exists(), "page 1 is /incidents/");
+    assert!(
+        !site.join("incidents/page/1").exists(),
+        "page 1 is /incidents/"
+    );
     assert_eq!(rel(&pages[0], "prev"), None);
     assert_eq!(rel(&pages[0], "next").unwrap(), "../incidents/page/2/");
     assert_eq!(rel(&pages[1], "prev").unwrap(), "../../../incidents/");
-    assert_eq!(rel(&pages[1], "next").unwrap(), "../../../incidents/page/3/");
-    assert_eq!(rel(&pages[2], "prev").unwrap(), "../../../incidents/page/2/");
+    assert_eq!(
+        rel(&pages[1], "next").unwrap(),
+        "../../../incidents/page/3/"
+    );
+    assert_eq!(
+        rel(&pages[2], "prev").unwrap(),
+        "../../../incidents/page/2/"
+    );
     assert_eq!(rel(&pages[2], "next"), None);
     assert!(pages[1].contains("Incidents 51–100, page 2 of 3."));
 
@@ -77,7 +90,9 @@ fn pages_list_every_incident_once_newest_first_with_links_between_them() {
 
     // Further pages are in the sitemap.
     let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
-    assert!(sitemap.contains("incidents/page/2/</loc>") && sitemap.contains("incidents/page/3/</loc>"));
+    assert!(
+        sitemap.contains("incidents/page/2/</loc>") && sitemap.contains("incidents/page/3/</loc>")
+    );
 
     // The hostile incident's title is text in the HTML, never markup.
     let all = pages.concat();

@@ -136,7 +136,13 @@ const STATUSES: [&str; 3] = ["published", "in-review", "draft"];
 
 /// The bytes of /incidents/list.json (JSON, read with `JSON.parse`: nothing in it runs).
 pub(super) fn data(kb: &Kb) -> Vec<u8> {
-    let mut severities: Vec<&str> = kb.config.severity.levels.iter().map(String::as_str).collect();
+    let mut severities: Vec<&str> = kb
+        .config
+        .severity
+        .levels
+        .iter()
+        .map(String::as_str)
+        .collect();
     let mut others: Vec<&str> = kb
         .entries
         .iter()
@@ -146,10 +152,23 @@ pub(super) fn data(kb: &Kb) -> Vec<u8> {
     others.sort_unstable();
     others.dedup();
     severities.extend(others);
-    let sev_index: HashMap<&str, usize> = severities.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-    let tag_index: HashMap<&str, usize> = kb.tags.keys().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
-    let service_index: HashMap<&str, usize> =
-        kb.services.keys().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let sev_index: HashMap<&str, usize> = severities
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i))
+        .collect();
+    let tag_index: HashMap<&str, usize> = kb
+        .tags
+        .keys()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let service_index: HashMap<&str, usize> = kb
+        .services
+        .keys()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let incidents = kb
         .entries
         .iter()
@@ -162,8 +181,14 @@ pub(super) fn data(kb: &Kb) -> Vec<u8> {
                 inc.date.map(|d| d.to_string()),
                 inc.severity.as_deref().map(|s| sev_index[s]),
                 STATUSES.iter().position(|s| *s == status).unwrap_or(0),
-                e.tags.iter().filter_map(|t| tag_index.get(t.name.as_str()).copied()).collect(),
-                e.services.iter().filter_map(|s| service_index.get(s.as_str()).copied()).collect(),
+                e.tags
+                    .iter()
+                    .filter_map(|t| tag_index.get(t.name.as_str()).copied())
+                    .collect(),
+                e.services
+                    .iter()
+                    .filter_map(|s| service_index.get(s.as_str()).copied())
+                    .collect(),
                 inc.duration.map(|d| d.as_secs() / 60),
                 u8::from(inc.near_miss),
             )
@@ -171,12 +196,24 @@ pub(super) fn data(kb: &Kb) -> Vec<u8> {
         .collect();
     let doc = ListData {
         fields: [
-            "id", "title", "date", "severity", "status", "tags", "services", "minutes", "near_miss",
+            "id",
+            "title",
+            "date",
+            "severity",
+            "status",
+            "tags",
+            "services",
+            "minutes",
+            "near_miss",
         ],
         severities,
         statuses: STATUSES,
         tags: kb.tags.keys().map(String::as_str).collect(),
-        services: kb.services.iter().map(|(k, g)| [k.as_str(), g.name.as_str()]).collect(),
+        services: kb
+            .services
+            .iter()
+            .map(|(k, g)| [k.as_str(), g.name.as_str()])
+            .collect(),
         incidents,
     };
     serde_json::to_vec(&doc).expect("list data serializes")

@@ -70,7 +70,10 @@ mod tests {
     #[test]
     fn few_pages_are_all_linked() {
         let p = pager("x/", 2, 4);
-        assert_eq!(numbers(&p), [(1, false), (2, false), (3, false), (4, false)]);
+        assert_eq!(
+            numbers(&p),
+            [(1, false), (2, false), (3, false), (4, false)]
+        );
         assert_eq!(p.prev.as_deref(), Some("x/"));
         assert_eq!(p.next.as_deref(), Some("x/page/3/"));
     }
@@ -80,11 +83,22 @@ mod tests {
         let p = pager("x/", 50, 200);
         assert_eq!(
             numbers(&p),
-            [(1, false), (48, true), (49, false), (50, false), (51, false), (52, false), (200, true)]
+            [
+                (1, false),
+                (48, true),
+                (49, false),
+                (50, false),
+                (51, false),
+                (52, false),
+                (200, true)
+            ]
         );
         assert!(p.pages[3].current);
         let first = pager("x/", 1, 200);
-        assert_eq!(numbers(&first), [(1, false), (2, false), (3, false), (200, true)]);
+        assert_eq!(
+            numbers(&first),
+            [(1, false), (2, false), (3, false), (200, true)]
+        );
         assert_eq!(first.prev, None);
     }
 }

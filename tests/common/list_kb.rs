@@ -44,7 +44,12 @@ pub fn write(root: &Path, n: usize) -> Vec<Listed> {
         let l = Listed {
             id: format!("inc-{i:03}"),
             date: (i + 1 < n).then(|| {
-                format!("{}-{:02}-{:02}", 2018 + i / 12, i % 12 + 1, 1 + (i * 7) % 28)
+                format!(
+                    "{}-{:02}-{:02}",
+                    2018 + i / 12,
+                    i % 12 + 1,
+                    1 + (i * 7) % 28
+                )
             }),
             severity: format!("SEV{}", 1 + i % 4),
             tags,
