@@ -160,6 +160,41 @@ fn list_data_has_every_incident_in_order_with_what_the_filters_need() {
             .iter()
             .any(|s| s == HOSTILE)
     );
+    // The menus' values and counts, loaded first (the rows only once a filter is used).
+    let facets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("incidents/list-facets.json")).unwrap())
+            .unwrap();
+    assert_eq!(facets["total"], written.len());
+    let count = |list: &str, value: &str| {
+        facets[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v[0] == value)
+            .map(|v| v.as_array().unwrap().last().unwrap().as_u64().unwrap() as usize)
+    };
+    let having = |f: &dyn Fn(&list_kb::Listed) -> bool| written.iter().filter(|l| f(l)).count();
+    assert_eq!(
+        count("tag", "alpha"),
+        Some(having(&|l| l.tags.iter().any(|t| t == "alpha")))
+    );
+    assert_eq!(
+        count("severity", "SEV2"),
+        Some(having(&|l| l.severity == "SEV2"))
+    );
+    assert_eq!(
+        count("service", "svc-a"),
+        Some(having(&|l| l.services.iter().any(|s| s == "svc-a")))
+    );
+    assert_eq!(count("year", "undated"), Some(1));
+    let years: Vec<&str> = facets["year"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y[0].as_str().unwrap())
+        .collect();
+    assert_eq!(years.first(), Some(&"2020"));
+    assert_eq!(years.last(), Some(&"undated"));
     let page = read(&site, "incidents");
     assert!(page.contains("js/list.js"));
     assert!(!page.contains("list.json\">"), "the data is not inline");

@@ -14,8 +14,10 @@ use crate::kb::Kb;
 /// Incidents per page of /incidents/: a page of cards stays a few tens of KB at any size.
 pub const PER_PAGE: usize = 50;
 const BASE: &str = "incidents/";
-/// Where the list's data is written, beside the pages.
+/// Where the list's data is written, beside the pages: every incident, and the filters' values
+/// with their counts (small: the page loads it at once, the rows only once they are needed).
 pub const DATA: &str = "incidents/list.json";
+pub const FACETS: &str = "incidents/list-facets.json";
 
 /// A year's (or the undated) incidents on one page.
 #[derive(Serialize)]
@@ -134,8 +136,23 @@ type Row<'a> = (
 
 const STATUSES: [&str; 3] = ["published", "in-review", "draft"];
 
-/// The bytes of /incidents/list.json (JSON, read with `JSON.parse`: nothing in it runs).
-pub(super) fn data(kb: &Kb) -> Vec<u8> {
+/// What /incidents/list-facets.json holds: each filter's values, in the order the menus list
+/// them, with how many incidents have each.
+#[derive(Serialize)]
+struct Facets<'a> {
+    total: usize,
+    severity: Vec<(&'a str, usize)>,
+    tag: Vec<(&'a str, usize)>,
+    /// `[key, name, count]`.
+    service: Vec<(&'a str, &'a str, usize)>,
+    /// Newest first; `undated` last.
+    year: Vec<(String, usize)>,
+    status: Vec<(&'static str, usize)>,
+}
+
+/// The bytes of /incidents/list.json and of /incidents/list-facets.json (JSON, read with
+/// `JSON.parse`: nothing in them runs).
+pub(super) fn data(kb: &Kb) -> (Vec<u8>, Vec<u8>) {
     let mut severities: Vec<&str> = kb
         .config
         .severity
@@ -169,7 +186,7 @@ pub(super) fn data(kb: &Kb) -> Vec<u8> {
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
         .collect();
-    let incidents = kb
+    let incidents: Vec<Row> = kb
         .entries
         .iter()
         .map(|e| {
@@ -216,5 +233,43 @@ pub(super) fn data(kb: &Kb) -> Vec<u8> {
             .collect(),
         incidents,
     };
-    serde_json::to_vec(&doc).expect("list data serializes")
+    let mut severity: Vec<(&str, usize)> = doc.severities.iter().map(|s| (*s, 0)).collect();
+    let mut status: Vec<(&str, usize)> = STATUSES.iter().map(|s| (*s, 0)).collect();
+    let mut years: std::collections::BTreeMap<std::cmp::Reverse<Option<String>>, usize> =
+        Default::default();
+    for r in &doc.incidents {
+        if let Some(s) = r.3 {
+            severity[s].1 += 1;
+        }
+        status[r.4].1 += 1;
+        // Reverse order puts `None` (undated) last.
+        *years
+            .entry(std::cmp::Reverse(r.2.as_ref().map(|d| d[..4].to_string())))
+            .or_default() += 1;
+    }
+    let mut service: Vec<(&str, &str, usize)> = kb
+        .services
+        .iter()
+        .map(|(k, g)| (k.as_str(), g.name.as_str(), g.incidents.len()))
+        .collect();
+    service.sort_by(|a, b| a.1.cmp(b.1));
+    let facets = Facets {
+        total: kb.entries.len(),
+        severity,
+        tag: kb
+            .tags
+            .iter()
+            .map(|(k, g)| (k.as_str(), g.incidents.len()))
+            .collect(),
+        service,
+        year: years
+            .into_iter()
+            .map(|(y, n)| (y.0.unwrap_or_else(|| "undated".into()), n))
+            .collect(),
+        status,
+    };
+    (
+        serde_json::to_vec(&doc).expect("list data serializes"),
+        serde_json::to_vec(&facets).expect("facets serialize"),
+    )
 }

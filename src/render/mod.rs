@@ -360,7 +360,10 @@ pub fn render(
         .write("incidents.json", &json)
         .map_err(RenderError::Output)?;
     staging
-        .write(list::DATA, &list_data)
+        .write(list::DATA, &list_data.0)
+        .map_err(RenderError::Output)?;
+    staging
+        .write(list::FACETS, &list_data.1)
         .map_err(RenderError::Output)?;
 
     // 404.

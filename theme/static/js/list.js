@@ -1,7 +1,9 @@
 /* The incidents list (/incidents/ and its pages): filters by severity, tag, service, year and
- * status, sorting and a compact table, over every incident, from incidents/list.json. The state
- * is the query string, so a view can be shared and the back button steps through it. Without
- * this script the pages are the whole list. Text from a postmortem is only ever set as text. */
+ * status, sorting and a compact table, over every incident. The menus come from the small
+ * incidents/list-facets.json; the rows (incidents/list.json, which grows with the knowledge
+ * base) only once a filter is used or about to be. The state is the query string, so a view can
+ * be shared and the back button steps through it. Without this script the pages are the whole
+ * list. Text from a postmortem is only ever set as text. */
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -28,10 +30,9 @@
     status.textContent = "Filters and sorting need the site served over HTTP (kb serve, or any static host); every incident is on the pages below.";
     return;
   }
-  fetch(new URL("../incidents/list.json", script))
-    .then((r) => { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-    .then(start)
-    .catch((e) => { status.textContent = "The filters could not load (" + e.message + "); every incident is on the pages below."; });
+  const failed = (e) => { status.textContent = "The filters could not load (" + e.message + "); every incident is on the pages below."; };
+  const load = (name) => fetch(new URL("../incidents/" + name, script)).then((r) => { if (!r.ok) throw new Error(name + ": HTTP " + r.status); return r.json(); });
+  load("list-facets.json").then(start).catch(failed);
 
   /* As the server writes them (src/render/views.rs): "4 Mar 2021", "3d 2h". */
   function displayDate(iso) {
@@ -45,10 +46,10 @@
   }
   const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 
-  function start(d) {
+  /* The rows of list.json, each with its values per filter. */
+  function readRows(d) {
     const F = Object.fromEntries(d.fields.map((f, i) => [f, i]));
-    const services = new Map(d.services.map(([key, name]) => [key, name]));
-    const rows = d.incidents.map((r, i) => {
+    return d.incidents.map((r, i) => {
       const date = r[F.date];
       const row = {
         i, id: r[F.id], title: r[F.title], date, minutes: r[F.minutes], nearMiss: r[F.near_miss] === 1,
@@ -60,15 +61,26 @@
       row.values = { severity: row.severity === null ? [] : [row.severity], tag: row.tags, service: row.services, year: [date ? date.slice(0, 4) : "undated"], status: [row.status] };
       return row;
     });
-    // Each facet's values in the order its menu lists them, and how each is named.
-    const years = [...new Set(rows.map((r) => r.values.year[0]))].sort((a, b) => (a === "undated") - (b === "undated") || b.localeCompare(a));
+  }
+
+  function start(facets) {
+    // Each facet's values in the order its menu lists them, how each is named, and how many
+    // incidents have it (before any filter).
     const options = {
-      severity: d.severities.map((s) => [s, s]),
-      tag: d.tags.map((t) => [t, t]),
-      service: [...services].sort((a, b) => a[1].localeCompare(b[1])),
-      year: years.map((y) => [y, y === "undated" ? "Undated" : y]),
-      status: d.statuses.map((s) => [s, s.replace(/-/g, " ")]),
+      severity: facets.severity.map(([s]) => [s, s]),
+      tag: facets.tag.map(([t]) => [t, t]),
+      service: facets.service.map(([key, name]) => [key, name]),
+      year: facets.year.map(([y]) => [y, y === "undated" ? "Undated" : y]),
+      status: facets.status.map(([s]) => [s, s.replace(/-/g, " ")]),
     };
+    const totals = Object.fromEntries(Object.entries(facets).filter(([k]) => k !== "total").map(([k, list]) => [k, new Map(list.map((v) => [v[0], v.at(-1)]))]));
+    const services = new Map(facets.service.map(([key, name]) => [key, name]));
+    let rows = null, loading = null;
+    /* The rows, fetched once; then the list is drawn again. */
+    function needRows() {
+      if (!loading) loading = load("list.json").then((d) => { rows = readRows(d); render(); }).catch(failed);
+      return loading;
+    }
     const nameOf = (facet, value) => { const o = options[facet].find(([v]) => v === value); return o ? o[1] : value; };
 
     /* The query string's state; unknown sorts and views are the defaults. */
@@ -130,16 +142,21 @@
       change(next, selects.severity);
     });
     addEventListener("popstate", () => { state = readState(); render(); });
+    // About to filter: fetch the rows now, so the first change shows at once.
+    for (const ev of ["focusin", "pointerdown"]) controls.addEventListener(ev, needRows, { once: true });
 
     /* Each menu lists its values with how many incidents the other filters leave for each. */
     function fillMenus() {
       for (const [f, label] of FACETS) {
-        const counts = new Map();
-        let any = 0;
-        for (const r of rows) {
-          if (!matches(r, state, f)) continue;
-          any++;
-          for (const v of r.values[f]) counts.set(v, (counts.get(v) || 0) + 1);
+        let counts = totals[f], any = facets.total;
+        if (rows) {
+          counts = new Map();
+          any = 0;
+          for (const r of rows) {
+            if (!matches(r, state, f)) continue;
+            any++;
+            for (const v of r.values[f]) counts.set(v, (counts.get(v) || 0) + 1);
+          }
         }
         const opts = [el("option", { value: "" }, `Any ${label.toLowerCase()} (${any})`)];
         const known = options[f].map(([v, name]) => [v, name]);
@@ -236,6 +253,11 @@
         pages.hidden = false;
         if (pageNote) pageNote.hidden = false;
         status.textContent = "";
+        return;
+      }
+      if (!rows) {
+        status.textContent = "Loading the list of every incident…";
+        needRows();
         return;
       }
       const list = sorted(rows.filter((r) => matches(r, state)));
