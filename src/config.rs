@@ -38,6 +38,8 @@ pub struct RunOptions {
     pub timings: bool,
     /// `KB_SITEMAP_URLS`: URLs per sitemap file (tests; the protocol's 50,000 otherwise).
     pub sitemap_urls: Option<usize>,
+    /// `KB_LIST_PAGE`: incidents per page of /incidents/ (tests; 50 otherwise).
+    pub list_page: Option<usize>,
     /// `KB_STATIC_TIER`, `KB_STATIC_SHARD`: the browser index's list tier and shard size
     /// (tests exercise tails and shards on small knowledge bases).
     pub static_tier: Option<usize>,

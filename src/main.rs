@@ -347,6 +347,7 @@ fn run_options() -> Result<kb::config::RunOptions, String> {
         source_date: build::source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?,
         timings: std::env::var_os("KB_TIMINGS").is_some(),
         sitemap_urls: number("KB_SITEMAP_URLS"),
+        list_page: number("KB_LIST_PAGE"),
         static_tier: number("KB_STATIC_TIER"),
         static_shard: number("KB_STATIC_SHARD"),
     })

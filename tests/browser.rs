@@ -425,7 +425,8 @@ fn images_beside_a_postmortem_load_in_chromium() {
 fn audit(root: &Path, mode: &str) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    build_site(root, &site, &[]);
+    // Pages of 5 incidents, so the list has a page 2 to check.
+    build_site(root, &site, &[("KB_LIST_PAGE", "5")]);
     node_report(
         &repo().join("tests/browser/pages.mjs"),
         &[site.as_os_str(), mode.as_ref()],
@@ -461,6 +462,7 @@ fn every_page_type_passes_axe_at_two_widths_light_and_dark() {
             "home",
             "incident",
             "incidents",
+            "incidents-page",
             "tag",
             "tags",
             "services",
@@ -536,4 +538,163 @@ fn no_page_is_wider_than_a_phone_and_chart_text_stays_readable() {
             "{name}: filters open on a desktop"
         );
     }
+}
+
+/// /incidents/ in Chromium (issue 18, point 4): filtering by tag and severity gives the right
+/// rows and count, sorting by duration orders them, the compact table, the state kept in the
+/// URL across a reload and the back button, an empty list that says why, a hostile tag's view
+/// shown as text, the table on a phone, and the plain pages without JavaScript.
+#[test]
+fn incidents_list_filters_sorts_and_keeps_its_state_in_the_url() {
+    if driver().is_none() {
+        return;
+    }
+    use common::list_kb::{self, HOSTILE};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    let written = list_kb::write(&root, 40);
+    let site = tmp.path().join("site");
+    build_site(&root, &site, &[("KB_LIST_PAGE", "10")]);
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("incidents/list.json")).unwrap()).unwrap();
+    // The hostile tag as the knowledge base spells it.
+    let hostile_tag = data["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .find(|t| t.contains("script"))
+        .unwrap()
+        .to_string();
+    let v = node_report(
+        &repo().join("tests/browser/list_page.mjs"),
+        &[
+            site.as_os_str(),
+            "alpha".as_ref(),
+            "SEV1".as_ref(),
+            "svc-a".as_ref(),
+            hostile_tag.as_ref(),
+        ],
+    );
+    assert_eq!(v["dialogs"], serde_json::json!([]), "dialogs opened");
+
+    // Before any filter: the server's page, the menus counting over every incident.
+    assert_eq!(v["initial"]["pagesHidden"], false);
+    assert_eq!(v["initial"]["status"], "");
+    let alpha = written
+        .iter()
+        .filter(|l| l.tags.iter().any(|t| t == "alpha"))
+        .count();
+    assert_eq!(v["tagOption"], format!("alpha ({alpha})"));
+
+    // Tag and severity: exactly the incidents with both, newest first, counted aloud.
+    let both: Vec<&list_kb::Listed> = written
+        .iter()
+        .filter(|l| l.tags.iter().any(|t| t == "alpha") && l.severity == "SEV1")
+        .collect();
+    let ids = |l: &[&list_kb::Listed]| l.iter().map(|l| l.id.clone()).collect::<Vec<_>>();
+    let shown = |k: &str| -> Vec<String> {
+        v[k]["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(both.len() > 3);
+    assert_eq!(shown("filtered"), ids(&both));
+    let status = v["filtered"]["status"].as_str().unwrap();
+    assert!(
+        status.starts_with(&format!("{} of {} incidents", both.len(), written.len())),
+        "{status}"
+    );
+    assert!(
+        status.contains("tag alpha") && status.contains("severity SEV1"),
+        "{status}"
+    );
+    assert_eq!(v["filtered"]["pagesHidden"], true);
+    assert_eq!(v["severityOption"], format!("SEV1 ({})", both.len()));
+    let url = v["filtered"]["url"].as_str().unwrap();
+    assert!(
+        url.contains("tag=alpha") && url.contains("severity=SEV1"),
+        "{url}"
+    );
+
+    // Longest to resolve first; those without a duration last.
+    let mut by_duration = both.clone();
+    by_duration.sort_by_key(|l| (l.minutes.is_none(), std::cmp::Reverse(l.minutes)));
+    assert_eq!(shown("byDuration"), ids(&by_duration));
+    assert!(
+        v["byDuration"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("sort=duration")
+    );
+
+    // The compact table: same rows, in a box the keyboard can scroll.
+    assert_eq!(v["table"]["table"], true);
+    assert_eq!(v["table"]["pressed"], "true");
+    assert_eq!(shown("table"), ids(&by_duration));
+    assert_eq!(v["tableWrap"]["tabindex"], "0");
+    assert_eq!(v["tableWrap"]["role"], "region");
+
+    // A reload restores it all from the URL; back goes to the cards.
+    assert_eq!(v["reloaded"]["table"], true);
+    assert_eq!(shown("reloaded"), ids(&by_duration));
+    assert_eq!(v["reloaded"]["values"]["tag"], "alpha");
+    assert_eq!(v["reloaded"]["values"]["severity"], "SEV1");
+    assert_eq!(v["reloaded"]["values"]["sort"], "duration");
+    assert_eq!(v["back"]["table"], false);
+    assert_eq!(shown("back"), ids(&by_duration));
+
+    // Nothing left: the filters named, a way to drop each and all.
+    assert_eq!(v["empty"]["rows"], 0);
+    let text = v["empty"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("tag alpha")
+            && text.contains("service svc-a")
+            && text.contains("severity SEV1"),
+        "{text}"
+    );
+    let buttons = v["empty"]["buttons"].as_array().unwrap();
+    assert!(
+        buttons.iter().any(|b| b == "Remove service svc-a"),
+        "{buttons:?}"
+    );
+    assert!(buttons.iter().any(|b| b == "Clear all filters"));
+    // Cleared: every incident again, still sorted; focus on the first menu.
+    assert_eq!(v["cleared"]["values"]["tag"], "");
+    assert_eq!(shown("cleared").len(), written.len());
+    assert_eq!(v["clearedFocus"], "lf-severity");
+
+    // The hostile tag's view: title, tag and service as text; nothing ran.
+    let h = &v["hostile"];
+    assert_eq!(h["titles"], serde_json::json!([HOSTILE]));
+    assert!(
+        h["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == hostile_tag.as_str())
+    );
+    assert!(
+        h["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == HOSTILE)
+    );
+    assert_eq!(h["images"], 0);
+    assert_eq!(h["pwned"], serde_json::Value::Null);
+    assert!(h["option"].as_str().unwrap().starts_with(&hostile_tag));
+
+    // A phone: the table scrolls in its box, the page stays 390 px wide.
+    let p = &v["phone"];
+    assert_eq!(p["scrollWidth"], p["width"], "{p}");
+    assert_eq!(p["rows"], written.len().min(100));
+
+    // Without JavaScript: the first page of the plain list, and the way to the next.
+    assert_eq!(v["noScript"]["controlsHidden"], true);
+    assert_eq!(v["noScript"]["items"], 10);
+    assert_eq!(v["noScript"]["next"], "../incidents/page/2/");
 }

@@ -3,13 +3,13 @@
 
 pub mod charts;
 pub mod data;
+mod list;
+mod pager;
 pub mod phases;
 pub mod placement;
 mod reports;
 pub mod theme;
 pub mod views;
-
-use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -191,39 +191,9 @@ pub fn render(
         context: ctx,
     });
 
-    // All incidents, by year.
-    let mut years: BTreeMap<std::cmp::Reverse<i16>, Vec<usize>> = BTreeMap::new();
-    let mut undated = Vec::new();
-    for (i, e) in kb.entries.iter().enumerate() {
-        match e.incident.date {
-            Some(d) => years
-                .entry(std::cmp::Reverse(d.year()))
-                .or_default()
-                .push(i),
-            None => undated.push(i),
-        }
-    }
-    let years_value = Value::from(
-        years
-            .iter()
-            .map(|(y, idx)| {
-                let mut m = tera::Map::new();
-                m.insert("year".into(), Value::from(y.0));
-                m.insert("incidents".into(), list(idx));
-                Value::from(m)
-            })
-            .collect::<Vec<_>>(),
-    );
-    let mut ctx = Context::new();
-    ctx.insert_value("page", page("All incidents", "incidents", "incidents/"));
-    ctx.insert_value("years", years_value);
-    ctx.insert_value("undated", list(&undated));
-    ctx.insert_value("stats", stats);
-    jobs.push(Job {
-        template: "incidents.html",
-        path: "incidents/index.html".into(),
-        context: ctx,
-    });
+    // All incidents, newest first, a page at a time; the data its script filters over.
+    jobs.extend(list::jobs(kb, &cards, &stats));
+    let list_data = list::data(kb);
 
     // Tags and services.
     for (kind, groups, groups_value, url_of, one, many) in [
@@ -388,6 +358,12 @@ pub fn render(
     }
     staging
         .write("incidents.json", &json)
+        .map_err(RenderError::Output)?;
+    staging
+        .write(list::DATA, &list_data.0)
+        .map_err(RenderError::Output)?;
+    staging
+        .write(list::FACETS, &list_data.1)
         .map_err(RenderError::Output)?;
 
     // 404.

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use super::charts::{self, Chart};
+use super::pager::{page_url, pager};
 use super::views::{self, display_date, display_duration};
 use super::{Job, page};
 use crate::content::incident::ActionItem;
@@ -351,50 +352,6 @@ pub(super) fn jobs(kb: &Kb, lessons: &Lessons, today: Date) -> Vec<Job> {
 /// Closed items per page of /action-items/closed/ (a busy knowledge base has tens of
 /// thousands; one page of them all weighed megabytes).
 const CLOSED_PER_PAGE: usize = 1000;
-
-/// Where page `n` (1-based) of a paginated list under `base` lives: `base` itself, then
-/// `base` + `page/n/`.
-fn page_url(base: &str, n: usize) -> String {
-    if n == 1 {
-        base.to_string()
-    } else {
-        format!("{base}page/{n}/")
-    }
-}
-
-#[derive(Serialize)]
-struct PageLink {
-    number: usize,
-    url: String,
-    current: bool,
-}
-
-/// Page `n` of `total`, for the `pager` component: site-relative URLs of every page, the
-/// previous and the next.
-#[derive(Serialize)]
-struct Pager {
-    number: usize,
-    total: usize,
-    prev: Option<String>,
-    next: Option<String>,
-    pages: Vec<PageLink>,
-}
-
-fn pager(base: &str, n: usize, total: usize) -> Pager {
-    Pager {
-        number: n,
-        total,
-        prev: (n > 1).then(|| page_url(base, n - 1)),
-        next: (n < total).then(|| page_url(base, n + 1)),
-        pages: (1..=total)
-            .map(|k| PageLink {
-                number: k,
-                url: page_url(base, k),
-                current: k == n,
-            })
-            .collect(),
-    }
-}
 
 #[derive(Serialize)]
 struct TagLessons {

@@ -40,6 +40,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "static/js/search.js",
     "static/js/search-page.js",
     "static/js/highlight.js",
+    "static/js/list.js",
 ];
 
 pub struct Theme {

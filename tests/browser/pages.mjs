@@ -19,7 +19,7 @@ function kind(rel) {
   if (rel === "404.html") return "404";
   if (p.at(-1) !== "index.html") return null;
   const [top, second] = p;
-  if (top === "incidents") return p.length === 2 || second === "page" ? "incidents" : "incident";
+  if (top === "incidents") return p.length === 2 ? "incidents" : second === "page" ? "incidents-page" : "incident";
   if (top === "tags") return p.length === 2 ? "tags" : "tag";
   if (top === "services") return p.length === 2 ? "services" : "service";
   if (top === "action-items") return p.length === 2 ? "action-items" : "action-items-closed";
@@ -66,6 +66,8 @@ async function open(ctx, url, errors) {
     await page.waitForFunction(() => document.querySelectorAll("#results > li").length > 0 || /no incident|nothing/i.test(document.getElementById("status").textContent), null, { timeout: 10000 }).catch(() => {});
   }
   if (url.includes("?hl=")) await page.waitForFunction(() => document.querySelector("mark.hl"), null, { timeout: 10000 });
+  // A filtered or sorted list is drawn from incidents/list.json (js/list.js).
+  if (url.startsWith("/incidents/?")) await page.waitForFunction(() => !document.getElementById("list-results").hidden, null, { timeout: 10000 });
   return page;
 }
 
@@ -101,7 +103,8 @@ try {
   const query = searchQuery(all);
   // An incident as opened from a search result, its words marked (js/highlight.js): "the" is
   // its own stem and in every write-up.
-  const withQuery = (u, k) => (u === "/search/" ? `/search/?q=${encodeURIComponent(query)}` : k === "incident" ? `${u}?hl=the` : u);
+  // The list's first page in its compact table, sorted (its other pages as written).
+  const withQuery = (u, k) => (u === "/search/" ? `/search/?q=${encodeURIComponent(query)}` : k === "incident" ? `${u}?hl=the` : k === "incidents" ? `${u}?sort=duration&view=table` : u);
   if (mode === "axe") {
     // The largest page of each type.
     const chosen = new Map();
