@@ -577,15 +577,13 @@ fn search(
     json: bool,
     run: &kb::config::RunOptions,
 ) -> ExitCode {
-    // site.toml is read once, on the first index the query runs on: a root that is no folder
-    // is a usage error from the index before that.
-    let config = std::cell::OnceCell::new();
+    // site.toml is read with each index the query runs on (again after a rebuild, which a
+    // changed site.toml causes), and only after it: a root that is no folder is a usage error.
     let query_index = |index: &kb::search::Index| {
-        let config = config
-            .get_or_init(|| kb::config::Config::load(root))
-            .as_ref()
-            .map_err(Clone::clone)?;
-        Ok(kb::search::run::Searching::new(index, config).search(query, opts))
+        let config = kb::config::Config::load(root).map_err(Box::new)?;
+        Ok::<_, Box<kb::diagnostics::Diagnostic>>(
+            kb::search::run::Searching::new(index, &config).search(query, opts),
+        )
     };
     let (result, warnings, note) =
         match build::with_fresh_index(root, drafts, !no_refresh, run, query_index) {
@@ -604,7 +602,7 @@ fn search(
     let result = match result {
         Ok(r) => r,
         Err(d) => {
-            print_diagnostics(&[d]);
+            print_diagnostics(&[*d]);
             return ExitCode::from(kb::error::CONTENT);
         }
     };
