@@ -184,6 +184,45 @@ pub fn linked_kb(
     Ok((kb, diags))
 }
 
+/// Runs `work` (a query) on the fresh search index. With `check`, an index on disk is
+/// searched while the sources are stamped on another thread, and the answer is kept only when
+/// the stamp matches; otherwise the index is rebuilt as [`fresh_index`] does and `work` runs
+/// again. The check thus costs the longer of the two, not their sum.
+pub fn with_fresh_index<T>(
+    root: &Path,
+    drafts: bool,
+    check: bool,
+    run: &RunOptions,
+    work: impl Fn(&search::Index) -> T,
+) -> Result<(T, Vec<Diagnostic>, Option<String>), BuildError> {
+    if check && root.is_dir() {
+        let dir = store::dir(root);
+        if let Ok((index, built)) = store::open(&dir).or_else(|_| store::open(&dir))
+            && built.drafts == drafts
+        {
+            let output_dir = root.join("public");
+            let t = Instant::now();
+            let (stamp, out) = std::thread::scope(|s| {
+                let stamping = s.spawn(|| store::stamp(root, &output_dir, drafts));
+                let out = work(&index);
+                (stamping.join().expect("stamping does not panic"), out)
+            });
+            if run.timings {
+                eprintln!(
+                    "stamped {} files in {:.1} ms (beside the query)",
+                    stamp.files,
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+            if stamp == built {
+                return Ok((out, Vec::new(), None));
+            }
+        }
+    }
+    let (index, diags, note) = fresh_index(root, drafts, check, run)?;
+    Ok((work(&index), diags, note))
+}
+
 /// The search index of the knowledge base at `root`, rebuilt first when it is missing,
 /// unreadable, or (with `check`) older than any source file. The note says why it was rebuilt.
 pub fn fresh_index(

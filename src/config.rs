@@ -44,6 +44,9 @@ pub struct RunOptions {
     /// (tests exercise tails and shards on small knowledge bases).
     pub static_tier: Option<usize>,
     pub static_shard: Option<usize>,
+    /// `KB_DATA_PART_BYTES`: the largest `/incidents.json` written whole, and the size of its
+    /// parts above that (tests split a small knowledge base).
+    pub data_part_bytes: Option<usize>,
 }
 
 impl RunOptions {

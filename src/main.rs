@@ -350,6 +350,7 @@ fn run_options() -> Result<kb::config::RunOptions, String> {
         list_page: number("KB_LIST_PAGE"),
         static_tier: number("KB_STATIC_TIER"),
         static_shard: number("KB_STATIC_SHARD"),
+        data_part_bytes: number("KB_DATA_PART_BYTES"),
     })
 }
 
@@ -577,28 +578,36 @@ fn search(
     json: bool,
     run: &kb::config::RunOptions,
 ) -> ExitCode {
-    let (index, warnings, note) = match build::fresh_index(root, drafts, !no_refresh, run) {
-        Ok(x) => x,
-        Err(e) => {
-            return failed(
-                &e,
-                "the search index could not be built; fix the {errors} above",
-            );
-        }
+    // site.toml is read with each index the query runs on (again after a rebuild, which a
+    // changed site.toml causes), and only after it: a root that is no folder is a usage error.
+    let query_index = |index: &kb::search::Index| {
+        let config = kb::config::Config::load(root).map_err(Box::new)?;
+        Ok::<_, Box<kb::diagnostics::Diagnostic>>(
+            kb::search::run::Searching::new(index, &config).search(query, opts),
+        )
     };
+    let (result, warnings, note) =
+        match build::with_fresh_index(root, drafts, !no_refresh, run, query_index) {
+            Ok(x) => x,
+            Err(e) => {
+                return failed(
+                    &e,
+                    "the search index could not be built; fix the {errors} above",
+                );
+            }
+        };
     if let Some(note) = note {
         print_diagnostics(&warnings);
         note!("note: {note}");
     }
-    let config = match kb::config::Config::load(root) {
-        Ok(c) => c,
+    let result = match result {
+        Ok(r) => r,
         Err(d) => {
-            print_diagnostics(&[d]);
+            print_diagnostics(&[*d]);
             return ExitCode::from(kb::error::CONTENT);
         }
     };
-    let searching = kb::search::run::Searching::new(&index, &config);
-    match searching.search(query, opts) {
+    match result {
         Ok(results) => {
             let text = if json {
                 serde_json::to_string_pretty(&results).expect("results serialise") + "\n"

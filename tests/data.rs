@@ -362,3 +362,76 @@ fn export_reports_bad_postmortems_and_wrong_roots() {
     let o = kb(&dir.path().join("nowhere"), &["export"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Below `KB_DATA_PART_BYTES` (16 MiB by default) `/incidents.json` holds every record; above
+/// it, it lists parts of at most that size, which hold the same records in the same order.
+#[test]
+fn incidents_json_splits_into_parts_above_the_limit() {
+    let (dir, out) = built();
+    let whole: Value =
+        serde_json::from_slice(&fs::read(out.join("incidents.json")).unwrap()).unwrap();
+    assert_eq!(whole["parts"], serde_json::json!([]));
+    let records = whole["incidents"].as_array().unwrap().clone();
+    assert_eq!(whole["count"], records.len());
+    assert!(!out.join("data").exists(), "no parts below the limit");
+    // The same document `kb export --json` prints.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["export", "--json", "--root"])
+        .arg(dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap(), whole);
+
+    // Exactly at the file's size it stays whole; a byte less splits it.
+    let size = fs::metadata(out.join("incidents.json")).unwrap().len() as usize;
+    let at = dir.path().join("at");
+    build_site(
+        dir.path(),
+        &at,
+        &[
+            ("SOURCE_DATE_EPOCH", EPOCH),
+            ("KB_DATA_PART_BYTES", &size.to_string()),
+        ],
+    );
+    assert_eq!(fs::read(at.join("incidents.json")).unwrap().len(), size);
+
+    let limit = size / 4;
+    let split = dir.path().join("split");
+    build_site(
+        dir.path(),
+        &split,
+        &[
+            ("SOURCE_DATE_EPOCH", EPOCH),
+            ("KB_DATA_PART_BYTES", &limit.to_string()),
+        ],
+    );
+    let index: Value =
+        serde_json::from_slice(&fs::read(split.join("incidents.json")).unwrap()).unwrap();
+    assert!(index.get("incidents").is_none(), "{index}");
+    assert_eq!(index["count"], records.len());
+    assert_eq!(index["version"], whole["version"]);
+    assert_eq!(index["site"], whole["site"]);
+    let parts: Vec<String> = index["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert!(parts.len() >= 4, "{parts:?}");
+    let mut joined = Vec::new();
+    for (n, p) in parts.iter().enumerate() {
+        assert_eq!(p, &format!("data/incidents-{:04}.json", n + 1));
+        let bytes = fs::read(split.join(p)).unwrap();
+        let part: Value = serde_json::from_slice(&bytes).unwrap();
+        let slice = part["incidents"].as_array().unwrap();
+        assert_eq!(part["count"], slice.len());
+        assert!(
+            bytes.len() <= limit || slice.len() == 1,
+            "{p}: {} bytes, limit {limit}",
+            bytes.len()
+        );
+        joined.extend(slice.iter().cloned());
+    }
+    assert_eq!(joined, records);
+}

@@ -70,6 +70,51 @@ fn works_without_a_build_and_follows_edits_and_deletes() {
     );
 }
 
+/// Editors save in two ways: in place (VS Code truncates and rewrites the file) or by writing
+/// a new file and renaming it over the old one (vim, and tools such as rsync). `kb search`
+/// sees both, even when the size and the modification time stay the same.
+#[test]
+fn sees_saves_in_place_and_by_rename_even_with_the_same_size_and_time() {
+    let tmp = example();
+    let root = tmp.path();
+    let file = root.join("content/2026/2026-01-05-zanzibar-queue.md");
+    fs::write(&file, NEW_INCIDENT).unwrap();
+    let (v, _) = search_json(root, "zanzibar", &[]);
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"]);
+    let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+
+    // In place, same size: only the modification time tells.
+    fs::write(&file, NEW_INCIDENT.replace("zanzibar", "mombasa!")).unwrap();
+    let (v, stderr) = search_json(root, "mombasa", &[]);
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"], "{stderr}");
+
+    // Renamed over, with the original size and modification time: only the inode tells.
+    let text = NEW_INCIDENT.replace("zanzibar", "kismayu!");
+    assert_eq!(text.len(), fs::metadata(&file).unwrap().len() as usize);
+    let swap = root.join("content/2026/.2026-01-05-zanzibar-queue.md.swp");
+    fs::write(&swap, &text).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&swap)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    fs::rename(&swap, &file).unwrap();
+    let (v, stderr) = search_json(root, "kismayu", &[]);
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"], "{stderr}");
+    assert!(stderr.contains("changed"), "{stderr}");
+    let (v, _) = search_json(root, "mombasa", &[]);
+    assert!(
+        !ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()),
+        "the old text is gone"
+    );
+
+    // Deleted: gone from the results.
+    fs::remove_file(&file).unwrap();
+    let (v, _) = search_json(root, "kismayu", &[]);
+    assert!(!ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()));
+}
+
 #[test]
 fn build_writes_the_index_search_uses() {
     let tmp = example();

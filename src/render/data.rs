@@ -14,15 +14,32 @@ use crate::kb::{Entry, Kb};
 /// may be added without a bump).
 pub const VERSION: u32 = 1;
 
-/// Everything `/incidents.json` holds.
+/// The largest `/incidents.json` written whole, in bytes. Above it the file lists parts of at
+/// most this size (`data/incidents-NNNN.json`), so no file is too large for a browser to fetch
+/// and parse at once (at 100,000 incidents the whole file was 410 MB).
+pub const PART_BYTES: usize = 16 << 20;
+
+/// Everything `/incidents.json` holds (`kb export --json` prints it whole).
 #[derive(Serialize)]
 pub struct Document<'a> {
+    #[serde(flatten)]
+    pub head: Head<'a>,
+    pub incidents: Vec<Record<'a>>,
+}
+
+/// What every data file starts with.
+#[derive(Serialize)]
+pub struct Head<'a> {
     pub version: u32,
     pub generator: &'static str,
     /// The date overdue items were judged against (the build date).
     pub as_of: String,
     pub site: Site<'a>,
-    pub incidents: Vec<Record<'a>>,
+    /// The incidents this document covers: those in `incidents`, or in all the parts.
+    pub count: usize,
+    /// The part files holding the incidents, relative to the site root, in order; empty when
+    /// `incidents` holds them all.
+    pub parts: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -207,9 +224,8 @@ pub fn records(kb: &Kb, today: Date) -> Vec<Record<'_>> {
     kb.entries.iter().map(|e| record(kb, e, today)).collect()
 }
 
-/// `/incidents.json`: the records with the site and the date they were judged on.
-pub fn document(kb: &Kb, today: Date) -> Document<'_> {
-    Document {
+fn head(kb: &Kb, today: Date, count: usize, parts: Vec<String>) -> Head<'_> {
+    Head {
         version: VERSION,
         generator: concat!("kb ", env!("CARGO_PKG_VERSION")),
         as_of: today.to_string(),
@@ -217,8 +233,74 @@ pub fn document(kb: &Kb, today: Date) -> Document<'_> {
             title: &kb.config.title,
             base_url: &kb.config.base_url,
         },
+        count,
+        parts,
+    }
+}
+
+/// The whole document: the records with the site and the date they were judged on.
+pub fn document(kb: &Kb, today: Date) -> Document<'_> {
+    Document {
+        head: head(kb, today, kb.entries.len(), Vec::new()),
         incidents: records(kb, today),
     }
+}
+
+/// The data files of a build, (path in the site, bytes): `incidents.json` whole when it
+/// fits in `limit` bytes; otherwise `incidents.json` without `incidents`, listing parts
+/// `data/incidents-NNNN.json` of at most `limit` bytes (a record larger than that alone in
+/// its part), each a document of the same shape holding its slice of the records.
+pub fn files(kb: &Kb, today: Date, limit: usize) -> Vec<(String, Vec<u8>)> {
+    use rayon::prelude::*;
+    let records: Vec<Vec<u8>> = kb
+        .entries
+        .par_iter()
+        .map(|e| serde_json::to_vec(&record(kb, e, today)).expect("records serialize"))
+        .collect();
+    let json = |parts: Vec<String>, records: Option<&[Vec<u8>]>| {
+        let count = records.map_or(kb.entries.len(), <[_]>::len);
+        let mut out = serde_json::to_vec(&head(kb, today, count, parts)).expect("heads serialize");
+        if let Some(records) = records {
+            out.pop(); // the closing brace: the records go before it
+            out.extend_from_slice(b",\"incidents\":[");
+            for (k, r) in records.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(r);
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out
+    };
+    let overhead = json(Vec::new(), Some(&[])).len();
+    // Each record and the comma before the next.
+    let whole = overhead + records.iter().map(|r| r.len() + 1).sum::<usize>();
+    if whole.saturating_sub(1) <= limit {
+        return vec![("incidents.json".into(), json(Vec::new(), Some(&records)))];
+    }
+    // Consecutive runs of records, each as large as fits.
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, overhead);
+    for (i, r) in records.iter().enumerate() {
+        if i > start && bytes + r.len() + 1 > limit {
+            ranges.push(start..i);
+            (start, bytes) = (i, overhead);
+        }
+        bytes += r.len() + 1;
+    }
+    ranges.push(start..records.len());
+    let names: Vec<String> = (1..=ranges.len())
+        .map(|n| format!("data/incidents-{n:04}.json"))
+        .collect();
+    let mut files = vec![("incidents.json".to_string(), json(names.clone(), None))];
+    files.extend(
+        names
+            .into_iter()
+            .zip(ranges)
+            .map(|(name, range)| (name, json(Vec::new(), Some(&records[range])))),
+    );
+    files
 }
 
 /// Text safe in XML 1.0: characters it forbids (most C0 controls, U+FFFE, U+FFFF) dropped.

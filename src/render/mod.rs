@@ -151,7 +151,10 @@ pub fn render(
             let lessons = crate::kb::lessons::Lessons::new(kb);
             (reports::jobs(kb, &lessons, today), lessons)
         },
-        || serde_json::to_vec(&data::document(kb, today)).expect("records serialize"),
+        || {
+            let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
+            data::files(kb, today, limit)
+        },
     );
     jobs.extend(report_jobs);
 
@@ -356,9 +359,9 @@ pub fn render(
         }
         sitemap("sitemap.xml".into(), &[], &parts);
     }
-    staging
-        .write("incidents.json", &json)
-        .map_err(RenderError::Output)?;
+    for (path, bytes) in &json {
+        staging.write(path, bytes).map_err(RenderError::Output)?;
+    }
     staging
         .write(list::DATA, &list_data.0)
         .map_err(RenderError::Output)?;

@@ -36,7 +36,7 @@ pub struct Stamp {
     #[serde(default)]
     pub schema: u32,
     pub kb_version: String,
-    /// Hash of every source file's path, size and modification time, and of site.toml.
+    /// Hash of every source file's path, size, inode and modification time, and of site.toml.
     pub sources: String,
     pub files: usize,
     pub drafts: bool,
@@ -58,8 +58,8 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
         None => stamp_dir(root, &real_root, &content, &skip, 0),
     };
     sum = sum.wrapping_add(file_hash(
-        root,
-        &root.join("site.toml"),
+        &DefaultHasher::new(),
+        b"site.toml",
         fs::metadata(root.join("site.toml")).ok(),
     ));
     Stamp {
@@ -77,6 +77,10 @@ const MAX_DEPTH: usize = 64;
 /// Order-independent sum of the per-file hashes under `dir`, and the number of files. A link
 /// that leads out of `real_root` is stamped as the link itself: loading refuses it, and
 /// nothing behind it is read.
+///
+/// This runs before every `kb search`, over every file: per file it costs one `statx`
+/// relative to the open folder (what `DirEntry::metadata` does) and a hash of bytes already
+/// in hand, with no path built, so 100,000 files stat in tens of milliseconds.
 fn stamp_dir(
     root: &Path,
     real_root: &Path,
@@ -87,14 +91,26 @@ fn stamp_dir(
     let Ok(entries) = fs::read_dir(dir) else {
         return (0, 0);
     };
+    // The folder's path relative to the root, hashed once: each file adds its name to it.
+    let mut prefix = DefaultHasher::new();
+    dir.strip_prefix(root)
+        .unwrap_or(dir)
+        .as_os_str()
+        .as_encoded_bytes()
+        .hash(&mut prefix);
     let mut sum: u64 = 0;
     let mut files = 0;
     let mut subdirs = Vec::new();
     for e in entries.flatten() {
         let Ok(ft) = e.file_type() else { continue };
-        let path = e.path();
+        let name = e.file_name();
+        let name = name.as_encoded_bytes();
+        if name.first() == Some(&b'.') {
+            continue;
+        }
         // `DirEntry::metadata` stats relative to the open folder; links need following.
         let meta = if ft.is_symlink() {
+            let path = e.path();
             match find::leaves(real_root, &path) {
                 Some(_) => fs::symlink_metadata(&path).ok(),
                 None => fs::metadata(&path).ok(),
@@ -103,15 +119,16 @@ fn stamp_dir(
             e.metadata().ok()
         };
         let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
-        if load::left_out(&e.file_name().to_string_lossy(), is_dir) {
-            continue;
-        }
         if is_dir {
-            if depth < MAX_DEPTH && !load::is_skipped(&path, skip) {
+            let path = e.path();
+            if !load::left_out(&String::from_utf8_lossy(name), true)
+                && depth < MAX_DEPTH
+                && !load::is_skipped(&path, skip)
+            {
                 subdirs.push(path);
             }
         } else {
-            sum = sum.wrapping_add(file_hash(root, &path, meta));
+            sum = sum.wrapping_add(file_hash(&prefix, name, meta));
             files += 1;
         }
     }
@@ -123,12 +140,16 @@ fn stamp_dir(
 }
 
 /// Hashes the path relative to the root (`kb search` in the root and `kb build --root x`
-/// must agree), the size and the modification time.
-fn file_hash(root: &Path, path: &Path, meta: Option<fs::Metadata>) -> u64 {
-    let mut h = DefaultHasher::new();
-    path.strip_prefix(root).unwrap_or(path).hash(&mut h);
+/// must agree): its folder's hash, then the name; the size and the modification time.
+fn file_hash(folder: &DefaultHasher, name: &[u8], meta: Option<fs::Metadata>) -> u64 {
+    let mut h = folder.clone();
+    name.hash(&mut h);
     if let Some(m) = meta {
         m.len().hash(&mut h);
+        // A save that renames a new file over the old one (vim, rsync) shows as a new inode
+        // even when it keeps the size and the modification time.
+        #[cfg(unix)]
+        std::os::unix::fs::MetadataExt::ino(&m).hash(&mut h);
         if let Ok(t) = m.modified()
             && let Ok(d) = t.duration_since(UNIX_EPOCH)
         {
