@@ -463,15 +463,20 @@ pub fn build_into<S: Sink + Sync>(
     );
     let export =
         export.map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
+    // Pages never read the index: its mapped files leave memory before rendering (0.4 GB at
+    // 100,000 incidents), as do the exported files once written.
+    drop(index);
     kb.link_related(&similar);
+    drop(similar);
     if stop() {
         return Ok(None);
     }
 
     stage("rendering pages");
     let sink = sink()?;
-    for (path, bytes) in &export.files {
-        sink.write(&format!("search/{path}"), bytes)
+    let search::export::Export { files, manifest } = export;
+    for (path, bytes) in files {
+        sink.write(&format!("search/{path}"), &bytes)
             .map_err(BuildError::Output)?;
     }
     let today = opts.run.today();
@@ -483,7 +488,7 @@ pub fn build_into<S: Sink + Sync>(
         &tera,
         today,
         &sink,
-        &export.manifest,
+        &manifest,
         unchanged.as_deref(),
     ) {
         Ok(p) => p,

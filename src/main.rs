@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 use kb::build::{self, BuildError, BuildOptions};
 use kb::diagnostics::{Diagnostic, count};
 
+// A build allocates and frees millions of small strings and values across rayon's threads:
+// glibc's allocator spent about a sixth of a 10,000-incident build in malloc and free.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "kb",

@@ -368,6 +368,9 @@ pub fn render(
     staging
         .write(list::FACETS, &list_data.1)
         .map_err(RenderError::Output)?;
+    // The largest single buffer of a build (0.4 GB at 100,000 incidents): gone before the
+    // pages are rendered.
+    drop(json);
 
     // 404.
     let mut ctx = Context::new();

@@ -37,6 +37,14 @@ pub fn en_stem() -> TextAnalyzer {
         .build()
 }
 
+/// The words [`en_stem`] finds, as written (not lowercased or stemmed): where only a token's
+/// place in the text is read, stemming each one is wasted work.
+pub fn en_words() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONG))
+        .build()
+}
+
 /// [`en_stem`] with code words split ([`SplitTokenizer`]): the analyzer of the index.
 pub fn en_split() -> TextAnalyzer {
     TextAnalyzer::builder(SplitTokenizer)

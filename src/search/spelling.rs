@@ -133,9 +133,11 @@ pub fn surface_words(analyzer: &mut TextAnalyzer, text: &str, out: &mut BTreeSet
         let Some(word) = text.get(t.offset_from..t.offset_to) else {
             continue;
         };
-        if !word.chars().any(|c| c.is_numeric()) {
-            out.insert(word.to_lowercase());
+        // Most words repeat: the set is looked up before a lowercase copy is made for it.
+        if word.chars().any(|c| c.is_numeric()) || out.contains(word) {
+            continue;
         }
+        out.insert(word.to_lowercase());
     }
 }
 

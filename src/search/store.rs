@@ -247,7 +247,8 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
 /// the analyzer, so they are exactly the tokens the index holds stems of.
 fn add_surface_words(d: &mut tantivy::TantivyDocument, fields: &Fields) {
     use tantivy::schema::Value;
-    let mut analyzer = super::analyzer::en_stem();
+    // Only the tokens' places are read, so the analyzer need not stem.
+    let mut analyzer = super::analyzer::en_words();
     let mut words = std::collections::BTreeSet::new();
     for field in fields.text {
         for v in d.get_all(field) {
