@@ -282,6 +282,11 @@ pub struct Built {
     /// The date overdue items were judged against.
     pub today: Date,
     pub tera: tera::Tera,
+    pub theme: Theme,
+    /// What the search page was given, to render it again as the build did.
+    pub search: search::export::Manifest,
+    /// What rendering computed across incidents.
+    pub across: Option<render::Across>,
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
 }
@@ -438,7 +443,7 @@ pub fn build_into<S: Sink + Sync>(
     let today = opts.run.today();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
     let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));
-    let pages = match render::render(
+    let (pages, across) = match render::render(
         &kb,
         &theme,
         &tera,
@@ -446,6 +451,7 @@ pub fn build_into<S: Sink + Sync>(
         &sink,
         &export.manifest,
         unchanged.as_deref(),
+        None,
     ) {
         Ok(p) => p,
         Err(render::RenderError::Templates(mut errs)) => {
@@ -458,6 +464,9 @@ pub fn build_into<S: Sink + Sync>(
         kb,
         today,
         tera,
+        theme,
+        search: export.manifest,
+        across,
         diagnostics: diags,
         pages,
     };

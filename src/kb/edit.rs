@@ -1,0 +1,194 @@
+//! One postmortem replaced in a linked knowledge base, in time proportional to the indexes it
+//! holds rather than to its text: `kb serve` shows an edit to tags, services, links, severity
+//! or date this way on the pages it appears on, before the whole-site rebuild.
+
+use std::collections::BTreeMap;
+
+use super::{Entry, Group, Kb, Taxonomy, join_rel, lessons::Lessons};
+use crate::content::Incident;
+use crate::content::incident::LinkTarget;
+
+/// Where incidents moved when one changed place in the order by date: `from` went to `to`,
+/// and the ones between moved by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moved {
+    pub from: usize,
+    pub to: usize,
+}
+
+impl Moved {
+    /// The new index of the incident that was at `x`.
+    pub fn map(self, x: usize) -> usize {
+        let Moved { from, to } = self;
+        match x {
+            x if x == from => to,
+            x if from < to && x > from && x <= to => x - 1,
+            x if to < from && x >= to && x < from => x + 1,
+            x => x,
+        }
+    }
+}
+
+/// Sorted insertion: group lists and backlinks are ascending (newest first).
+fn insert_sorted(list: &mut Vec<usize>, x: usize) {
+    if let Err(at) = list.binary_search(&x) {
+        list.insert(at, x);
+    }
+}
+
+impl Kb {
+    /// Puts `inc` (the same id and path) in place of the incident at `i` and links it again:
+    /// its tags, services, body links, the backlinks it gives, its groups and its place in the
+    /// order by date. Similar incidents are kept as they were (moved with the order). Returns
+    /// where the incidents moved and the incident it replaced: replacing that one back at the
+    /// new index undoes it.
+    pub fn replace(&mut self, i: usize, inc: Incident) -> (Moved, Incident) {
+        self.unlink(i);
+        let mut entry = self.entries.remove(i);
+        let old = std::mem::replace(&mut entry.incident, inc);
+        let key = |e: &Incident| {
+            (
+                std::cmp::Reverse(e.date.is_some()),
+                std::cmp::Reverse(e.date),
+                e.id.clone(),
+                e.path.clone(),
+            )
+        };
+        let new_key = key(&entry.incident);
+        let to = self.entries.partition_point(|e| key(&e.incident) < new_key);
+        self.entries.insert(to, entry);
+        let moved = Moved { from: i, to };
+        if i != to {
+            self.renumber(moved);
+        }
+        self.link(to);
+        (moved, old)
+    }
+
+    /// Takes the incident at `i` out of its groups and the backlinks it gives.
+    fn unlink(&mut self, i: usize) {
+        let e = &self.entries[i];
+        let tags: Vec<String> = e.tags.iter().map(|t| t.name.clone()).collect();
+        let services = e.services.clone();
+        let targets: Vec<usize> = e.resolved_links.values().copied().collect();
+        for (groups, keys) in [(&mut self.tags, tags), (&mut self.services, services)] {
+            for k in keys {
+                if let Some(g) = groups.get_mut(&k) {
+                    g.incidents.retain(|x| *x != i);
+                    if g.incidents.is_empty() {
+                        groups.remove(&k);
+                    }
+                }
+            }
+        }
+        for t in targets {
+            self.entries[t].backlinks.retain(|x| *x != i);
+        }
+    }
+
+    /// Every index the knowledge base holds, moved as `moved` says (order is kept for all
+    /// but the moved incident, which is out of every list at this point).
+    fn renumber(&mut self, moved: Moved) {
+        let m = |x: &mut usize| *x = moved.map(*x);
+        self.by_id.values_mut().for_each(m);
+        for g in self.tags.values_mut().chain(self.services.values_mut()) {
+            g.incidents.iter_mut().for_each(m);
+        }
+        for e in &mut self.entries {
+            e.backlinks.iter_mut().for_each(m);
+            e.related.iter_mut().for_each(|r| m(&mut r.index));
+            e.resolved_links.values_mut().for_each(m);
+        }
+    }
+
+    /// Links the incident at `i` as [`Kb::build`] does: tags, services, body links and the
+    /// backlinks they give.
+    fn link(&mut self, i: usize) {
+        let taxonomy = Taxonomy::new(&self.config);
+        let inc = &self.entries[i].incident;
+        let tags = taxonomy.tags_of(inc);
+        let mut services: Vec<String> = Vec::new();
+        let mut names = BTreeMap::new();
+        for s in &inc.services {
+            let slug = slug::slugify(s);
+            if slug.is_empty() || services.contains(&slug) {
+                continue;
+            }
+            names.insert(slug.clone(), s.trim().to_string());
+            services.push(slug);
+        }
+        let mut resolved = std::collections::HashMap::new();
+        for link in &inc.body_links {
+            let hit = match &link.target {
+                LinkTarget::Id(id) => self.by_id.get(id).copied(),
+                LinkTarget::Path(p) => {
+                    let path = join_rel(&inc.path, p);
+                    self.entries.iter().position(|e| e.incident.path == path)
+                }
+            };
+            if let Some(t) = hit {
+                resolved.insert(link.target.clone(), t);
+            }
+        }
+        for t in &tags {
+            let description = || {
+                self.config
+                    .tags
+                    .get(&t.name)
+                    .map(|c| c.description.clone())
+                    .unwrap_or_default()
+            };
+            let g = self.tags.entry(t.name.clone()).or_insert_with(|| Group {
+                name: t.name.clone(),
+                description: description(),
+                incidents: Vec::new(),
+            });
+            insert_sorted(&mut g.incidents, i);
+        }
+        for s in &services {
+            let description = || {
+                self.config
+                    .services
+                    .iter()
+                    .find(|(k, _)| slug::slugify(k) == *s)
+                    .map(|(_, c)| c.description.clone())
+                    .unwrap_or_default()
+            };
+            let g = self.services.entry(s.clone()).or_insert_with(|| Group {
+                name: names[s].clone(),
+                description: description(),
+                incidents: Vec::new(),
+            });
+            insert_sorted(&mut g.incidents, i);
+        }
+        let mut targets: Vec<usize> = resolved.values().copied().filter(|t| *t != i).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        for t in targets {
+            insert_sorted(&mut self.entries[t].backlinks, i);
+        }
+        let e: &mut Entry = &mut self.entries[i];
+        e.tags = tags;
+        e.services = services;
+        e.resolved_links = resolved;
+    }
+}
+
+impl Lessons {
+    /// The same groups with their incidents moved as `moved` says.
+    pub fn renumber(&mut self, moved: Moved) {
+        let m = |x: &mut usize| *x = moved.map(*x);
+        for g in &mut self.groups {
+            g.incidents.iter_mut().for_each(m);
+        }
+        for s in self
+            .by_tag
+            .values_mut()
+            .chain(self.by_service.values_mut())
+            .flatten()
+            .chain(&mut self.untagged)
+        {
+            s.incidents.iter_mut().for_each(m);
+        }
+    }
+}
