@@ -192,3 +192,115 @@ impl Lessons {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::content::incident::BodyLink;
+
+    fn incident(
+        id: &str,
+        date: &str,
+        tags: &[&str],
+        services: &[&str],
+        links: &[&str],
+    ) -> Incident {
+        Incident {
+            id: id.into(),
+            path: format!("content/{id}.md"),
+            date: Some(date.parse().unwrap()),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            services: services.iter().map(|s| s.to_string()).collect(),
+            body_links: links
+                .iter()
+                .map(|l| BodyLink {
+                    target: LinkTarget::Id(l.to_string()),
+                    line: 1,
+                    col: 1,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Everything [`Kb::replace`] keeps up to date, comparable.
+    fn linked(kb: &Kb) -> String {
+        let groups = |g: &BTreeMap<String, Group>| {
+            g.iter()
+                .map(|(k, g)| format!("{k}={}:{:?}", g.name, g.incidents))
+                .collect::<Vec<_>>()
+        };
+        let entries: Vec<String> = kb
+            .entries
+            .iter()
+            .map(|e| {
+                let mut links: Vec<_> = e.resolved_links.values().collect();
+                links.sort();
+                format!(
+                    "{} {:?} {:?} {:?} {:?} {}",
+                    e.incident.id,
+                    e.tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                    e.services,
+                    e.backlinks,
+                    links,
+                    kb.by_id[&e.incident.id],
+                )
+            })
+            .collect();
+        format!(
+            "{entries:#?}\n{:?}\n{:?}",
+            groups(&kb.tags),
+            groups(&kb.services)
+        )
+    }
+
+    fn base() -> Vec<Incident> {
+        vec![
+            incident("a", "2024-01-05", &["db"], &["API"], &["c"]),
+            incident("b", "2024-03-01", &["db", "dns"], &["web"], &[]),
+            incident("c", "2024-02-01", &["dns"], &["API"], &["a", "b"]),
+            incident("d", "2023-12-01", &["net"], &[], &["b"]),
+        ]
+    }
+
+    #[test]
+    fn replacing_links_as_a_fresh_build_and_replacing_back_undoes_it() {
+        let edits = [
+            // Tags and services changed, a link added, moved from newest to oldest.
+            incident("b", "2020-01-01", &["net", "new-tag"], &["Other"], &["d"]),
+            // Moved from oldest to newest, its links gone.
+            incident("d", "2025-01-01", &["net"], &["web"], &[]),
+            // The same place, a tag group emptied.
+            incident("c", "2024-02-01", &["db"], &["API"], &["a"]),
+        ];
+        for edit in edits {
+            let mut kb = Kb::build(Config::default(), base(), &mut Vec::new());
+            let before = linked(&kb);
+            let i = kb.by_id[&edit.id];
+            let mut expected: Vec<Incident> = base();
+            let at = expected.iter().position(|x| x.id == edit.id).unwrap();
+            expected[at] = edit.clone();
+            let fresh = Kb::build(Config::default(), expected, &mut Vec::new());
+            let (moved, old) = kb.replace(i, edit.clone());
+            assert_eq!(linked(&kb), linked(&fresh), "{}", edit.id);
+            assert_eq!(moved.to, fresh.by_id[&edit.id]);
+            kb.replace(moved.to, old);
+            assert_eq!(linked(&kb), before, "undoing {}", edit.id);
+        }
+    }
+
+    #[test]
+    fn a_move_shifts_the_incidents_between() {
+        let down = Moved { from: 1, to: 3 };
+        assert_eq!(
+            (0..5).map(|x| down.map(x)).collect::<Vec<_>>(),
+            [0, 3, 1, 2, 4]
+        );
+        let up = Moved { from: 3, to: 1 };
+        assert_eq!(
+            (0..5).map(|x| up.map(x)).collect::<Vec<_>>(),
+            [0, 2, 3, 1, 4]
+        );
+    }
+}
