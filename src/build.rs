@@ -321,6 +321,11 @@ pub struct Built {
     /// The date overdue items were judged against.
     pub today: Date,
     pub tera: tera::Tera,
+    pub theme: Theme,
+    /// What the search page was given, to render it again as the build did.
+    pub search: search::export::Manifest,
+    /// What rendering computed across incidents.
+    pub across: Option<render::Across>,
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
 }
@@ -482,7 +487,7 @@ pub fn build_into<S: Sink + Sync>(
     let today = opts.run.today();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
     let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));
-    let pages = match render::render(
+    let (pages, across) = match render::render(
         &kb,
         &theme,
         &tera,
@@ -490,6 +495,7 @@ pub fn build_into<S: Sink + Sync>(
         &sink,
         &manifest,
         unchanged.as_deref(),
+        None,
     ) {
         Ok(p) => p,
         Err(render::RenderError::Templates(mut errs)) => {
@@ -502,6 +508,9 @@ pub fn build_into<S: Sink + Sync>(
         kb,
         today,
         tera,
+        theme,
+        search: manifest,
+        across,
         diagnostics: diags,
         pages,
     };

@@ -12,7 +12,7 @@
 mod guard;
 mod listen;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
@@ -34,10 +34,12 @@ use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::build::{self, BuildError, BuildOptions};
+use crate::content::Incident;
 use crate::content::files;
 use crate::content::incident::Status;
 use crate::content::load;
 use crate::diagnostics::Diagnostic;
+use crate::kb::Kb;
 use crate::output::{self, OutputError};
 use crate::render;
 
@@ -174,9 +176,10 @@ impl Quick {
         }
     }
 
-    /// Renders the pages of edited postmortems into the last good site, when the edit leaves
-    /// every other page's links as they were (same id, tags, services and links). Returns the
-    /// URL paths written, or None when only a whole-site rebuild can show the change.
+    /// Renders the pages of edited postmortems into the last good site. When the edit leaves
+    /// every other page's links as they were (same id, tags, services and links), only their
+    /// own pages; otherwise also the pages they appear on ([`regroup`]). Returns the URL paths
+    /// written, or None when only a whole-site rebuild can show the change.
     fn render(&self, changed: &[PathBuf]) -> Option<Vec<String>> {
         if changed.is_empty() || self.shared.failure.lock().expect("not poisoned").is_some() {
             return None;
@@ -186,6 +189,7 @@ impl Quick {
         let last = served.last.as_mut()?;
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
+        let mut same_links = true;
         for path in changed {
             // Only postmortems take the instant path.
             files::is_postmortem(path)?;
@@ -196,30 +200,53 @@ impl Quick {
                 .iter()
                 .position(|e| e.incident.path == display)?;
             let (inc, diags) = load::parse_file(&self.root, &content, path, &last.kb.config);
-            let inc = inc?;
+            let mut inc = inc?;
             let old = &last.kb.entries[i].incident;
-            let targets = |i: &crate::content::Incident| {
-                i.body_links
-                    .iter()
-                    .map(|l| l.target.clone())
-                    .collect::<Vec<_>>()
-            };
-            let ids = |i: &crate::content::Incident| {
-                i.related.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
-            };
-            let same_links = inc.id == old.id
-                && inc.tags == old.tags
-                && inc.inferred_tags == old.inferred_tags
-                && inc.services == old.services
-                && targets(&inc) == targets(old)
-                && ids(&inc) == ids(old)
-                && inc.recurrence_of.as_ref().map(|r| &r.id)
-                    == old.recurrence_of.as_ref().map(|r| &r.id);
             let hidden = !self.drafts && inc.status == Status::Draft;
-            if diags.iter().any(Diagnostic::is_error) || !same_links || hidden {
+            if diags.iter().any(Diagnostic::is_error) || inc.id != old.id || hidden {
                 return None;
             }
+            same_links &= own_page_only(&inc, old);
+            // git is not asked again for one saved file: its last commit has not changed.
+            inc.last_commit = old.last_commit;
             edits.push((i, inc));
+        }
+        let today = last.kb.config.run.today();
+        if !same_links {
+            let mut across = last.across.take()?;
+            let Some((incidents, tags, services, undo)) = regroup(&mut last.kb, &mut across, edits)
+            else {
+                last.across = Some(across);
+                return None;
+            };
+            let only = render::Only {
+                incidents,
+                tags,
+                services,
+                across: &across,
+            };
+            // Every page may be among those written: the mirror needs to know them all.
+            let mirror = output::Mirror::new(&self.out, served.written.clone()).ok();
+            let rendered = mirror.as_ref().map(|mirror| {
+                render::render(
+                    &last.kb,
+                    &last.theme,
+                    &last.tera,
+                    today,
+                    mirror,
+                    &last.search,
+                    None,
+                    Some(&only),
+                )
+            });
+            // The last build as it was: the whole rebuild compares with it.
+            for (id, old) in undo.into_iter().rev() {
+                let (moved, _) = last.kb.replace(last.kb.by_id[&id], old);
+                across.moved(moved);
+            }
+            last.across = Some(across);
+            rendered?.ok()?;
+            return Some(commit(served, mirror?));
         }
         let which: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
         // The mirror needs to know only these pages' prints, not the whole site's.
@@ -229,25 +256,105 @@ impl Quick {
             if let Some(print) = served.written.get(&path) {
                 known.insert(path, *print);
             }
-            let mut inc = inc;
-            // git is not asked again for one saved file: its last commit has not changed.
-            inc.last_commit = last.kb.entries[i].incident.last_commit;
             last.kb.entries[i].incident = inc;
         }
         let mirror = output::Mirror::new(&self.out, known).ok()?;
-        render::incident_pages(
-            &last.kb,
-            &last.tera,
-            last.kb.config.run.today(),
-            &mirror,
-            &which,
-        )
-        .ok()?;
-        let (written, files) = mirror.commit(false, &Default::default()).ok()?;
-        served.written.extend(written);
-        served.touched.extend(files.iter().cloned());
-        Some(files.iter().map(|f| page_url(f)).collect())
+        render::incident_pages(&last.kb, &last.tera, today, &mirror, &which).ok()?;
+        Some(commit(served, mirror))
     }
+}
+
+/// Moves what `mirror` holds into the served site; the URL paths of the pages that changed.
+fn commit(served: &mut Served, mirror: output::Mirror) -> Vec<String> {
+    let Ok((written, files)) = mirror.commit(false, &Default::default()) else {
+        return Vec::new();
+    };
+    served.written.extend(written);
+    served.touched.extend(files.iter().cloned());
+    files.iter().map(|f| page_url(f)).collect()
+}
+
+/// Whether an edit can be shown on its own page alone: every other page links as before (same
+/// tags, services, links, `related`, `recurrence_of`), and the lists keep their order and
+/// severities (same date and severity). Other pages show its new title once the rest is
+/// rebuilt.
+fn own_page_only(new: &Incident, old: &Incident) -> bool {
+    let targets = |i: &Incident| {
+        i.body_links
+            .iter()
+            .map(|l| l.target.clone())
+            .collect::<Vec<_>>()
+    };
+    let ids = |i: &Incident| i.related.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    new.tags == old.tags
+        && new.inferred_tags == old.inferred_tags
+        && new.services == old.services
+        && new.date == old.date
+        && new.severity == old.severity
+        && targets(new) == targets(old)
+        && ids(new) == ids(old)
+        && new.recurrence_of.as_ref().map(|r| &r.id) == old.recurrence_of.as_ref().map(|r| &r.id)
+}
+
+/// What [`regroup`] found: the incidents, tags and services whose pages show the edits, and
+/// what undoes them (id, the incident it replaced).
+type Regrouped = (
+    Vec<usize>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    Vec<(String, Incident)>,
+);
+
+/// Puts `edits` (entry index, postmortem as saved) into the last build's knowledge base,
+/// linked again (tags, services, order by date, backlinks), and says which part of the site
+/// they show on: their pages and those of the incidents they link to or linked to
+/// (backlinks), their old and new tags and services (and the lists). Similar incidents and
+/// lesson groups stay the last build's, so these pages are provisional: the whole-site
+/// rebuild that follows renders every one of them again. None, with nothing changed, when the
+/// edits would fail the build (an unknown `related` id).
+fn regroup(
+    kb: &mut Kb,
+    across: &mut render::Across,
+    edits: Vec<(usize, Incident)>,
+) -> Option<Regrouped> {
+    let known = |id: &str| kb.by_id.contains_key(id);
+    let fails = |inc: &Incident| {
+        !inc.related
+            .iter()
+            .chain(&inc.recurrence_of)
+            .all(|r| known(&r.id))
+    };
+    if edits.iter().any(|(_, inc)| fails(inc)) {
+        return None;
+    }
+    let (mut tags, mut services) = (BTreeSet::new(), BTreeSet::new());
+    let mut ids = Vec::new();
+    let mut undo = Vec::new();
+    let mut show = |kb: &Kb, i: usize, ids: &mut Vec<String>| {
+        let e = &kb.entries[i];
+        tags.extend(e.tags.iter().map(|t| t.name.clone()));
+        services.extend(e.services.iter().cloned());
+        ids.extend(
+            e.resolved_links
+                .values()
+                .map(|t| kb.entries[*t].incident.id.clone()),
+        );
+    };
+    for (_, inc) in edits {
+        let id = inc.id.clone();
+        // An earlier edit of the batch may have moved it.
+        let i = kb.by_id[&id];
+        show(kb, i, &mut ids);
+        let (moved, old) = kb.replace(i, inc);
+        across.moved(moved);
+        show(kb, moved.to, &mut ids);
+        ids.push(id.clone());
+        undo.push((id, old));
+    }
+    let mut incidents: Vec<usize> = ids.iter().map(|id| kb.by_id[id]).collect();
+    incidents.sort_unstable();
+    incidents.dedup();
+    Some((incidents, tags, services, undo))
 }
 
 /// Builds the site into the serve directory; one at a time, from one thread. An edit to a

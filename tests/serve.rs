@@ -597,6 +597,136 @@ fn after_edits_the_preview_is_byte_for_byte_a_clean_build() {
     assert!(s.page("/incidents.json").contains(renamed));
 }
 
+/// The card of incident `id` on a list, tag or service page (not a lesson or action item
+/// quoting it).
+fn card<'a>(page: &'a str, id: &str) -> Option<&'a str> {
+    let link = format!("incidents/{id}/\"");
+    page.match_indices(&link).find_map(|(at, _)| {
+        let start = page[..at].rfind("<li")?;
+        let end = at + page[at..].find("</li>")?;
+        page[start..]
+            .starts_with("<li class=\"incident-item\"")
+            .then(|| &page[start..end])
+    })
+}
+
+#[test]
+fn an_edit_to_tags_services_links_severity_or_date_shows_at_once_where_the_incident_appears() {
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    const ID: &str = "session-service-oom-after-runtime-upgrade";
+    const TARGET: &str = "/incidents/mysql-replica-lag-primary-overload/";
+    assert!(
+        !s.page(TARGET).contains(ID),
+        "the link target shows no backlink yet"
+    );
+    let edit = |from: &str, to: &str| {
+        let text = fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(text.contains(from), "{from}");
+        s.write(FILE, &text.replacen(from, to, 1));
+    };
+    // (what, edit, pages that must show it in the first reload, check on each of those)
+    type Check<'a> = Box<dyn Fn(&str, &str) -> bool + 'a>;
+    type Step<'a> = (&'a str, Box<dyn Fn() + 'a>, Vec<&'a str>, Check<'a>);
+    // On its own page, `new` anywhere; elsewhere, `new` and not `old` in its card.
+    let listed = |new: &'static str, old: &'static str| -> Check {
+        Box::new(move |url: &str, html: &str| match url {
+            PAGE => html.contains(new),
+            _ => card(html, ID).is_some_and(|c| c.contains(new) && !c.contains(old)),
+        })
+    };
+    let steps: Vec<Step> = vec![
+        (
+            "a tag added",
+            Box::new(|| edit("  - upgrade\n", "  - upgrade\n  - quickly-tagged\n")),
+            vec![PAGE, "/tags/quickly-tagged/"],
+            Box::new(|url: &str, html: &str| match url {
+                PAGE => html.contains("tags/quickly-tagged/"),
+                _ => card(html, ID).is_some(),
+            }),
+        ),
+        (
+            "a tag removed",
+            Box::new(|| edit("  - kubernetes\n", "")),
+            vec![PAGE, "/tags/kubernetes/"],
+            Box::new(|url: &str, html: &str| match url {
+                PAGE => !html.contains("tags/kubernetes/"),
+                _ => card(html, ID).is_none(),
+            }),
+        ),
+        (
+            "a service changed",
+            Box::new(|| edit("  - login\n", "  - quick-service\n")),
+            vec![PAGE, "/services/quick-service/", "/services/login/"],
+            Box::new(|url: &str, html: &str| match url {
+                "/services/login/" => card(html, ID).is_none(),
+                PAGE => html.contains("services/quick-service/"),
+                _ => card(html, ID).is_some(),
+            }),
+        ),
+        (
+            "a link added (a backlink on the page it links to)",
+            Box::new(|| {
+                edit(
+                    "This postmortem is **in review**.",
+                    "This postmortem is **in review**. See [[mysql-replica-lag-primary-overload]].",
+                )
+            }),
+            vec![PAGE, TARGET],
+            Box::new(|url: &str, html: &str| match url {
+                PAGE => html.contains("../mysql-replica-lag-primary-overload/"),
+                _ => html.contains(ID),
+            }),
+        ),
+        (
+            "the severity changed",
+            Box::new(|| edit("severity: SEV3", "severity: SEV1")),
+            vec![
+                PAGE,
+                "/tags/upgrade/",
+                "/services/session-service/",
+                "/incidents/",
+                "/",
+            ],
+            listed("Severity SEV1", "Severity SEV3"),
+        ),
+        (
+            "the date changed (from newest to oldest)",
+            Box::new(|| edit("date: 2026-07-08", "date: 2021-01-02")),
+            vec![
+                PAGE,
+                "/tags/upgrade/",
+                "/services/session-service/",
+                "/incidents/",
+            ],
+            listed("2 Jan 2021", "8 Jul 2026"),
+        ),
+    ];
+    for (step, change, pages, shows) in steps {
+        change();
+        // The first reload, before the whole site is rebuilt, names these pages, which
+        // already show the edit.
+        let (kind, data) = events.next();
+        assert_eq!(kind, "reload", "after {step}: {data}");
+        for url in &pages {
+            assert!(
+                data.contains(&format!("\"{url}\"")),
+                "after {step}: {url} not in {data}"
+            );
+            assert!(
+                shows(url, &s.page(url)),
+                "after {step}: {url} does not show it"
+            );
+        }
+        settle(&events);
+        assert_same_as_clean_build(&s, dir.path(), step);
+    }
+    let log: Vec<String> = s.log.try_iter().collect();
+    let updated = log.iter().filter(|l| l.starts_with("Updated ")).count();
+    assert!(updated >= 6, "{log:#?}");
+}
+
 #[test]
 fn ctrl_c_stops_the_server_cleanly_even_with_pages_open() {
     let dir = example();

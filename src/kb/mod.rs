@@ -1,6 +1,7 @@
 //! The knowledge base: every incident with its tags, services, links, related incidents and
 //! backlinks, computed once and read by every page.
 
+pub mod edit;
 pub mod lessons;
 pub mod related;
 pub mod stats;

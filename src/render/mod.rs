@@ -11,6 +11,8 @@ mod reports;
 pub mod theme;
 pub mod views;
 
+use std::collections::BTreeSet;
+
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -20,6 +22,7 @@ use crate::content::incident::{Impact, LinkTarget};
 use crate::content::markdown;
 use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
+use crate::kb::lessons::Lessons;
 use crate::output::{OutputError, Sink};
 use theme::Theme;
 use views::Detail;
@@ -90,8 +93,59 @@ pub fn engine(kb: &Kb, theme: &Theme) -> Result<tera::Tera, Vec<Diagnostic>> {
     Ok(tera)
 }
 
-/// Renders every page of the site into `sink`, as each is rendered. Template errors are
-/// returned as diagnostics. Returns the number of HTML pages.
+/// What a whole render computed across incidents, kept by `kb serve` to render an edit's
+/// pages at once: each incident's summary and card (in the knowledge base's order), and the
+/// lesson groups.
+pub struct Across {
+    pub summaries: Vec<Value>,
+    pub cards: Vec<Value>,
+    pub lessons: Lessons,
+}
+
+impl Across {
+    /// Follows an incident that moved in the order by date ([`crate::kb::Kb::replace`]).
+    pub fn moved(&mut self, moved: crate::kb::edit::Moved) {
+        for list in [&mut self.summaries, &mut self.cards] {
+            let v = list.remove(moved.from);
+            list.insert(moved.to, v);
+        }
+        self.lessons.renumber(moved);
+    }
+}
+
+/// The part of the site an edit shows on at once (`kb serve`): the pages of these incidents,
+/// tags and services, the home page, the incident list and the tag and service indexes, with
+/// what the last whole render computed across incidents (only these incidents' summaries are
+/// made again; the lesson groups are the last build's).
+pub struct Only<'a> {
+    pub incidents: Vec<usize>,
+    pub tags: BTreeSet<String>,
+    /// Service slugs.
+    pub services: BTreeSet<String>,
+    pub across: &'a Across,
+}
+
+impl Only<'_> {
+    fn group(&self, kind: &str, key: &str) -> bool {
+        match kind {
+            "tag" => self.tags.contains(key),
+            _ => self.services.contains(key),
+        }
+    }
+
+    /// Pages other than incident and group pages that show an incident's title, date,
+    /// severity, tags or services (reports, feed and search wait for the whole rebuild).
+    fn lists(path: &str) -> bool {
+        path == "index.html"
+            || ["incidents/", "tags/", "services/"]
+                .iter()
+                .any(|p| path.starts_with(p))
+    }
+}
+
+/// Renders every page of the site into `sink`, as each is rendered, or with `only` that part
+/// of it. Template errors are returned as diagnostics. Returns the number of HTML pages.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     kb: &Kb,
     theme: &Theme,
@@ -100,24 +154,40 @@ pub fn render(
     staging: &(dyn Sink + Sync),
     search: &crate::search::export::Manifest,
     unchanged: Option<&[bool]>,
-) -> Result<usize, RenderError> {
-    // Built once, shared by every listing (Tera values are reference-counted).
-    let summaries: Vec<Value> = kb
-        .entries
-        .par_iter()
-        .map(|e| Value::from_serializable(&views::summary(kb, e)))
-        .collect();
-    // Listings show few of an incident's tags and services (`views::card`); most incidents
-    // have fewer, and share their summary.
-    let cards: Vec<Value> = kb
-        .entries
-        .par_iter()
-        .zip(&summaries)
-        .map(|(e, s)| match views::needs_card(e) {
-            true => Value::from_serializable(&views::card(kb, e)),
-            false => s.clone(),
-        })
-        .collect();
+    only: Option<&Only>,
+) -> Result<(usize, Option<Across>), RenderError> {
+    let card = |e: &crate::kb::Entry, s: &Value| match views::needs_card(e) {
+        true => Value::from_serializable(&views::card(kb, e)),
+        false => s.clone(),
+    };
+    let (summaries, cards) = match only {
+        Some(o) => {
+            let (mut summaries, mut cards) = (o.across.summaries.clone(), o.across.cards.clone());
+            for &i in &o.incidents {
+                let e = &kb.entries[i];
+                summaries[i] = Value::from_serializable(&views::summary(kb, e));
+                cards[i] = card(e, &summaries[i]);
+            }
+            (summaries, cards)
+        }
+        None => {
+            // Built once, shared by every listing (Tera values are reference-counted).
+            let summaries: Vec<Value> = kb
+                .entries
+                .par_iter()
+                .map(|e| Value::from_serializable(&views::summary(kb, e)))
+                .collect();
+            // Listings show few of an incident's tags and services (`views::card`); most
+            // incidents have fewer, and share their summary.
+            let cards: Vec<Value> = kb
+                .entries
+                .par_iter()
+                .zip(&summaries)
+                .map(|(e, s)| card(e, s))
+                .collect();
+            (summaries, cards)
+        }
+    };
     let list =
         |idx: &[usize]| Value::from(idx.iter().map(|i| cards[*i].clone()).collect::<Vec<_>>());
 
@@ -146,17 +216,28 @@ pub fn render(
 
     let mut jobs: Vec<Job> = Vec::new();
     // Each of these takes a single core for 0.1–0.2 s at 10k: side by side.
-    let ((report_jobs, lessons), json) = rayon::join(
-        || {
-            let lessons = crate::kb::lessons::Lessons::new(kb);
-            (reports::jobs(kb, &lessons, today), lessons)
+    let whole = only.is_none();
+    let ((report_jobs, computed), json) = rayon::join(
+        || match whole {
+            true => {
+                let lessons = Lessons::new(kb);
+                (reports::jobs(kb, &lessons, today), Some(lessons))
+            }
+            false => (Vec::new(), None),
         },
-        || {
-            let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
-            data::files(kb, today, limit)
+        || match whole {
+            true => {
+                let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
+                data::files(kb, today, limit)
+            }
+            false => Vec::new(),
         },
     );
     jobs.extend(report_jobs);
+    let lessons = computed
+        .as_ref()
+        .or(only.map(|o| &o.across.lessons))
+        .expect("computed unless given");
 
     // Home.
     let all: Vec<usize> = (0..kb.entries.len()).collect();
@@ -237,6 +318,7 @@ pub fn render(
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
         let group_jobs: Vec<Job> = groups
             .par_iter()
+            .filter(|(key, _)| only.is_none_or(|o| o.group(kind, key)))
             .map(|(key, g)| {
                 let url = url_of(key);
                 let mut ctx = Context::new();
@@ -251,7 +333,7 @@ pub fn render(
                     }),
                 );
                 ctx.insert_value("incidents", list(&g.incidents));
-                reports::group_context(kb, kind, key, g, &lessons, today, &mut ctx);
+                reports::group_context(kb, kind, key, g, lessons, today, &mut ctx);
                 Job {
                     template: one,
                     path: format!("{url}index.html"),
@@ -383,8 +465,12 @@ pub fn render(
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
+    if !whole {
+        jobs.retain(|j| Only::lists(&j.path));
+    }
     let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())
         .into_par_iter()
+        .filter(|i| only.is_none_or(|o| o.incidents.contains(i)))
         .map(|i| {
             // An unchanged page the sink still has is not rendered again (kb serve).
             let path = format!(
@@ -420,13 +506,18 @@ pub fn render(
             }
         }
     }
-    for p in theme.static_files() {
+    for p in theme.static_files().filter(|_| whole) {
         staging
             .write(&p.path, &p.bytes)
             .map_err(RenderError::Output)?;
     }
     if errors.is_empty() {
-        Ok(pages)
+        let across = computed.map(|lessons| Across {
+            summaries,
+            cards,
+            lessons,
+        });
+        Ok((pages, across))
     } else {
         Err(RenderError::Templates(errors))
     }
