@@ -169,23 +169,9 @@ pub(super) fn data(kb: &Kb) -> (Vec<u8>, Vec<u8>) {
     others.sort_unstable();
     others.dedup();
     severities.extend(others);
-    let sev_index: HashMap<&str, usize> = severities
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (*s, i))
-        .collect();
-    let tag_index: HashMap<&str, usize> = kb
-        .tags
-        .keys()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
-    let service_index: HashMap<&str, usize> = kb
-        .services
-        .keys()
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i))
-        .collect();
+    let sev_index = positions(severities.iter().copied());
+    let tag_index = positions(kb.tags.keys().map(String::as_str));
+    let service_index = positions(kb.services.keys().map(String::as_str));
     let incidents: Vec<Row> = kb
         .entries
         .iter()
@@ -272,4 +258,9 @@ pub(super) fn data(kb: &Kb) -> (Vec<u8>, Vec<u8>) {
         serde_json::to_vec(&doc).expect("list data serializes"),
         serde_json::to_vec(&facets).expect("facets serialize"),
     )
+}
+
+/// Each value's position in the list the rows refer to by number.
+fn positions<'a>(values: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    values.enumerate().map(|(i, v)| (v, i)).collect()
 }
