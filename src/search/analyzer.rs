@@ -45,6 +45,18 @@ pub fn en_words() -> TextAnalyzer {
         .build()
 }
 
+/// The surface words the index's `words` field holds (did-you-mean's candidates, see
+/// `spelling`): [`en_words`]' tokens lowercased, those holding a digit left out (never
+/// corrected to). Run by tantivy's indexing threads, so a build does not tokenize twice on its
+/// own thread.
+pub fn surface() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONG))
+        .filter(NoDigits)
+        .filter(LowerCaser)
+        .build()
+}
+
 /// [`en_stem`] with code words split ([`SplitTokenizer`]): the analyzer of the index.
 pub fn en_split() -> TextAnalyzer {
     TextAnalyzer::builder(SplitTokenizer)
@@ -308,6 +320,56 @@ impl<T: TokenStream> TokenStream for CachedStemStream<T> {
             cache.insert(std::mem::replace(&mut token.text, stem.clone()), stem);
         });
         true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// Drops tokens holding a digit: did-you-mean never corrects to one (`spelling::Nearest`).
+#[derive(Clone)]
+pub struct NoDigits;
+
+impl TokenFilter for NoDigits {
+    type Tokenizer<T: Tokenizer> = NoDigitsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> NoDigitsFilter<T> {
+        NoDigitsFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct NoDigitsFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for NoDigitsFilter<T> {
+    type TokenStream<'a> = NoDigitsStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        NoDigitsStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+pub struct NoDigitsStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for NoDigitsStream<T> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            if !self.tail.token().text.chars().any(char::is_numeric) {
+                return true;
+            }
+        }
+        false
     }
 
     fn token(&self) -> &Token {

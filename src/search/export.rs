@@ -610,7 +610,7 @@ fn encode_dictionary(words: &[(String, u32)]) -> Vec<u8> {
 /// What a first query reads is compressed hard; positions (the bulk, read only for phrases)
 /// lightly: level 1 is 4% larger there and a third of the time of level 6.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    gzip_level(bytes, 9)
+    gzip_level(bytes, std::env::var("XKB_GZ").ok().and_then(|v| v.parse().ok()).unwrap_or(9))
 }
 
 fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {

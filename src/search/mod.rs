@@ -31,9 +31,7 @@ pub struct Index {
 
 impl Index {
     pub fn new(index: tantivy::Index) -> tantivy::Result<Index> {
-        index
-            .tokenizers()
-            .register(schema::TOKENIZER, analyzer::en_split());
+        register(&index);
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()
@@ -61,6 +59,13 @@ impl Index {
     pub fn num_docs(&self) -> u64 {
         self.searcher().num_docs()
     }
+}
+
+/// Registers the analyzers the schema names.
+pub fn register(index: &tantivy::Index) {
+    let t = index.tokenizers();
+    t.register(schema::TOKENIZER, analyzer::en_split());
+    t.register(schema::WORDS_TOKENIZER, analyzer::surface());
 }
 
 /// The stems of `text`, as the index sees them.

@@ -5,7 +5,7 @@
 //! same data: the index's surface words (`search/terms.bin`) and the English words compiled in
 //! here (`search/english.bin`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -122,23 +122,6 @@ pub fn decode_words(bytes: &[u8]) -> Vec<String> {
         out.push(String::from_utf8_lossy(&prev).into_owned());
     }
     out
-}
-
-/// The surface words of `text`: each token as written, lowercased, without those holding a
-/// digit (never corrected to, see [`Nearest`]). What the index's `words` field holds.
-pub fn surface_words(analyzer: &mut TextAnalyzer, text: &str, out: &mut BTreeSet<String>) {
-    let mut stream = analyzer.token_stream(text);
-    while stream.advance() {
-        let t = stream.token();
-        let Some(word) = text.get(t.offset_from..t.offset_to) else {
-            continue;
-        };
-        // Most words repeat: the set is looked up before a lowercase copy is made for it.
-        if word.chars().any(|c| c.is_numeric()) || out.contains(word) {
-            continue;
-        }
-        out.insert(word.to_lowercase());
-    }
 }
 
 /// The word typed in a query clause, when the clause is one word: its char offset in the clause

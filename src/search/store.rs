@@ -29,7 +29,7 @@ const WRITER_MEMORY: usize = 256 << 20;
 
 /// Bumped whenever the schema or what goes into a document changes, so an index from an older
 /// kb is rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -188,9 +188,7 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let tmp = parent.join(format!("{TMP_PREFIX}{}", std::process::id()));
     let staged = StagingDir::create(tmp.clone()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
-    index
-        .tokenizers()
-        .register(super::schema::TOKENIZER, super::analyzer::en_split());
+    super::register(&index);
     fill(kb, &index, &fields).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -204,7 +202,9 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
 /// segment, and one segment means one set of statistics.
 fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
+    let threads: usize = std::env::var("XKB_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(threads);
+    let mem: usize = std::env::var("XKB_MEM").ok().and_then(|v| v.parse().ok()).unwrap_or(WRITER_MEMORY >> 20) << 20;
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, mem)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     for (c, chunk) in kb.entries.chunks(CHUNK).enumerate() {
         let docs: Vec<_> = chunk
@@ -243,22 +243,17 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()>
     Ok(())
 }
 
-/// The words of the document's text fields as written, for did-you-mean: read back through
-/// the analyzer, so they are exactly the tokens the index holds stems of.
+/// Gives the `words` field every text field's text: tantivy's indexing threads find its words
+/// (`analyzer::surface`), exactly the tokens the index holds stems of.
 fn add_surface_words(d: &mut tantivy::TantivyDocument, fields: &Fields) {
     use tantivy::schema::Value;
-    // Only the tokens' places are read, so the analyzer need not stem.
-    let mut analyzer = super::analyzer::en_words();
-    let mut words = std::collections::BTreeSet::new();
-    for field in fields.text {
-        for v in d.get_all(field) {
-            if let Some(text) = v.as_str() {
-                super::spelling::surface_words(&mut analyzer, text, &mut words);
-            }
-        }
-    }
-    for w in words {
-        d.add_text(fields.words, w);
+    let texts: Vec<String> = fields
+        .text
+        .iter()
+        .flat_map(|&f| d.get_all(f).filter_map(|v| v.as_str()).map(str::to_owned))
+        .collect();
+    for t in texts {
+        d.add_text(fields.words, t);
     }
 }
 
