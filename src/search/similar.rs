@@ -80,11 +80,14 @@ pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<TextMatch>> {
                         )
                     })
                     .collect();
-                let mut sims = relative(&searcher, analyzer, &values, addr, max_df, &entry_of);
+                let terms = weighed(&searcher, analyzer, &values, max_df);
+                let mut sims = relative(&searcher, &terms, |_| true, addr, &entry_of);
                 // Titles alone: two postmortems titled alike ("All services returning 503 in
-                // Kubernetes") are alike even when their write-ups wander.
-                let title = &values[1..2];
-                for (j, t) in relative(&searcher, analyzer, title, addr, max_df, &entry_of) {
+                // Kubernetes") are alike even when their write-ups wander. The title's terms are
+                // weighed as above: tf and idf are per field.
+                let title = index.fields.title();
+                let is_title = |t: &Term| t.field() == title;
+                for (j, t) in relative(&searcher, &terms, is_title, addr, &entry_of) {
                     let t = t * TITLE_WEIGHT;
                     match sims.iter_mut().find(|(k, _)| *k == j) {
                         Some((_, s)) => *s = s.max(t),
@@ -118,24 +121,22 @@ fn head(s: &str) -> &str {
     &s[..end]
 }
 
-/// MoreLikeThis over `values`: the other incidents with their score relative to the
-/// incident's own (it matches its own terms best). The query is built here rather than by
-/// tantivy's `MoreLikeThisQuery`, whose term choice among equal scores follows a hash map's
-/// order and so changes from one build to the next.
-fn relative(
+/// The terms of `values` worth a MoreLikeThis query, scored tf × idf, best first; ties by
+/// term, so the same text always gives the same query.
+fn weighed(
     searcher: &tantivy::Searcher,
     analyzer: &mut TextAnalyzer,
     values: &[(Field, Vec<&str>)],
-    addr: DocAddress,
     max_df: u64,
-    entry_of: &HashMap<DocAddress, usize>,
-) -> Vec<(usize, f32)> {
+) -> Vec<(f32, Term)> {
     let mut tf: BTreeMap<Term, u32> = BTreeMap::new();
     for (field, texts) in values {
         for text in texts {
-            for stem in super::analyze(analyzer, text) {
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let stem = &stream.token().text;
                 if stem.len() >= MIN_WORD {
-                    *tf.entry(Term::from_field_text(*field, &stem)).or_default() += 1;
+                    *tf.entry(Term::from_field_text(*field, stem)).or_default() += 1;
                 }
             }
         }
@@ -153,9 +154,27 @@ fn relative(
             Some((f as f32 * idf, term))
         })
         .collect();
-    // Best first; ties by term, so the same text always gives the same query.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    scored.truncate(QUERY_TERMS);
+    scored
+}
+
+/// MoreLikeThis over the best [`QUERY_TERMS`] of `terms` that `keep` keeps: the other
+/// incidents with their score relative to the incident's own (it matches its own terms best).
+/// The query is built here rather than by tantivy's `MoreLikeThisQuery`, whose term choice
+/// among equal scores follows a hash map's order and so changes from one build to the next.
+fn relative(
+    searcher: &tantivy::Searcher,
+    terms: &[(f32, Term)],
+    keep: impl Fn(&Term) -> bool,
+    addr: DocAddress,
+    entry_of: &HashMap<DocAddress, usize>,
+) -> Vec<(usize, f32)> {
+    let scored: Vec<(f32, Term)> = terms
+        .iter()
+        .filter(|(_, t)| keep(t))
+        .take(QUERY_TERMS)
+        .cloned()
+        .collect();
     let Some(best) = scored.first().map(|s| s.0) else {
         return Vec::new();
     };
