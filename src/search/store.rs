@@ -202,16 +202,7 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
 /// segment, and one segment means one set of statistics.
 fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let threads: usize = std::env::var("XKB_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(threads);
-    let mem: usize = std::env::var("XKB_MEM")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(WRITER_MEMORY >> 20)
-        << 20;
-    let mut writer: IndexWriter = index.writer_with_num_threads(threads, mem)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     for (c, chunk) in kb.entries.chunks(CHUNK).enumerate() {
         let docs: Vec<_> = chunk
