@@ -22,6 +22,8 @@
 #                               /dev/shm/kb-bench to take the disk out of the measurement
 #   KEEP_OUT=1                  keep every built site (default: deleted after its row)
 #   HUGO_BENCH_RELATED=1        also render "Related incidents" on Hugo pages (see README)
+#   HUGO_SKIP="long-bodies:10000"  shape:size pairs Hugo is not run on (its row says so): Hugo
+#                               needed 3.9 GB for long-bodies at 1,000 and grows linearly
 #
 # Prints each row as it is measured and inserts the run's table, details and environment at the
 # top of bench/results.md after every row (earlier runs stay below it), marked partial until the
@@ -149,7 +151,7 @@ human_bytes() { awk -v b="$1" 'BEGIN { if (b >= 1e9) printf "%.2f GB", b / 1e9; 
 human_mb() { awk -v m="$1" 'BEGIN { if (m >= 1000) printf "%.2f GB", m / 1000; else printf "%d MB", m }'; }
 thousands() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 # median and CPU seconds -> "7.42 s (CPU 2.16 s)"
-fmt_time() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" -v c="$2" 'BEGIN { printf "%.2f s (CPU %.2f s)", t, c }'; fi; }
+fmt_time() { case "$1" in -) echo "-" ;; "not run") echo "not run (memory)" ;; *) awk -v t="$1" -v c="$2" 'BEGIN { printf "%.2f s (CPU %.2f s)", t, c }' ;; esac; }
 fmt_s() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" 'BEGIN { printf "%.2f s", t }'; fi; }
 
 # measure NAME OUT RUNS PREPARE CMD...: one checked run under `/usr/bin/time -v` (exit status,
@@ -312,7 +314,12 @@ for job in "${jobs[@]}"; do
     floor_src=$kb_out
   fi
 
-  if [ $run_hugo = 1 ] && [ "$tools" = both ]; then
+  hugo_skipped=0
+  [[ " ${HUGO_SKIP-long-bodies:10000} " == *" $shape:$n "* ]] && hugo_skipped=1
+  if [ $run_hugo = 1 ] && [ "$tools" = both ] && [ $hugo_skipped = 1 ]; then
+    hugo_med="not run" hugo_outp="-"
+    details+=("  - Hugo: not run (HUGO_SKIP): it needs more memory than this machine has")
+  elif [ $run_hugo = 1 ] && [ "$tools" = both ]; then
     # `hugo` in build mode renders every page: "fast render" exists only in `hugo server`.
     measure "hugo-$shape-$n" "$hugo_out" "$runs" "rm -rf $(q "$hugo_out")" \
       env HUGO_RESOURCEDIR="$WORK/hugo-resources" hugo \
@@ -339,7 +346,7 @@ for job in "${jobs[@]}"; do
   fi
   [ "${KEEP_OUT:-}" = 1 ] || rm -rf "$kb_out" "$hugo_out"
 
-  if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ]; then
+  if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ] && [ $hugo_skipped = 0 ]; then
     ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" \
       'BEGIN { printf "%.2f (CPU %.2f)", k / h, kc / hc }')
   fi
