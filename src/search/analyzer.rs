@@ -86,6 +86,15 @@ enum Class {
 /// capital of a run of capitals followed by a lowercase letter (`HTTPServer`), and between
 /// letters and digits (`v2`, `5xx`) unless they alternate more than twice.
 pub fn split(word: &str) -> (usize, Vec<Range<usize>>) {
+    // Most words are plain: lowercase after their first letter, or all digits. They have no
+    // cut and no abbreviation's `s`, and need no allocation.
+    let bytes = word.as_bytes();
+    if bytes.iter().all(u8::is_ascii_digit)
+        || (bytes.first().is_some_and(u8::is_ascii_alphabetic)
+            && bytes[1..].iter().all(u8::is_ascii_lowercase))
+    {
+        return (word.len(), Vec::new());
+    }
     let mut chars: Vec<(usize, char)> = word.char_indices().collect();
     let mut end = word.len();
     if let Some(&(at, 's')) = chars.last() {
@@ -145,66 +154,78 @@ pub fn split(word: &str) -> (usize, Vec<Range<usize>>) {
 #[derive(Clone, Copy, Default)]
 pub struct SplitTokenizer;
 
-pub struct SplitStream {
-    tokens: std::vec::IntoIter<Token>,
+pub struct SplitStream<'a> {
+    text: &'a str,
+    /// Where the scan for the next word goes on.
+    at: usize,
+    /// The next word's position.
+    position: usize,
+    /// The open compound's parts (byte ranges of `text`) still to give, and the position of
+    /// the first.
+    parts: Vec<Range<usize>>,
+    part: usize,
+    parts_position: usize,
     token: Token,
 }
 
 impl Tokenizer for SplitTokenizer {
-    type TokenStream<'a> = SplitStream;
+    type TokenStream<'a> = SplitStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> SplitStream {
-        let mut tokens = Vec::new();
-        let mut position = 0;
-        let mut runs = text.char_indices().peekable();
-        while let Some((start, c)) = runs.next() {
-            if !c.is_alphanumeric() {
-                continue;
-            }
-            let mut stop = start + c.len_utf8();
-            while let Some(&(at, c)) = runs.peek() {
-                if !c.is_alphanumeric() {
-                    break;
-                }
-                stop = at + c.len_utf8();
-                runs.next();
-            }
-            let word = &text[start..stop];
-            let (end, parts) = split(word);
-            tokens.push(Token {
-                offset_from: start,
-                offset_to: stop,
-                position,
-                text: word[..end].to_string(),
-                position_length: parts.len().max(1),
-            });
-            for (k, p) in parts.iter().enumerate() {
-                tokens.push(Token {
-                    offset_from: start + p.start,
-                    offset_to: start + p.end,
-                    position: position + k,
-                    text: word[p.clone()].to_string(),
-                    position_length: 1,
-                });
-            }
-            position += parts.len().max(1);
-        }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SplitStream<'a> {
         SplitStream {
-            tokens: tokens.into_iter(),
+            text,
+            at: 0,
+            position: 0,
+            parts: Vec::new(),
+            part: 0,
+            parts_position: 0,
             token: Token::default(),
         }
     }
 }
 
-impl TokenStream for SplitStream {
+impl SplitStream<'_> {
+    fn set(&mut self, range: Range<usize>, text_end: usize, position: usize, length: usize) {
+        let t = &mut self.token;
+        t.offset_from = range.start;
+        t.offset_to = range.end;
+        t.position = position;
+        t.position_length = length;
+        t.text.clear();
+        t.text.push_str(&self.text[range.start..text_end]);
+    }
+}
+
+impl TokenStream for SplitStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.token = t;
-                true
-            }
-            None => false,
+        if let Some(p) = self.parts.get(self.part).cloned() {
+            let position = self.parts_position + self.part;
+            self.part += 1;
+            self.set(p.clone(), p.end, position, 1);
+            return true;
         }
+        let rest = &self.text[self.at..];
+        let Some(from) = rest.find(char::is_alphanumeric) else {
+            self.at = self.text.len();
+            return false;
+        };
+        let start = self.at + from;
+        let stop = self.text[start..]
+            .find(|c: char| !c.is_alphanumeric())
+            .map_or(self.text.len(), |n| start + n);
+        self.at = stop;
+        let (end, parts) = split(&self.text[start..stop]);
+        let length = parts.len().max(1);
+        let position = self.position;
+        self.position += length;
+        self.parts = parts
+            .into_iter()
+            .map(|p| start + p.start..start + p.end)
+            .collect();
+        self.part = 0;
+        self.parts_position = position;
+        self.set(start..stop, start + end, position, length);
+        true
     }
 
     fn token(&self) -> &Token {
