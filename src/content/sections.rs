@@ -193,7 +193,10 @@ pub fn classify(heading: &str) -> Option<Section> {
     SECTION_HEADINGS.iter().find_map(|(section, names)| {
         names
             .iter()
-            .any(|n| norm == *n || norm.starts_with(&format!("{n} ")))
+            .any(|n| {
+                norm.strip_prefix(n)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            })
             .then_some(*section)
     })
 }
@@ -217,7 +220,7 @@ fn normalize_heading(s: &str) -> String {
             }
         })
         .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse(&cleaned)
 }
 
 /// Which section a lead-in sentence introduces, for a list that follows it outside any section
@@ -616,7 +619,14 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
 }
 
 fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 #[cfg(test)]

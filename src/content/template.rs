@@ -9,7 +9,21 @@ use crate::scaffold::POSTMORTEM;
 /// times in UTC.", headings) are real text too often to count.
 pub fn is_template_text(t: &str) -> bool {
     let t = t.trim();
-    t.len() >= 20 && POSTMORTEM.contains(t)
+    t.len() >= 20 && starts_like_template(t) && POSTMORTEM.contains(t)
+}
+
+/// Bytes of the template's windows in [`starts_like_template`].
+const WINDOW: usize = 12;
+
+/// Whether `t` begins with bytes that occur in the template: most text does not, and this
+/// set lookup is far cheaper than searching the whole template for it (a build asks for every
+/// paragraph, item and cell).
+fn starts_like_template(t: &str) -> bool {
+    static WINDOWS: std::sync::LazyLock<std::collections::HashSet<&'static [u8]>> =
+        std::sync::LazyLock::new(|| POSTMORTEM.as_bytes().windows(WINDOW).collect());
+    t.as_bytes()
+        .get(..WINDOW)
+        .is_none_or(|w| WINDOWS.contains(w))
 }
 
 /// A whole line of the template, of any length: not a summary, even when it is true.
