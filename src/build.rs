@@ -432,7 +432,10 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
         (saving.join().expect("saving does not panic"), committed)
     });
     let pages_saved = pages_saved.map_err(BuildError::Output)?;
-    for (what, r) in [("parsed postmortems", saved), ("incident pages", pages_saved)] {
+    for (what, r) in [
+        ("parsed postmortems", saved),
+        ("incident pages", pages_saved),
+    ] {
         if let Err(e) = r {
             notes.push(format!(
                 "build cache: could not write the {what} to {} ({e}); the next build does all the work",

@@ -152,9 +152,9 @@ impl Parsed {
     /// Writes `kept` as the cache, unless it holds exactly the last build's records.
     pub fn save(&self, root: &Path, kept: &[Kept]) -> std::io::Result<()> {
         let same = kept.len() == self.old.len()
-            && kept.iter().all(|k| {
-                matches!(k.record, Record::Old(..)) && self.old.contains_key(&k.display)
-            });
+            && kept
+                .iter()
+                .all(|k| matches!(k.record, Record::Old(..)) && self.old.contains_key(&k.display));
         if same {
             return Ok(());
         }

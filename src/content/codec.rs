@@ -212,12 +212,7 @@ impl Codec for Date {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         let (y, m, d) = (i64::get(r)?, i64::get(r)?, i64::get(r)?);
-        Date::new(
-            y.try_into().ok()?,
-            m.try_into().ok()?,
-            d.try_into().ok()?,
-        )
-        .ok()
+        Date::new(y.try_into().ok()?, m.try_into().ok()?, d.try_into().ok()?).ok()
     }
 }
 
@@ -380,11 +375,7 @@ record!(Lessons {
 record!(Link { title, url });
 record!(IdRef { id, line, col });
 record!(BodyLink { target, line, col });
-record!(Asset {
-    written,
-    out,
-    file
-});
+record!(Asset { written, out, file });
 record!(AssetRef {
     written,
     image,

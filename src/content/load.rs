@@ -243,7 +243,10 @@ pub fn load_cached(
             if let (Some(c), Some(now)) = (cached.and_then(|c| c.files.get(path)), now)
                 && c.stamp == now
             {
-                return ((c.incident.clone(), c.diagnostics.clone(), None, false), None);
+                return (
+                    (c.incident.clone(), c.diagnostics.clone(), None, false),
+                    None,
+                );
             }
             let (inc, d, _) = parse_unchecked(root, content, path, config, None);
             ((inc, d, now, true), None)
