@@ -427,7 +427,19 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
     let write_start = Instant::now();
     // The parsed postmortems are written while the output is swapped in.
     let (saved, pages_saved) = std::thread::scope(|s| {
-        let saving = s.spawn(|| cache.save(root));
+        let saving = s.spawn(|| {
+            let t = Instant::now();
+            let saved = cache.save(root);
+            if timings {
+                eprintln!(
+                    "          (build cache: {:.3} s of CPU making records while reading, \
+                     {:.3} s writing them beside the swap)",
+                    cache.encoding(),
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            saved
+        });
         let committed = staging.commit(root);
         (saving.join().expect("saving does not panic"), committed)
     });

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::{Hash, Unused};
 use crate::config::Config;
@@ -25,6 +25,8 @@ pub struct Parsed {
     pub unused: Unused,
     /// Records decoded by this build.
     reused: AtomicUsize,
+    /// Nanoseconds of CPU spent making new records (for `KB_TIMINGS`).
+    encoding: AtomicU64,
 }
 
 struct Old {
@@ -80,6 +82,7 @@ impl Parsed {
             old: HashMap::new(),
             unused: None,
             reused: AtomicUsize::new(0),
+            encoding: AtomicU64::new(0),
         };
         if clean {
             return p;
@@ -96,6 +99,11 @@ impl Parsed {
             Err(why) => p.unused = why,
         }
         p
+    }
+
+    /// CPU seconds spent making records of what was parsed.
+    pub fn encoding(&self) -> f64 {
+        self.encoding.load(Ordering::Relaxed) as f64 / 1e9
     }
 
     /// Postmortems decoded rather than parsed so far.
@@ -135,13 +143,17 @@ impl Parsed {
     /// A record of what was just parsed (None when it cannot be written: it is then parsed
     /// again next time).
     pub fn record(
+        &self,
         display: &str,
         content: u128,
         inc: &Incident,
         diags: &[Diagnostic],
     ) -> Option<Kept> {
+        let t = std::time::Instant::now();
         let bytes = codec::encode(inc, diags)?;
         let check = check(display, content, &bytes);
+        self.encoding
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         Some(Kept {
             display: display.to_string(),
             content,

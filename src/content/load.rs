@@ -117,6 +117,11 @@ impl Cache {
         }
     }
 
+    /// CPU seconds the loads spent making build cache records.
+    pub fn encoding(&self) -> f64 {
+        self.stored.as_ref().map_or(0.0, Parsed::encoding)
+    }
+
     /// Postmortems the last load decoded from the build cache rather than parsed.
     pub fn reused(&self) -> usize {
         self.stored.as_ref().map_or(0, Parsed::reused)
@@ -196,7 +201,9 @@ fn parse_unchecked(
                 Some(f) => (f.0, f.1, Some(f.2)),
                 None => {
                     let (inc, d) = parse(&display, &content_rel, &text, config);
-                    let kept = hash.and_then(|h| Parsed::record(&display, h, &inc, &d));
+                    let kept = stored
+                        .zip(hash)
+                        .and_then(|(s, h)| s.record(&display, h, &inc, &d));
                     (inc, d, kept)
                 }
             };
