@@ -90,14 +90,15 @@ fn read(path: &Path, kind: &str) -> Result<Vec<u8>, Unused> {
 }
 
 /// Writes a cache file whole, through a temporary file renamed over it, so a reader (or a
-/// build that dies half-way) never sees half of one.
+/// build that dies half-way) never sees half of one. The temporary file has one name, so one
+/// left by a killed build is simply written over; two builds writing it at once make at worst
+/// a file that does not check out, which the next build ignores.
 fn write(path: &Path, kind: &str, body: &[&[u8]]) -> io::Result<()> {
     let dir = path.parent().expect("in .kb/build");
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
+        ".{}.tmp",
+        path.file_name().unwrap_or_default().to_string_lossy()
     ));
     let result = (|| {
         use std::io::Write;

@@ -161,39 +161,60 @@ impl Parsed {
         })
     }
 
-    /// Writes `kept` as the cache, unless it holds exactly the last build's records.
-    pub fn save(&self, root: &Path, kept: &[Kept]) -> std::io::Result<()> {
+    /// What to write as the cache for the next build: None when `kept` are exactly the last
+    /// build's records. Either way the last build's records leave memory with it.
+    pub fn to_save(&mut self, kept: Vec<Kept>) -> Option<Saving> {
         let same = kept.len() == self.old.len()
             && kept
                 .iter()
                 .all(|k| matches!(k.record, Record::Old(..)) && self.old.contains_key(&k.display));
-        if same {
-            return Ok(());
-        }
-        let mut index = Vec::with_capacity(kept.len() * 64);
-        self.key.put(&mut index);
-        kept.len().put(&mut index);
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(kept.len() * 2 + 1);
-        let mut heads: Vec<Vec<u8>> = Vec::with_capacity(kept.len());
-        for k in kept {
-            let (bytes, check) = match &k.record {
-                Record::Old(r, c) => (&self.buf[r.clone()], *c),
+        self.old = HashMap::new();
+        let buf = std::mem::take(&mut self.buf);
+        (!same).then_some(Saving {
+            key: self.key,
+            buf,
+            kept,
+        })
+    }
+}
+
+/// A cache file to write, holding what it is made of.
+pub struct Saving {
+    key: u128,
+    buf: Vec<u8>,
+    kept: Vec<Kept>,
+}
+
+impl Saving {
+    pub fn write(self, root: &Path) -> std::io::Result<()> {
+        let buf = &self.buf;
+        fn bytes<'a>(buf: &'a [u8], k: &'a Kept) -> (&'a [u8], u128) {
+            match &k.record {
+                Record::Old(r, c) => (&buf[r.clone()], *c),
                 Record::New(b, c) => (b.as_slice(), *c),
-            };
-            let mut h = Vec::with_capacity(k.display.len() + 48);
-            k.display.put(&mut h);
-            k.content.put(&mut h);
-            check.put(&mut h);
-            bytes.len().put(&mut h);
-            heads.push(h);
+            }
         }
+        let mut index = Vec::with_capacity(64);
+        self.key.put(&mut index);
+        self.kept.len().put(&mut index);
+        let heads: Vec<Vec<u8>> = self
+            .kept
+            .iter()
+            .map(|k| {
+                let (b, check) = bytes(buf, k);
+                let mut h = Vec::with_capacity(k.display.len() + 48);
+                k.display.put(&mut h);
+                k.content.put(&mut h);
+                check.put(&mut h);
+                b.len().put(&mut h);
+                h
+            })
+            .collect();
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(self.kept.len() * 2 + 1);
         parts.push(&index);
-        for (h, k) in heads.iter().zip(kept) {
+        for (h, k) in heads.iter().zip(&self.kept) {
             parts.push(h);
-            parts.push(match &k.record {
-                Record::Old(r, _) => &self.buf[r.clone()],
-                Record::New(b, _) => b,
-            });
+            parts.push(bytes(buf, k).0);
         }
         super::write(&path(root), KIND, &parts)
     }

@@ -82,8 +82,18 @@ pub struct Cache {
     /// pages may differ from the ones written.
     reread: std::collections::HashSet<String>,
     stored: Option<Parsed>,
-    /// The records the last load used or made, for [`Cache::save`].
-    kept: Vec<Kept>,
+    /// Writing the records of the last load, started by [`Cache::save`].
+    saving: Option<std::thread::JoinHandle<SaveResult>>,
+}
+
+/// How writing the build cache went, and how long it took.
+pub type SaveResult = (std::io::Result<()>, std::time::Duration);
+
+impl Drop for Cache {
+    /// A build that fails still lets the write it started finish (or fail) whole.
+    fn drop(&mut self) {
+        let _ = self.saved();
+    }
 }
 
 struct Cached {
@@ -102,18 +112,34 @@ fn stamp(path: &Path) -> Option<Stamp> {
 impl Cache {
     /// A cache backed by the build cache's parsed postmortems.
     pub fn stored(parsed: Parsed) -> Cache {
-        Cache {
-            stored: Some(parsed),
-            ..Default::default()
+        let mut c = Cache::default();
+        c.stored = Some(parsed);
+        c
+    }
+
+    /// Starts writing the records of the last load to the build cache on a thread of its
+    /// own (when it is [`Cache::stored`] and they changed), so the last build's records leave
+    /// memory early and the write runs beside the build. [`Cache::saved`] says how it went.
+    fn save(&mut self, root: &Path, kept: Vec<Kept>) {
+        if let Some(saving) = self.stored.as_mut().and_then(|p| p.to_save(kept)) {
+            let root = root.to_path_buf();
+            self.saving = Some(std::thread::spawn(move || {
+                let t = std::time::Instant::now();
+                (saving.write(&root), t.elapsed())
+            }));
         }
     }
 
-    /// Writes the records of the last load to the build cache (when it is [`Cache::stored`]
-    /// and they changed).
-    pub fn save(&self, root: &Path) -> std::io::Result<()> {
-        match &self.stored {
-            Some(p) => p.save(root, &self.kept),
-            None => Ok(()),
+    /// Waits for the write [`Cache::save`] started, if any.
+    pub fn saved(&mut self) -> SaveResult {
+        match self.saving.take() {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                (
+                    Err(std::io::Error::other("writing panicked")),
+                    Default::default(),
+                )
+            }),
+            None => (Ok(()), Default::default()),
         }
     }
 
@@ -261,7 +287,7 @@ pub fn load_cached(
         .collect();
     let (results, kept): (Vec<Read>, Vec<Option<Kept>>) = results.into_iter().unzip();
     if let Some(cache) = cache.as_mut().filter(|c| c.stored.is_some()) {
-        cache.kept = kept.into_iter().flatten().collect();
+        cache.save(root, kept.into_iter().flatten().collect());
     } else if let Some(cache) = cache {
         // Files no longer there are dropped; parsed ones are kept with the stamp taken
         // before reading (a save during the read is then read again next time).
