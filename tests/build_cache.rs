@@ -227,6 +227,65 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
 /// What each damage does to a copy of the cache file's bytes.
 type Damage = (&'static str, &'static str, fn(&mut Vec<u8>));
 
+/// `git ARGS` in `root` with a fixed identity and commit date; false when git is missing.
+fn git(root: &Path, args: &[&str], date: &str) -> bool {
+    Command::new("git")
+        .current_dir(root)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn a_commit_that_changes_last_updated_is_seen_without_any_file_changing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_example(root);
+    if !git(root, &["init", "-q"], "2026-01-01T00:00:00Z") {
+        eprintln!("skipped: no git");
+        return;
+    }
+    fs::write(root.join(".gitignore"), "/public\n/.kb\n/other\n").unwrap();
+    assert!(git(root, &["add", "-A"], "2026-01-01T00:00:00Z"));
+    assert!(git(root, &["commit", "-qm", "one"], "2026-01-01T00:00:00Z"));
+    build(root, &[]);
+    // An edit committed, then undone and committed: the same bytes as the cache's, a later
+    // "Last updated".
+    edit(root, FILE, "title: ", "title: Committed ");
+    assert!(git(
+        root,
+        &["commit", "-qam", "three"],
+        "2026-03-01T00:00:00Z"
+    ));
+    edit(root, FILE, "title: Committed ", "title: ");
+    assert!(git(
+        root,
+        &["commit", "-qam", "four"],
+        "2026-04-01T00:00:00Z"
+    ));
+    let out = build(root, &[]);
+    assert!(
+        reuse(&out).1 < reuse(&out).2,
+        "the committed page was rendered again"
+    );
+    // The clean build in place (a copy would have no history), into another folder.
+    let other = root.join("other");
+    build(root, &["--clean", "--output", other.to_str().unwrap()]);
+    let cached = tree(&root.join("public"));
+    let clean = tree(&other);
+    assert_eq!(cached, clean, "after a commit");
+    assert!(
+        String::from_utf8_lossy(&clean[Path::new(PAGE.strip_prefix("public/").unwrap())])
+            .contains("2026-04-01")
+    );
+}
+
 #[test]
 fn a_damaged_or_foreign_cache_is_ignored_and_the_build_is_the_same() {
     let dir = tempfile::tempdir().unwrap();

@@ -53,8 +53,11 @@ fn file_id(_: &Path) -> Option<FileId> {
 /// Each incident's page path and key, in the knowledge base's order; None for a page that
 /// cannot be keyed (it is rendered).
 pub fn keys(kb: &Kb, theme: &Theme, today: Date) -> Vec<(String, Option<u128>)> {
+    // The run's knobs but the moment: the pages see the date (below), and SOURCE_DATE_EPOCH
+    // set to the last commit would otherwise change every key on every commit.
     let mut config = kb.config.clone();
     config.run.timings = false;
+    config.run.source_date = None;
     let mut global = Hash::new();
     global
         .part(format!("{config:?}").as_bytes())
