@@ -2,10 +2,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 
+use crate::build_cache;
 use crate::config::{Config, RunOptions};
 use crate::content::incident::Status;
 use crate::content::load;
@@ -36,6 +38,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Warnings (a successful build has no errors).
     pub diagnostics: Vec<Diagnostic>,
+    /// What the build cache did (shown under `--verbose`).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -330,7 +334,16 @@ pub struct Built {
     pub pages: usize,
 }
 
+/// `kb build`: [`build_reusing`] the build cache.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_reusing(opts, true)
+}
+
+/// A build that, with `reuse`, takes from the build cache (`.kb/build/`) the postmortems and
+/// incident pages whose inputs did not change since it was written; without (`kb build
+/// --clean`), does all the work. Either way it writes the cache for the next build; the
+/// output is the same byte for byte.
+pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let root = &opts.root;
     if !root.is_dir() {
@@ -345,13 +358,63 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         Ok(()) => {}
         Err(e) => return Err(BuildError::Output(e)),
     }
-    // Made once the content has proved good, so content errors come first.
-    let staging = || output::Staging::new(&output_dir).map_err(BuildError::Output);
-    let (built, staging) =
-        build_into(opts, &output_dir, None, staging, &|| false, &|_, _, _| None)?
-            .expect("a build that is never stopped finishes");
-
     let timings = opts.run.timings;
+    let mut cache = load::Cache::stored(build_cache::parsed::Parsed::open(root, !reuse));
+    let recorded = build_cache::pages::Recorded::open(root, &output_dir, !reuse);
+    // The theme as the page keys see it (build_into loads its own to render with).
+    let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
+    let keys = OnceLock::new();
+    let unchanged = |kb: &Kb, today: Date, _: &HashSet<String>| {
+        let t = Instant::now();
+        let k = build_cache::pages::keys(kb, &theme, today);
+        let same = k.iter().map(|(p, key)| recorded.same(p, *key)).collect();
+        let _ = keys.set(k.into_iter().filter_map(|(p, k)| Some((p, k?))).collect());
+        if timings {
+            eprintln!(
+                "          (incident page keys took {:.3} s)",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Some(same)
+    };
+    // Made once the content has proved good, so content errors come first.
+    let staging = || {
+        let s = output::Staging::new(&output_dir).map_err(BuildError::Output)?;
+        Ok(build_cache::pages::Reusing::new(
+            s,
+            &output_dir,
+            &recorded,
+            &keys,
+        ))
+    };
+    let (built, staging) = build_into(
+        opts,
+        &output_dir,
+        Some(&mut cache),
+        staging,
+        &|| false,
+        &unchanged,
+    )?
+    .expect("a build that is never stopped finishes");
+    let mut notes = Vec::new();
+    for (what, why) in [
+        ("parsed postmortems", cache.unused()),
+        ("incident pages", recorded.unused.as_deref()),
+    ] {
+        if let Some(why) = why {
+            notes.push(format!(
+                "build cache: the last build's {what} were not used: {why}"
+            ));
+        }
+    }
+    notes.push(format!(
+        "build cache: {} postmortems decoded rather than parsed, {} of {} incident pages \
+         kept from the last build",
+        cache.reused(),
+        staging.kept(),
+        built.kb.entries.len()
+    ));
+
     if timings {
         eprintln!(
             "{:>8.3} s  swapping in the new output",
@@ -362,7 +425,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         p("swapping in the new output");
     }
     let write_start = Instant::now();
-    staging.commit().map_err(BuildError::Output)?;
+    let pages_saved = staging.commit(root);
+    // The parsed postmortems were being written since they were read.
+    let (saved, took) = cache.saved();
+    if timings {
+        eprintln!(
+            "          (build cache: {:.3} s of CPU making records while reading, {:.3} s \
+             writing them beside the build)",
+            cache.encoding(),
+            took.as_secs_f64()
+        );
+    }
+    let pages_saved = pages_saved.map_err(BuildError::Output)?;
+    for (what, r) in [
+        ("parsed postmortems", saved),
+        ("incident pages", pages_saved),
+    ] {
+        if let Err(e) = r {
+            notes.push(format!(
+                "build cache: could not write the {what} to {} ({e}); the next build does all the work",
+                build_cache::dir(root).display()
+            ));
+        }
+    }
     if timings {
         eprintln!(
             "{:>8.3} s  done (swap took {:.3} s)",
@@ -378,6 +463,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         elapsed: start.elapsed(),
         output: output_dir,
         diagnostics: built.diagnostics,
+        notes,
     })
 }
 
@@ -399,7 +485,7 @@ fn stamp_last_commits(root: &Path, kb: &mut Kb) {
 /// Given the linked knowledge base, the date and the postmortems read again since the last
 /// whole render: which incident pages the sink may keep (see
 /// [`render::unchanged_incident_pages`]), or None to render them all.
-pub type Unchanged = dyn Fn(&Kb, Date, &HashSet<String>) -> Option<Vec<bool>>;
+pub type Unchanged<'a> = dyn Fn(&Kb, Date, &HashSet<String>) -> Option<Vec<bool>> + 'a;
 
 /// The build without its output handling: reads (through `cache` when given, so unchanged
 /// postmortems are not parsed again), links, indexes, and renders every file into the sink
@@ -411,7 +497,7 @@ pub fn build_into<S: Sink + Sync>(
     cache: Option<&mut load::Cache>,
     sink: impl FnOnce() -> Result<S, BuildError>,
     stop: &dyn Fn() -> bool,
-    unchanged: &Unchanged,
+    unchanged: &Unchanged<'_>,
 ) -> Result<Option<(Built, S)>, BuildError> {
     let mut cache = cache;
     let start = Instant::now();

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
+pub mod build_cache;
 pub mod check;
 pub mod config;
 pub mod content;

@@ -61,7 +61,7 @@ macro_rules! note {
 enum Command {
     /// Build the static site from the postmortems in content/
     #[command(
-        after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/"
+        after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/\n  kb build --clean      # ignore the build cache in .kb/build/"
     )]
     Build {
         /// The knowledge base folder (with content/ and an optional site.toml)
@@ -76,6 +76,10 @@ enum Command {
         /// Override site.toml's base_url (e.g. for a preview deployment)
         #[arg(long)]
         base_url: Option<String>,
+        /// Do all the work again, ignoring the build cache in .kb/build/ (which is then
+        /// written afresh); the output is the same either way
+        #[arg(long)]
+        clean: bool,
     },
     /// Find past incidents by symptom, best first
     #[command(after_help = SEARCH_HELP)]
@@ -518,6 +522,7 @@ fn main() -> ExitCode {
             output,
             drafts,
             base_url,
+            clean,
         } => {
             let started = std::time::Instant::now();
             let bar = (std::io::stderr().is_terminal() && !quiet() && !verbose).then(|| {
@@ -541,12 +546,17 @@ fn main() -> ExitCode {
                     }
                 })),
             };
-            let result = build::build(&opts);
+            let result = build::build_reusing(&opts, !clean);
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
             match result {
                 Ok(report) => {
+                    if verbose {
+                        for n in &report.notes {
+                            eprintln!("{n}");
+                        }
+                    }
                     print_diagnostics(&report.diagnostics);
                     let warnings = report.diagnostics.len();
                     note!(

@@ -153,6 +153,21 @@ impl Staging {
         write_under(self.dir.path(), &self.created, path, bytes)
     }
 
+    /// Where `path` is written.
+    pub fn file(&self, path: &str) -> PathBuf {
+        self.dir.path().join(path)
+    }
+
+    /// Puts the file `from` (one of the previous output's) at `path` as a hard link: the same
+    /// bytes, not written again. The previous output is removed once this one is in place, so
+    /// the two never share a file for long.
+    pub fn link(&self, path: &str, from: &Path) -> Result<(), OutputError> {
+        check_relative(path)?;
+        let full = self.dir.path().join(path);
+        make_parents(self.dir.path(), &self.created, &full)?;
+        fs::hard_link(from, &full).map_err(|e| io_err(&full, e))
+    }
+
     /// Puts the staged site (marked as kb's since it was made) in place of the output.
     pub fn commit(self) -> Result<(), OutputError> {
         swap(self.dir.path(), &self.out)
@@ -168,6 +183,16 @@ fn write_under(
     bytes: &[u8],
 ) -> Result<(), OutputError> {
     let full = dir.join(path);
+    make_parents(dir, created, &full)?;
+    fs::write(&full, bytes).map_err(|e| io_err(&full, e))
+}
+
+/// Makes the folders of `full` under `dir` that `created` does not have yet.
+fn make_parents(
+    dir: &Path,
+    created: &Mutex<HashSet<PathBuf>>,
+    full: &Path,
+) -> Result<(), OutputError> {
     if let Some(parent) = full.parent() {
         let mut created = created.lock().expect("not poisoned");
         if !created.contains(parent) {
@@ -186,7 +211,7 @@ fn write_under(
             }
         }
     }
-    fs::write(&full, bytes).map_err(|e| io_err(&full, e))
+    Ok(())
 }
 
 /// The output as an absolute path, and a new empty directory beside it named

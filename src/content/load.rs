@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 use super::find::{Found, find, leaves, outside, real_root};
 use super::incident::Incident;
 use super::parse::parse;
+use crate::build_cache::parsed::{self, Kept, Parsed};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
@@ -71,12 +72,28 @@ pub fn is_skipped(dir: &Path, skip: &[PathBuf]) -> bool {
 /// Postmortems as parsed by the last load, kept by `kb serve` between rebuilds: a file is
 /// parsed again only when its size or modification time changed or the watcher named it.
 /// Parsing depends on site.toml, so a config change clears it.
+///
+/// Made by [`Cache::stored`] instead (`kb build`), it reads every file and looks its content
+/// up in the build cache on disk, keeping nothing in memory between loads.
 #[derive(Default)]
 pub struct Cache {
     files: HashMap<PathBuf, Cached>,
     /// Postmortems (paths as shown) parsed since [`Cache::rendered`] was last called: their
     /// pages may differ from the ones written.
     reread: std::collections::HashSet<String>,
+    stored: Option<Parsed>,
+    /// Writing the records of the last load, started by [`Cache::save`].
+    saving: Option<std::thread::JoinHandle<SaveResult>>,
+}
+
+/// How writing the build cache went, and how long it took.
+pub type SaveResult = (std::io::Result<()>, std::time::Duration);
+
+impl Drop for Cache {
+    /// A build that fails still lets the write it started finish (or fail) whole.
+    fn drop(&mut self) {
+        let _ = self.saved();
+    }
 }
 
 struct Cached {
@@ -93,6 +110,54 @@ fn stamp(path: &Path) -> Option<Stamp> {
 }
 
 impl Cache {
+    /// A cache backed by the build cache's parsed postmortems.
+    pub fn stored(parsed: Parsed) -> Cache {
+        let mut c = Cache::default();
+        c.stored = Some(parsed);
+        c
+    }
+
+    /// Starts writing the records of the last load to the build cache on a thread of its
+    /// own (when it is [`Cache::stored`] and they changed), so the last build's records leave
+    /// memory early and the write runs beside the build. [`Cache::saved`] says how it went.
+    fn save(&mut self, root: &Path, kept: Vec<Kept>) {
+        if let Some(saving) = self.stored.as_mut().and_then(|p| p.to_save(kept)) {
+            let root = root.to_path_buf();
+            self.saving = Some(std::thread::spawn(move || {
+                let t = std::time::Instant::now();
+                (saving.write(&root), t.elapsed())
+            }));
+        }
+    }
+
+    /// Waits for the write [`Cache::save`] started, if any.
+    pub fn saved(&mut self) -> SaveResult {
+        match self.saving.take() {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                (
+                    Err(std::io::Error::other("writing panicked")),
+                    Default::default(),
+                )
+            }),
+            None => (Ok(()), Default::default()),
+        }
+    }
+
+    /// CPU seconds the loads spent making build cache records.
+    pub fn encoding(&self) -> f64 {
+        self.stored.as_ref().map_or(0.0, Parsed::encoding)
+    }
+
+    /// Postmortems the last load decoded from the build cache rather than parsed.
+    pub fn reused(&self) -> usize {
+        self.stored.as_ref().map_or(0, Parsed::reused)
+    }
+
+    /// Why the build cache's records could not be used, if they could not.
+    pub fn unused(&self) -> Option<&str> {
+        self.stored.as_ref().and_then(|p| p.unused.as_deref())
+    }
+
     /// Makes the next load read these files again whatever their stamps say (an edit within
     /// the file system's timestamp granularity keeps size and mtime).
     pub fn forget(&mut self, paths: &[PathBuf]) {
@@ -134,16 +199,20 @@ pub fn parse_file(
     if let Some(target) = real_root(root).and_then(|real| leaves(&real, path)) {
         return (None, vec![outside(&display_path(root, path), &target)]);
     }
-    parse_unchecked(root, content, path, config)
+    let (inc, d, _) = parse_unchecked(root, content, path, config, None);
+    (inc, d)
 }
 
-/// [`parse_file`] for a path [`find`] returned, whose links were checked on the way.
+/// [`parse_file`] for a path [`find`] returned, whose links were checked on the way. With
+/// `stored`, a file whose content has a record there is decoded rather than parsed; the
+/// record (old or new) comes back to be saved.
 fn parse_unchecked(
     root: &Path,
     content: &Path,
     path: &Path,
     config: &Config,
-) -> (Option<Incident>, Vec<Diagnostic>) {
+    stored: Option<&Parsed>,
+) -> (Option<Incident>, Vec<Diagnostic>, Option<Kept>) {
     let display = display_path(root, path);
     let content_rel = path
         .strip_prefix(content)
@@ -152,14 +221,26 @@ fn parse_unchecked(
         .replace('\\', "/");
     match read(path, &display) {
         Ok(text) => {
-            let (mut inc, mut d) = parse(&display, &content_rel, &text, config);
+            let hash = stored.map(|_| parsed::content_hash(&content_rel, &text));
+            let found = stored.zip(hash).and_then(|(s, h)| s.get(&display, h));
+            let (mut inc, mut d, kept) = match found {
+                Some(f) => (f.0, f.1, Some(f.2)),
+                None => {
+                    let (inc, d) = parse(&display, &content_rel, &text, config);
+                    let kept = stored
+                        .zip(hash)
+                        .and_then(|(s, h)| s.record(&display, h, &inc, &d));
+                    (inc, d, kept)
+                }
+            };
+            // Attachments are other files: looked for again whether parsed or not.
             let (assets, missing) =
                 super::assets::resolve(root, path, &display, &text, &inc.asset_refs);
             inc.assets = assets;
             d.extend(missing);
-            (Some(inc), d)
+            (Some(inc), d, kept)
         }
-        Err(d) => (None, vec![d]),
+        Err(d) => (None, vec![d], None),
     }
 }
 
@@ -176,23 +257,38 @@ pub fn load_cached(
         mut diagnostics,
     } = find(root, content, skip);
 
+    let mut cache = cache;
+    if let Some(s) = cache.as_mut().and_then(|c| c.stored.as_mut()) {
+        s.settings(config);
+    }
     let cached = cache.as_deref();
+    let stored = cached.and_then(|c| c.stored.as_ref());
     // Per file: what was read, its stamp, and whether it was parsed now (not cached).
     type Read = (Option<Incident>, Vec<Diagnostic>, Option<Stamp>, bool);
-    let results: Vec<Read> = paths
+    let results: Vec<(Read, Option<Kept>)> = paths
         .par_iter()
         .map(|path| {
+            if stored.is_some() {
+                let (inc, d, kept) = parse_unchecked(root, content, path, config, stored);
+                return ((inc, d, None, false), kept);
+            }
             let now = cached.and_then(|_| stamp(path));
             if let (Some(c), Some(now)) = (cached.and_then(|c| c.files.get(path)), now)
                 && c.stamp == now
             {
-                return (c.incident.clone(), c.diagnostics.clone(), None, false);
+                return (
+                    (c.incident.clone(), c.diagnostics.clone(), None, false),
+                    None,
+                );
             }
-            let (inc, d) = parse_unchecked(root, content, path, config);
-            (inc, d, now, true)
+            let (inc, d, _) = parse_unchecked(root, content, path, config, None);
+            ((inc, d, now, true), None)
         })
         .collect();
-    if let Some(cache) = cache {
+    let (results, kept): (Vec<Read>, Vec<Option<Kept>>) = results.into_iter().unzip();
+    if let Some(cache) = cache.as_mut().filter(|c| c.stored.is_some()) {
+        cache.save(root, kept.into_iter().flatten().collect());
+    } else if let Some(cache) = cache {
         // Files no longer there are dropped; parsed ones are kept with the stamp taken
         // before reading (a save during the read is then read again next time).
         let mut files = HashMap::with_capacity(paths.len());

@@ -3,6 +3,7 @@
 pub mod allowlist;
 pub mod assets;
 pub mod autolink;
+pub mod codec;
 pub mod fields;
 pub mod files;
 pub mod find;

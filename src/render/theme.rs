@@ -117,6 +117,14 @@ impl Theme {
         }
     }
 
+    /// Every file of the theme (templates and static), by relative path: what a page may be
+    /// made from.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files
+            .iter()
+            .map(|(k, (b, _))| (k.as_str(), b.as_slice()))
+    }
+
     /// Files of `static/`, copied to the site root.
     pub fn static_files(&self) -> impl Iterator<Item = Page> + '_ {
         self.files.iter().filter_map(|(rel, (bytes, _))| {
