@@ -150,6 +150,18 @@ struct Served {
     /// Pages rendered at once while a whole-site rebuild ran: that rebuild may have read an
     /// older version, so it leaves them as they are (the save's own rebuild follows).
     touched: std::collections::HashSet<String>,
+    /// The saved files last shown at once, as they were then: the debounced batch that names
+    /// them again goes straight to the whole-site rebuild.
+    shown: std::collections::HashMap<PathBuf, Stamp>,
+}
+
+/// A file's size and modification time; None when it cannot be read.
+type Stamp = Option<(u64, Option<std::time::SystemTime>)>;
+
+fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
 }
 
 /// Shows saved postmortems at once: renders their pages into the last good site, from
@@ -186,6 +198,12 @@ impl Quick {
         }
         let mut served = self.served.lock().expect("not poisoned");
         let served = &mut *served;
+        // Each save is shown once: on its own event, or else with the debounced batch.
+        let stamps: Vec<(PathBuf, Stamp)> = changed.iter().map(|p| (p.clone(), stamp(p))).collect();
+        if stamps.iter().all(|(p, s)| served.shown.get(p) == Some(s)) {
+            return None;
+        }
+        served.shown.extend(stamps);
         let last = served.last.as_mut()?;
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
@@ -225,8 +243,8 @@ impl Quick {
                 services,
                 across: &across,
             };
-            // Every page may be among those written: the mirror needs to know them all.
-            let mirror = output::Mirror::new(&self.out, served.written.clone()).ok();
+            let known = quick_prints(&served.written, &last.kb, &only);
+            let mirror = output::Mirror::new(&self.out, known).ok();
             let rendered = mirror.as_ref().map(|mirror| {
                 render::render(
                     &last.kb,
@@ -262,6 +280,34 @@ impl Quick {
         render::incident_pages(&last.kb, &last.tera, today, &mirror, &which).ok()?;
         Some(commit(served, mirror))
     }
+}
+
+/// The prints of the files an edit's quick pages may write, for the mirror to compare with
+/// (copying the whole site's takes longer than rendering them): the folders of `only`'s
+/// incidents, tags and services, the home page, the incident list's pages and the tag and
+/// service indexes. A file written that is not among them is only written again.
+fn quick_prints(written: &output::Written, kb: &Kb, only: &render::Only) -> output::Written {
+    use render::views;
+    let mut dirs: std::collections::HashSet<String> = only
+        .incidents
+        .iter()
+        .map(|&i| views::incident_url(&kb.entries[i].incident.id))
+        .collect();
+    dirs.extend(only.tags.iter().map(|t| views::tag_url(t)));
+    dirs.extend(only.services.iter().map(|s| views::service_url(s)));
+    let wanted = |path: &str| {
+        let second = path.match_indices('/').nth(1).map(|(at, _)| &path[..=at]);
+        matches!(
+            path,
+            "index.html" | "incidents/index.html" | "tags/index.html" | "services/index.html"
+        ) || path.starts_with("incidents/page/")
+            || second.is_some_and(|d| dirs.contains(d))
+    };
+    written
+        .iter()
+        .filter(|(path, _)| wanted(path))
+        .map(|(path, print)| (path.clone(), *print))
+        .collect()
 }
 
 /// Moves what `mirror` holds into the served site; the URL paths of the pages that changed.
@@ -815,6 +861,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
                     written: left_over(&out),
                     last: None,
                     touched: Default::default(),
+                    shown: Default::default(),
                 })),
             },
         };
