@@ -117,6 +117,11 @@ impl Across {
         }
         self.lessons.renumber(moved);
     }
+
+    /// Whether the page of this tag or service (`kind` `tag` or `service`) keeps its figures.
+    pub fn kept(&self, kind: &str, key: &str) -> bool {
+        self.groups.contains_key(&format!("{kind}/{key}"))
+    }
 }
 
 /// The part of the site an edit shows on at once (`kb serve`): the pages of these incidents,
@@ -130,6 +135,10 @@ pub struct Only<'a> {
     /// Service slugs.
     pub services: BTreeSet<String>,
     pub across: &'a Across,
+    /// Only the pages of those tags and services that keep their figures ([`Across::kept`]);
+    /// otherwise every page but those. At 10,000 incidents they weigh megabytes and take
+    /// longer to render than all the rest, which can be shown before them.
+    pub big: bool,
 }
 
 impl Only<'_> {
@@ -330,7 +339,9 @@ pub fn render(
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
         let group_jobs: Vec<(Job, Option<(String, Context)>)> = groups
             .par_iter()
-            .filter(|(key, _)| only.is_none_or(|o| o.group(kind, key)))
+            .filter(|(key, _)| {
+                only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
+            })
             .map(|(key, g)| {
                 let url = url_of(key);
                 let mut ctx = Context::new();
@@ -425,12 +436,13 @@ pub fn render(
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
-    if !whole {
-        jobs.retain(|j| Only::lists(&j.path));
+    if let Some(o) = only {
+        let group = |j: &Job| matches!(j.template, "tag.html" | "service.html");
+        jobs.retain(|j| Only::lists(&j.path) && (!o.big || group(j)));
     }
     let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())
         .into_par_iter()
-        .filter(|i| only.is_none_or(|o| o.incidents.contains(i)))
+        .filter(|i| only.is_none_or(|o| !o.big && o.incidents.contains(i)))
         .map(|i| {
             // An unchanged page the sink still has is not rendered again (kb serve).
             let path = format!(
