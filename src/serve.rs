@@ -213,8 +213,9 @@ impl Quick {
         if stamps.iter().all(|(p, s)| shown.get(p) == Some(s)) {
             return None;
         }
-        shown.extend(stamps);
+        // Without a last good build there is nothing to render into yet; the batch may have one.
         let last = last.as_mut()?;
+        shown.extend(stamps);
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
         let mut same_links = true;
