@@ -150,6 +150,18 @@ struct Served {
     /// Pages rendered at once while a whole-site rebuild ran: that rebuild may have read an
     /// older version, so it leaves them as they are (the save's own rebuild follows).
     touched: std::collections::HashSet<String>,
+    /// The saved files last shown at once, as they were then: the debounced batch that names
+    /// them again goes straight to the whole-site rebuild.
+    shown: std::collections::HashMap<PathBuf, Stamp>,
+}
+
+/// A file's size and modification time; None when it cannot be read.
+type Stamp = Option<(u64, Option<std::time::SystemTime>)>;
+
+fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
 }
 
 /// Shows saved postmortems at once: renders their pages into the last good site, from
@@ -166,27 +178,44 @@ struct Quick {
 impl Quick {
     /// Shows `changed` if it can, and tells their open pages.
     fn show(&self, changed: &[PathBuf], start: Instant, then: &str) {
-        if let Some(pages) = self.render(changed).filter(|p| !p.is_empty()) {
+        let mut tell = |pages: Vec<String>| {
+            if pages.is_empty() {
+                return;
+            }
             eprintln!(
                 "Updated {} in {} ms{then}",
                 pages.join(", "),
                 start.elapsed().as_millis()
             );
             let _ = self.shared.tx.send(Live::Reload(Arc::new(pages)));
-        }
+        };
+        self.render(changed, &mut tell);
     }
 
     /// Renders the pages of edited postmortems into the last good site. When the edit leaves
     /// every other page's links as they were (same id, tags, services and links), only their
-    /// own pages; otherwise also the pages they appear on ([`regroup`]). Returns the URL paths
-    /// written, or None when only a whole-site rebuild can show the change.
-    fn render(&self, changed: &[PathBuf]) -> Option<Vec<String>> {
+    /// own pages; otherwise also the pages they appear on ([`regroup`]), those of big tags and
+    /// services last. `tell` is given the URL paths written, after each step. None when only
+    /// a whole-site rebuild can show the change.
+    fn render(&self, changed: &[PathBuf], tell: &mut dyn FnMut(Vec<String>)) -> Option<()> {
         if changed.is_empty() || self.shared.failure.lock().expect("not poisoned").is_some() {
             return None;
         }
         let mut served = self.served.lock().expect("not poisoned");
-        let served = &mut *served;
-        let last = served.last.as_mut()?;
+        let Served {
+            written,
+            last,
+            touched,
+            shown,
+        } = &mut *served;
+        // Each save is shown once: on its own event, or else with the debounced batch.
+        let stamps: Vec<(PathBuf, Stamp)> = changed.iter().map(|p| (p.clone(), stamp(p))).collect();
+        if stamps.iter().all(|(p, s)| shown.get(p) == Some(s)) {
+            return None;
+        }
+        // Without a last good build there is nothing to render into yet; the batch may have one.
+        let last = last.as_mut()?;
+        shown.extend(stamps);
         let content = load::content_dir(&self.root);
         let mut edits = Vec::new();
         let mut same_links = true;
@@ -219,58 +248,105 @@ impl Quick {
                 last.across = Some(across);
                 return None;
             };
-            let only = render::Only {
+            let mut only = render::Only {
                 incidents,
                 tags,
                 services,
                 across: &across,
+                big: false,
             };
-            // Every page may be among those written: the mirror needs to know them all.
-            let mirror = output::Mirror::new(&self.out, served.written.clone()).ok();
-            let rendered = mirror.as_ref().map(|mirror| {
-                render::render(
+            let big = only.tags.iter().any(|t| across.kept("tag", t))
+                || only.services.iter().any(|s| across.kept("service", s));
+            let mut done = Some(());
+            for part in [false, true].into_iter().filter(|p| !p || big) {
+                only.big = part;
+                let known = quick_prints(written, &last.kb, &only);
+                let Ok(mirror) = output::Mirror::new(&self.out, known) else {
+                    done = None;
+                    break;
+                };
+                let rendered = render::render(
                     &last.kb,
                     &last.theme,
                     &last.tera,
                     today,
-                    mirror,
+                    &mirror,
                     &last.search,
                     None,
                     Some(&only),
-                )
-            });
+                );
+                if rendered.is_err() {
+                    done = None;
+                    break;
+                }
+                tell(commit(written, touched, mirror));
+            }
+            drop(only);
             // The last build as it was: the whole rebuild compares with it.
             for (id, old) in undo.into_iter().rev() {
                 let (moved, _) = last.kb.replace(last.kb.by_id[&id], old);
                 across.moved(moved);
             }
             last.across = Some(across);
-            rendered?.ok()?;
-            return Some(commit(served, mirror?));
+            return done;
         }
         let which: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
         // The mirror needs to know only these pages' prints, not the whole site's.
         let mut known = output::Written::new();
         for (i, inc) in edits {
             let path = format!("{}index.html", crate::render::views::incident_url(&inc.id));
-            if let Some(print) = served.written.get(&path) {
+            if let Some(print) = written.get(&path) {
                 known.insert(path, *print);
             }
             last.kb.entries[i].incident = inc;
         }
         let mirror = output::Mirror::new(&self.out, known).ok()?;
         render::incident_pages(&last.kb, &last.tera, today, &mirror, &which).ok()?;
-        Some(commit(served, mirror))
+        tell(commit(written, touched, mirror));
+        Some(())
     }
 }
 
-/// Moves what `mirror` holds into the served site; the URL paths of the pages that changed.
-fn commit(served: &mut Served, mirror: output::Mirror) -> Vec<String> {
-    let Ok((written, files)) = mirror.commit(false, &Default::default()) else {
+/// The prints of the files an edit's quick pages may write, for the mirror to compare with
+/// (copying the whole site's takes longer than rendering them): the folders of `only`'s
+/// incidents, tags and services, the home page, the incident list's pages and the tag and
+/// service indexes. A file written that is not among them is only written again.
+fn quick_prints(written: &output::Written, kb: &Kb, only: &render::Only) -> output::Written {
+    use render::views;
+    let mut dirs: std::collections::HashSet<String> = only
+        .incidents
+        .iter()
+        .map(|&i| views::incident_url(&kb.entries[i].incident.id))
+        .collect();
+    dirs.extend(only.tags.iter().map(|t| views::tag_url(t)));
+    dirs.extend(only.services.iter().map(|s| views::service_url(s)));
+    let wanted = |path: &str| {
+        let second = path.match_indices('/').nth(1).map(|(at, _)| &path[..=at]);
+        matches!(
+            path,
+            "index.html" | "incidents/index.html" | "tags/index.html" | "services/index.html"
+        ) || path.starts_with("incidents/page/")
+            || second.is_some_and(|d| dirs.contains(d))
+    };
+    written
+        .iter()
+        .filter(|(path, _)| wanted(path))
+        .map(|(path, print)| (path.clone(), *print))
+        .collect()
+}
+
+/// Moves what `mirror` holds into the served site (`written`, and `touched`, the pages rendered
+/// at once); the URL paths of the pages that changed.
+fn commit(
+    written: &mut output::Written,
+    touched: &mut std::collections::HashSet<String>,
+    mirror: output::Mirror,
+) -> Vec<String> {
+    let Ok((now, files)) = mirror.commit(false, &Default::default()) else {
         return Vec::new();
     };
-    served.written.extend(written);
-    served.touched.extend(files.iter().cloned());
+    written.extend(now);
+    touched.extend(files.iter().cloned());
     files.iter().map(|f| page_url(f)).collect()
 }
 
@@ -815,6 +891,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
                     written: left_over(&out),
                     last: None,
                     touched: Default::default(),
+                    shown: Default::default(),
                 })),
             },
         };

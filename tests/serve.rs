@@ -494,8 +494,14 @@ fn settle(events: &Events) {
 /// The serve directory equals a clean `kb build --base-url` of the same files, byte for byte,
 /// file for file.
 fn assert_same_as_clean_build(s: &Server, dir: &Path, step: &str) {
+    assert_same_as_clean_build_with(s, dir, step, &[]);
+}
+
+/// The same, the build given the environment `env` (as the server was).
+fn assert_same_as_clean_build_with(s: &Server, dir: &Path, step: &str, env: &[(&str, &str)]) {
     let clean = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .envs(env.iter().copied())
         .args(["build", "--root"])
         .arg(dir)
         .arg("--output")
@@ -725,6 +731,117 @@ fn an_edit_to_tags_services_links_severity_or_date_shows_at_once_where_the_incid
     let log: Vec<String> = s.log.try_iter().collect();
     let updated = log.iter().filter(|l| l.starts_with("Updated ")).count();
     assert!(updated >= 6, "{log:#?}");
+}
+
+/// A tag with enough incidents for the server to keep its figures between builds, and a list
+/// of several pages: an edit shows at once on the incident's page and the list page that shows
+/// it (not on the list's other pages), then on the tag's page, and the rebuild that follows
+/// ends as a clean build.
+#[test]
+fn on_a_big_tag_and_a_paged_list_an_edit_shows_at_once_and_ends_as_a_clean_build() {
+    let dir = example();
+    for n in 0..55 {
+        let day = n % 28 + 1;
+        fs::write(
+            dir.path().join(format!("content/bulk-{n:02}.md")),
+            format!(
+                "---\nid: bulk-{n:02}\ntitle: Bulk incident {n}\ndate: 2019-{:02}-{day:02}\n\
+                 severity: SEV3\ntags: [bulk]\n---\nBody {n}.\n",
+                n / 28 + 1
+            ),
+        )
+        .unwrap();
+    }
+    const ENV: &[(&str, &str)] = &[("KB_LIST_PAGE", "10")];
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kb"));
+    cmd.envs(ENV.iter().copied())
+        .args(["serve", "--port", "0", "--root"])
+        .arg(dir.path());
+    let s = Server::spawn(cmd, dir.path());
+    let events = s.events();
+    const ID: &str = "bulk-30";
+    let file = "content/bulk-30.md";
+    // The list page showing the incident, and the other list pages.
+    let list_pages = || -> Vec<String> {
+        let mut pages = vec!["/incidents/".to_string()];
+        while s.get(&format!("/incidents/page/{}/", pages.len() + 1)).0 == 200 {
+            pages.push(format!("/incidents/page/{}/", pages.len() + 1));
+        }
+        pages
+    };
+    let pages = list_pages();
+    assert!(pages.len() >= 5, "{pages:?}");
+    let edit = |from: &str, to: &str| {
+        let text = fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains(from), "{from}");
+        s.write(file, &text.replacen(from, to, 1));
+    };
+    for (step, from, to, new, old) in [
+        (
+            "the severity changed",
+            "SEV3",
+            "SEV1",
+            "Severity SEV1",
+            "Severity SEV3",
+        ),
+        (
+            "the date changed",
+            "2019-02-03",
+            "2001-01-01",
+            "1 Jan 2001",
+            "3 Feb 2019",
+        ),
+    ] {
+        let on = pages
+            .iter()
+            .filter(|p| card(&s.page(p), ID).is_some())
+            .count();
+        assert_eq!(on, 1, "before {step}");
+        edit(from, to);
+        let (kind, data) = events.next();
+        assert_eq!(kind, "reload", "after {step}: {data}");
+        let shown = |url: &str| data.contains(&format!("\"{url}\""));
+        let showing: Vec<&String> = pages
+            .iter()
+            .filter(|p| card(&s.page(p), ID).is_some_and(|c| c.contains(new) && !c.contains(old)))
+            .collect();
+        assert_eq!(showing.len(), 1, "after {step}: {data}");
+        for url in [&format!("/incidents/{ID}/"), showing[0]] {
+            assert!(shown(url), "after {step}: {url} not in {data}");
+        }
+        // The big tag's page comes next, on its own (it takes longest).
+        assert!(!shown("/tags/bulk/"), "after {step}: {data}");
+        let (kind, data) = events.next();
+        assert_eq!(
+            (kind.as_str(), data.as_str()),
+            ("reload", "[\"/tags/bulk/\"]")
+        );
+        let tag = s.page("/tags/bulk/");
+        assert!(
+            card(&tag, ID).is_some_and(|c| c.contains(new)),
+            "after {step}: the tag page"
+        );
+        // The first page is rendered too (its year navigation counts every incident).
+        let others = pages
+            .iter()
+            .filter(|p| *p != "/incidents/" && *p != showing[0]);
+        for url in others {
+            assert!(!shown(url), "after {step}: {url} in {data}");
+        }
+        settle(&events);
+        assert_same_as_clean_build_with(&s, dir.path(), step, ENV);
+        // Both were shown at once, before the rebuild: kb says so.
+        let updated: Vec<String> = s
+            .log
+            .try_iter()
+            .filter(|l| l.starts_with("Updated "))
+            .collect();
+        assert_eq!(updated.len(), 2, "after {step}: {updated:#?}");
+        assert!(
+            updated[1].starts_with("Updated /tags/bulk/ in "),
+            "{updated:#?}"
+        );
+    }
 }
 
 #[test]

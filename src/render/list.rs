@@ -3,6 +3,7 @@
 //! sorts over all of them (theme/static/js/list.js).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use serde::Serialize;
 use tera::{Context, Value};
@@ -40,9 +41,15 @@ struct YearLink {
     count: usize,
 }
 
-/// The pages of /incidents/. `cards` are the incidents as listings show them, in the
-/// knowledge base's order (newest first, undated last).
-pub(super) fn jobs(kb: &Kb, cards: &[Value], stats: &Value) -> Vec<Job> {
+/// The pages of /incidents/ that `shown` keeps (given the range of incidents a page lists).
+/// `cards` are the incidents as listings show them, in the knowledge base's order (newest
+/// first, undated last).
+pub(super) fn jobs(
+    kb: &Kb,
+    cards: &[Value],
+    stats: &Value,
+    shown: impl Fn(Range<usize>) -> bool,
+) -> Vec<Job> {
     let per = kb
         .config
         .run
@@ -69,8 +76,9 @@ pub(super) fn jobs(kb: &Kb, cards: &[Value], stats: &Value) -> Vec<Job> {
     let nav = Value::from_serializable(&nav);
 
     (0..total)
-        .map(|k| {
-            let range = (k * per)..((k + 1) * per).min(kb.entries.len());
+        .map(|k| (k, (k * per)..((k + 1) * per).min(kb.entries.len())))
+        .filter(|(_, range)| shown(range.clone()))
+        .map(|(k, range)| {
             let mut groups: Vec<YearGroup> = Vec::new();
             let mut start = range.start;
             for i in range.clone() {

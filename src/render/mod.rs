@@ -94,13 +94,19 @@ pub fn engine(kb: &Kb, theme: &Theme) -> Result<tera::Tera, Vec<Diagnostic>> {
 }
 
 /// What a whole render computed across incidents, kept by `kb serve` to render an edit's
-/// pages at once: each incident's summary and card (in the knowledge base's order), and the
-/// lesson groups.
+/// pages at once: each incident's summary and card (in the knowledge base's order), the
+/// lesson groups, and what the pages of big tags and services show besides their incidents
+/// (figures, lessons, open action items: the costliest part of an edit's pages to compute).
 pub struct Across {
     pub summaries: Vec<Value>,
     pub cards: Vec<Value>,
     pub lessons: Lessons,
+    groups: std::collections::HashMap<String, Context>,
 }
+
+/// Tags and services with at least this many incidents keep their figures for `kb serve`'s
+/// quick pages; smaller ones are computed again in less time than it takes to keep them.
+const KEEP_GROUP: usize = 50;
 
 impl Across {
     /// Follows an incident that moved in the order by date ([`crate::kb::Kb::replace`]).
@@ -111,18 +117,28 @@ impl Across {
         }
         self.lessons.renumber(moved);
     }
+
+    /// Whether the page of this tag or service (`kind` `tag` or `service`) keeps its figures.
+    pub fn kept(&self, kind: &str, key: &str) -> bool {
+        self.groups.contains_key(&format!("{kind}/{key}"))
+    }
 }
 
 /// The part of the site an edit shows on at once (`kb serve`): the pages of these incidents,
-/// tags and services, the home page, the incident list and the tag and service indexes, with
-/// what the last whole render computed across incidents (only these incidents' summaries are
-/// made again; the lesson groups are the last build's).
+/// tags and services, the home page, the pages of the incident list that show these incidents
+/// (and its first), and the tag and service indexes, with what the last whole render computed
+/// across incidents (only these incidents' summaries are made again; the lesson groups, and
+/// the figures of big tags and services, are the last build's).
 pub struct Only<'a> {
     pub incidents: Vec<usize>,
     pub tags: BTreeSet<String>,
     /// Service slugs.
     pub services: BTreeSet<String>,
     pub across: &'a Across,
+    /// Only the pages of those tags and services that keep their figures ([`Across::kept`]);
+    /// otherwise every page but those. At 10,000 incidents they weigh megabytes and take
+    /// longer to render than all the rest, which can be shown before them.
+    pub big: bool,
 }
 
 impl Only<'_> {
@@ -215,6 +231,7 @@ pub fn render(
     let services_value = Value::from_serializable(&service_views);
 
     let mut jobs: Vec<Job> = Vec::new();
+    let mut kept_groups = std::collections::HashMap::new();
     // Each of these takes a single core for 0.1–0.2 s at 10k: side by side.
     let whole = only.is_none();
     let ((report_jobs, computed), json) = rayon::join(
@@ -276,8 +293,12 @@ pub fn render(
     });
 
     // All incidents, newest first, a page at a time; the data its script filters over.
-    jobs.extend(list::jobs(kb, &cards, &stats));
-    let list_data = list::data(kb);
+    let shown = |r: std::ops::Range<usize>| {
+        only.is_none_or(|o| r.start == 0 || o.incidents.iter().any(|i| r.contains(i)))
+    };
+    jobs.extend(list::jobs(kb, &cards, &stats, shown));
+    // Fetched only when the list is filtered: an edit's quick pages leave it to the rebuild.
+    let list_data = whole.then(|| list::data(kb));
 
     // Tags and services.
     for (kind, groups, groups_value, url_of, one, many) in [
@@ -316,9 +337,11 @@ pub fn render(
             context: ctx,
         });
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
-        let group_jobs: Vec<Job> = groups
+        let group_jobs: Vec<(Job, Option<(String, Context)>)> = groups
             .par_iter()
-            .filter(|(key, _)| only.is_none_or(|o| o.group(kind, key)))
+            .filter(|(key, _)| {
+                only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
+            })
             .map(|(key, g)| {
                 let url = url_of(key);
                 let mut ctx = Context::new();
@@ -333,15 +356,27 @@ pub fn render(
                     }),
                 );
                 ctx.insert_value("incidents", list(&g.incidents));
-                reports::group_context(kb, kind, key, g, lessons, today, &mut ctx);
-                Job {
+                let id = format!("{kind}/{key}");
+                let kept = only.and_then(|o| o.across.groups.get(&id));
+                let extra = kept.cloned().unwrap_or_else(|| {
+                    let mut extra = Context::new();
+                    reports::group_context(kb, kind, key, g, lessons, today, &mut extra);
+                    extra
+                });
+                ctx.extend(extra.clone());
+                let keep = whole && g.incidents.len() >= KEEP_GROUP;
+                let job = Job {
                     template: one,
                     path: format!("{url}index.html"),
                     context: ctx,
-                }
+                };
+                (job, keep.then_some((id, extra)))
             })
             .collect();
-        jobs.extend(group_jobs);
+        for (job, keep) in group_jobs {
+            jobs.push(job);
+            kept_groups.extend(keep);
+        }
     }
 
     // Search: the manifest goes inline, so a first query costs no round trip for it.
@@ -372,84 +407,20 @@ pub fn render(
         path: "atom.xml".into(),
         context: ctx,
     });
-    let mut urls: Vec<views::SitemapUrl> = [
-        "",
-        "incidents/",
-        "tags/",
-        "services/",
-        "lessons/",
-        "action-items/",
-        "action-items/closed/",
-        "insights/",
-        "search/",
-    ]
-    .iter()
-    .map(|u| views::SitemapUrl {
-        loc: u.to_string(),
-        lastmod: None,
-    })
-    .collect();
-    // Further pages of paginated lists.
-    urls.extend(
-        jobs.iter()
-            .filter(|j| j.path.contains("/page/"))
-            .map(|j| views::SitemapUrl {
-                loc: j.path.trim_end_matches("index.html").to_string(),
-                lastmod: None,
-            }),
-    );
-    urls.extend(kb.tags.keys().map(|k| views::SitemapUrl {
-        loc: views::tag_url(k),
-        lastmod: None,
-    }));
-    urls.extend(kb.services.keys().map(|k| views::SitemapUrl {
-        loc: views::service_url(k),
-        lastmod: None,
-    }));
-    urls.extend(kb.entries.iter().map(|e| views::SitemapUrl {
-        loc: views::incident_url(&e.incident.id),
-        lastmod: e.incident.date.map(|d| d.to_string()),
-    }));
-    // The protocol caps a sitemap at 50,000 URLs: beyond that, sitemap.xml is an index of
-    // sitemap-N.xml files.
-    let per_file = kb
-        .config
-        .run
-        .sitemap_urls
-        .filter(|n| (1..=SITEMAP_URLS_MAX).contains(n))
-        .unwrap_or(SITEMAP_URLS_MAX);
-    let chunks: Vec<&[views::SitemapUrl]> = urls.chunks(per_file).collect();
-    let mut sitemap = |path: String, urls: &[views::SitemapUrl], parts: &[String]| {
-        let mut ctx = Context::new();
-        ctx.insert_value("page", page("Sitemap", "sitemap", &path));
-        ctx.insert("urls", urls);
-        ctx.insert("sitemaps", parts);
-        jobs.push(Job {
-            template: "sitemap.xml",
-            path,
-            context: ctx,
-        });
-    };
-    if chunks.len() <= 1 {
-        sitemap("sitemap.xml".into(), &urls, &[]);
-    } else {
-        let parts: Vec<String> = (1..=chunks.len())
-            .map(|n| format!("sitemap-{n}.xml"))
-            .collect();
-        for (part, chunk) in parts.iter().zip(&chunks) {
-            sitemap(part.clone(), chunk, &[]);
-        }
-        sitemap("sitemap.xml".into(), &[], &parts);
+    // An edit's quick pages leave the sitemap to the rebuild (at 10,000 it takes 50 ms).
+    if whole {
+        let maps = sitemaps(kb, &jobs);
+        jobs.extend(maps);
     }
     for (path, bytes) in &json {
         staging.write(path, bytes).map_err(RenderError::Output)?;
     }
-    staging
-        .write(list::DATA, &list_data.0)
-        .map_err(RenderError::Output)?;
-    staging
-        .write(list::FACETS, &list_data.1)
-        .map_err(RenderError::Output)?;
+    for (path, bytes) in list_data
+        .iter()
+        .flat_map(|d| [(list::DATA, &d.0), (list::FACETS, &d.1)])
+    {
+        staging.write(path, bytes).map_err(RenderError::Output)?;
+    }
     // The largest single buffer of a build (0.4 GB at 100,000 incidents): gone before the
     // pages are rendered.
     drop(json);
@@ -465,12 +436,13 @@ pub fn render(
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
-    if !whole {
-        jobs.retain(|j| Only::lists(&j.path));
+    if let Some(o) = only {
+        let group = |j: &Job| matches!(j.template, "tag.html" | "service.html");
+        jobs.retain(|j| Only::lists(&j.path) && (!o.big || group(j)));
     }
     let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())
         .into_par_iter()
-        .filter(|i| only.is_none_or(|o| o.incidents.contains(i)))
+        .filter(|i| only.is_none_or(|o| !o.big && o.incidents.contains(i)))
         .map(|i| {
             // An unchanged page the sink still has is not rendered again (kb serve).
             let path = format!(
@@ -516,6 +488,7 @@ pub fn render(
             summaries,
             cards,
             lessons,
+            groups: kept_groups,
         });
         Ok((pages, across))
     } else {
@@ -772,4 +745,80 @@ fn sections_h1_is_title(body: &str, title: &str) -> bool {
         .next()
         .and_then(|l| l.strip_prefix("# "))
         .is_some_and(|h| h.trim().eq_ignore_ascii_case(title.trim()))
+}
+
+/// The sitemap of every page: `jobs` are the site's other pages but incident, tag and service
+/// pages (the further pages of paginated lists are read from them).
+fn sitemaps(kb: &Kb, jobs: &[Job]) -> Vec<Job> {
+    let mut urls: Vec<views::SitemapUrl> = [
+        "",
+        "incidents/",
+        "tags/",
+        "services/",
+        "lessons/",
+        "action-items/",
+        "action-items/closed/",
+        "insights/",
+        "search/",
+    ]
+    .iter()
+    .map(|u| views::SitemapUrl {
+        loc: u.to_string(),
+        lastmod: None,
+    })
+    .collect();
+    // Further pages of paginated lists.
+    urls.extend(
+        jobs.iter()
+            .filter(|j| j.path.contains("/page/"))
+            .map(|j| views::SitemapUrl {
+                loc: j.path.trim_end_matches("index.html").to_string(),
+                lastmod: None,
+            }),
+    );
+    urls.extend(kb.tags.keys().map(|k| views::SitemapUrl {
+        loc: views::tag_url(k),
+        lastmod: None,
+    }));
+    urls.extend(kb.services.keys().map(|k| views::SitemapUrl {
+        loc: views::service_url(k),
+        lastmod: None,
+    }));
+    urls.extend(kb.entries.iter().map(|e| views::SitemapUrl {
+        loc: views::incident_url(&e.incident.id),
+        lastmod: e.incident.date.map(|d| d.to_string()),
+    }));
+    // The protocol caps a sitemap at 50,000 URLs: beyond that, sitemap.xml is an index of
+    // sitemap-N.xml files.
+    let per_file = kb
+        .config
+        .run
+        .sitemap_urls
+        .filter(|n| (1..=SITEMAP_URLS_MAX).contains(n))
+        .unwrap_or(SITEMAP_URLS_MAX);
+    let chunks: Vec<&[views::SitemapUrl]> = urls.chunks(per_file).collect();
+    let mut maps = Vec::new();
+    let mut sitemap = |path: String, urls: &[views::SitemapUrl], parts: &[String]| {
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page("Sitemap", "sitemap", &path));
+        ctx.insert("urls", urls);
+        ctx.insert("sitemaps", parts);
+        maps.push(Job {
+            template: "sitemap.xml",
+            path,
+            context: ctx,
+        });
+    };
+    if chunks.len() <= 1 {
+        sitemap("sitemap.xml".into(), &urls, &[]);
+    } else {
+        let parts: Vec<String> = (1..=chunks.len())
+            .map(|n| format!("sitemap-{n}.xml"))
+            .collect();
+        for (part, chunk) in parts.iter().zip(&chunks) {
+            sitemap(part.clone(), chunk, &[]);
+        }
+        sitemap("sitemap.xml".into(), &[], &parts);
+    }
+    maps
 }

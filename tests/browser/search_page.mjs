@@ -104,6 +104,13 @@ try {
     // Cleared: no mark left, the text as it was, the URL without `hl`.
     await page.click(".hl-bar button");
     out.cleared = await seen();
+    // Marked again, then Esc: cleared the same way; a second Esc does nothing more.
+    await page.goto(new URL(out.href, base + "/search/").href);
+    await waitFor(() => document.querySelector("mark.hl"));
+    out.marked = (await seen()).marks.length;
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Escape");
+    out.escaped = await seen();
     // The same page opened without a query, and with a hostile one.
     const path = new URL(out.href).pathname;
     await page.goto(base + path);

@@ -1,10 +1,10 @@
 /* Matches shown after a click: a search result links to its incident with `?hl=` holding the
  * stems the engine searched for (search-page.js). Here, the words of the page's main content
  * with one of those stems are wrapped in <mark class="hl">, the first is scrolled into view,
- * and a button clears them. Without `hl` nothing runs and nothing more is loaded; with it, the
- * stemmer and the engine's tokenizer come from stem.js and search.js, which the search page
- * just loaded (so they are in the browser's cache), and "lagging" marks "lag" and "lagged"
- * exactly as the index matched them. The parameter is untrusted: it is only ever compared
+ * and a button (or Esc) clears them. Without `hl` nothing runs and nothing more is loaded;
+ * with it, the stemmer and the engine's tokenizer come from stem.js and search.js, which the
+ * search page just loaded (so they are in the browser's cache), and "lagging" marks "lag" and
+ * "lagged" exactly as the index matched them. The parameter is untrusted: it is only ever compared
  * with, never inserted into the page. */
 (function () {
   "use strict";
@@ -88,7 +88,10 @@
     const clear = document.createElement("button");
     clear.type = "button";
     clear.textContent = "Clear highlights";
-    clear.addEventListener("click", () => {
+    const unmark = () => {
+      removeEventListener("keydown", onKey);
+      /* The button goes with the bar: focus on it moves to the content. */
+      const focused = p.contains(document.activeElement);
       for (const m of marks) {
         const parent = m.parentNode;
         if (!parent) continue;
@@ -99,8 +102,12 @@
       const url = new URL(location.href);
       url.searchParams.delete("hl");
       history.replaceState(history.state, "", url);
-      main.focus({ preventScroll: true });
-    });
+      if (focused) main.focus({ preventScroll: true });
+    };
+    /* Esc clears them too, unless something else on the page took the key. */
+    const onKey = (ev) => { if (ev.key === "Escape" && !ev.defaultPrevented) unmark(); };
+    clear.addEventListener("click", () => { unmark(); main.focus({ preventScroll: true }); });
+    addEventListener("keydown", onKey);
     p.append(shown, " ", clear);
     main.prepend(p);
   }
