@@ -95,8 +95,13 @@
     input.value = hasTerm(q, term) ? (" " + q + " ").replace(" " + term + " ", " ").trim() : (q + " " + term).trim();
     run(true);
   }
-  function renderFacets(f, q) {
-    facetsBox.replaceChildren();
+  /* Filter counts. Exact counts need every match's tags and services: the `m/` files, 78 KB
+   * at 10,000 incidents and 0.7 MB at 100,000, more than the results cost. So they count the
+   * results shown (their stubs are loaded already) and say so; counting every match, as
+   * `kb search --facets` does, is a click away, and after it every query counts them all. */
+  let countAll = false;
+  function renderFacets(f, q, scope) {
+    facetsBox.replaceChildren(scope);
     for (const [key, title, filter] of FACETS) {
       const values = f[key].slice(0, key === "years" ? 30 : 12);
       if (!values.length) continue;
@@ -110,6 +115,29 @@
       }
       facetsBox.append(el("section", { class: "facet-group" }, el("h2", null, title), ul));
     }
+  }
+  const kb = (bytes) => (bytes < 1024 ? bytes + " bytes" : Math.round(bytes / 1024) + " KB");
+  /* The counts beside results `r` of query `q`; `done(total)` once every match is counted. */
+  function counts(q, r, mine, done) {
+    if (!r.hits.length) { facetsBox.replaceChildren(); return; }
+    const all = r.totalExact && r.hits.length >= r.total;
+    if (all || !countAll) {
+      const f = kbSearch.facetsOfStubs(r.hits.map((h) => h.stub));
+      const scope = el("p", { class: "facet-scope muted", "data-scope": all ? "all" : "shown" });
+      if (all) scope.append("Counts over all " + r.total + " matches.");
+      else {
+        const b = el("button", { type: "button", class: "count-all" }, "Count all matches");
+        b.addEventListener("click", () => { countAll = true; b.disabled = true; b.textContent = "Counting…"; counts(q, r, mine, done); });
+        scope.append("Counts in the " + r.hits.length + " results shown. ", b, " (downloads " + kb(engine.facetsBytes()) + " once)");
+      }
+      renderFacets(f, q, scope);
+      return;
+    }
+    engine.facets(q).then((f) => {
+      if (mine !== seq) return;
+      renderFacets(f, q, el("p", { class: "facet-scope muted", "data-scope": "all" }, "Counts over all " + f.total + " matches."));
+      done(f.total);
+    }).catch((e) => { if (mine === seq) say("Counting failed: " + e.message); });
   }
 
   let seq = 0, limit = 10, timer = null;
@@ -144,12 +172,10 @@
     for (const c of r.corrections) if (!c.suggestion) parts.push(" No incident mentions “" + c.word + "”.");
     say(...parts);
     more.hidden = r.hits.length < limit;
-    engine.facets(q).then((f) => {
-      if (mine !== seq) return;
-      renderFacets(f, q);
-      if (!r.totalExact) say(count(f.total, true) + ".", ...parts.slice(1));
-      more.hidden = r.hits.length >= f.total;
-    }).catch(() => {});
+    counts(q, r, mine, (total) => {
+      if (!r.totalExact) say(count(total, true) + ".", ...parts.slice(1));
+      more.hidden = r.hits.length >= total;
+    });
   }
 
   input.addEventListener("input", () => { limit = 10; clearTimeout(timer); timer = setTimeout(() => run(false), 80); });
