@@ -5,9 +5,10 @@
   const $ = (id) => document.getElementById(id);
   const input = $("q"), status = $("status"), list = $("results"), facetsBox = $("facets"), more = $("more");
   const manifest = JSON.parse($("kb-manifest").textContent);
-  const script = document.currentScript.src;
-  const base = new URL("../search/", script);
-  const siteRoot = new URL("../", script);
+  /* The site's root: the form says it (the script is inline); a theme's own page loading this
+   * file with <script src> is in js/, one below it. */
+  const siteRoot = input.form.dataset.root !== undefined ? new URL(input.form.dataset.root, location.href) : new URL("../", document.currentScript.src);
+  const base = new URL("search/", siteRoot);
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
