@@ -39,6 +39,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "static/js/stem.js",
     "static/js/search.js",
     "static/js/search-page.js",
+    "static/js/search-start.js",
     "static/js/highlight.js",
     "static/js/list.js",
 ];

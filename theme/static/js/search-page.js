@@ -4,12 +4,6 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const input = $("q"), status = $("status"), list = $("results"), facetsBox = $("facets"), more = $("more");
-  const manifest = JSON.parse($("kb-manifest").textContent);
-  /* The site's root: the form says it (the script is inline); a theme's own page loading this
-   * file with <script src> is in js/, one below it. */
-  const siteRoot = input.form.dataset.root !== undefined ? new URL(input.form.dataset.root, location.href) : new URL("../", document.currentScript.src);
-  const base = new URL("search/", siteRoot);
-
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
@@ -18,19 +12,16 @@
   }
   function say(...parts) { status.replaceChildren(...parts); }
 
+  /* The engine search-start.js made in the head (a shared link's query already on its way);
+   * or, on a theme's page loading this file with <script src> from js/, one made here. */
   if (location.protocol === "file:") {
     say("Search needs the site served over HTTP: run kb serve, or publish it to any static host. Every incident is listed on ", el("a", { href: "../incidents/index.html" }, "All incidents"), ".");
     input.disabled = true;
     return;
   }
-
-  async function load(path) {
-    const res = await fetch(new URL(path, base));
-    if (!res.ok) throw new Error("could not load the search index (" + path + ": HTTP " + res.status + ")");
-    const plain = res.body.pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(plain).arrayBuffer());
-  }
-  const engine = new kbSearch.Engine(manifest, load);
+  const early = window.kbSearchStart;
+  const siteRoot = early ? early.root : new URL("../", document.currentScript.src);
+  const engine = early ? early.engine : new kbSearch.Engine(JSON.parse($("kb-manifest").textContent), kbSearch.loader(new URL("search/", siteRoot)));
 
   const stemsOf = kbSearch.stemsOf;
   /* The stretch of a text around its first matching word, matching words marked. */

@@ -895,7 +895,18 @@
     return { total: stubs.length, ...c.sorted() };
   }
 
-  const api = { Engine, QueryError, parse, analyze, words, split, stemsOf, tokens, stemOf, normalize, facetsOfStubs, FORMAT };
+  /* Loads index files for an Engine in a browser: `base` is the site's search/ folder; the
+   * files are gzip, unpacked here (hosts serve them as they are). */
+  function loader(base) {
+    return async function load(path) {
+      const res = await fetch(new URL(path, base));
+      if (!res.ok) throw new Error("could not load the search index (" + path + ": HTTP " + res.status + ")");
+      const plain = res.body.pipeThrough(new DecompressionStream("gzip"));
+      return new Uint8Array(await new Response(plain).arrayBuffer());
+    };
+  }
+
+  const api = { Engine, loader, QueryError, parse, analyze, words, split, stemsOf, tokens, stemOf, normalize, facetsOfStubs, FORMAT };
   if (inNode) module.exports = api;
   else root.kbSearch = api;
 })(typeof self !== "undefined" ? self : this);
