@@ -698,7 +698,27 @@ function report(files) {
   return L.join("\n");
 }
 
+/* `visit --site OUT [--reps 3] [--delay 40] [--query Q]...`: kb's whole cold visits alone, over
+ * a site already built (for 100,000 incidents, where Pagefind is not run); one JSON line each. */
+async function visitOnly(o) {
+  const site = path.resolve(o.site), reps = +(o.reps || 3), delay = +(o.delay ?? 40);
+  const srv = await serve(site, delay);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    for (const q of o.queries.length ? o.queries : DEFAULT_QUERIES) {
+      for (let i = 0; i < reps; i++) {
+        const v = await measureVisit(browser, `http://127.0.0.1:${srv.port}`, "kb", q, srv, delay);
+        console.log(JSON.stringify({ ...v, rep: i }));
+      }
+    }
+  } finally {
+    await browser.close();
+    srv.server.close();
+  }
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === "run") await run(parseArgs(rest));
+else if (cmd === "visit") await visitOnly(parseArgs(rest));
 else if (cmd === "report") console.log(report(rest));
 else { console.error("usage: node bench.mjs run --corpus DIR --site OUT --label NAME [...] | node bench.mjs report a.json ..."); process.exit(2); }
