@@ -191,7 +191,8 @@ pub fn linked_kb(
 /// Runs `work` (a query) on the fresh search index. With `check`, an index on disk is
 /// searched while the sources are stamped on another thread, and the answer is kept only when
 /// the stamp matches; otherwise the index is rebuilt as [`fresh_index`] does and `work` runs
-/// again. The check thus costs the longer of the two, not their sum.
+/// again. The check thus costs the longer of the two, not their sum. An index that a running
+/// `kb serve` vouches for (it watches the sources: `search::served`) needs no check.
 pub fn with_fresh_index<T>(
     root: &Path,
     drafts: bool,
@@ -204,6 +205,14 @@ pub fn with_fresh_index<T>(
         if let Ok((index, built)) = store::open(&dir).or_else(|_| store::open(&dir))
             && built.drafts == drafts
         {
+            if let Some(pid) = search::served::vouched(root, drafts, &built) {
+                if run.timings {
+                    eprintln!(
+                        "kb serve (pid {pid}) vouches for the index: searched it without checking the files"
+                    );
+                }
+                return Ok((work(&index), Vec::new(), None));
+            }
             let output_dir = root.join("public");
             let t = Instant::now();
             let (stamp, out) = std::thread::scope(|s| {

@@ -42,6 +42,7 @@ use crate::diagnostics::Diagnostic;
 use crate::kb::Kb;
 use crate::output::{self, OutputError};
 use crate::render;
+use crate::search::served::Marker;
 
 /// Events closer together than this make one rebuild (editors write a file in several steps).
 const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -449,6 +450,8 @@ struct Builder {
     cache: load::Cache,
     quick: Quick,
     run: crate::config::RunOptions,
+    /// Tells `kb search` when the index is fresh (None: another serve has it, or polling).
+    marker: Option<Arc<Marker>>,
 }
 
 impl Builder {
@@ -493,6 +496,7 @@ impl Builder {
             progress: None,
             run: self.run.clone(),
         };
+        let changes = self.marker.as_ref().map(|m| m.changes());
         let written = {
             let mut served = self.quick.served.lock().expect("not poisoned");
             served.touched.clear();
@@ -560,6 +564,9 @@ impl Builder {
         );
         served.last = Some(built);
         drop(served);
+        if let (Some(m), Some(n)) = (&self.marker, changes) {
+            m.built(n);
+        }
         let was_failing = self
             .shared
             .failure
@@ -737,14 +744,23 @@ fn watch(
     tx: mpsc::Sender<Vec<PathBuf>>,
     waiting: Arc<AtomicBool>,
     saves: mpsc::Sender<PathBuf>,
+    marker: Option<Arc<Marker>>,
 ) -> Result<Watching, String> {
     let content = load::content_dir(root);
     let (r, c) = (root.to_path_buf(), content.clone());
+    let m = marker.clone();
     // A write closed or a file renamed into place is a finished save: its page is shown
     // at once, without waiting out the debounce (which still rebuilds the rest).
     let early = move |res: notify::Result<notify::Event>| {
         use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
         let Ok(e) = res else { return };
+        // Any change, at once: a search no longer trusts the index (`search::served`).
+        if let Some(m) = &m
+            && !matches!(e.kind, EventKind::Access(_))
+            && e.paths.iter().any(|p| relevant(&r, &c, p))
+        {
+            m.changed();
+        }
         let saved = matches!(
             e.kind,
             EventKind::Access(AccessKind::Close(AccessMode::Write))
@@ -770,6 +786,9 @@ fn watch(
             .collect();
         changed.dedup();
         if !changed.is_empty() {
+            if let Some(m) = &marker {
+                m.changed();
+            }
             waiting.store(true, Ordering::SeqCst);
             let _ = tx.send(changed);
         }
@@ -820,7 +839,14 @@ fn watch(
         }
         // Without it (the system's watch limit reached, say) saves wait for the debounce.
         let saves = <notify::RecommendedWatcher as notify::Watcher>::new(early, no_links).and_then(
-            |mut w| notify::Watcher::watch(&mut w, &content, RecursiveMode::Recursive).map(|_| w),
+            |mut w| {
+                notify::Watcher::watch(&mut w, &content, RecursiveMode::Recursive)?;
+                // site.toml, for the search's marker.
+                if content != root {
+                    notify::Watcher::watch(&mut w, root, RecursiveMode::NonRecursive)?;
+                }
+                Ok(w)
+            },
         );
         if let Err(e) = &saves {
             eprintln!("note: saves are shown after the debounce only ({e})");
@@ -873,6 +899,11 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         });
         output::check(&out, &root, &load::content_dir(&root)).map_err(ServeError::Output)?;
         let waiting = Arc::new(AtomicBool::new(false));
+        // Polling sees a save only at its next poll: no promise of freshness to make then.
+        let marker = (!opts.poll)
+            .then(|| Marker::acquire(&root, opts.drafts))
+            .flatten()
+            .map(Arc::new);
         let mut builder = Builder {
             root: root.clone(),
             out: out.clone(),
@@ -882,6 +913,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             waiting: waiting.clone(),
             cache: load::Cache::default(),
             run: opts.run.clone(),
+            marker: marker.clone(),
             quick: Quick {
                 root: root.clone(),
                 out: out.clone(),
@@ -903,7 +935,11 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
         .map_err(|e| ServeError::Usage(format!("the first build stopped: {e}")))?;
         let (ctx, crx) = mpsc::channel();
         let (stx, srx) = mpsc::channel();
-        let watching = watch(&root, opts.poll, ctx, waiting, stx).map_err(ServeError::Usage)?;
+        let watching = watch(&root, opts.poll, ctx, waiting, stx, marker.clone())
+            .map_err(ServeError::Usage)?;
+        if let Some(m) = marker {
+            m.verify(&root, &out);
+        }
         let quick = builder.quick.clone();
         std::thread::spawn(move || quick.run(srx));
         std::thread::spawn(move || builder.run(crx));

@@ -170,9 +170,31 @@ fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
     let marks = v["fromHeader"][0]["marks"].as_array().unwrap();
     assert!(!marks.is_empty(), "matching words are marked");
 
+    // Every match of "writes rejected" is shown: its filter counts are over them all.
+    let term = v["filter"]["term"].as_str().unwrap();
+    let tag = term.trim_start_matches("tag:");
+    let total = facets_total(&root, "writes rejected");
+    assert_eq!(v["typed"].as_array().unwrap().len() as u64, total);
+    assert_eq!(v["scope"]["kind"], "all");
+    assert_eq!(
+        v["scope"]["text"].as_str().unwrap(),
+        format!("Counts over all {total} matches.")
+    );
+    let tag_count = |facets: &serde_json::Value, tag: &str| {
+        facets["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["value"] == tag)
+            .map_or(0, |f| f["count"].as_u64().unwrap())
+    };
+    assert_eq!(
+        v["filter"]["count"].as_u64().unwrap(),
+        tag_count(&terminal_facets(&root, "writes rejected"), tag)
+    );
+
     // The filter: the query gains it, the list is the terminal's for the filtered query, and
     // its count was right.
-    let term = v["filter"]["term"].as_str().unwrap();
     assert_eq!(
         v["filteredQuery"].as_str().unwrap(),
         format!("writes rejected {term}")
@@ -186,7 +208,6 @@ fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
         filtered.len() as u64,
         v["filter"]["count"].as_u64().unwrap()
     );
-    let tag = term.trim_start_matches("tag:");
     for r in v["filtered"].as_array().unwrap() {
         assert!(
             r["tags"].as_array().unwrap().iter().any(|t| t == tag),
@@ -208,6 +229,50 @@ fn search_page_types_filters_navigates_and_agrees_with_the_terminal() {
         format!("/incidents/{}/", filtered[1])
     );
     assert_eq!(v["followedTitle"], v["filtered"][1]["title"]);
+
+    // More matches than shown: counted over the shown results, said so, until asked; then
+    // over every match, as `kb search --facets` counts them, downloading the m/ files once.
+    let q = "service outage";
+    let total = facets_total(&root, q);
+    let shown = v["many"].as_array().unwrap();
+    assert!(
+        total > shown.len() as u64,
+        "{total} matches, {} shown",
+        shown.len()
+    );
+    assert_eq!(result_ids(&v["many"]), terminal_ids(&root, q));
+    assert!(
+        v["manyScope"].as_str().unwrap().starts_with(&format!(
+            "Counts in the {} results shown. Count all matches",
+            shown.len()
+        )),
+        "{}",
+        v["manyScope"]
+    );
+    for pair in v["manyShown"].as_array().unwrap() {
+        let tag = pair[0].as_str().unwrap().trim_start_matches("tag:");
+        let with_tag = shown
+            .iter()
+            .filter(|r| r["tags"].as_array().unwrap().iter().any(|t| t == tag))
+            .count();
+        assert_eq!(pair[1].as_u64().unwrap(), with_tag as u64, "{tag}");
+    }
+    let facets = terminal_facets(&root, q);
+    let all = v["allCounts"].as_array().unwrap();
+    assert!(!all.is_empty());
+    for pair in all {
+        let tag = pair[0].as_str().unwrap().trim_start_matches("tag:");
+        assert_eq!(pair[1].as_u64().unwrap(), tag_count(&facets, tag), "{tag}");
+    }
+    assert_ne!(
+        v["allCounts"], v["manyShown"],
+        "the example shows the difference"
+    );
+    assert_eq!(
+        v["allScope"].as_str().unwrap(),
+        format!("Counts over all {total} matches.")
+    );
+    assert_eq!(v["metaFetched"], serde_json::json!([0, 1]));
 
     // A shared URL with a misspelling: corrected, and said so.
     assert_eq!(result_ids(&v["shared"]), terminal_ids(&root, "replca lag"));
@@ -376,6 +441,15 @@ fn nothing_from_a_postmortem_runs_as_script_on_the_search_page() {
 /// `kb search --json` top ids for the same query: the terminal's answer.
 fn terminal_ids(root: &Path, q: &str) -> Vec<String> {
     ids(&search_json(root, q, &[]).0)
+}
+
+/// `kb search --facets`: the counts over every match.
+fn terminal_facets(root: &Path, q: &str) -> serde_json::Value {
+    search_json(root, q, &["--facets"]).0["facets"].clone()
+}
+
+fn facets_total(root: &Path, q: &str) -> u64 {
+    search_json(root, q, &[]).0["total"].as_u64().unwrap()
 }
 
 /// A page built from every script-injection form of tests/fixtures/hostile.md: loaded, tabbed

@@ -482,6 +482,78 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 
 /// Waits for the whole-site rebuild that follows a change, and for any that follow it (a save
 /// may reach the watcher as two batches).
+/// `kb search --json --root ROOT -- Q` with KB_TIMINGS (which says whether it stamped the
+/// files or trusted a serve): the hits' ids and the stderr.
+fn search_ids(root: &Path, q: &str) -> (Vec<String>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["search", "--json", "--root"])
+        .arg(root)
+        .args(["--", q])
+        .env("KB_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "kb search {q}: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (common::ids(&v), stderr)
+}
+
+/// Waits (at most 60 s) until `ready` holds, checking every few milliseconds.
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// `kb search` beside a running `kb serve` trusts the index the serve keeps fresh (it stamps
+/// no file), sees an edit as soon as the serve has seen it, and stamps every file again once
+/// the serve is gone: a killed serve leaves nothing that looks live.
+#[test]
+fn kb_search_trusts_a_running_serve_and_stamps_the_files_without_it() {
+    let dir = example();
+    let root = dir.path();
+    let fresh = root.join(".kb/serve-fresh.json");
+    let id = ["session-service-oom-after-runtime-upgrade".to_string()];
+    let trusted = |err: &str| err.contains("kb serve (pid") && !err.contains("stamped");
+    let stamped = |err: &str| err.contains("stamped") && !err.contains("kb serve (pid");
+
+    let s = Server::start(root, &[]);
+    wait_until("the serve vouches for its first build", || fresh.exists());
+    let (ids, err) = search_ids(root, "zebrafinch");
+    assert!(ids.is_empty());
+    assert!(trusted(&err), "{err}");
+    let before = fs::read(&fresh).unwrap();
+
+    // An edit: the serve stops vouching at once, so the search stamps the files and refreshes
+    // the index itself if the serve has not yet.
+    s.write(FILE, &retitled(root, "Zebrafinch outage after the upgrade"));
+    wait_until("the serve sees the edit", || {
+        fs::read(&fresh).ok().as_ref() != Some(&before)
+    });
+    let (ids, err) = search_ids(root, "zebrafinch");
+    assert_eq!(ids, id, "{err}");
+    // The serve's rebuild done, it vouches again, for the new index.
+    wait_until("the serve vouches for the rebuilt index", || {
+        fs::read(&fresh).is_ok_and(|b| b != before)
+    });
+    let (ids, err) = search_ids(root, "zebrafinch");
+    assert_eq!(ids, id);
+    assert!(trusted(&err), "{err}");
+
+    // Killed (no chance to clean up): its files stay, its lock went with it.
+    drop(s);
+    assert!(fresh.exists());
+    let (ids, err) = search_ids(root, "zebrafinch");
+    assert_eq!(ids, id);
+    assert!(stamped(&err), "{err}");
+    fs::write(root.join(FILE), retitled(root, "Quokkafish outage")).unwrap();
+    let (ids, err) = search_ids(root, "quokkafish");
+    assert_eq!(ids, id, "{err}");
+    assert!(search_ids(root, "zebrafinch").0.is_empty());
+}
+
 fn settle(events: &Events) {
     events.until("built");
     while events

@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -224,7 +224,16 @@ fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)], judged: &[String
     for (q, j) in queries.iter().zip(&js) {
         let out = kb(
             root,
-            &["search", "--json", "--no-refresh", "-n", "10", "--", q],
+            &[
+                "search",
+                "--json",
+                "--facets",
+                "--no-refresh",
+                "-n",
+                "10",
+                "--",
+                q,
+            ],
         );
         if !out.status.success() {
             // A query kb refuses (an unknown tag, say) must be refused by the browser too, with
@@ -287,6 +296,32 @@ fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)], judged: &[String
         if j["total_exact"] == true && r["total"] != j["total"] {
             failures.push(format!("{q:?}: total {} vs {}", r["total"], j["total"]));
         }
+        // Filter counts: the page's exact ones are the terminal's; those over the results
+        // shown count what the terminal's top 10 carry.
+        let facets = &j["facets"];
+        for k in ["tags", "severity", "services", "years"] {
+            if r["facets"][k] != facets[k] {
+                failures.push(format!(
+                    "{q:?}: {k} counts {} vs {}",
+                    r["facets"][k], facets[k]
+                ));
+            }
+        }
+        if facets["total"] != r["total"] {
+            failures.push(format!(
+                "{q:?}: counted {} matches, kb search {}",
+                facets["total"], r["total"]
+            ));
+        }
+        let shown = shown_facets(&r);
+        for k in ["tags", "severity", "services", "years"] {
+            if shown[k] != j["shown_facets"][k] {
+                failures.push(format!(
+                    "{q:?}: {k} counts over the top 10 {} vs {}",
+                    shown[k], j["shown_facets"][k]
+                ));
+            }
+        }
         if r["did_you_mean"] != j["did_you_mean"] {
             failures.push(format!(
                 "{q:?}: did you mean {} vs {}",
@@ -303,6 +338,50 @@ fn check_parity(node: &Path, root: &Path, env: &[(&str, &str)], judged: &[String
         failures.join("\n")
     );
     queries.len()
+}
+
+/// Filter counts over the hits of a `kb search --json` answer, sorted as `--facets` sorts
+/// them: largest first, then by value; years newest first.
+fn shown_facets(r: &Value) -> Value {
+    let mut counts: [BTreeMap<String, u64>; 4] = Default::default();
+    for h in r["hits"].as_array().into_iter().flatten() {
+        let mut add = |k: usize, v: &Value| {
+            *counts[k]
+                .entry(v.as_str().unwrap().to_string())
+                .or_default() += 1
+        };
+        h["tags"].as_array().unwrap().iter().for_each(|t| add(0, t));
+        if !h["severity"].is_null() {
+            add(1, &h["severity"]);
+        }
+        h["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .for_each(|s| add(2, s));
+        if let Some(d) = h["date"].as_str() {
+            add(3, &Value::from(d.split('-').next().unwrap()));
+        }
+    }
+    let sorted = |m: &BTreeMap<String, u64>, by_value: bool| {
+        let mut v: Vec<(&String, &u64)> = m.iter().collect();
+        if by_value {
+            v.reverse();
+        } else {
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        }
+        Value::from(
+            v.into_iter()
+                .map(|(value, count)| serde_json::json!({ "value": value, "count": count }))
+                .collect::<Vec<_>>(),
+        )
+    };
+    serde_json::json!({
+        "tags": sorted(&counts[0], false),
+        "severity": sorted(&counts[1], false),
+        "services": sorted(&counts[2], false),
+        "years": sorted(&counts[3], true),
+    })
 }
 
 #[test]

@@ -18,7 +18,12 @@
 //     waits for the results to be rendered and counts what was fetched in between (bytes,
 //     requests, round trips), then waits for the network to go idle again and counts what
 //     came after the results (kb's filter counts);
-//  5. asks `kb search --json` for the same queries, to check the browser's top 10 against it.
+//  5. for each query and repetition, in a fresh browser context, opens the search page with the
+//     query in its URL (`/search/?q=…`, a shared link; Pagefind's bench page reads `?q=` the
+//     same way) and counts the whole cold visit: the page, its scripts and styles, the query,
+//     and anything fetched after the results (bytes with text gzipped as a host would, round
+//     trips from the navigation on);
+//  6. asks `kb search --json` for the same queries, to check the browser's top 10 against it.
 //
 // Round trips ("waves"): requests sorted by the time the browser issued them (Chromium's
 // requestWillBeSent, so queueing behind HTTP/1.1's 6 connections per host does not count);
@@ -168,6 +173,9 @@ q.addEventListener("input", async () => {
     status.textContent = r.results.length + " results (" + r.unfilteredResultCount + " unfiltered)";
   } catch (e) { status.textContent = "Search failed: " + e; }
 });
+/* A shared link: the query from the URL, searched at once (as kb's page does). */
+const init = new URLSearchParams(location.search).get("q");
+if (init) { q.value = init; q.dispatchEvent(new Event("input")); }
 </script>
 </body></html>
 `);
@@ -321,6 +329,60 @@ async function measure(browser, base, engine, query, srv, delay) {
   };
 }
 
+/* A whole cold visit from a shared link: navigation to the results on screen, then until the
+ * network is idle (whatever the page fetches after the results counts too). */
+async function measureVisit(browser, base, engine, query, srv, delay) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__bench = { rendered: null };
+    document.addEventListener("DOMContentLoaded", () => {
+      const obs = new MutationObserver(() => {
+        if (window.__bench.rendered === null && document.querySelector("#results li") && document.getElementById("status").textContent.trim() !== "") window.__bench.rendered = Date.now();
+      });
+      obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+  });
+  const net = [];
+  const byReq = new Map();
+  context.on("request", (r) => { const e = { url: r.url(), start: null, end: null }; byReq.set(r, e); net.push(e); });
+  const done = (r) => { const e = byReq.get(r); if (!e) return; const t = r.timing(); e.start = t.startTime; e.end = t.responseEnd >= 0 ? t.startTime + t.responseEnd : Date.now(); };
+  context.on("requestfinished", done);
+  context.on("requestfailed", done);
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  const mark = srv.log.length;
+  const url = (engine === "kb" ? base + "/search/" : base + "/" + PF_PAGE) + "?q=" + encodeURIComponent(query);
+  const t0 = Date.now();
+  let timedOut = false;
+  await page.goto(url, { waitUntil: "commit" });
+  try {
+    await page.waitForFunction(() => window.__bench.rendered !== null, null, { timeout: 60000, polling: 10 });
+  } catch { timedOut = true; }
+  const tShown = (await page.evaluate(() => window.__bench.rendered)) ?? Date.now();
+  const until = Date.now() + 120000;
+  let quiet = Date.now();
+  while (Date.now() < until) {
+    await sleep(20);
+    if (net.some((e) => e.end === null) || srv.log.slice(mark).some((e) => e.t1 === null)) { quiet = Date.now(); continue; }
+    const last = Math.max(0, ...srv.log.slice(mark).map((e) => e.t1));
+    if (Date.now() - Math.max(quiet, last) >= 500 + delay) break;
+  }
+  await page.close();
+  await context.close();
+  const got = srv.log.slice(mark);
+  const sum = (xs, k) => xs.reduce((a, e) => a + e[k], 0);
+  const shown = net.filter((e) => e.start !== null && e.start <= tShown);
+  return {
+    engine, q: query, timedOut, errors, failed: got.filter((e) => e.status !== 200).map((e) => `${e.status} ${e.path}`),
+    gz: sum(got, "gzBytes"), bytes: sum(got, "bytes"), requests: got.length,
+    gzShown: sum(got.filter((e) => e.t0 <= tShown), "gzBytes"),
+    waves: waves(net).waves, wavesShown: waves(shown).waves, ms: tShown - t0,
+    paths: got.map((e) => `${e.path} ${e.gzBytes}`),
+  };
+}
+
 function kbCli(corpus, q) {
   try {
     const out = execFileSync(KB, ["search", "--root", corpus, "--json", "-n", "10", "--", q], { encoding: "utf8", maxBuffer: 1 << 26 });
@@ -370,6 +432,18 @@ async function run(o) {
           log(`${res.label} ${engine.padEnd(8)} ${JSON.stringify(q).padEnd(22)} #${i + 1}: ${(r.query.bytes / 1024).toFixed(1)} KB, ${r.query.requests} req, ${r.query.waves} waves, ${r.query.ms} ms` +
             (r.later.requests ? `; after results ${(r.later.bytes / 1024).toFixed(1)} KB, ${r.later.requests} req` : "") +
             (r.errors.length ? `; ${r.errors.length} console errors` : "") + (r.timedOut ? "; TIMED OUT" : ""));
+        }
+      }
+    }
+    res.visits = [];
+    for (const q of queries) {
+      for (let i = 0; i < reps; i++) {
+        for (const engine of i % 2 ? ["pagefind", "kb"] : ["kb", "pagefind"]) {
+          const v = await measureVisit(browser, base, engine, q, srv, delay);
+          v.rep = i;
+          res.visits.push(v);
+          log(`${res.label} visit ${engine.padEnd(8)} ${JSON.stringify(q).padEnd(22)} #${i + 1}: ${(v.gz / 1024).toFixed(1)} KB gz, ${v.requests} req, ${v.waves} waves (${v.wavesShown} to the results), ${v.ms} ms` +
+            (v.errors.length ? `; ${v.errors.length} console errors` : "") + (v.timedOut ? "; TIMED OUT" : ""));
         }
       }
     }
@@ -445,6 +519,15 @@ function summarize(res, engine, q) {
   };
 }
 
+function visitOf(res, engine, q) {
+  const vs = (res.visits || []).filter((v) => v.engine === engine && v.q === q);
+  const m = (f) => median(vs.map(f));
+  return {
+    gz: m((v) => v.gz), requests: m((v) => v.requests), waves: m((v) => v.waves), wavesShown: m((v) => v.wavesShown), ms: m((v) => v.ms),
+    errors: [...new Set(vs.flatMap((v) => v.errors.concat(v.failed)))], timedOut: vs.some((v) => v.timedOut),
+  };
+}
+
 function cliCheck(res, q, k) {
   const cli = res.cli?.[q];
   if (!cli || cli.error) return { same: "–", totalNote: null };
@@ -489,6 +572,18 @@ function report(files) {
       (kb ? `${kb.files} / ${MB_(kb.bytes)} | ${pf.files} / ${MB_(pf.bytes)} | ${fmt(kb.wall, 2)} s | ${fmt(pf.wall, 2)} s | ${fmt(pf.rssMB)} MB |` : "– | – | – | – | – |"));
   }
   L.push("");
+  if (all.some((r) => r.visits)) {
+    L.push("A whole cold visit from a shared link (`/search/?q=…` opened in an empty browser: the page, its scripts and styles, the query, and whatever the page fetches after the results, such as kb's filter counts), text gzipped as a host would; medians over the queries of each query's median:");
+    L.push("");
+    L.push("| corpus | incidents | kb KB | kb round trips | of which to the results | Pagefind KB | Pagefind round trips | of which to the results | kb / Pagefind |");
+    L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const res of all.filter((r) => r.visits)) {
+      const k = res.queries.map((q) => visitOf(res, "kb", q)), p = res.queries.map((q) => visitOf(res, "pagefind", q));
+      const med = (xs, f) => median(xs.map(f));
+      L.push(`| ${res.label} | ${res.corpusDocs} | ${KB_(med(k, (x) => x.gz))} | ${fmt(med(k, (x) => x.waves))} | ${fmt(med(k, (x) => x.wavesShown))} | ${KB_(med(p, (x) => x.gz))} | ${fmt(med(p, (x) => x.waves))} | ${fmt(med(p, (x) => x.wavesShown))} | ${(med(k, (x) => x.gz) / med(p, (x) => x.gz)).toFixed(2)} |`);
+    }
+    L.push("");
+  }
   L.push("What makes the comparison unequal (read before the numbers):");
   L.push("");
   L.push("- **Different documents.** kb indexes the postmortem's fields (title, symptoms, summary, contributing factors, body) from the Markdown, through tantivy; " +
@@ -500,13 +595,13 @@ function report(files) {
     "Pagefind requires every word it knows, silently drops words it does not know (or matches them to a prefix), and has no `tag:` syntax: " +
     "`tag:replication` is just text to it (its filters need `data-pagefind-filter` markup, which kb's theme does not emit). " +
     "So \"matches\" and the top 10 are not comparable for relevance; the overlap column only shows how different they are.");
-  L.push("- **Engine code.** kb's engine (stem.js, search.js, search-page.js, ~61 KB, ~19 KB gz) and its manifest (inlined in the page) load with the search page, before the query; " +
+  L.push("- **Engine code.** kb's engine (stem.js, search.js, search-page.js) and its manifest are inline in the search page, so they load with it, before the query; " +
     "Pagefind's pagefind.js loads with the page but its worker (43 KB JS), WebAssembly (~60 KB) and entry/meta files come with the first query, so they are in its query columns. " +
-    "The page-load table shows both halves; \"page + first query\" is the fair total for a visitor who opens the page and searches once.");
+    "The page-load table shows both halves; the whole-visit tables count everything from the navigation on.");
   L.push("- **Typing.** The query is put into `#q` with Playwright's `fill` (one input event, like a paste). kb's page searches 80 ms after the last input event; " +
     "typing key by key with pauses over 80 ms would run searches for the prefixes too (more requests). Pagefind's bench page calls `pagefind.search()` on the input event, then `data()` of the top 10 in parallel.");
-  L.push("- **kb does more after the results.** Once the top 10 is shown, kb's page computes filter counts over every match, which reads every posting tier and the document metadata " +
-    "(\"kb after\" column); Pagefind's bench page shows no filters. The kb columns stop at the results on screen.");
+  L.push("- **Filter counts.** kb's page counts the filters over the results shown, from their stubs (nothing fetched), and says so; counting every match (the `m/` files) happens only when the reader asks, so no run here does it. " +
+    "The \"kb after\" column shows anything the page fetched after the results anyway (nothing, with this kb). Pagefind's bench page shows no filters.");
   L.push("- **Round trips** are counted from the browser's view (when each request was issued), so HTTP/1.1's limit of 6 connections per host, which queued the 7th–10th stub or fragment " +
     "requests here, does not add round trips; on an HTTP/2 host those run in parallel. The " + r0.delay + " ms per response is there so that requests of one wave overlap clearly.");
   L.push("- **Times** (query to results, indexing) are from a small shared VM and move with its load; bytes, requests and round trips are deterministic for a given index.");
@@ -548,6 +643,17 @@ function report(files) {
       L.push(`| \`${q}\` | ${breakdown(k)} | ${waveShape(k)} | ${breakdown(p)} | ${waveShape(p)} |`);
     }
     L.push("");
+    if (res.visits) {
+      L.push("Whole cold visits from a shared link (`/search/?q=…` in an empty browser; gz: text as a host would gzip it; median of the repetitions; round trips from the navigation, all of them and those before the results were on screen):");
+      L.push("");
+      L.push("| query | kb KB | kb requests | kb round trips | kb to the results | Pagefind KB | Pagefind requests | Pagefind round trips | Pagefind to the results |");
+      L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+      for (const q of res.queries) {
+        const k = visitOf(res, "kb", q), p = visitOf(res, "pagefind", q);
+        L.push(`| \`${q}\` | ${KB_(k.gz)} | ${fmt(k.requests)} | ${fmt(k.waves)} | ${fmt(k.wavesShown)} | ${KB_(p.gz)} | ${fmt(p.requests)} | ${fmt(p.waves)} | ${fmt(p.wavesShown)} |`);
+      }
+      L.push("");
+    }
     const kq = summarize(res, "kb", res.queries[0]), pq = summarize(res, "pagefind", res.queries[0]);
     L.push("The search page before any query, and a whole cold visit (page + first query, gz if the host gzips text):");
     L.push("");
@@ -578,6 +684,11 @@ function report(files) {
         if (!s.idsStable) notes.push(`- ${e} \`${q}\`: the top 10 differed between repetitions`);
         if (s.spread[0] !== s.spread[1]) notes.push(`- ${e} \`${q}\`: bytes varied between repetitions (${KB_(s.spread[0])}–${KB_(s.spread[1])} KB)`);
       }
+      for (const e of ["kb", "pagefind"]) {
+        const v = visitOf(res, e, q);
+        if (v.errors.length) notes.push(`- ${e} visit \`${q}\`: ${v.errors.slice(0, 3).join("; ").slice(0, 400)}`);
+        if (v.timedOut) notes.push(`- ${e} visit \`${q}\`: results did not appear within 60 s`);
+      }
       const cli = res.cli?.[q];
       if (cli?.error) notes.push(`- \`kb search ${q}\` failed: ${cli.error}`);
     }
@@ -587,7 +698,27 @@ function report(files) {
   return L.join("\n");
 }
 
+/* `visit --site OUT [--reps 3] [--delay 40] [--query Q]...`: kb's whole cold visits alone, over
+ * a site already built (for 100,000 incidents, where Pagefind is not run); one JSON line each. */
+async function visitOnly(o) {
+  const site = path.resolve(o.site), reps = +(o.reps || 3), delay = +(o.delay ?? 40);
+  const srv = await serve(site, delay);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    for (const q of o.queries.length ? o.queries : DEFAULT_QUERIES) {
+      for (let i = 0; i < reps; i++) {
+        const v = await measureVisit(browser, `http://127.0.0.1:${srv.port}`, "kb", q, srv, delay);
+        console.log(JSON.stringify({ ...v, rep: i }));
+      }
+    }
+  } finally {
+    await browser.close();
+    srv.server.close();
+  }
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === "run") await run(parseArgs(rest));
+else if (cmd === "visit") await visitOnly(parseArgs(rest));
 else if (cmd === "report") console.log(report(rest));
 else { console.error("usage: node bench.mjs run --corpus DIR --site OUT --label NAME [...] | node bench.mjs report a.json ..."); process.exit(2); }

@@ -379,10 +379,16 @@ pub fn render(
         }
     }
 
-    // Search: the manifest goes inline, so a first query costs no round trip for it.
+    // Search: the manifest and the engine go inline, so a visit opening `/search/?q=…` costs
+    // the page, the query's files, then its results' stubs: three round trips.
     let mut ctx = Context::new();
     ctx.insert_value("page", page("Search", "search", "search/"));
     ctx.insert("search_manifest", &script_json(search));
+    ctx.insert("search_script", &theme.inline_script(SEARCH_SCRIPTS));
+    ctx.insert(
+        "search_page_script",
+        &theme.inline_script(&["js/search-page.js"]),
+    );
     jobs.push(Job {
         template: "search.html",
         path: "search/index.html".into(),
@@ -728,6 +734,10 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
 
 /// JSON safe inside a `<script>` element: `<`, `>` and `&` as escapes, so text from a
 /// postmortem can never close the element.
+/// The search page's engine, in the order it runs, in the page's head; `js/search-page.js`
+/// goes after the page's elements.
+const SEARCH_SCRIPTS: &[&str] = &["js/stem.js", "js/search.js", "js/search-start.js"];
+
 fn script_json(value: &impl Serialize) -> String {
     serde_json::to_string(value)
         .expect("serializable")

@@ -39,6 +39,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "static/js/stem.js",
     "static/js/search.js",
     "static/js/search-page.js",
+    "static/js/search-start.js",
     "static/js/highlight.js",
     "static/js/list.js",
 ];
@@ -125,6 +126,19 @@ impl Theme {
             .map(|(k, (b, _))| (k.as_str(), b.as_slice()))
     }
 
+    /// The theme's static scripts `names` (paths under `static/`), one after the other, to
+    /// put inside a `<script>` element ([`inline_script`]).
+    pub fn inline_script(&self, names: &[&str]) -> String {
+        let mut out = String::new();
+        for name in names {
+            if let Some((bytes, _)) = self.files.get(&format!("static/{name}")) {
+                out.push_str(&inline_script(&String::from_utf8_lossy(bytes)));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     /// Files of `static/`, copied to the site root.
     pub fn static_files(&self) -> impl Iterator<Item = Page> + '_ {
         self.files.iter().filter_map(|(rel, (bytes, _))| {
@@ -196,4 +210,41 @@ fn tera_location(msg: &str) -> Option<(String, usize, usize)> {
     let col = parts.next()?.parse().ok()?;
     let line = parts.next()?.parse().ok()?;
     Some((parts.next()?.to_string(), line, col))
+}
+
+/// A script made safe inside a `<script>` element: `</script` (any case) and `<!--` can only be
+/// in a string, a regex or a comment of JavaScript, and there `<\/script` and `<\x21--` mean
+/// the same (in a regex too, `u` flag or not), while the HTML parser stays in the script.
+pub fn inline_script(js: &str) -> String {
+    let mut out = String::with_capacity(js.len());
+    let mut rest = js;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        if rest.len() >= 7 && rest.as_bytes()[..7].eq_ignore_ascii_case(b"/script") {
+            out.push('\\');
+        } else if rest.starts_with("!--") {
+            out.push_str("\\x21");
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_scripts_cannot_close_their_element() {
+        let js = r#"a = "</script><script>x"; b = /<\/SCRIPT/; // <!-- c
+d = 1 < 2 && "<p>";"#;
+        let safe = super::inline_script(js);
+        assert_eq!(
+            safe,
+            r#"a = "<\/script><script>x"; b = /<\/SCRIPT/; // <\x21-- c
+d = 1 < 2 && "<p>";"#
+        );
+        assert!(!safe.to_ascii_lowercase().contains("</script"));
+        assert!(!safe.contains("<!--"));
+    }
 }

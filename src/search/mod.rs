@@ -9,6 +9,7 @@ pub mod print;
 pub mod query;
 pub mod run;
 pub mod schema;
+pub mod served;
 pub mod similar;
 pub mod snippet;
 pub mod spelling;

@@ -263,6 +263,11 @@ pub enum OpenError {
     Corrupt(String),
 }
 
+/// The stamp of the index in `dir`, without opening the index.
+pub fn read_stamp(dir: &Path) -> Option<Stamp> {
+    serde_json::from_slice(&fs::read(dir.join(STAMP_FILE)).ok()?).ok()
+}
+
 /// Opens the index in `dir` with the stamp it was built from.
 pub fn open(dir: &Path) -> Result<(Index, Stamp), OpenError> {
     let text = match fs::read_to_string(dir.join(STAMP_FILE)) {

@@ -44,6 +44,7 @@ try {
     await waitFor(() => document.querySelector("#facets button.facet[data-filter^='tag:']"));
     const filter = await page.$eval("#facets button.facet[data-filter^='tag:']", (b) => ({ term: b.dataset.filter, count: +b.querySelector(".count").textContent }));
     out.filter = filter;
+    out.scope = await page.$eval("#facets .facet-scope", (p) => ({ kind: p.dataset.scope, text: p.textContent }));
     await page.click(`#facets button.facet[data-filter='${filter.term}']`);
     await waitFor((t) => document.getElementById("q").value.includes(t) && document.querySelector(`#facets button.facet[data-filter='${t}'][aria-pressed='true']`), filter.term);
     await page.waitForTimeout(300);
@@ -63,6 +64,21 @@ try {
     await waitFor(() => document.querySelectorAll("#results > li").length > 0);
     out.shared = await results();
     out.sharedStatus = await page.textContent("#status");
+    // More matches than results shown: the counts are over those shown, until asked to count
+    // every match (the m/ files, once).
+    await page.fill("#q", "service outage");
+    await waitFor(() => new URL(location.href).searchParams.get("q") === "service outage" && document.querySelector("#facets .facet-scope[data-scope='shown']"));
+    out.many = await results();
+    out.manyScope = await page.textContent("#facets .facet-scope");
+    out.manyShown = await page.$$eval("#facets button.facet[data-filter^='tag:']", (bs) => bs.map((b) => [b.dataset.filter, +b.querySelector(".count").textContent]));
+    const metaFiles = () => page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\/search\/m\//.test(e.name)).length);
+    const before = await metaFiles();
+    await page.click("#facets button.count-all");
+    await waitFor(() => document.querySelector("#facets .facet-scope[data-scope='all']"));
+    out.allScope = await page.textContent("#facets .facet-scope");
+    out.allCounts = await page.$$eval("#facets button.facet[data-filter^='tag:']", (bs) => bs.map((b) => [b.dataset.filter, +b.querySelector(".count").textContent]));
+    out.allStatus = await page.textContent("#status");
+    out.metaFetched = [before, await metaFiles()];
     // A query error names the column.
     await page.fill("#q", "lag tga:replication");
     await waitFor(() => /unknown filter/.test(document.getElementById("status").textContent));

@@ -1,12 +1,13 @@
 // Runs queries through the browser engine over a built site's static index, for the parity
 // test (tests/static_search.rs): `node run_queries.js SITE_DIR < queries.txt` (one query per
 // line) prints one JSON object per query: the hits' ids and scores, the total, did-you-mean,
-// or the error, and which index files the query read.
+// or the error, and which index files the query read; then the filter counts over every match
+// (`facets`, exact) and over the top 10 alone, from their stubs (`shown_facets`).
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
-const { Engine, QueryError } = require("../../theme/static/js/search.js");
+const { Engine, QueryError, facetsOfStubs } = require("../../theme/static/js/search.js");
 
 const site = process.argv[2];
 const html = fs.readFileSync(path.join(site, "search", "index.html"), "utf8");
@@ -33,12 +34,15 @@ async function main() {
         did_you_mean: r.did_you_mean,
         corrections: r.corrections,
         hits: r.hits.map((h) => ({ id: h.stub.id, score: h.score })),
+        shown_facets: facetsOfStubs(r.hits.map((h) => h.stub)),
       };
+      out.files = files.slice();
+      out.facets = await engine.facets(q);
     } catch (e) {
       if (!(e instanceof QueryError)) throw e;
       out = { query: q, error: e.message, col: e.col, hint: e.hint };
     }
-    out.files = files;
+    if (!out.files) out.files = files;
     process.stdout.write(JSON.stringify(out) + "\n");
   }
 }

@@ -2,8 +2,8 @@
  * stems the engine searched for (search-page.js). Here, the words of the page's main content
  * with one of those stems are wrapped in <mark class="hl">, the first is scrolled into view,
  * and a button (or Esc) clears them. Without `hl` nothing runs and nothing more is loaded;
- * with it, the stemmer and the engine's tokenizer come from stem.js and search.js, which the
- * search page just loaded (so they are in the browser's cache), and "lagging" marks "lag" and
+ * with it, the stemmer and the engine's tokenizer come from stem.js and search.js (the search
+ * page has them inline; here they are two small downloads), and "lagging" marks "lag" and
  * "lagged" exactly as the index matched them. The parameter is untrusted: it is only ever compared
  * with, never inserted into the page. */
 (function () {

@@ -4,11 +4,6 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const input = $("q"), status = $("status"), list = $("results"), facetsBox = $("facets"), more = $("more");
-  const manifest = JSON.parse($("kb-manifest").textContent);
-  const script = document.currentScript.src;
-  const base = new URL("../search/", script);
-  const siteRoot = new URL("../", script);
-
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
@@ -17,19 +12,16 @@
   }
   function say(...parts) { status.replaceChildren(...parts); }
 
+  /* The engine search-start.js made in the head (a shared link's query already on its way);
+   * or, on a theme's page loading this file with <script src> from js/, one made here. */
   if (location.protocol === "file:") {
     say("Search needs the site served over HTTP: run kb serve, or publish it to any static host. Every incident is listed on ", el("a", { href: "../incidents/index.html" }, "All incidents"), ".");
     input.disabled = true;
     return;
   }
-
-  async function load(path) {
-    const res = await fetch(new URL(path, base));
-    if (!res.ok) throw new Error("could not load the search index (" + path + ": HTTP " + res.status + ")");
-    const plain = res.body.pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(plain).arrayBuffer());
-  }
-  const engine = new kbSearch.Engine(manifest, load);
+  const early = window.kbSearchStart;
+  const siteRoot = early ? early.root : new URL("../", document.currentScript.src);
+  const engine = early ? early.engine : new kbSearch.Engine(JSON.parse($("kb-manifest").textContent), kbSearch.loader(new URL("search/", siteRoot)));
 
   const stemsOf = kbSearch.stemsOf;
   /* The stretch of a text around its first matching word, matching words marked. */
@@ -95,8 +87,13 @@
     input.value = hasTerm(q, term) ? (" " + q + " ").replace(" " + term + " ", " ").trim() : (q + " " + term).trim();
     run(true);
   }
-  function renderFacets(f, q) {
-    facetsBox.replaceChildren();
+  /* Filter counts. Exact counts need every match's tags and services: the `m/` files, 78 KB
+   * at 10,000 incidents and 0.7 MB at 100,000, more than the results cost. So they count the
+   * results shown (their stubs are loaded already) and say so; counting every match, as
+   * `kb search --facets` does, is a click away, and after it every query counts them all. */
+  let countAll = false;
+  function renderFacets(f, q, scope) {
+    facetsBox.replaceChildren(scope);
     for (const [key, title, filter] of FACETS) {
       const values = f[key].slice(0, key === "years" ? 30 : 12);
       if (!values.length) continue;
@@ -110,6 +107,29 @@
       }
       facetsBox.append(el("section", { class: "facet-group" }, el("h2", null, title), ul));
     }
+  }
+  const kb = (bytes) => (bytes < 1024 ? bytes + " bytes" : Math.round(bytes / 1024) + " KB");
+  /* The counts beside results `r` of query `q`; `done(total)` once every match is counted. */
+  function counts(q, r, mine, done) {
+    if (!r.hits.length) { facetsBox.replaceChildren(); return; }
+    const all = r.totalExact && r.hits.length >= r.total;
+    if (all || !countAll) {
+      const f = kbSearch.facetsOfStubs(r.hits.map((h) => h.stub));
+      const scope = el("p", { class: "facet-scope muted", "data-scope": all ? "all" : "shown" });
+      if (all) scope.append("Counts over all " + r.total + " matches.");
+      else {
+        const b = el("button", { type: "button", class: "count-all" }, "Count all matches");
+        b.addEventListener("click", () => { countAll = true; b.disabled = true; b.textContent = "Counting…"; counts(q, r, mine, done); });
+        scope.append("Counts in the " + r.hits.length + " results shown. ", b, " (downloads " + kb(engine.facetsBytes()) + " once)");
+      }
+      renderFacets(f, q, scope);
+      return;
+    }
+    engine.facets(q).then((f) => {
+      if (mine !== seq) return;
+      renderFacets(f, q, el("p", { class: "facet-scope muted", "data-scope": "all" }, "Counts over all " + f.total + " matches."));
+      done(f.total);
+    }).catch((e) => { if (mine === seq) say("Counting failed: " + e.message); });
   }
 
   let seq = 0, limit = 10, timer = null;
@@ -144,12 +164,10 @@
     for (const c of r.corrections) if (!c.suggestion) parts.push(" No incident mentions “" + c.word + "”.");
     say(...parts);
     more.hidden = r.hits.length < limit;
-    engine.facets(q).then((f) => {
-      if (mine !== seq) return;
-      renderFacets(f, q);
-      if (!r.totalExact) say(count(f.total, true) + ".", ...parts.slice(1));
-      more.hidden = r.hits.length >= f.total;
-    }).catch(() => {});
+    counts(q, r, mine, (total) => {
+      if (!r.totalExact) say(count(total, true) + ".", ...parts.slice(1));
+      more.hidden = r.hits.length >= total;
+    });
   }
 
   input.addEventListener("input", () => { limit = 10; clearTimeout(timer); timer = setTimeout(() => run(false), 80); });
