@@ -539,6 +539,10 @@ pub fn build_into<S: Sink + Sync>(
     stamp_last_commits(root, &mut kb);
     // Templates are parsed before any work is written, so a theme typo fails fast.
     let tera = render::engine(&kb, &theme).map_err(BuildError::Content)?;
+    // Only a build whose postmortems and theme proved good writes the build cache.
+    if let Some(c) = cache.as_deref_mut() {
+        c.start_saving();
+    }
     if stop() {
         return Ok(None);
     }

@@ -9,7 +9,7 @@ use walkdir::WalkDir;
 use super::find::{Found, find, leaves, outside, real_root};
 use super::incident::Incident;
 use super::parse::parse;
-use crate::build_cache::parsed::{self, Kept, Parsed};
+use crate::build_cache::parsed::{self, Kept, Parsed, Saving};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
@@ -82,7 +82,10 @@ pub struct Cache {
     /// pages may differ from the ones written.
     reread: std::collections::HashSet<String>,
     stored: Option<Parsed>,
-    /// Writing the records of the last load, started by [`Cache::save`].
+    /// The records of the last load, to write once the build has proved good
+    /// ([`Cache::start_saving`]).
+    pending: Option<(PathBuf, Saving)>,
+    /// Writing them, started by [`Cache::start_saving`].
     saving: Option<std::thread::JoinHandle<SaveResult>>,
 }
 
@@ -117,12 +120,19 @@ impl Cache {
         c
     }
 
-    /// Starts writing the records of the last load to the build cache on a thread of its
-    /// own (when it is [`Cache::stored`] and they changed), so the last build's records leave
-    /// memory early and the write runs beside the build. [`Cache::saved`] says how it went.
+    /// Keeps the records of the last load for the build cache (when it is [`Cache::stored`]
+    /// and they changed); the last build's records leave memory now.
     fn save(&mut self, root: &Path, kept: Vec<Kept>) {
         if let Some(saving) = self.stored.as_mut().and_then(|p| p.to_save(kept)) {
-            let root = root.to_path_buf();
+            self.pending = Some((root.to_path_buf(), saving));
+        }
+    }
+
+    /// Starts writing the kept records on a thread of their own, beside the rest of the
+    /// build. Called once the postmortems have proved good: a build that fails on them leaves
+    /// the knowledge base, its `.kb/` included, as it was. [`Cache::saved`] says how it went.
+    pub fn start_saving(&mut self) {
+        if let Some((root, saving)) = self.pending.take() {
             self.saving = Some(std::thread::spawn(move || {
                 let t = std::time::Instant::now();
                 (saving.write(&root), t.elapsed())
@@ -130,8 +140,10 @@ impl Cache {
         }
     }
 
-    /// Waits for the write [`Cache::save`] started, if any.
+    /// Waits for the write [`Cache::start_saving`] started, if any; records never started are
+    /// dropped unwritten.
     pub fn saved(&mut self) -> SaveResult {
+        self.pending = None;
         match self.saving.take() {
             Some(h) => h.join().unwrap_or_else(|_| {
                 (
