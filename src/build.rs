@@ -370,12 +370,10 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
     let timings = opts.run.timings;
     let mut cache = load::Cache::stored(build_cache::parsed::Parsed::open(root, !reuse));
     let recorded = build_cache::pages::Recorded::open(root, &output_dir, !reuse);
-    // The theme as the page keys see it (build_into loads its own to render with).
-    let theme = Theme::load(root).map_err(|d| BuildError::Content(vec![d]))?;
     let keys = OnceLock::new();
-    let unchanged = |kb: &Kb, today: Date, _: &HashSet<String>| {
+    let unchanged = |kb: &Kb, theme: &Theme, today: Date, _: &HashSet<String>| {
         let t = Instant::now();
-        let k = build_cache::pages::keys(kb, &theme, today);
+        let k = build_cache::pages::keys(kb, theme, today);
         let same = k.iter().map(|(p, key)| recorded.same(p, *key)).collect();
         let _ = keys.set(k.into_iter().filter_map(|(p, k)| Some((p, k?))).collect());
         if timings {
@@ -491,10 +489,10 @@ fn stamp_last_commits(root: &Path, kb: &mut Kb) {
     }
 }
 
-/// Given the linked knowledge base, the date and the postmortems read again since the last
-/// whole render: which incident pages the sink may keep (see
+/// Given the linked knowledge base, the theme it renders with, the date and the postmortems
+/// read again since the last whole render: which incident pages the sink may keep (see
 /// [`render::unchanged_incident_pages`]), or None to render them all.
-pub type Unchanged<'a> = dyn Fn(&Kb, Date, &HashSet<String>) -> Option<Vec<bool>> + 'a;
+pub type Unchanged<'a> = dyn Fn(&Kb, &Theme, Date, &HashSet<String>) -> Option<Vec<bool>> + 'a;
 
 /// The build without its output handling: reads (through `cache` when given, so unchanged
 /// postmortems are not parsed again), links, indexes, and renders every file into the sink
@@ -585,7 +583,7 @@ pub fn build_into<S: Sink + Sync>(
     }
     let today = opts.run.today();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
-    let unchanged = cache.and_then(|c| unchanged(&kb, today, c.reread()));
+    let unchanged = cache.and_then(|c| unchanged(&kb, &theme, today, c.reread()));
     let (pages, across) = match render::render(
         &kb,
         &theme,

@@ -508,7 +508,7 @@ impl Builder {
         let stop = move || waiting.load(Ordering::SeqCst);
         // Incident pages whose inputs are as in the last good build stay as they are.
         let served = self.quick.served.clone();
-        let unchanged = move |kb: &crate::kb::Kb, today, reread: &_| {
+        let unchanged = move |kb: &crate::kb::Kb, _: &_, today, reread: &_| {
             let served = served.lock().expect("not poisoned");
             let last = served.last.as_ref().filter(|l| l.today == today)?;
             Some(render::unchanged_incident_pages(&last.kb, kb, reread))

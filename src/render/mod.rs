@@ -363,14 +363,16 @@ pub fn render(
                     reports::group_context(kb, kind, key, g, lessons, today, &mut extra);
                     extra
                 });
-                ctx.extend(extra.clone());
+                // Only big groups' figures are kept (for kb serve): the rest move into the page.
                 let keep = whole && g.incidents.len() >= KEEP_GROUP;
+                let kept = keep.then(|| (id, extra.clone()));
+                ctx.extend(extra);
                 let job = Job {
                     template: one,
                     path: format!("{url}index.html"),
                     context: ctx,
                 };
-                (job, keep.then_some((id, extra)))
+                (job, kept)
             })
             .collect();
         for (job, keep) in group_jobs {
@@ -732,12 +734,12 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
     }
 }
 
-/// JSON safe inside a `<script>` element: `<`, `>` and `&` as escapes, so text from a
-/// postmortem can never close the element.
 /// The search page's engine, in the order it runs, in the page's head; `js/search-page.js`
 /// goes after the page's elements.
 const SEARCH_SCRIPTS: &[&str] = &["js/stem.js", "js/search.js", "js/search-start.js"];
 
+/// JSON safe inside a `<script>` element: `<`, `>` and `&` as escapes, so text from a
+/// postmortem can never close the element.
 fn script_json(value: &impl Serialize) -> String {
     serde_json::to_string(value)
         .expect("serializable")
