@@ -777,3 +777,30 @@ fn incidents_list_filters_sorts_and_keeps_its_state_in_the_url() {
     assert_eq!(v["noScript"]["items"], 10);
     assert_eq!(v["noScript"]["next"], "../incidents/page/2/");
 }
+
+/// The minified copies kb serves for the built-in theme's scripts and stylesheet are exactly
+/// what the pinned esbuild makes of today's sources (the unit test in src/render/theme.rs checks
+/// only that they were made from them).
+#[test]
+fn minified_theme_files_are_esbuilds_output() {
+    let ready = repo().join("tests/browser/node_modules/esbuild").is_dir()
+        && Command::new("node").arg("--version").output().is_ok();
+    if !ready {
+        assert!(
+            std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
+            "KB_REQUIRE_BROWSER is set but node or tests/browser/node_modules/esbuild is missing"
+        );
+        eprintln!("skipping: needs node and `npm ci --prefix tests/browser`");
+        return;
+    }
+    let out = Command::new("node")
+        .arg(repo().join("tests/browser/minify.mjs"))
+        .arg("--check")
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

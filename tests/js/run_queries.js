@@ -7,9 +7,10 @@
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
-const { Engine, QueryError, facetsOfStubs } = require("../../theme/static/js/search.js");
-
 const site = process.argv[2];
+// The engine the site ships (esbuild's minified copy of theme/static/js/search.js, with its
+// stem.js beside it), so what readers run is what is checked against `kb search`.
+const { Engine, QueryError, facetsOfStubs } = require(path.resolve(site, "js", "search.js"));
 const html = fs.readFileSync(path.join(site, "search", "index.html"), "utf8");
 const m = html.match(/<script type="application\/json" id="kb-manifest">([\s\S]*?)<\/script>/);
 if (!m) throw new Error("no manifest in search/index.html");
