@@ -424,8 +424,9 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
 
     if timings {
         eprintln!(
-            "{:>8.3} s  swapping in the new output",
-            start.elapsed().as_secs_f64()
+            "{:>8.3} s  swapping in the new output{}",
+            start.elapsed().as_secs_f64(),
+            memory_note()
         );
     }
     if let Some(p) = &opts.progress {
@@ -457,9 +458,10 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
     }
     if timings {
         eprintln!(
-            "{:>8.3} s  done (swap took {:.3} s)",
+            "{:>8.3} s  done (swap took {:.3} s){}",
             start.elapsed().as_secs_f64(),
-            write_start.elapsed().as_secs_f64()
+            write_start.elapsed().as_secs_f64(),
+            memory_note()
         );
     }
     Ok(BuildReport {
@@ -489,6 +491,23 @@ fn stamp_last_commits(root: &Path, kb: &mut Kb) {
     }
 }
 
+/// For `KB_TIMINGS`: the process's resident and peak memory so far, from `/proc` (Linux), so a
+/// profile shows which stage holds what.
+fn memory_note() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let mb = |name: &str| {
+        let line = status.lines().find_map(|l| l.strip_prefix(name))?;
+        let kb: u64 = line.trim().strip_suffix(" kB")?.trim().parse().ok()?;
+        Some(kb >> 10)
+    };
+    match (mb("VmRSS:"), mb("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("  [memory {now} MB, peak {peak} MB]"),
+        _ => String::new(),
+    }
+}
+
 /// Given the linked knowledge base, the theme it renders with, the date and the postmortems
 /// read again since the last whole render: which incident pages the sink may keep (see
 /// [`render::unchanged_incident_pages`]), or None to render them all.
@@ -513,7 +532,11 @@ pub fn build_into<S: Sink + Sync>(
     let timings = opts.run.timings;
     let stage = |s: &str| {
         if timings {
-            eprintln!("{:>8.3} s  {s}", start.elapsed().as_secs_f64());
+            eprintln!(
+                "{:>8.3} s  {s}{}",
+                start.elapsed().as_secs_f64(),
+                memory_note()
+            );
         }
         if let Some(p) = &opts.progress {
             p(s);

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::DocSet;
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::Postings;
+use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::IndexRecordOption;
 
 use super::Index;
@@ -121,6 +121,39 @@ impl Term {
     }
 }
 
+/// A term's lists in the index: (text field, where its postings are), in field order.
+type FieldInfos = Vec<(usize, TermInfo)>;
+
+/// A term as its files hold it, once its lists are encoded and dropped.
+struct Encoded {
+    text: String,
+    /// Its entry in its postings shard, and its tail file ([`encode_term`]).
+    entry: Vec<u8>,
+    tail: Option<Vec<u8>>,
+    /// Its entry in its positions shard after the term itself ([`encode_term_positions`]);
+    /// empty for a phrase synonym, which has no positions file.
+    positions: Vec<u8>,
+    /// How many positions that entry holds: what positions shards are cut by.
+    positions_count: usize,
+}
+
+impl Encoded {
+    fn new(t: &Term, tier: usize, with_positions: bool) -> Encoded {
+        let (entry, tail) = encode_term(t, tier);
+        let mut positions = Vec::new();
+        if with_positions {
+            encode_term_positions(&mut positions, t);
+        }
+        Encoded {
+            text: t.text.clone(),
+            entry,
+            tail,
+            positions,
+            positions_count: t.positions(),
+        }
+    }
+}
+
 pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let searcher = index.searcher();
     let segments = searcher.segment_readers();
@@ -140,8 +173,18 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     }
     let mut totals = [0u64; 5];
     let mut caches = [[0f32; 256]; 5];
-    let mut terms: Vec<Term> = Vec::new();
     let mut words: Vec<(String, u32)> = Vec::new();
+    let synonyms = Synonyms::new(
+        &kb.config.search.synonyms,
+        &kb.config.search.drop_synonyms,
+        &mut index.analyzer(),
+    );
+    let run = &kb.config.run;
+    let tier = run.static_tier.filter(|n| *n > 0).unwrap_or(TIER);
+    // Every term is read, encoded and its decoded lists dropped before the next ones: decoded,
+    // the whole index would be most of the build's memory at 100,000 incidents.
+    let mut terms: Vec<Encoded> = Vec::new();
+    let mut phrases: Vec<Encoded> = Vec::new();
     if let Some(seg) = segments.first() {
         let inv = seg
             .inverted_index(fields.words)
@@ -164,7 +207,9 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         if (0..docs).any(|d| ords.first(d) != Some(u64::from(d))) {
             return Err("the search index is not in knowledge base order".into());
         }
-        let mut by_term: std::collections::BTreeMap<Vec<u8>, Vec<List>> = Default::default();
+        let mut readers = Vec::new();
+        // Term → its (field, term info) in field order.
+        let mut by_term: std::collections::BTreeMap<Vec<u8>, FieldInfos> = Default::default();
         for (fi, field) in fields.text.iter().enumerate() {
             let inv = seg
                 .inverted_index(*field)
@@ -174,63 +219,73 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
                 .get_fieldnorms_reader(*field)
                 .map_err(|e| format!("reading the index: {e}"))?;
             caches[fi] = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
-            let cache = &caches[fi];
             let mut stream = inv
                 .terms()
                 .stream()
                 .map_err(|e| format!("reading the index: {e}"))?;
-            let mut infos = Vec::new();
             while stream.advance() {
-                infos.push((stream.key().to_vec(), stream.value().clone()));
+                by_term
+                    .entry(stream.key().to_vec())
+                    .or_default()
+                    .push((fi, stream.value().clone()));
             }
-            let lists: Vec<(Vec<u8>, List)> = infos
-                .into_par_iter()
-                .map(|(key, info)| {
-                    let list = read_list(&inv, &info, &norms, cache, fi)?;
-                    Ok((key, list))
+            readers.push((inv, norms));
+        }
+        let read = |key: &[u8], infos: &FieldInfos| -> Result<Term, String> {
+            let lists = infos
+                .iter()
+                .map(|(fi, info)| {
+                    let (inv, norms) = &readers[*fi];
+                    read_list(inv, info, norms, &caches[*fi], *fi)
                 })
                 .collect::<Result<_, String>>()?;
-            for (key, list) in lists {
-                by_term.entry(key).or_default().push(list);
-            }
-        }
-        terms = by_term
-            .into_iter()
-            .map(|(k, lists)| Term {
-                text: String::from_utf8_lossy(&k).into_owned(),
+            Ok(Term {
+                text: String::from_utf8_lossy(key).into_owned(),
                 lists,
             })
+        };
+        // The stems of multi-word synonyms stay decoded: their phrases' postings come from
+        // their positions.
+        let stems: std::collections::BTreeSet<&str> = phrase_members(&synonyms)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
             .collect();
+        let kept: Vec<Term> = stems
+            .iter()
+            .filter_map(|s| by_term.get_key_value(s.as_bytes()))
+            .map(|(k, infos)| read(k, infos))
+            .collect::<Result<_, String>>()?;
+        phrases = phrase_terms(&kept, &synonyms, &caches)
+            .iter()
+            .map(|t| Encoded::new(t, tier, false))
+            .collect();
+        drop(kept);
+        let by_term: Vec<(Vec<u8>, FieldInfos)> = by_term.into_iter().collect();
+        terms = by_term
+            .par_iter()
+            .map(|(k, infos)| Ok(Encoded::new(&read(k, infos)?, tier, true)))
+            .collect::<Result<_, String>>()?;
     }
 
-    let synonyms = Synonyms::new(
-        &kb.config.search.synonyms,
-        &kb.config.search.drop_synonyms,
-        &mut index.analyzer(),
-    );
-    let phrases = phrase_terms(&terms, &synonyms, &caches);
     // Words and phrase synonyms share the postings shards, in byte order.
-    let mut keyed: Vec<&Term> = terms.iter().chain(&phrases).collect();
+    let mut keyed: Vec<&Encoded> = terms.iter().chain(&phrases).collect();
     keyed.sort_by(|a, b| a.text.as_bytes().cmp(b.text.as_bytes()));
 
     let mut files = Vec::new();
     // Postings shards: consecutive term ranges of about SHARD_BYTES of encoded terms.
-    let run = &kb.config.run;
-    let tier = run.static_tier.filter(|n| *n > 0).unwrap_or(TIER);
-    let blobs: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-        keyed.par_iter().map(|t| encode_term(t, tier)).collect();
     let shards = split(
-        &blobs,
+        &keyed,
         run.static_shard.filter(|n| *n > 0).unwrap_or(SHARD_BYTES),
-        |b| b.0.len(),
+        |t| t.entry.len(),
     );
     let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
         .par_iter()
         .enumerate()
-        .map(|(n, range)| encode_shard(n, &keyed[range.clone()], &blobs[range.clone()]))
+        .map(|(n, range)| encode_shard(n, &keyed[range.clone()]))
         .collect();
     files.extend(encoded.into_iter().flatten());
-    let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions() + 8);
+    let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions_count + 8);
     let encoded: Vec<(String, Vec<u8>)> = position_shards
         .par_iter()
         .enumerate()
@@ -255,7 +310,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     files.extend(value_lists(kb, &values));
     files.push(("f/days.bin".into(), gzip(&days(kb)?)));
 
-    let first = |list: &[&Term], ranges: &[std::ops::Range<usize>]| {
+    let first = |list: &[&Encoded], ranges: &[std::ops::Range<usize>]| {
         ranges
             .iter()
             .map(|r| list[r.start].text.clone())
@@ -336,6 +391,8 @@ fn by_contribution(by_doc: &[(u32, u32, u8)], cache: &[f32; 256]) -> Vec<(u32, u
 /// of the positions of every stem. Each becomes a term keyed by its stems joined with a space
 /// (no indexed term holds a space); the count of occurrences is its tf, as in tantivy's
 /// phrase scorer (slop 0).
+///
+/// `terms`, in byte order, needs only the phrases' stems.
 fn phrase_terms(terms: &[Term], synonyms: &Synonyms, caches: &[[f32; 256]]) -> Vec<Term> {
     let find = |stem: &str| {
         terms
@@ -343,15 +400,7 @@ fn phrase_terms(terms: &[Term], synonyms: &Synonyms, caches: &[[f32; 256]]) -> V
             .ok()
             .map(|i| &terms[i])
     };
-    let mut members: Vec<&Vec<String>> = synonyms
-        .groups()
-        .iter()
-        .flatten()
-        .filter(|m| m.len() > 1)
-        .collect();
-    members.sort();
-    members.dedup();
-    members
+    phrase_members(synonyms)
         .into_par_iter()
         .filter_map(|member| {
             let stems: Option<Vec<&Term>> = member.iter().map(|s| find(s)).collect();
@@ -378,6 +427,19 @@ fn phrase_terms(terms: &[Term], synonyms: &Synonyms, caches: &[[f32; 256]]) -> V
             })
         })
         .collect()
+}
+
+/// The multi-word synonyms, each once, in order.
+fn phrase_members(synonyms: &Synonyms) -> Vec<&Vec<String>> {
+    let mut members: Vec<&Vec<String>> = synonyms
+        .groups()
+        .iter()
+        .flatten()
+        .filter(|m| m.len() > 1)
+        .collect();
+    members.sort();
+    members.dedup();
+    members
 }
 
 fn per_dfs(stems: &[&Term], field: usize) -> Vec<u32> {
@@ -550,20 +612,16 @@ fn encode_term(t: &Term, tier: usize) -> (Vec<u8>, Option<Vec<u8>>) {
 }
 
 /// A shard (its terms front-coded, each followed by its entry) and its terms' tail files.
-fn encode_shard(
-    n: usize,
-    terms: &[&Term],
-    blobs: &[(Vec<u8>, Option<Vec<u8>>)],
-) -> Vec<(String, Vec<u8>)> {
+fn encode_shard(n: usize, terms: &[&Encoded]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut files = Vec::new();
     varint(&mut out, terms.len() as u64);
     let mut prev = "";
-    for (k, (t, (entry, tail))) in terms.iter().zip(blobs).enumerate() {
+    for (k, t) in terms.iter().enumerate() {
         term_header(&mut out, prev, &t.text);
         prev = &t.text;
-        out.extend_from_slice(entry);
-        if let Some(tail) = tail {
+        out.extend_from_slice(&t.entry);
+        if let Some(tail) = &t.tail {
             files.push((format!("t/{n}-{k}.bin"), gzip(tail)));
         }
     }
@@ -574,32 +632,37 @@ fn encode_shard(
 /// Positions, self-contained so a phrase needs no postings file: per term its field mask; per
 /// field the doc frequency, then per document (in doc order) the doc delta, tf, fieldnorm id
 /// and the positions as deltas.
-fn encode_positions(terms: &[Term]) -> Vec<u8> {
+fn encode_positions(terms: &[Encoded]) -> Vec<u8> {
     let mut out = Vec::new();
     varint(&mut out, terms.len() as u64);
     let mut prev = "";
     for t in terms {
         term_header(&mut out, prev, &t.text);
         prev = &t.text;
-        out.push(field_mask(t));
-        for l in &t.lists {
-            varint(&mut out, l.by_doc.len() as u64);
-            let (mut last_doc, mut at) = (0, 0);
-            for &(doc, tf, norm) in &l.by_doc {
-                varint(&mut out, u64::from(doc - last_doc));
-                last_doc = doc;
-                varint(&mut out, u64::from(tf));
-                out.push(norm);
-                let mut last = 0;
-                for p in &l.positions[at..at + tf as usize] {
-                    varint(&mut out, u64::from(p - last));
-                    last = *p;
-                }
-                at += tf as usize;
-            }
-        }
+        out.extend_from_slice(&t.positions);
     }
     out
+}
+
+/// One term's part of [`encode_positions`], after the term itself.
+fn encode_term_positions(out: &mut Vec<u8>, t: &Term) {
+    out.push(field_mask(t));
+    for l in &t.lists {
+        varint(out, l.by_doc.len() as u64);
+        let (mut last_doc, mut at) = (0, 0);
+        for &(doc, tf, norm) in &l.by_doc {
+            varint(out, u64::from(doc - last_doc));
+            last_doc = doc;
+            varint(out, u64::from(tf));
+            out.push(norm);
+            let mut last = 0;
+            for p in &l.positions[at..at + tf as usize] {
+                varint(out, u64::from(p - last));
+                last = *p;
+            }
+            at += tf as usize;
+        }
+    }
 }
 
 /// Every surface word and the number of incidents using it (what "did you mean" offers).
