@@ -16,7 +16,7 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use crate::content::codec::{Codec, Reader};
 
 /// Raised whenever what a file holds or how it is read changes.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 const MAGIC: &[u8] = b"kb build cache\n";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -76,7 +76,11 @@ fn read(path: &Path, kind: &str) -> Result<Vec<u8>, Unused> {
     };
     let head = header(kind);
     if bytes.starts_with(&head) {
-        return Ok(bytes[head.len()..].to_vec());
+        // In place: a copy would hold the cache twice (0.9 GB at 100,000 incidents, before
+        // records took their text from the files).
+        let mut bytes = bytes;
+        bytes.drain(..head.len());
+        return Ok(bytes);
     }
     let mut r = Reader::new(&bytes);
     let other = r.bytes(MAGIC.len()) == Some(MAGIC)

@@ -80,7 +80,7 @@ pub fn keys(kb: &Kb, theme: &Theme, today: Date) -> Vec<(String, Option<u128>)> 
         .map(|(i, e)| {
             let path = format!("{}index.html", views::incident_url(&e.incident.id));
             let mut record = Vec::with_capacity(e.incident.body.len() * 2 + 256);
-            let Some(()) = codec::put_incident(&e.incident, &mut record) else {
+            let Some(()) = codec::put_incident(&e.incident, None, &mut record) else {
                 return (path, None);
             };
             let mut h = Hash::new();

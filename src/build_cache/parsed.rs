@@ -124,13 +124,19 @@ impl Parsed {
 
     /// The postmortem at `display` with this content, as the last build parsed it: None when
     /// there is no such record or it does not check out.
-    pub fn get(&self, display: &str, content: u128) -> Option<(Incident, Vec<Diagnostic>, Kept)> {
+    /// `text` is the file's, whose hash is `content`.
+    pub fn get(
+        &self,
+        display: &str,
+        content: u128,
+        text: &str,
+    ) -> Option<(Incident, Vec<Diagnostic>, Kept)> {
         let old = self.old.get(display).filter(|o| o.content == content)?;
         let bytes = &self.buf[old.range.clone()];
         if check(display, content, bytes) != old.check {
             return None;
         }
-        let (inc, diags) = codec::decode(bytes)?;
+        let (inc, diags) = codec::decode(bytes, text)?;
         self.reused.fetch_add(1, Ordering::Relaxed);
         let kept = Kept {
             display: display.to_string(),
@@ -148,9 +154,10 @@ impl Parsed {
         content: u128,
         inc: &Incident,
         diags: &[Diagnostic],
+        text: &str,
     ) -> Option<Kept> {
         let t = std::time::Instant::now();
-        let bytes = codec::encode(inc, diags)?;
+        let bytes = codec::encode(inc, diags, text)?;
         let check = check(display, content, &bytes);
         self.encoding
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);

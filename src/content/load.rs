@@ -234,14 +234,16 @@ fn parse_unchecked(
     match read(path, &display) {
         Ok(text) => {
             let hash = stored.map(|_| parsed::content_hash(&content_rel, &text));
-            let found = stored.zip(hash).and_then(|(s, h)| s.get(&display, h));
+            let found = stored
+                .zip(hash)
+                .and_then(|(s, h)| s.get(&display, h, &text));
             let (mut inc, mut d, kept) = match found {
                 Some(f) => (f.0, f.1, Some(f.2)),
                 None => {
                     let (inc, d) = parse(&display, &content_rel, &text, config);
                     let kept = stored
                         .zip(hash)
-                        .and_then(|(s, h)| s.record(&display, h, &inc, &d));
+                        .and_then(|(s, h)| s.record(&display, h, &inc, &d, &text));
                     (inc, d, kept)
                 }
             };

@@ -49,7 +49,7 @@ pub(super) fn jobs(
     cards: &[Value],
     stats: &Value,
     shown: impl Fn(Range<usize>) -> bool,
-) -> Vec<Job> {
+) -> Vec<Job<'static>> {
     let per = kb
         .config
         .run
@@ -108,7 +108,7 @@ pub(super) fn jobs(
             Job {
                 template: "incidents.html",
                 path: format!("{url}index.html"),
-                context: ctx,
+                context: ctx.into(),
             }
         })
         .collect()

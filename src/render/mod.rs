@@ -34,10 +34,24 @@ const FEED: usize = 20;
 /// URLs per sitemap file (the sitemaps.org limit); `KB_SITEMAP_URLS` lowers it for tests.
 const SITEMAP_URLS_MAX: usize = 50_000;
 
-struct Job {
+struct Job<'a> {
     template: &'static str,
     path: String,
-    context: Context,
+    context: Ctx<'a>,
+}
+
+/// A page's context, or what makes it when the page is rendered: the largest (every action
+/// item, as template values) are made one at a time then, rather than all held through the
+/// render (most of a 100,000-incident build's memory at its peak).
+enum Ctx<'a> {
+    Ready(Context),
+    Later(Box<dyn FnOnce() -> Context + Send + 'a>),
+}
+
+impl From<Context> for Ctx<'_> {
+    fn from(c: Context) -> Self {
+        Ctx::Ready(c)
+    }
 }
 
 #[derive(Serialize)]
@@ -245,9 +259,9 @@ pub fn render(
         || match whole {
             true => {
                 let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
-                data::files(kb, today, limit)
+                data::write_files(kb, today, limit, |path, bytes| staging.write(path, bytes))
             }
-            false => Vec::new(),
+            false => Ok(()),
         },
     );
     jobs.extend(report_jobs);
@@ -289,7 +303,7 @@ pub fn render(
     jobs.push(Job {
         template: "index.html",
         path: "index.html".into(),
-        context: ctx,
+        context: ctx.into(),
     });
 
     // All incidents, newest first, a page at a time; the data its script filters over.
@@ -334,7 +348,7 @@ pub fn render(
         jobs.push(Job {
             template: many,
             path: format!("{plural}/index.html"),
-            context: ctx,
+            context: ctx.into(),
         });
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
         let group_jobs: Vec<(Job, Option<(String, Context)>)> = groups
@@ -370,7 +384,7 @@ pub fn render(
                 let job = Job {
                     template: one,
                     path: format!("{url}index.html"),
-                    context: ctx,
+                    context: ctx.into(),
                 };
                 (job, kept)
             })
@@ -394,7 +408,7 @@ pub fn render(
     jobs.push(Job {
         template: "search.html",
         path: "search/index.html".into(),
-        context: ctx,
+        context: ctx.into(),
     });
 
     // Feeds and data: the newest incidents as Atom, every page in the sitemap, every
@@ -413,25 +427,20 @@ pub fn render(
     jobs.push(Job {
         template: "atom.xml",
         path: "atom.xml".into(),
-        context: ctx,
+        context: ctx.into(),
     });
     // An edit's quick pages leave the sitemap to the rebuild (at 10,000 it takes 50 ms).
     if whole {
         let maps = sitemaps(kb, &jobs);
         jobs.extend(maps);
     }
-    for (path, bytes) in &json {
-        staging.write(path, bytes).map_err(RenderError::Output)?;
-    }
+    json.map_err(RenderError::Output)?;
     for (path, bytes) in list_data
         .iter()
         .flat_map(|d| [(list::DATA, &d.0), (list::FACETS, &d.1)])
     {
         staging.write(path, bytes).map_err(RenderError::Output)?;
     }
-    // The largest single buffer of a build (0.4 GB at 100,000 incidents): gone before the
-    // pages are rendered.
-    drop(json);
 
     // 404.
     let mut ctx = Context::new();
@@ -439,7 +448,7 @@ pub fn render(
     jobs.push(Job {
         template: "404.html",
         path: "404.html".into(),
-        context: ctx,
+        context: ctx.into(),
     });
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
@@ -538,7 +547,11 @@ fn write_job(
     sink: &(dyn Sink + Sync),
     job: Job,
 ) -> Result<(), RenderError> {
-    let html = tera.render(job.template, &job.context).map_err(|e| {
+    let context = match job.context {
+        Ctx::Ready(c) => c,
+        Ctx::Later(make) => make(),
+    };
+    let html = tera.render(job.template, &context).map_err(|e| {
         RenderError::Templates(vec![theme::template_error(job.template, &e, theme)])
     })?;
     sink.write(&job.path, html.as_bytes())
@@ -631,7 +644,12 @@ pub fn unchanged_incident_pages(
 }
 
 /// An incident's page: the body is rendered here, with links resolved.
-fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync), i: usize) -> Job {
+fn incident_job(
+    kb: &Kb,
+    today: Date,
+    summary: &(dyn Fn(usize) -> Value + Sync),
+    i: usize,
+) -> Job<'static> {
     let e = &kb.entries[i];
     let inc = &e.incident;
     let resolve = |t: &LinkTarget| {
@@ -730,7 +748,7 @@ fn incident_job(kb: &Kb, today: Date, summary: &(dyn Fn(usize) -> Value + Sync),
     Job {
         template: "incident.html",
         path: format!("{url}index.html"),
-        context: ctx,
+        context: ctx.into(),
     }
 }
 
@@ -761,7 +779,7 @@ fn sections_h1_is_title(body: &str, title: &str) -> bool {
 
 /// The sitemap of every page: `jobs` are the site's other pages but incident, tag and service
 /// pages (the further pages of paginated lists are read from them).
-fn sitemaps(kb: &Kb, jobs: &[Job]) -> Vec<Job> {
+fn sitemaps(kb: &Kb, jobs: &[Job<'_>]) -> Vec<Job<'static>> {
     let mut urls: Vec<views::SitemapUrl> = [
         "",
         "incidents/",
@@ -818,7 +836,7 @@ fn sitemaps(kb: &Kb, jobs: &[Job]) -> Vec<Job> {
         maps.push(Job {
             template: "sitemap.xml",
             path,
-            context: ctx,
+            context: ctx.into(),
         });
     };
     if chunks.len() <= 1 {

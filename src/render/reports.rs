@@ -9,7 +9,7 @@ use tera::{Context, Value};
 use super::charts::{self, Chart};
 use super::pager::{page_url, pager};
 use super::views::{self, display_date, display_duration};
-use super::{Job, page};
+use super::{Ctx, Job, page};
 use crate::content::incident::ActionItem;
 use crate::kb::lessons::{self, Kind, Lessons, Scoped};
 use crate::kb::stats::{self, FollowThrough, Standing};
@@ -25,7 +25,7 @@ const LESSONS_PER_GROUP: usize = 100;
 /// /action-items/): a busy tag over years would otherwise weigh megabytes.
 const ITEMS_PER_GROUP: usize = 100;
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Link {
     title: String,
     url: String,
@@ -114,7 +114,7 @@ fn lesson_tags<'k>(kb: &'k Kb, g: &lessons::Group) -> Vec<&'k crate::kb::taxonom
     counted.into_iter().map(|(t, _)| t).collect()
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct ItemRow<'a> {
     title: &'a str,
     owner: Option<&'a str>,
@@ -342,7 +342,7 @@ pub(super) fn group_context(
 }
 
 /// /lessons/, /action-items/ (and the pages of its closed items) and /insights/.
-pub(super) fn jobs(kb: &Kb, lessons: &Lessons, today: Date) -> Vec<Job> {
+pub(super) fn jobs<'a>(kb: &'a Kb, lessons: &Lessons, today: Date) -> Vec<Job<'a>> {
     let (items, closed) = action_items_page(kb, today);
     let mut jobs = vec![lessons_page(kb, lessons), items, insights_page(kb, today)];
     jobs.extend(closed);
@@ -368,7 +368,7 @@ const LESSONS_UNFOLDED: usize = 5;
 
 /// /lessons/: every lesson once. The ones drawn by more than one incident come first; each
 /// other one sits under one tag of its incident (the tag's page lists all of its lessons).
-fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job {
+fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job<'static> {
     let groups = &lessons.groups;
     let view = |g: &lessons::Group| {
         let mut v = lesson_view(kb, g, &g.incidents);
@@ -420,11 +420,13 @@ fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job {
     Job {
         template: "lessons.html",
         path: "lessons/index.html".into(),
-        context: ctx,
+        context: ctx.into(),
     }
 }
 
-fn action_items_page(kb: &Kb, today: Date) -> (Job, Vec<Job>) {
+/// /action-items/ and the pages of closed items. Their contexts are made when each page is
+/// rendered, from rows held as plain structs until then.
+fn action_items_page(kb: &Kb, today: Date) -> (Job<'_>, Vec<Job<'_>>) {
     let mut overdue = Vec::new();
     let mut open = Vec::new();
     let mut done = Vec::new();
@@ -480,36 +482,50 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job, Vec<Job>) {
     let done_total = done.len();
     // Every closed item on pages of their own; the main page keeps the newest.
     let base = "action-items/closed/";
-    let chunks: Vec<&[ItemRow]> = if done.is_empty() {
-        vec![&[]]
-    } else {
-        done.chunks(CLOSED_PER_PAGE).collect()
-    };
+    let shown: Vec<ItemRow> = done[..done.len().min(DONE_SHOWN)].to_vec();
+    let mut rows = done.into_iter();
+    let mut chunks: Vec<Vec<ItemRow>> = Vec::new();
+    loop {
+        let chunk: Vec<ItemRow> = rows.by_ref().take(CLOSED_PER_PAGE).collect();
+        if chunk.is_empty() && !chunks.is_empty() {
+            break;
+        }
+        let last = chunk.len() < CLOSED_PER_PAGE;
+        chunks.push(chunk);
+        if last {
+            break;
+        }
+    }
+    let pages = chunks.len();
     let closed: Vec<Job> = chunks
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(k, chunk)| {
             let url = page_url(base, k + 1);
-            let title = if k == 0 {
-                "Closed action items".to_string()
-            } else {
-                format!("Closed action items, page {}", k + 1)
+            let path = format!("{url}index.html");
+            let make = move || {
+                let title = if k == 0 {
+                    "Closed action items".to_string()
+                } else {
+                    format!("Closed action items, page {}", k + 1)
+                };
+                let mut ctx = Context::new();
+                ctx.insert_value("page", page(title, "action-items", &url));
+                ctx.insert("done", &chunk);
+                ctx.insert("done_total", &done_total);
+                ctx.insert("first", &(k * CLOSED_PER_PAGE + 1));
+                ctx.insert("last", &(k * CLOSED_PER_PAGE + chunk.len()));
+                ctx.insert("pager", &pager(base, k + 1, pages));
+                ctx
             };
-            let mut ctx = Context::new();
-            ctx.insert_value("page", page(title, "action-items", &url));
-            ctx.insert("done", chunk);
-            ctx.insert("done_total", &done_total);
-            ctx.insert("first", &(k * CLOSED_PER_PAGE + 1));
-            ctx.insert("last", &(k * CLOSED_PER_PAGE + chunk.len()));
-            ctx.insert("pager", &pager(base, k + 1, chunks.len()));
             Job {
                 template: "action-items-closed.html",
-                path: format!("{url}index.html"),
-                context: ctx,
+                path,
+                context: Ctx::Later(Box::new(make)),
             }
         })
         .collect();
-    done.truncate(DONE_SHOWN);
+    let done = shown;
     let owners: Vec<Follow> = by_owner
         .into_iter()
         .map(|(o, f)| follow(o.unwrap_or("").to_string(), None, f))
@@ -525,29 +541,32 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job, Vec<Job>) {
         .into_iter()
         .map(|(t, f)| follow(t.to_string(), Some(views::tag_url(t)), f))
         .collect();
-    let mut ctx = Context::new();
-    ctx.insert_value(
-        "page",
-        page("Action items", "action-items", "action-items/"),
-    );
-    ctx.insert("all", &follow(String::new(), None, all));
-    ctx.insert("open_only", &open_only);
-    ctx.insert("in_progress", &in_progress);
-    ctx.insert("wont_do", &wont_do);
-    ctx.insert("overdue", &overdue);
-    ctx.insert("open", &open);
-    ctx.insert("done", &done);
-    ctx.insert("done_total", &done_total);
-    ctx.insert("no_owner", &no_owner);
-    ctx.insert("owners", &owners);
-    ctx.insert("services", &services);
-    ctx.insert("tags", &tags);
-    ctx.insert("as_of", &display_date(today));
+    let make = move || {
+        let mut ctx = Context::new();
+        ctx.insert_value(
+            "page",
+            page("Action items", "action-items", "action-items/"),
+        );
+        ctx.insert("all", &follow(String::new(), None, all));
+        ctx.insert("open_only", &open_only);
+        ctx.insert("in_progress", &in_progress);
+        ctx.insert("wont_do", &wont_do);
+        ctx.insert("overdue", &overdue);
+        ctx.insert("open", &open);
+        ctx.insert("done", &done);
+        ctx.insert("done_total", &done_total);
+        ctx.insert("no_owner", &no_owner);
+        ctx.insert("owners", &owners);
+        ctx.insert("services", &services);
+        ctx.insert("tags", &tags);
+        ctx.insert("as_of", &display_date(today));
+        ctx
+    };
     (
         Job {
             template: "action-items.html",
             path: "action-items/index.html".into(),
-            context: ctx,
+            context: Ctx::Later(Box::new(make)),
         },
         closed,
     )
@@ -568,7 +587,7 @@ struct Chain {
     incidents: Vec<Link>,
 }
 
-fn insights_page(kb: &Kb, today: Date) -> Job {
+fn insights_page(kb: &Kb, today: Date) -> Job<'static> {
     let all: Vec<usize> = (0..kb.entries.len()).collect();
     // Written triggers are categories ("config-change"); one read from a Trigger section is a
     // sentence, which would only add a bar of one.
@@ -676,7 +695,7 @@ fn insights_page(kb: &Kb, today: Date) -> Job {
     Job {
         template: "insights.html",
         path: "insights/index.html".into(),
-        context: ctx,
+        context: ctx.into(),
     }
 }
 
