@@ -548,6 +548,7 @@ fn every_page_type_passes_axe_at_two_widths_light_and_dark() {
             "lessons",
             "action-items",
             "action-items-closed",
+            "action-items-open",
             "insights",
             "search",
             "404",

@@ -788,6 +788,7 @@ fn sitemaps(kb: &Kb, jobs: &[Job<'_>]) -> Vec<Job<'static>> {
         "lessons/",
         "action-items/",
         "action-items/closed/",
+        "action-items/open/",
         "insights/",
         "search/",
     ]

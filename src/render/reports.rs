@@ -19,10 +19,13 @@ use crate::kb::{Group, Kb};
 const LESSON_INCIDENTS: usize = 5;
 /// Closed items /action-items/ lists, newest incidents first (/action-items/closed/ has all).
 const DONE_SHOWN: usize = 200;
+/// Overdue, open and unowned items /action-items/ lists in each of those sections, most urgent
+/// first (/action-items/open/ has every open item).
+const OPEN_SHOWN: usize = 200;
 /// Lessons a tag or service page lists, most recurring first.
 const LESSONS_PER_GROUP: usize = 100;
 /// Open action items a tag or service page lists, most urgent first (every one is on
-/// /action-items/): a busy tag over years would otherwise weigh megabytes.
+/// /action-items/open/): a busy tag over years would otherwise weigh megabytes.
 const ITEMS_PER_GROUP: usize = 100;
 
 #[derive(Clone, Serialize)]
@@ -349,9 +352,9 @@ pub(super) fn jobs<'a>(kb: &'a Kb, lessons: &Lessons, today: Date) -> Vec<Job<'a
     jobs
 }
 
-/// Closed items per page of /action-items/closed/ (a busy knowledge base has tens of
-/// thousands; one page of them all weighed megabytes).
-const CLOSED_PER_PAGE: usize = 1000;
+/// Items per page of /action-items/closed/ and /action-items/open/ (a busy knowledge base has
+/// tens of thousands; one page of them all weighed megabytes).
+const ITEMS_PER_PAGE: usize = 1000;
 
 #[derive(Serialize)]
 struct TagLessons {
@@ -426,7 +429,7 @@ fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job<'static> {
 
 /// /action-items/ and the pages of closed items. Their contexts are made when each page is
 /// rendered, from rows held as plain structs until then.
-fn action_items_page(kb: &Kb, today: Date) -> (Job<'_>, Vec<Job<'_>>) {
+fn action_items_page<'a>(kb: &'a Kb, today: Date) -> (Job<'a>, Vec<Job<'a>>) {
     let mut overdue = Vec::new();
     let mut open = Vec::new();
     let mut done = Vec::new();
@@ -480,51 +483,29 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job<'_>, Vec<Job<'_>>) {
             .then(a.due_iso.cmp(&b.due_iso))
     });
     let done_total = done.len();
-    // Every closed item on pages of their own; the main page keeps the newest.
-    let base = "action-items/closed/";
+    // Every closed item on pages of their own, and every open one (overdue first); the main
+    // page keeps the first few of each list: at 100,000 incidents it listed every open item,
+    // 74 MB of HTML.
     let shown: Vec<ItemRow> = done[..done.len().min(DONE_SHOWN)].to_vec();
-    let mut rows = done.into_iter();
-    let mut chunks: Vec<Vec<ItemRow>> = Vec::new();
-    loop {
-        let chunk: Vec<ItemRow> = rows.by_ref().take(CLOSED_PER_PAGE).collect();
-        if chunk.is_empty() && !chunks.is_empty() {
-            break;
-        }
-        let last = chunk.len() < CLOSED_PER_PAGE;
-        chunks.push(chunk);
-        if last {
-            break;
-        }
-    }
-    let pages = chunks.len();
-    let closed: Vec<Job> = chunks
-        .into_iter()
-        .enumerate()
-        .map(|(k, chunk)| {
-            let url = page_url(base, k + 1);
-            let path = format!("{url}index.html");
-            let make = move || {
-                let title = if k == 0 {
-                    "Closed action items".to_string()
-                } else {
-                    format!("Closed action items, page {}", k + 1)
-                };
-                let mut ctx = Context::new();
-                ctx.insert_value("page", page(title, "action-items", &url));
-                ctx.insert("done", &chunk);
-                ctx.insert("done_total", &done_total);
-                ctx.insert("first", &(k * CLOSED_PER_PAGE + 1));
-                ctx.insert("last", &(k * CLOSED_PER_PAGE + chunk.len()));
-                ctx.insert("pager", &pager(base, k + 1, pages));
-                ctx
-            };
-            Job {
-                template: "action-items-closed.html",
-                path,
-                context: Ctx::Later(Box::new(make)),
-            }
-        })
-        .collect();
+    let mut pages = item_pages(
+        "action-items/closed/",
+        "action-items-closed.html",
+        "Closed action items",
+        done,
+    );
+    let (overdue_total, open_total, no_owner_total) = (overdue.len(), open.len(), no_owner.len());
+    let first = |rows: &[ItemRow<'a>]| rows[..rows.len().min(OPEN_SHOWN)].to_vec();
+    let (overdue_shown, open_shown) = (first(&overdue), first(&open));
+    no_owner.truncate(OPEN_SHOWN);
+    let mut all_open = overdue;
+    all_open.extend(open);
+    pages.extend(item_pages(
+        "action-items/open/",
+        "action-items-open.html",
+        "Open action items",
+        all_open,
+    ));
+    let (overdue, open) = (overdue_shown, open_shown);
     let done = shown;
     let owners: Vec<Follow> = by_owner
         .into_iter()
@@ -552,10 +533,13 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job<'_>, Vec<Job<'_>>) {
         ctx.insert("in_progress", &in_progress);
         ctx.insert("wont_do", &wont_do);
         ctx.insert("overdue", &overdue);
+        ctx.insert("overdue_total", &overdue_total);
         ctx.insert("open", &open);
+        ctx.insert("open_total", &open_total);
         ctx.insert("done", &done);
         ctx.insert("done_total", &done_total);
         ctx.insert("no_owner", &no_owner);
+        ctx.insert("no_owner_total", &no_owner_total);
         ctx.insert("owners", &owners);
         ctx.insert("services", &services);
         ctx.insert("tags", &tags);
@@ -568,8 +552,64 @@ fn action_items_page(kb: &Kb, today: Date) -> (Job<'_>, Vec<Job<'_>>) {
             path: "action-items/index.html".into(),
             context: Ctx::Later(Box::new(make)),
         },
-        closed,
+        pages,
     )
+}
+
+/// `rows` on pages of [`ITEMS_PER_PAGE`] under `base` (one page when there are none), each
+/// page's context made when it is rendered: `items` (for the closed pages also `done`), `total`
+/// (also `done_total`), `first`, `last` and `pager`.
+fn item_pages<'a>(
+    base: &'static str,
+    template: &'static str,
+    title: &'static str,
+    rows: Vec<ItemRow<'a>>,
+) -> Vec<Job<'a>> {
+    let total = rows.len();
+    let mut rows = rows.into_iter();
+    let mut chunks: Vec<Vec<ItemRow>> = Vec::new();
+    loop {
+        let chunk: Vec<ItemRow> = rows.by_ref().take(ITEMS_PER_PAGE).collect();
+        if chunk.is_empty() && !chunks.is_empty() {
+            break;
+        }
+        let last = chunk.len() < ITEMS_PER_PAGE;
+        chunks.push(chunk);
+        if last {
+            break;
+        }
+    }
+    let pages = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(k, chunk)| {
+            let url = page_url(base, k + 1);
+            let path = format!("{url}index.html");
+            let make = move || {
+                let title = match k {
+                    0 => title.to_string(),
+                    _ => format!("{title}, page {}", k + 1),
+                };
+                let mut ctx = Context::new();
+                ctx.insert_value("page", page(title, "action-items", &url));
+                let items = Value::from_serializable(&chunk);
+                ctx.insert_value("items", items.clone());
+                ctx.insert_value("done", items);
+                ctx.insert("total", &total);
+                ctx.insert("done_total", &total);
+                ctx.insert("first", &(k * ITEMS_PER_PAGE + 1));
+                ctx.insert("last", &(k * ITEMS_PER_PAGE + chunk.len()));
+                ctx.insert("pager", &pager(base, k + 1, pages));
+                ctx
+            };
+            Job {
+                template,
+                path,
+                context: Ctx::Later(Box::new(make)),
+            }
+        })
+        .collect()
 }
 
 /// Unmarked recurrences /insights/ lists, newest first.

@@ -32,6 +32,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "templates/lessons.html",
     "templates/action-items.html",
     "templates/action-items-closed.html",
+    "templates/action-items-open.html",
     "templates/insights.html",
     "templates/atom.xml",
     "templates/sitemap.xml",

@@ -22,7 +22,7 @@ function kind(rel) {
   if (top === "incidents") return p.length === 2 ? "incidents" : second === "page" ? "incidents-page" : "incident";
   if (top === "tags") return p.length === 2 ? "tags" : "tag";
   if (top === "services") return p.length === 2 ? "services" : "service";
-  if (top === "action-items") return p.length === 2 ? "action-items" : "action-items-closed";
+  if (top === "action-items") return p.length === 2 ? "action-items" : second === "open" ? "action-items-open" : "action-items-closed";
   if (["lessons", "insights", "search"].includes(top) && p.length === 2) return top;
   return null;
 }
