@@ -395,6 +395,18 @@ fn incidents_json_splits_into_parts_above_the_limit() {
         ],
     );
     assert_eq!(fs::read(at.join("incidents.json")).unwrap().len(), size);
+    let below = dir.path().join("below");
+    build_site(
+        dir.path(),
+        &below,
+        &[
+            ("SOURCE_DATE_EPOCH", EPOCH),
+            ("KB_DATA_PART_BYTES", &(size - 1).to_string()),
+        ],
+    );
+    let index: Value =
+        serde_json::from_slice(&fs::read(below.join("incidents.json")).unwrap()).unwrap();
+    assert_eq!(index["parts"].as_array().unwrap().len(), 2, "{index}");
 
     let limit = size / 4;
     let split = dir.path().join("split");

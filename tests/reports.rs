@@ -353,15 +353,16 @@ fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
     assert!((0..130).all(|k| all.contains(&format!("Item {k:03}"))));
 }
 
-#[test]
-fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
+/// A knowledge base of one incident with these action items (YAML flow maps), built; the
+/// folder and its output.
+fn one_busy_incident(
+    items: impl Iterator<Item = String>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("site.toml"), SITE).unwrap();
     let c = dir.path().join("content");
     fs::create_dir_all(&c).unwrap();
-    let items: String = (0..2100)
-        .map(|k| format!("  - {{title: Closed {k:04}, owner: ana, status: done}}\n"))
-        .collect();
+    let items: String = items.map(|i| format!("  - {i}\n")).collect();
     fs::write(
         c.join("busy.md"),
         incident(
@@ -372,6 +373,14 @@ fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
     .unwrap();
     let out = dir.path().join("public");
     build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    (dir, out)
+}
+
+#[test]
+fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
+    let (_dir, out) = one_busy_incident(
+        (0..2100).map(|k| format!("{{title: Closed {k:04}, owner: ana, status: done}}")),
+    );
     let pages = [
         "action-items/closed",
         "action-items/closed/page/2",
@@ -416,33 +425,13 @@ fn closed_items_come_a_thousand_to_a_page_with_a_pager() {
 /// all: 74 MB of HTML).
 #[test]
 fn open_items_come_a_thousand_to_a_page_overdue_first() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("site.toml"), SITE).unwrap();
-    let c = dir.path().join("content");
-    fs::create_dir_all(&c).unwrap();
     // 300 overdue (due in 2020, before the build's date in 2024), 1,800 open later, 50 of
     // them without an owner.
-    let items: String = (0..2100)
-        .map(|k| {
-            let due = if k < 300 { "2020-01-01" } else { "2030-01-01" };
-            let owner = if k % 42 == 0 {
-                String::new()
-            } else {
-                ", owner: ana".into()
-            };
-            format!("  - {{title: Item {k:04}, status: open, due: {due}{owner}}}\n")
-        })
-        .collect();
-    fs::write(
-        c.join("busy.md"),
-        incident(
-            "busy",
-            &format!("title: Busy\ndate: 2024-01-10\naction_items:\n{items}"),
-        ),
-    )
-    .unwrap();
-    let out = dir.path().join("public");
-    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let (_dir, out) = one_busy_incident((0..2100).map(|k| {
+        let due = if k < 300 { "2020-01-01" } else { "2030-01-01" };
+        let owner = if k % 42 == 0 { "" } else { ", owner: ana" };
+        format!("{{title: Item {k:04}, status: open, due: {due}{owner}}}")
+    }));
     let shown = |html: &str| {
         (0..2100)
             .filter(|k| html.contains(&format!("Item {k:04}<")))

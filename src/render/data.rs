@@ -278,7 +278,9 @@ pub fn write_files<E>(
         }
         out
     };
-    let overhead = json(Vec::new(), Some(&[])).len();
+    // The head and brackets around the records, counting them all: no part's is longer.
+    let overhead =
+        json(Vec::new(), Some(&[])).len() + kb.entries.len().to_string().len() - "0".len();
     let name = |n: usize| format!("data/incidents-{n:04}.json");
     // The part being filled (consecutive records, as many as fit) and its size with the
     // comma after each record; parts already written.

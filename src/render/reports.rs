@@ -427,7 +427,7 @@ fn lessons_page(kb: &Kb, lessons: &Lessons) -> Job<'static> {
     }
 }
 
-/// /action-items/ and the pages of closed items. Their contexts are made when each page is
+/// /action-items/ and the pages of open and of closed items. Their contexts are made when each page is
 /// rendered, from rows held as plain structs until then.
 fn action_items_page<'a>(kb: &'a Kb, today: Date) -> (Job<'a>, Vec<Job<'a>>) {
     let mut overdue = Vec::new();
@@ -566,16 +566,11 @@ fn item_pages<'a>(
     rows: Vec<ItemRow<'a>>,
 ) -> Vec<Job<'a>> {
     let total = rows.len();
-    let mut rows = rows.into_iter();
+    let mut rows = rows.into_iter().peekable();
     let mut chunks: Vec<Vec<ItemRow>> = Vec::new();
     loop {
-        let chunk: Vec<ItemRow> = rows.by_ref().take(ITEMS_PER_PAGE).collect();
-        if chunk.is_empty() && !chunks.is_empty() {
-            break;
-        }
-        let last = chunk.len() < ITEMS_PER_PAGE;
-        chunks.push(chunk);
-        if last {
+        chunks.push(rows.by_ref().take(ITEMS_PER_PAGE).collect());
+        if rows.peek().is_none() {
             break;
         }
     }

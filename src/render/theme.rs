@@ -10,14 +10,15 @@ use walkdir::WalkDir;
 use crate::diagnostics::Diagnostic;
 use crate::output::Page;
 
-macro_rules! embedded {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../theme/", $name)))),*]
+/// `(name, text)` of each file `name` under the folder `dir` (relative to this file).
+macro_rules! included {
+    ($dir:literal: $($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!($dir, $name)))),*]
     };
 }
 
 /// The default theme, compiled in so `kb` works anywhere without a theme folder.
-pub const EMBEDDED: &[(&str, &str)] = embedded![
+pub const EMBEDDED: &[(&str, &str)] = included!["../../theme/":
     "templates/base.html",
     "templates/index.html",
     "templates/incident.html",
@@ -45,17 +46,11 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "static/js/list.js",
 ];
 
-macro_rules! minified {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("minified/", $name)))),*]
-    };
-}
-
 /// esbuild's minified copies of the embedded scripts and stylesheet (`src/render/minified/`,
 /// made by `tests/browser/minify.mjs`), served in place of a file the knowledge base's theme
 /// leaves as built in: the search page's inline engine is 20 KB gzipped as written, 12 KB
 /// minified. A file the theme changes is served as written.
-const MINIFIED: &[(&str, &str)] = minified![
+const MINIFIED: &[(&str, &str)] = included!["minified/":
     "static/style.css",
     "static/js/stem.js",
     "static/js/search.js",
@@ -65,13 +60,16 @@ const MINIFIED: &[(&str, &str)] = minified![
     "static/js/list.js",
 ];
 
-/// The minified copy of the embedded `rel`, without its header line, when `bytes` is that
-/// embedded file.
-fn minified(rel: &str, bytes: &[u8]) -> Option<&'static [u8]> {
-    let (_, min) = MINIFIED.iter().find(|(n, _)| *n == rel)?;
-    let (_, source) = EMBEDDED.iter().find(|(n, _)| *n == rel)?;
-    let code = min.split_once('\n').map_or(*min, |(_, code)| code);
-    (source.as_bytes() == bytes).then_some(code.as_bytes())
+/// The theme file `rel` as the site gets it: the minified copy, without its header line, when
+/// `bytes` is the embedded file; else `bytes`.
+fn served<'a>(rel: &str, bytes: &'a [u8]) -> &'a [u8] {
+    let minified = || {
+        let (_, min) = MINIFIED.iter().find(|(n, _)| *n == rel)?;
+        let (_, source) = EMBEDDED.iter().find(|(n, _)| *n == rel)?;
+        let code = min.split_once('\n').map_or(*min, |(_, code)| code);
+        (source.as_bytes() == bytes).then_some(code.as_bytes())
+    };
+    minified().unwrap_or(bytes)
 }
 
 pub struct Theme {
@@ -161,7 +159,9 @@ impl Theme {
     pub fn inline_script(&self, names: &[&str]) -> String {
         let mut out = String::new();
         for name in names {
-            if let Some(bytes) = self.served(&format!("static/{name}")) {
+            let rel = format!("static/{name}");
+            if let Some((bytes, _)) = self.files.get(&rel) {
+                let bytes = served(&rel, bytes);
                 out.push_str(&inline_script(&String::from_utf8_lossy(bytes)));
                 out.push('\n');
             }
@@ -174,16 +174,9 @@ impl Theme {
         self.files.iter().filter_map(|(rel, (bytes, _))| {
             Some(Page {
                 path: rel.strip_prefix("static/")?.to_string(),
-                bytes: minified(rel, bytes).unwrap_or(bytes).to_vec(),
+                bytes: served(rel, bytes).to_vec(),
             })
         })
-    }
-
-    /// The bytes of the theme file `rel` as the site gets them: esbuild's minified copy when
-    /// the file is the built-in one, else the file as written.
-    fn served(&self, rel: &str) -> Option<&[u8]> {
-        let (bytes, _) = self.files.get(rel)?;
-        Some(minified(rel, bytes).unwrap_or(bytes))
     }
 }
 
@@ -299,10 +292,11 @@ mod tests {
 
     #[test]
     fn a_theme_file_that_differs_is_served_as_written() {
-        let dir = std::env::temp_dir().join(format!("kb-theme-min-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         std::fs::create_dir_all(dir.join("theme/static/js")).unwrap();
         std::fs::write(dir.join("theme/static/js/list.js"), "// mine\nlist();\n").unwrap();
-        let theme = super::Theme::load(&dir).unwrap();
+        let theme = super::Theme::load(dir).unwrap();
         let file = |p: &str| {
             theme
                 .static_files()
@@ -317,7 +311,6 @@ mod tests {
             "{built_in}"
         );
         assert!(theme.inline_script(&["js/search-start.js"]).len() < 1000);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

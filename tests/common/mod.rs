@@ -115,13 +115,20 @@ pub fn node() -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(
-            std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
-            "KB_REQUIRE_BROWSER is set but node is not installed"
-        );
-        eprintln!("skipping: node is not installed (apt-get install -y nodejs)");
+        skipping("node is not installed", "apt-get install -y nodejs");
     }
     found
+}
+
+/// Says a test is skipped because `what`, and how to get it (`how`); fails instead under
+/// `KB_REQUIRE_BROWSER`, which `.ci/run` sets once it has installed the browser tools.
+#[allow(dead_code)]
+pub fn skipping(what: &str, how: &str) {
+    assert!(
+        std::env::var_os("KB_REQUIRE_BROWSER").is_none(),
+        "KB_REQUIRE_BROWSER is set but {what}"
+    );
+    eprintln!("skipping: {what} ({how})");
 }
 
 /// `kb build --root <root> --output <out>` with extra environment; panics unless it succeeds.
