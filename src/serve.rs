@@ -479,6 +479,21 @@ impl Builder {
         self.full(changed, start, &what);
     }
 
+    /// Whether newer changes are on their way, waiting out one more debounce. An editor that
+    /// truncates a file and then writes it (a save in place) can be read in between, as an
+    /// empty or cut-off postmortem; its write's events make the next build, which reports what
+    /// is still wrong. A real error is shown that much later.
+    fn changes_coming(&self) -> bool {
+        let until = Instant::now() + 2 * DEBOUNCE;
+        while Instant::now() < until {
+            if self.waiting.load(Ordering::SeqCst) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Rebuilds the whole site as `kb build` would, writing only what changed.
     fn full(&mut self, changed: &[PathBuf], start: Instant, what: &str) {
         let color = std::io::stderr().is_terminal();
@@ -526,6 +541,9 @@ impl Builder {
             // Newer changes wait: they make the next build.
             Ok(None) => return,
             Err(BuildError::Content(diags)) => {
+                if self.changes_coming() {
+                    return;
+                }
                 let plain: Vec<String> = diags.iter().map(|d| d.render(false)).collect();
                 let shown: Vec<String> = diags.iter().map(|d| d.render(color)).collect();
                 return failed(plain.join("\n\n"), shown.join("\n\n"));

@@ -427,6 +427,24 @@ fn a_burst_of_saves_ends_in_one_site_with_the_last_content() {
 }
 
 #[test]
+fn a_file_read_between_truncate_and_write_is_not_reported() {
+    // A save in place (truncate, then write) that a rebuild reads in between: the rebuild sees
+    // an empty postmortem, but the write is on its way, so no failure is shown.
+    let dir = example();
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    let text = retitled(dir.path(), "Written after the truncate");
+    s.write(FILE, "");
+    // Past the debounce: the rebuild of the empty file has started, and has read it.
+    std::thread::sleep(Duration::from_millis(250));
+    s.write(FILE, &text);
+    s.wait_for(PAGE, 200, "Written after the truncate");
+    let mut all = vec![events.next()];
+    all.extend(events.drain(Duration::from_secs(2)));
+    assert!(all.iter().all(|e| e.0 != "failed"), "{all:?}");
+}
+
+#[test]
 fn a_stylesheet_change_swaps_styles_only() {
     let dir = example();
     fs::create_dir_all(dir.path().join("theme/static")).unwrap();
