@@ -537,6 +537,7 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
                 run,
+                keep_sources: false,
                 progress: Some(Box::new(move |stage: &str| {
                     if verbose {
                         eprintln!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());

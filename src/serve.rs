@@ -510,6 +510,7 @@ impl Builder {
             base_url: Some(self.base_url.clone()),
             progress: None,
             run: self.run.clone(),
+            keep_sources: true,
         };
         let changes = self.marker.as_ref().map(|m| m.changes());
         let written = {
