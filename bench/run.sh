@@ -154,9 +154,16 @@ thousands() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 fmt_time() { case "$1" in -) echo "-" ;; "not run") echo "not run (memory)" ;; *) awk -v t="$1" -v c="$2" 'BEGIN { printf "%.2f s (CPU %.2f s)", t, c }' ;; esac; }
 fmt_s() { if [ "$1" = "-" ]; then echo "-"; else awk -v t="$1" 'BEGIN { printf "%.2f s", t }'; fi; }
 
+# largest DIR [FIND ARGS...]: the largest file under DIR, as "SIZE (path)".
+largest() {
+  local dir=$1; shift
+  find "$dir" -type f "$@" -printf '%s %P\n' | sort -n | tail -n 1 |
+    { read -r size path && echo "$(human_bytes "$size") ($path)"; }
+}
+
 # measure NAME OUT RUNS PREPARE CMD...: one checked run under `/usr/bin/time -v` (exit status,
 # stderr, peak RSS, output size and file count), then RUNS timed runs with hyperfine, each into
-# an empty OUT. Sets m_med m_cpu m_rss m_bytes m_files m_html m_detail.
+# an empty OUT. Sets m_med m_cpu m_rss m_bytes m_files m_html m_largest m_detail.
 measure() {
   local name=$1 out=$2 runs=$3 prepare=$4; shift 4
   local lg="$WORK/logs/$name" json="$WORK/results/$name.json" rc=0 lines
@@ -180,6 +187,9 @@ measure() {
   m_bytes=$(du -sb "$out" | cut -f1)
   m_files=$(find "$out" -type f | wc -l)
   m_html=$(find "$out" -type f -name '*.html' | wc -l)
+  # The largest page and the largest file: a list that grows with the incidents shows here
+  # (one page of 74 MB at 100,000 went unnoticed while only totals were recorded).
+  m_largest="largest page $(largest "$out" -name '*.html'), largest file $(largest "$out")"
   log "$name: $m_html .html of $m_files files, $(human_bytes "$m_bytes"), peak RSS $m_rss MB"
   log "$name: timing ($WARMUP warmup + $runs runs)"
   hyperfine --warmup "$WARMUP" --runs "$runs" --prepare "$prepare" --export-json "$json" \
@@ -310,7 +320,7 @@ for job in "${jobs[@]}"; do
     [ "$m_html" -ge "$n" ] || die "kb ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
     kb_med=$m_med kb_cpu=$m_cpu kb_rss=$(human_mb "$m_rss")
     kb_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
-    details+=("  - kb: $m_detail; $(thousands "$m_html") of the files are .html")
+    details+=("  - kb: $m_detail; $(thousands "$m_html") of the files are .html; $m_largest")
     floor_src=$kb_out
   fi
 
@@ -328,7 +338,7 @@ for job in "${jobs[@]}"; do
     [ "$m_html" -ge "$n" ] || die "Hugo ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
     hugo_med=$m_med hugo_cpu=$m_cpu hugo_rss=$(human_mb "$m_rss")
     hugo_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
-    details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html")
+    details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html; $m_largest")
     [ -n "$floor_src" ] || floor_src=$hugo_out
   fi
 

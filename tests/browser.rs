@@ -538,6 +538,7 @@ fn every_page_type_passes_axe_at_two_widths_light_and_dark() {
             "incidents",
             "incidents-page",
             "tag",
+            "tag-page",
             "tags",
             "services",
             "lessons",

@@ -519,3 +519,69 @@ fn an_incident_page_draws_its_phases_from_its_timestamps() {
     // One timestamp is no timeline.
     assert!(!page(&out, "incidents/b").contains(r#"class="phases""#));
 }
+
+/// A tag's and a service's incidents come 50 to a page, newest first; the first page keeps the
+/// figures over all of them. /insights/ lists the 100 longest recurrence chains and the 100
+/// newest near misses, with their totals (at 100,000 generated incidents one tag's page was
+/// 20 MB of HTML and /insights/ 3 MB).
+#[test]
+fn tag_and_service_pages_list_their_incidents_fifty_to_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    let c = dir.path().join("content");
+    fs::create_dir_all(&c).unwrap();
+    // 120 incidents on one day each; every one a near miss, pairs of them a chain.
+    for k in 0..120 {
+        let day = jiff::civil::date(2020, 1, 1) + jiff::Span::new().days(k);
+        let recurs = if k % 2 == 1 {
+            format!("recurrence_of: inc-{:03}\n", k - 1)
+        } else {
+            String::new()
+        };
+        let front = format!(
+            "title: Incident {k:03}\ndate: {day}\ntags: [busy]\nservices: [api]\nnear_miss: true\n{recurs}"
+        );
+        fs::write(
+            c.join(format!("inc-{k:03}.md")),
+            incident(&format!("inc-{k:03}"), &front),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let listed = |html: &str| {
+        (0..120)
+            .filter(|k| html.contains(&format!(">Incident {k:03}<")))
+            .collect::<Vec<usize>>()
+    };
+    for base in ["tags/busy", "services/api"] {
+        let first = page(&out, base);
+        // Newest first: 119 down to 70, then 69 to 20, then 19 to 0.
+        assert_eq!(listed(&first), (70..120).collect::<Vec<_>>(), "{base}");
+        assert!(
+            first.contains("120 incidents"),
+            "{base}: the count is of all"
+        );
+        assert!(first.contains("page 1 of 3"), "{base}");
+        assert!(
+            first.contains(&format!("href=\"../../{base}/page/2/\"")),
+            "{base}"
+        );
+        let second = page(&out, &format!("{base}/page/2"));
+        assert_eq!(listed(&second), (20..70).collect::<Vec<_>>(), "{base}");
+        assert!(second.contains("Incidents 51–100, page 2 of 3"), "{base}");
+        assert!(!second.contains("id=\"lessons\""), "{base}: figures once");
+        let third = page(&out, &format!("{base}/page/3"));
+        assert_eq!(listed(&third), (0..20).collect::<Vec<_>>(), "{base}");
+        assert!(!out.join(base).join("page/4").exists());
+        let sitemap = fs::read_to_string(out.join("sitemap.xml")).unwrap();
+        assert!(sitemap.contains(&format!("<loc>https://kb.example.com/{base}/page/3/</loc>")));
+    }
+    let insights = page(&out, "insights");
+    assert!(insights.contains("The newest 100 of 120 are shown."));
+    assert!(insights.contains("Recurrences <span class=\"count\">60</span>"));
+    assert!(!insights.contains("The 60 longest"), "all 60 chains fit");
+    // The near misses shown are the newest: 119 down to 20.
+    let near = &insights[insights.find("id=\"near-h\"").unwrap()..];
+    assert_eq!(listed(near), (20..120).collect::<Vec<_>>());
+}

@@ -41,6 +41,15 @@ struct YearLink {
     count: usize,
 }
 
+/// Incidents per page of the incident list, and of each tag's and service's list.
+pub(super) fn per_page(kb: &Kb) -> usize {
+    kb.config
+        .run
+        .list_page
+        .filter(|n| *n > 0)
+        .unwrap_or(PER_PAGE)
+}
+
 /// The pages of /incidents/ that `shown` keeps (given the range of incidents a page lists).
 /// `cards` are the incidents as listings show them, in the knowledge base's order (newest
 /// first, undated last).
@@ -50,12 +59,7 @@ pub(super) fn jobs(
     stats: &Value,
     shown: impl Fn(Range<usize>) -> bool,
 ) -> Vec<Job<'static>> {
-    let per = kb
-        .config
-        .run
-        .list_page
-        .filter(|n| *n > 0)
-        .unwrap_or(PER_PAGE);
+    let per = per_page(kb);
     let year = |i: usize| kb.entries[i].incident.date.map(|d| d.year());
     let total = kb.entries.len().div_ceil(per).max(1);
     let anchor = |y: Option<i16>| y.map_or("undated".to_string(), |y| format!("y{y}"));

@@ -351,25 +351,49 @@ pub fn render(
             context: ctx.into(),
         });
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
-        let group_jobs: Vec<(Job, Option<(String, Context)>)> = groups
+        let per = list::per_page(kb);
+        let group_jobs: Vec<(Vec<Job>, Option<(String, Context)>)> = groups
             .par_iter()
             .filter(|(key, _)| {
                 only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
             })
             .map(|(key, g)| {
                 let url = url_of(key);
+                let view = Value::from_serializable(&GroupView {
+                    name: &g.name,
+                    url: url.clone(),
+                    description: &g.description,
+                    count: g.incidents.len(),
+                });
+                // Its incidents a page at a time, as /incidents/: a tag of 20,000 incidents
+                // was one page of 20 MB. The first page has the figures, lessons and items.
+                let total = g.incidents.len().div_ceil(per).max(1);
+                let paged = |ctx: &mut Context, k: usize| {
+                    let range = k * per..((k + 1) * per).min(g.incidents.len());
+                    ctx.insert_value("incidents", list(&g.incidents[range.clone()]));
+                    ctx.insert("pager", &pager::pager(&url, k + 1, total));
+                    ctx.insert("first", &(range.start + 1));
+                    ctx.insert("last", &range.end);
+                };
+                let mut jobs: Vec<Job> = (1..total)
+                    .map(|k| {
+                        let here = pager::page_url(&url, k + 1);
+                        let mut ctx = Context::new();
+                        let title = format!("{}, page {}", g.name, k + 1);
+                        ctx.insert_value("page", page(title, kind, &here));
+                        ctx.insert_value("group", view.clone());
+                        paged(&mut ctx, k);
+                        Job {
+                            template: "group-page.html",
+                            path: format!("{here}index.html"),
+                            context: ctx.into(),
+                        }
+                    })
+                    .collect();
                 let mut ctx = Context::new();
                 ctx.insert_value("page", page(g.name.clone(), kind, &url));
-                ctx.insert_value(
-                    kind,
-                    Value::from_serializable(&GroupView {
-                        name: &g.name,
-                        url: url.clone(),
-                        description: &g.description,
-                        count: g.incidents.len(),
-                    }),
-                );
-                ctx.insert_value("incidents", list(&g.incidents));
+                ctx.insert_value(kind, view);
+                paged(&mut ctx, 0);
                 let id = format!("{kind}/{key}");
                 let kept = only.and_then(|o| o.across.groups.get(&id));
                 let extra = kept.cloned().unwrap_or_else(|| {
@@ -381,16 +405,19 @@ pub fn render(
                 let keep = whole && g.incidents.len() >= KEEP_GROUP;
                 let kept = keep.then(|| (id, extra.clone()));
                 ctx.extend(extra);
-                let job = Job {
-                    template: one,
-                    path: format!("{url}index.html"),
-                    context: ctx.into(),
-                };
-                (job, kept)
+                jobs.insert(
+                    0,
+                    Job {
+                        template: one,
+                        path: format!("{url}index.html"),
+                        context: ctx.into(),
+                    },
+                );
+                (jobs, kept)
             })
             .collect();
-        for (job, keep) in group_jobs {
-            jobs.push(job);
+        for (group, keep) in group_jobs {
+            jobs.extend(group);
             kept_groups.extend(keep);
         }
     }
@@ -454,7 +481,7 @@ pub fn render(
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
     if let Some(o) = only {
-        let group = |j: &Job| matches!(j.template, "tag.html" | "service.html");
+        let group = |j: &Job| matches!(j.template, "tag.html" | "service.html" | "group-page.html");
         jobs.retain(|j| Only::lists(&j.path) && (!o.big || group(j)));
     }
     let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())

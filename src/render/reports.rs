@@ -609,6 +609,10 @@ fn item_pages<'a>(
 
 /// Unmarked recurrences /insights/ lists, newest first.
 const LIKELY_SHOWN: usize = 30;
+/// Recurrence chains (longest first) and near misses (newest first) /insights/ lists: at
+/// 100,000 incidents all of them made a 3 MB page.
+const CHAINS_SHOWN: usize = 100;
+const NEAR_MISSES_SHOWN: usize = 100;
 
 #[derive(Serialize)]
 struct Likely {
@@ -677,8 +681,10 @@ fn insights_page(kb: &Kb, today: Date) -> Job<'static> {
         chains.push(chain);
     }
     chains.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let chains_total = chains.len();
     let chains: Vec<Chain> = chains
         .into_iter()
+        .take(CHAINS_SHOWN)
         .map(|c| Chain {
             incidents: c.into_iter().map(|i| incident_link(kb, i)).collect(),
         })
@@ -701,10 +707,15 @@ fn insights_page(kb: &Kb, today: Date) -> Job<'static> {
     }
     let likely_total = likely.len();
     likely.truncate(LIKELY_SHOWN);
-    let near_misses: Vec<Link> = all
+    let near: Vec<usize> = all
         .iter()
-        .filter(|i| kb.entries[**i].incident.near_miss)
-        .map(|i| incident_link(kb, *i))
+        .copied()
+        .filter(|&i| kb.entries[i].incident.near_miss)
+        .collect();
+    let near_misses: Vec<Link> = near
+        .iter()
+        .take(NEAR_MISSES_SHOWN)
+        .map(|&i| incident_link(kb, i))
         .collect();
     let mut ctx = Context::new();
     ctx.insert_value("page", page("Insights", "insights", "insights/"));
@@ -724,6 +735,8 @@ fn insights_page(kb: &Kb, today: Date) -> Job<'static> {
         ),
     );
     ctx.insert("chains", &chains);
+    ctx.insert("chains_total", &chains_total);
+    ctx.insert("near_misses_total", &near.len());
     ctx.insert("likely", &likely);
     ctx.insert("likely_total", &likely_total);
     ctx.insert("near_misses", &near_misses);

@@ -34,6 +34,7 @@ pub const EMBEDDED: &[(&str, &str)] = included!["../../theme/":
     "templates/action-items.html",
     "templates/action-items-closed.html",
     "templates/action-items-open.html",
+    "templates/group-page.html",
     "templates/insights.html",
     "templates/atom.xml",
     "templates/sitemap.xml",

@@ -20,8 +20,8 @@ function kind(rel) {
   if (p.at(-1) !== "index.html") return null;
   const [top, second] = p;
   if (top === "incidents") return p.length === 2 ? "incidents" : second === "page" ? "incidents-page" : "incident";
-  if (top === "tags") return p.length === 2 ? "tags" : "tag";
-  if (top === "services") return p.length === 2 ? "services" : "service";
+  if (top === "tags") return p.length === 2 ? "tags" : p[2] === "page" ? "tag-page" : "tag";
+  if (top === "services") return p.length === 2 ? "services" : p[2] === "page" ? "service-page" : "service";
   if (top === "action-items") return p.length === 2 ? "action-items" : second === "open" ? "action-items-open" : "action-items-closed";
   if (["lessons", "insights", "search"].includes(top) && p.length === 2) return top;
   return null;
