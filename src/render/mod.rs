@@ -352,7 +352,9 @@ pub fn render(
         });
         // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
         let per = list::per_page(kb);
-        let group_jobs: Vec<(Vec<Job>, Option<(String, Context)>)> = groups
+        // Each group's pages, and its figures when kept for kb serve.
+        type Pages<'a> = (Vec<Job<'a>>, Option<(String, Context)>);
+        let group_jobs: Vec<Pages> = groups
             .par_iter()
             .filter(|(key, _)| {
                 only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
