@@ -244,7 +244,14 @@ impl Quick {
         let today = last.kb.config.run.today();
         if !same_links {
             let mut across = last.across.take()?;
-            let Some((incidents, tags, services, undo)) = regroup(&mut last.kb, &mut across, edits)
+            let Some(Regrouped {
+                incidents,
+                tags,
+                services,
+                undo,
+                spans,
+                regrouped,
+            }) = regroup(&mut last.kb, &mut across, edits)
             else {
                 last.across = Some(across);
                 return None;
@@ -255,6 +262,8 @@ impl Quick {
                 services,
                 across: &across,
                 big: false,
+                spans,
+                regrouped,
             };
             let big = only.tags.iter().any(|t| across.kept("tag", t))
                 || only.services.iter().any(|s| across.kept("service", s));
@@ -375,12 +384,17 @@ fn own_page_only(new: &Incident, old: &Incident) -> bool {
 
 /// What [`regroup`] found: the incidents, tags and services whose pages show the edits, and
 /// what undoes them (id, the incident it replaced).
-type Regrouped = (
-    Vec<usize>,
-    BTreeSet<String>,
-    BTreeSet<String>,
-    Vec<(String, Incident)>,
-);
+struct Regrouped {
+    incidents: Vec<usize>,
+    tags: BTreeSet<String>,
+    services: BTreeSet<String>,
+    undo: Vec<(String, Incident)>,
+    /// Where the edited incident was and is in the order by date; None for several edits at
+    /// once (each move shifts the others).
+    spans: Option<Vec<(usize, usize)>>,
+    /// Tags and services an edit joined or left (`tag/<key>`, `service/<key>`).
+    regrouped: BTreeSet<String>,
+}
 
 /// Puts `edits` (entry index, postmortem as saved) into the last build's knowledge base,
 /// linked again (tags, services, order by date, backlinks), and says which part of the site
@@ -407,6 +421,14 @@ fn regroup(
     let (mut tags, mut services) = (BTreeSet::new(), BTreeSet::new());
     let mut ids = Vec::new();
     let mut undo = Vec::new();
+    let mut spans = Vec::new();
+    let mut regrouped = BTreeSet::new();
+    let groups = |kb: &Kb, i: usize| -> BTreeSet<String> {
+        let e = &kb.entries[i];
+        let tags = e.tags.iter().map(|t| format!("tag/{}", t.name));
+        tags.chain(e.services.iter().map(|s| format!("service/{s}")))
+            .collect()
+    };
     let mut show = |kb: &Kb, i: usize, ids: &mut Vec<String>| {
         let e = &kb.entries[i];
         tags.extend(e.tags.iter().map(|t| t.name.clone()));
@@ -422,16 +444,26 @@ fn regroup(
         // An earlier edit of the batch may have moved it.
         let i = kb.by_id[&id];
         show(kb, i, &mut ids);
+        let before = groups(kb, i);
         let (moved, old) = kb.replace(i, inc);
         across.moved(moved);
         show(kb, moved.to, &mut ids);
+        regrouped.extend(before.symmetric_difference(&groups(kb, moved.to)).cloned());
+        spans.push((moved.from, moved.to));
         ids.push(id.clone());
         undo.push((id, old));
     }
     let mut incidents: Vec<usize> = ids.iter().map(|id| kb.by_id[id]).collect();
     incidents.sort_unstable();
     incidents.dedup();
-    Some((incidents, tags, services, undo))
+    Some(Regrouped {
+        incidents,
+        tags,
+        services,
+        undo,
+        spans: (spans.len() == 1).then_some(spans),
+        regrouped,
+    })
 }
 
 /// Builds the site into the serve directory; one at a time, from one thread. An edit to a

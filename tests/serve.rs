@@ -939,6 +939,27 @@ fn on_a_big_tag_and_a_paged_list_an_edit_shows_at_once_and_ends_as_a_clean_build
             "{updated:#?}"
         );
     }
+    // Leaving the big tag: every page of it shows the new count, at once.
+    edit("tags: [bulk]", "tags: [other]");
+    let (kind, data) = events.next();
+    assert_eq!(kind, "reload", "{data}");
+    assert!(data.contains("\"/tags/other/\""), "{data}");
+    let (kind, data) = events.next();
+    assert_eq!(kind, "reload", "{data}");
+    let tag_pages: Vec<String> = serde_json::from_str(&data).unwrap();
+    let all: Vec<String> = std::iter::once("/tags/bulk/".to_string())
+        .chain((2..=6).map(|n| format!("/tags/bulk/page/{n}/")))
+        .collect();
+    assert_eq!(tag_pages, all);
+    for p in &all {
+        let html = s.page(p);
+        assert!(
+            html.contains("54 incidents") && card(&html, ID).is_none(),
+            "{p}"
+        );
+    }
+    settle(&events);
+    assert_same_as_clean_build_with(&s, dir.path(), "the tag left", ENV);
 }
 
 #[test]

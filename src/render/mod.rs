@@ -153,6 +153,14 @@ pub struct Only<'a> {
     /// otherwise every page but those. At 10,000 incidents they weigh megabytes and take
     /// longer to render than all the rest, which can be shown before them.
     pub big: bool,
+    /// Where in the order by date each edited incident was and is (`from`, `to`), when the
+    /// edits kept every tag's and service's members except those in `regrouped`: a tag's pages
+    /// of incidents outside those spans are as they were, and are not rendered. None: every
+    /// page of each group.
+    pub spans: Option<Vec<(usize, usize)>>,
+    /// Tags and services (`tag/<key>`, `service/<key>`) an edit joined or left: every page of
+    /// theirs shows the new count.
+    pub regrouped: BTreeSet<String>,
 }
 
 impl Only<'_> {
@@ -161,6 +169,20 @@ impl Only<'_> {
             "tag" => self.tags.contains(key),
             _ => self.services.contains(key),
         }
+    }
+
+    /// Whether page `k` (0-based) of the group `id`'s incidents, `per` to a page, may change:
+    /// it lists an incident between where an edited one was and is.
+    fn group_page(&self, id: &str, incidents: &[usize], per: usize, k: usize) -> bool {
+        let Some(spans) = self.spans.as_ref().filter(|_| !self.regrouped.contains(id)) else {
+            return true;
+        };
+        spans.iter().any(|&(from, to)| {
+            let (lo, hi) = (from.min(to), from.max(to));
+            let first = incidents.partition_point(|&j| j < lo);
+            let end = incidents.partition_point(|&j| j <= hi);
+            first < end && first / per <= k && k <= (end - 1) / per
+        })
     }
 
     /// Pages other than incident and group pages that show an incident's title, date,
@@ -370,6 +392,12 @@ pub fn render(
                 // Its incidents a page at a time, as /incidents/: a tag of 20,000 incidents
                 // was one page of 20 MB. The first page has the figures, lessons and items.
                 let total = g.incidents.len().div_ceil(per).max(1);
+                let id = format!("{kind}/{key}");
+                // An edit's quick pages: the first (its figures may be made again) and those
+                // of this group's pages it changes.
+                let wanted = |k: usize| {
+                    k == 0 || only.is_none_or(|o| o.group_page(&id, &g.incidents, per, k))
+                };
                 let paged = |ctx: &mut Context, k: usize| {
                     let range = k * per..((k + 1) * per).min(g.incidents.len());
                     ctx.insert_value("incidents", list(&g.incidents[range.clone()]));
@@ -378,6 +406,7 @@ pub fn render(
                     ctx.insert("last", &range.end);
                 };
                 let mut jobs: Vec<Job> = (1..total)
+                    .filter(|&k| wanted(k))
                     .map(|k| {
                         let here = pager::page_url(&url, k + 1);
                         let mut ctx = Context::new();
@@ -396,7 +425,6 @@ pub fn render(
                 ctx.insert_value("page", page(g.name.clone(), kind, &url));
                 ctx.insert_value(kind, view);
                 paged(&mut ctx, 0);
-                let id = format!("{kind}/{key}");
                 let kept = only.and_then(|o| o.across.groups.get(&id));
                 let extra = kept.cloned().unwrap_or_else(|| {
                     let mut extra = Context::new();
@@ -405,7 +433,7 @@ pub fn render(
                 });
                 // Only big groups' figures are kept (for kb serve): the rest move into the page.
                 let keep = whole && g.incidents.len() >= KEEP_GROUP;
-                let kept = keep.then(|| (id, extra.clone()));
+                let kept = keep.then(|| (id.clone(), extra.clone()));
                 ctx.extend(extra);
                 jobs.insert(
                     0,
