@@ -315,22 +315,26 @@ pub fn render(
         open_action_items: open,
         overdue_action_items: overdue,
     });
-    let mut ctx = Context::new();
-    ctx.insert_value("page", page(kb.config.title.clone(), "home", ""));
-    ctx.insert_value("recent", list(&all[..all.len().min(RECENT)]));
-    ctx.insert_value("tags", tags_value.clone());
-    ctx.insert_value("services", services_value.clone());
-    ctx.insert_value("stats", stats.clone());
-    ctx.insert_value("headline", reports::headline(kb, today));
-    jobs.push(Job {
-        template: "index.html",
-        path: "index.html".into(),
-        context: ctx.into(),
-    });
+    // An edit's second quick step renders big groups' pages only: nothing else is prepared.
+    let lists = only.is_none_or(|o| !o.big);
+    if lists {
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page(kb.config.title.clone(), "home", ""));
+        ctx.insert_value("recent", list(&all[..all.len().min(RECENT)]));
+        ctx.insert_value("tags", tags_value.clone());
+        ctx.insert_value("services", services_value.clone());
+        ctx.insert_value("stats", stats.clone());
+        ctx.insert_value("headline", reports::headline(kb, today));
+        jobs.push(Job {
+            template: "index.html",
+            path: "index.html".into(),
+            context: ctx.into(),
+        });
+    }
 
     // All incidents, newest first, a page at a time; the data its script filters over.
     let shown = |r: std::ops::Range<usize>| {
-        only.is_none_or(|o| r.start == 0 || o.incidents.iter().any(|i| r.contains(i)))
+        lists && only.is_none_or(|o| r.start == 0 || o.incidents.iter().any(|i| r.contains(i)))
     };
     jobs.extend(list::jobs(kb, &cards, &stats, shown));
     // Fetched only when the list is filtered: an edit's quick pages leave it to the rebuild.
