@@ -307,10 +307,7 @@ fn charts_without_data_say_so() {
 
 #[test]
 fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("site.toml"), SITE).unwrap();
-    let c = dir.path().join("content");
-    fs::create_dir_all(&c).unwrap();
+    let (dir, c) = empty_kb();
     // Item k is due on day k from 2024-05-22: the first ten are overdue on 2024-06-01.
     let start = jiff::civil::date(2024, 5, 22);
     let items: String = (0..130)
@@ -355,13 +352,19 @@ fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
 
 /// A knowledge base of one incident with these action items (YAML flow maps), built; the
 /// folder and its output.
-fn one_busy_incident(
-    items: impl Iterator<Item = String>,
-) -> (tempfile::TempDir, std::path::PathBuf) {
+/// A knowledge base with the test's site.toml and an empty `content/` (returned).
+fn empty_kb() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("site.toml"), SITE).unwrap();
     let c = dir.path().join("content");
     fs::create_dir_all(&c).unwrap();
+    (dir, c)
+}
+
+fn one_busy_incident(
+    items: impl Iterator<Item = String>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, c) = empty_kb();
     let items: String = items.map(|i| format!("  - {i}\n")).collect();
     fs::write(
         c.join("busy.md"),
@@ -526,10 +529,7 @@ fn an_incident_page_draws_its_phases_from_its_timestamps() {
 /// 20 MB of HTML and /insights/ 3 MB).
 #[test]
 fn tag_and_service_pages_list_their_incidents_fifty_to_a_page() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("site.toml"), SITE).unwrap();
-    let c = dir.path().join("content");
-    fs::create_dir_all(&c).unwrap();
+    let (dir, c) = empty_kb();
     // 120 incidents on one day each; every one a near miss, pairs of them a chain.
     for k in 0..120 {
         let day = jiff::civil::date(2020, 1, 1) + jiff::Span::new().days(k);
