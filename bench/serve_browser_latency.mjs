@@ -6,7 +6,9 @@
 // Edits the first postmortem of CORPUS (sorted path order) in place and restores it, so run it
 // on a generated corpus. Starts `kb serve` on a free port and opens two tabs with its live
 // reload: the postmortem's page, and the page of the tag `bench-quick` (its 404 page until the
-// tag is added). Each round makes four edits, one at a time:
+// tag is added); BENCH_TABS=incident or BENCH_TABS=tag opens only that one, as a reader looks
+// at one page (two browsers reloading at once share the cores). Each round makes four edits,
+// one at a time (with the tag page alone, the two tag edits):
 //   - tag added: `bench-quick` added to its tags (a tag of its own: one it has may also be
 //     inferred from its text, and stay), timed until the incident page links the tag and the
 //     tag page lists the incident;
@@ -19,8 +21,9 @@
 // a reloading tab is asked again once it answers) saw it, which adds their own delay. After each edit the script waits for
 // kb's whole-site rebuild to end (its "Rebuilt" line) and 0.5 s more, so the rebuild never
 // runs during the next measurement. Prints each edit, the medians, kb's own time for the quick
-// pages ("Updated … in N ms": a tag edit's pages of big tags and services come in a second
-// step, logged only when their bytes changed) and the load average before and after.
+// pages ("Updated … in N ms": a tag edit's own page comes first, then the pages it appears on,
+// then, logged only when their bytes changed, the pages of its big tags and services) and the
+// load average before and after.
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
@@ -112,8 +115,12 @@ const open = async (url) => {
   await connected;
   return page;
 };
-const incident = await open(`${base}incidents/${id}/`);
-const tagPage = await open(`${base}tags/${tag}/`);
+// BENCH_TABS=incident or tag opens that tab alone (as a reader looks at one page), so the
+// two browsers do not share the cores while both reload; the default opens both.
+const tabs = process.env.BENCH_TABS || "both";
+if (!["both", "incident", "tag"].includes(tabs)) throw new Error(`BENCH_TABS=${tabs}: both, incident or tag`);
+const incident = tabs === "tag" ? null : await open(`${base}incidents/${id}/`);
+const tagPage = tabs === "incident" ? null : await open(`${base}tags/${tag}/`);
 
 // Arms the check of the next edit in `page` (see `open`).
 const arm = (page, check, arg) =>
@@ -171,30 +178,44 @@ const median = (xs) => {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 const results = { tagIncident: [], tagPage: [], untag: [], title: [] };
+// kb's "Updated … in N ms" lines of each edit, by kind.
+const steps = { tag: [], title: [] };
 const loadBefore = load();
-const quickFrom = lines(/^Updated /).length;
+const none = { frame: NaN, nav: NaN, polled: NaN };
 try {
   for (let r = 0; r < rounds; r++) {
     let before = rebuilds();
-    await Promise.all([arm(incident, hasTag, [tag, true]), arm(tagPage, hasCard, id)]);
+    let from = log.length;
+    await Promise.all([incident && arm(incident, hasTag, [tag, true]), tagPage && arm(tagPage, hasCard, id)]);
     let [t0, w0] = [performance.now(), Date.now()];
     fs.writeFileSync(file, withTag);
-    const [a, b] = await Promise.all([until(incident, hasTag, [tag, true], t0, w0), until(tagPage, hasCard, id, t0, w0)]);
+    const [a, b] = await Promise.all([
+      incident ? until(incident, hasTag, [tag, true], t0, w0) : none,
+      tagPage ? until(tagPage, hasCard, id, t0, w0) : none,
+    ]);
     results.tagIncident.push(a);
     results.tagPage.push(b);
     await settle(before);
+    steps.tag.push(log.slice(from));
 
     before = rebuilds();
-    await arm(incident, hasTag, [tag, false]);
+    from = log.length;
+    let c = none;
     [t0, w0] = [performance.now(), Date.now()];
-    fs.writeFileSync(file, original);
-    const c = await until(incident, hasTag, [tag, false], t0, w0);
+    if (incident) {
+      await arm(incident, hasTag, [tag, false]);
+      [t0, w0] = [performance.now(), Date.now()];
+      fs.writeFileSync(file, original);
+      c = await until(incident, hasTag, [tag, false], t0, w0);
+    } else fs.writeFileSync(file, original);
     results.untag.push(c);
     await settle(before);
+    steps.tag.push(log.slice(from));
 
     const titles = [];
-    for (const [text, title] of [[retitled(`Browser bench ${r} ${Date.now()}`), null], [original, originalTitle]]) {
+    for (const [text, title] of incident ? [[retitled(`Browser bench ${r} ${Date.now()}`), null], [original, originalTitle]] : []) {
       before = rebuilds();
+      from = log.length;
       const want = title ?? text.match(/^title: "(.*)"$/m)[1];
       await arm(incident, titled, want);
       [t0, w0] = [performance.now(), Date.now()];
@@ -203,8 +224,9 @@ try {
       results.title.push(t);
       titles.push(t);
       await settle(before);
+      steps.title.push(log.slice(from));
     }
-    const ms = (x) => `${x.frame.toFixed(0)} (${x.nav.toFixed(0)}; ${x.polled.toFixed(0)})`;
+    const ms = (x) => (Number.isNaN(x.frame) ? "-" : `${x.frame.toFixed(0)} (${x.nav.toFixed(0)}; ${x.polled.toFixed(0)})`);
     console.log(`round ${r}, ms from the save to the first frame (to loading; to seen by polling): ` +
       `tag added: incident page ${ms(a)}, tag page ${ms(b)}; ` +
       `tag removed: incident page ${ms(c)}; title: ${titles.map(ms).join(", ")}`);
@@ -214,12 +236,14 @@ try {
   for (const b of browsers) await b.close();
   server.kill();
 }
-const quick = log.slice().filter((l) => /^Updated /.test(l)).slice(quickFrom).map((l) => l.match(/^Updated (.*) in (\d+) ms/));
-// A tag edit's first step names its incident page and others; a title edit, that page only;
-// the pages of big tags and services come in a step of their own (when their bytes changed).
-const kbTag = quick.filter((m) => m[1].includes("/incidents/") && m[1].includes(", ")).map((m) => Number(m[2]));
-const kbTitle = quick.filter((m) => !m[1].includes(", ")).map((m) => Number(m[2]));
-const kbBig = quick.filter((m) => !m[1].includes("/incidents/")).map((m) => Number(m[2]));
+// A tag edit's steps: the incident's own page, then the pages it appears on, then (when their
+// bytes changed) the pages of its big tags and services; a title edit's, its own page.
+const took = (ls) => ls.map((l) => l.match(/^Updated (.*) in (\d+) ms/)).filter(Boolean).map((m) => Number(m[2]));
+const nth = (edits, k) => edits.map(took).filter((t) => t.length > k).map((t) => t[k]);
+const kbOwn = nth(steps.tag, 0);
+const kbTag = nth(steps.tag, 1);
+const kbBig = nth(steps.tag, 2);
+const kbTitle = nth(steps.title, 0);
 const builds = lines(/^Rebuilt \d+ incidents in \d+ ms/).map((l) => Number(l.match(/in (\d+) ms/)[1]));
 const f = (x) => (Number.isNaN(x) ? "-" : x.toFixed(0));
 const m = (xs) => `${f(median(xs.map((x) => x.frame)))} ms (${f(median(xs.map((x) => x.nav)))}; ${f(median(xs.map((x) => x.polled)))})`;
@@ -227,6 +251,7 @@ console.log(`${files.length} postmortems, ${rounds} rounds; medians, save → th
   `(save → it starts loading; save → seen by polling): ` +
   `tag added ${m(results.tagIncident)} on the incident page, ${m(results.tagPage)} on the tag page; ` +
   `tag removed ${m(results.untag)}; title ${m(results.title)}. ` +
-  `kb's part: tag edits ${f(median(kbTag))} ms (big tag and service pages changed ${kbBig.length} times, ${f(median(kbBig))} ms), ` +
+  `kb's part (tabs: ${tabs}): tag edits ${f(median(kbOwn))} ms for the incident's page, ${f(median(kbTag))} ms for the pages it appears on ` +
+  `(big tag and service pages changed ${kbBig.length} times, ${f(median(kbBig))} ms), ` +
   `title edits ${f(median(kbTitle))} ms; ` +
   `whole rebuild ${f(median(builds.slice(1)))} ms. Load average before ${loadBefore}, after ${load()}`);

@@ -267,8 +267,15 @@ impl Quick {
             };
             let big = only.tags.iter().any(|t| across.kept("tag", t))
                 || only.services.iter().any(|s| across.kept("service", s));
-            let mut done = Some(());
-            for part in [false, true].into_iter().filter(|p| !p || big) {
+            // The saved pages first, as soon as after an edit that changes nothing else: the
+            // pages they appear on take longer, and follow.
+            let own: Vec<usize> = undo.iter().map(|(id, _)| last.kb.by_id[id]).collect();
+            let mut done =
+                own_pages(&self.out, written, touched, &last.kb, &last.tera, &own).map(&mut *tell);
+            for part in [false, true]
+                .into_iter()
+                .filter(|p| done.is_some() && (!p || big))
+            {
                 only.big = part;
                 let known = quick_prints(written, &last.kb, &only);
                 let Ok(mirror) = output::Mirror::new(&self.out, known) else {
@@ -301,20 +308,40 @@ impl Quick {
             return done;
         }
         let which: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
-        // The mirror needs to know only these pages' prints, not the whole site's.
-        let mut known = output::Written::new();
         for (i, inc) in edits {
-            let path = format!("{}index.html", crate::render::views::incident_url(&inc.id));
-            if let Some(print) = written.get(&path) {
-                known.insert(path, *print);
-            }
             last.kb.entries[i].incident = inc;
         }
-        let mirror = output::Mirror::new(&self.out, known).ok()?;
-        render::incident_pages(&last.kb, &last.tera, today, &mirror, &which).ok()?;
-        tell(commit(written, touched, mirror));
+        tell(own_pages(
+            &self.out, written, touched, &last.kb, &last.tera, &which,
+        )?);
         Some(())
     }
+}
+
+/// Renders incidents `which`' own pages into the served site; the URL paths of those that
+/// changed. None when they could not be written.
+fn own_pages(
+    out: &Path,
+    written: &mut output::Written,
+    touched: &mut std::collections::HashSet<String>,
+    kb: &Kb,
+    tera: &tera::Tera,
+    which: &[usize],
+) -> Option<Vec<String>> {
+    // The mirror needs to know only these pages' prints, not the whole site's.
+    let known = which
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}index.html",
+                render::views::incident_url(&kb.entries[i].incident.id)
+            )
+        })
+        .filter_map(|path| written.get(&path).map(|print| (path, *print)))
+        .collect();
+    let mirror = output::Mirror::new(out, known).ok()?;
+    render::incident_pages(kb, tera, kb.config.run.today(), &mirror, which).ok()?;
+    Some(commit(written, touched, mirror))
 }
 
 /// The prints of the files an edit's quick pages may write, for the mirror to compare with

@@ -706,6 +706,19 @@ fn card<'a>(page: &'a str, id: &str) -> Option<&'a str> {
     })
 }
 
+/// The id of the one incident page a reload event names.
+fn own_page(data: &str) -> String {
+    let pages: Vec<String> = serde_json::from_str(data).unwrap();
+    match &pages[..] {
+        [one] => one
+            .strip_prefix("/incidents/")
+            .and_then(|id| id.strip_suffix('/'))
+            .unwrap_or(one)
+            .to_string(),
+        _ => panic!("not one page: {data}"),
+    }
+}
+
 #[test]
 fn an_edit_to_tags_services_links_severity_or_date_shows_at_once_where_the_incident_appears() {
     let dir = example();
@@ -801,11 +814,17 @@ fn an_edit_to_tags_services_links_severity_or_date_shows_at_once_where_the_incid
     ];
     for (step, change, pages, shows) in steps {
         change();
-        // The first reload, before the whole site is rebuilt, names these pages, which
-        // already show the edit.
+        // The incident's own page first, on its own: it shows as soon as after an edit that
+        // changes nothing else.
         let (kind, data) = events.next();
         assert_eq!(kind, "reload", "after {step}: {data}");
-        for url in &pages {
+        assert_eq!(own_page(&data), ID, "after {step}: {data}");
+        assert!(shows(PAGE, &s.page(PAGE)), "after {step}: {PAGE}");
+        // The next reload, before the whole site is rebuilt, names the pages it appears on,
+        // which already show the edit.
+        let (kind, data) = events.next();
+        assert_eq!(kind, "reload", "after {step}: {data}");
+        for url in pages.iter().filter(|u| **u != PAGE) {
             assert!(
                 data.contains(&format!("\"{url}\"")),
                 "after {step}: {url} not in {data}"
@@ -890,15 +909,20 @@ fn on_a_big_tag_and_a_paged_list_an_edit_shows_at_once_and_ends_as_a_clean_build
         edit(from, to);
         let (kind, data) = events.next();
         assert_eq!(kind, "reload", "after {step}: {data}");
+        assert_eq!(own_page(&data), ID, "after {step}: {data}");
+        let (kind, data) = events.next();
+        assert_eq!(kind, "reload", "after {step}: {data}");
         let shown = |url: &str| data.contains(&format!("\"{url}\""));
         let showing: Vec<&String> = pages
             .iter()
             .filter(|p| card(&s.page(p), ID).is_some_and(|c| c.contains(new) && !c.contains(old)))
             .collect();
         assert_eq!(showing.len(), 1, "after {step}: {data}");
-        for url in [&format!("/incidents/{ID}/"), showing[0]] {
-            assert!(shown(url), "after {step}: {url} not in {data}");
-        }
+        assert!(
+            shown(showing[0]),
+            "after {step}: {} not in {data}",
+            showing[0]
+        );
         // The big tag's pages come next, on their own (they take longest): those that
         // changed, among them the one listing the incident (its incidents are paged too).
         assert!(!data.contains("\"/tags/bulk/"), "after {step}: {data}");
@@ -927,20 +951,23 @@ fn on_a_big_tag_and_a_paged_list_an_edit_shows_at_once_and_ends_as_a_clean_build
         }
         settle(&events);
         assert_same_as_clean_build_with(&s, dir.path(), step, ENV);
-        // Both were shown at once, before the rebuild: kb says so.
+        // All three were shown at once, before the rebuild: kb says so.
         let updated: Vec<String> = s
             .log
             .try_iter()
             .filter(|l| l.starts_with("Updated "))
             .collect();
-        assert_eq!(updated.len(), 2, "after {step}: {updated:#?}");
+        assert_eq!(updated.len(), 3, "after {step}: {updated:#?}");
         assert!(
-            updated[1].starts_with(&format!("Updated {} in ", tag_pages.join(", "))),
+            updated[2].starts_with(&format!("Updated {} in ", tag_pages.join(", "))),
             "{updated:#?}"
         );
     }
     // Leaving the big tag: every page of it shows the new count, at once.
     edit("tags: [bulk]", "tags: [other]");
+    let (kind, data) = events.next();
+    assert_eq!(kind, "reload", "{data}");
+    assert_eq!(own_page(&data), ID, "{data}");
     let (kind, data) = events.next();
     assert_eq!(kind, "reload", "{data}");
     assert!(data.contains("\"/tags/other/\""), "{data}");
