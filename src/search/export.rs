@@ -78,6 +78,10 @@ pub struct Manifest {
     /// First term of every postings shard, and of every positions shard.
     pub shards: Vec<String>,
     pub position_shards: Vec<String>,
+    /// The postings shards that hold one term, a bitmap in hex (shard 4k + b is bit b of digit
+    /// k). A long list has a shard of its own ([`split`]): a word that falls in its range and
+    /// is not its term is in no document, known without fetching it.
+    pub lone: String,
     /// Synonym groups, each member a list of stems (several stems: a phrase).
     pub synonyms: Vec<Vec<Vec<String>>>,
     /// Values the filters accept, as indexed; ids in `m/` files index these lists.
@@ -325,6 +329,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .zip(totals)
             .map(|((name, boost), total)| (*name, *boost, total))
             .collect(),
+        lone: lone(&shards),
         shards: first(&keyed, &shards),
         position_shards: first(&terms.iter().collect::<Vec<_>>(), &position_shards),
         synonyms: synonyms.groups().to_vec(),
@@ -514,7 +519,14 @@ fn split<T>(terms: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (i, t) in terms.iter().enumerate() {
-        bytes += size(t);
+        let size = size(t);
+        // A term of a shard's size or more is a shard of its own: the words before it are
+        // not fetched with its list (at 100,000 incidents a common word's is 30–50 KB).
+        if size >= target && start < i {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
         if bytes >= target {
             out.push(start..i + 1);
             start = i + 1;
@@ -525,6 +537,21 @@ fn split<T>(terms: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::
         out.push(start..terms.len());
     }
     out
+}
+
+/// Which of `shards` hold one term, as [`Manifest::lone`] says.
+fn lone(shards: &[std::ops::Range<usize>]) -> String {
+    shards
+        .chunks(4)
+        .map(|four| {
+            let bits = four
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.len() == 1)
+                .fold(0, |d, (b, _)| d | 1 << b);
+            char::from_digit(bits, 16).expect("four bits")
+        })
+        .collect()
 }
 
 /// Signed as unsigned, small magnitudes small (0, -1, 1, -2 … → 0, 1, 2, 3 …).
@@ -948,5 +975,15 @@ mod tests {
         let space = list(&[(9, &[3, 11])]);
         let left = list(&[(9, &[4, 20])]);
         assert_eq!(phrase_postings(&[&no, &space, &left]), [(9, 1, 7)]);
+    }
+
+    #[test]
+    fn a_long_list_is_a_shard_of_its_own_and_the_manifest_says_so() {
+        // Sizes of consecutive terms, shards of about 4: the 10 after two small terms starts
+        // a shard rather than closing theirs, and the one after it starts the next.
+        let shards = split(&[1, 1, 10, 1, 1, 5, 2, 2, 1], 4, |s| *s);
+        assert_eq!(shards, [0..2, 2..3, 3..5, 5..6, 6..8, 8..9]);
+        // Shards 1, 3 (digit 0: 0b1010) and 5 (digit 1: 0b0010) hold one term.
+        assert_eq!(lone(&shards), "a2");
     }
 }

@@ -313,6 +313,8 @@
     async term(t) {
       if (!this.m.shards.length) return null;
       const n = this.shardOf(this.m.shards, t);
+      /* A shard of one term (a long list) holds no other word: none is fetched to learn so. */
+      if (this.m.shards[n] !== t && (parseInt((this.m.lone || "")[n >> 2] || "0", 16) >> (n & 3)) & 1) return null;
       const shard = await this.file("t/" + n + ".bin", (b) => this.readShard(b, n));
       return shard.get(t) || null;
     }
