@@ -82,6 +82,9 @@ pub struct Manifest {
     /// k). A long list has a shard of its own ([`split`]): a word that falls in its range and
     /// is not its term is in no document, known without fetching it.
     pub lone: String,
+    /// Of those, the ones whose term's lists go on in a tail file (`t/N-0.bin`), the same way:
+    /// the engine asks for the tail with the shard, in the same round trip.
+    pub tails: String,
     /// Synonym groups, each member a list of stems (several stems: a phrase).
     pub synonyms: Vec<Vec<Vec<String>>>,
     /// Values the filters accept, as indexed; ids in `m/` files index these lists.
@@ -329,7 +332,8 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .zip(totals)
             .map(|((name, boost), total)| (*name, *boost, total))
             .collect(),
-        lone: lone(&shards),
+        lone: bitmap(&shards, |r| r.len() == 1),
+        tails: bitmap(&shards, |r| r.len() == 1 && keyed[r.start].tail.is_some()),
         shards: first(&keyed, &shards),
         position_shards: first(&terms.iter().collect::<Vec<_>>(), &position_shards),
         synonyms: synonyms.groups().to_vec(),
@@ -539,15 +543,19 @@ fn split<T>(terms: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::
     out
 }
 
-/// Which of `shards` hold one term, as [`Manifest::lone`] says.
-fn lone(shards: &[std::ops::Range<usize>]) -> String {
+/// The shards for which `set` holds, as a bitmap in hex: shard 4k + b is bit b of digit k
+/// ([`Manifest::lone`]).
+fn bitmap(
+    shards: &[std::ops::Range<usize>],
+    set: impl Fn(&std::ops::Range<usize>) -> bool,
+) -> String {
     shards
         .chunks(4)
         .map(|four| {
             let bits = four
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.len() == 1)
+                .filter(|(_, r)| set(r))
                 .fold(0, |d, (b, _)| d | 1 << b);
             char::from_digit(bits, 16).expect("four bits")
         })
@@ -984,6 +992,6 @@ mod tests {
         let shards = split(&[1, 1, 10, 1, 1, 5, 2, 2, 1], 4, |s| *s);
         assert_eq!(shards, [0..2, 2..3, 3..5, 5..6, 6..8, 8..9]);
         // Shards 1, 3 (digit 0: 0b1010) and 5 (digit 1: 0b0010) hold one term.
-        assert_eq!(lone(&shards), "a2");
+        assert_eq!(bitmap(&shards, |r| r.len() == 1), "a2");
     }
 }

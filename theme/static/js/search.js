@@ -295,14 +295,32 @@
         return { name, boost: f32(boost), norm };
       });
       this.files = new Map();
+      this.early = new Map();
       this.groups = manifest.synonyms;
     }
 
     file(path, parse) {
       let p = this.files.get(path);
-      if (!p) { p = this.load(path).then(parse); this.files.set(path, p); }
+      if (!p) { p = (this.early.get(path) || this.load(path)).then(parse); this.files.set(path, p); }
       return p;
     }
+    /* Starts loading a file that is likely needed later, so it comes in this round trip. */
+    askEarly(path) {
+      if (this.files.has(path) || this.early.has(path)) return;
+      const p = this.load(path);
+      p.catch(() => {}); /* reported when used */
+      this.early.set(path, p);
+    }
+    /* A term that is scored: when its lists go on in a tail (a long list, alone in its
+     * shard), the first tier seldom spares it (the top 10 are rarely proved from it), so it is
+     * asked for with the shard, not a round trip later. */
+    scoredTerm(t) {
+      if (!this.m.shards.length) return;
+      const n = this.shardOf(this.m.shards, t);
+      if (this.m.shards[n] === t && this.bit(this.m.lone, n) && this.bit(this.m.tails, n)) this.askEarly("t/" + n + "-0.bin");
+    }
+    /* Bit n of a hex bitmap of the manifest. */
+    bit(map, n) { return (parseInt((map || "")[n >> 2] || "0", 16) >> (n & 3)) & 1; }
     shardOf(bounds, term) {
       let lo = 0, hi = bounds.length - 1;
       while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (cmp(bounds[mid], term) <= 0) lo = mid; else hi = mid - 1; }
@@ -314,7 +332,7 @@
       if (!this.m.shards.length) return null;
       const n = this.shardOf(this.m.shards, t);
       /* A shard of one term (a long list) holds no other word: none is fetched to learn so. */
-      if (this.m.shards[n] !== t && (parseInt((this.m.lone || "")[n >> 2] || "0", 16) >> (n & 3)) & 1) return null;
+      if (this.m.shards[n] !== t && this.bit(this.m.lone, n)) return null;
       const shard = await this.file("t/" + n + ".bin", (b) => this.readShard(b, n));
       return shard.get(t) || null;
     }
@@ -473,12 +491,12 @@
 
     /* Every file the query will need, requested at once: one round trip for most queries. */
     prefetch(clauses) {
-      const terms = new Set(), phrases = new Set();
+      const terms = new Set(), phrases = new Set(), scored = new Set();
       /* A phrase synonym needs its own postings and its stems (whether the word is indexed,
        * and the idfs that weigh a synonym); another phrase needs its stems' positions. */
       const add = (member) => {
         const key = this.keyOf(member);
-        if (key !== null) { terms.add(key); member.forEach((y) => terms.add(y)); }
+        if (key !== null) { terms.add(key); scored.add(key); member.forEach((y) => terms.add(y)); }
         else member.forEach((y) => { terms.add(y); phrases.add(y); });
       };
       /* Synonym phrases may start at any stem, within a word or across single-stem words. */
@@ -502,6 +520,7 @@
       groupsAt(plain);
       const wait = [];
       for (const t of terms) wait.push(this.term(t));
+      for (const t of scored) this.scoredTerm(t);
       for (const t of phrases) wait.push(this.positions(t));
       for (const c of clauses) {
         if (c.kind === "date") wait.push(this.days());
