@@ -396,6 +396,10 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     // engine's bounds and its fallback to the tails are exercised as at 100k incidents.
     let tiny = [("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "512")];
     compared += check_parity(&node, &example, &tiny, &judged);
+    // Shards of 64 bytes: the common words' lists are shards of one term with tails, which the
+    // engine skips or asks for early (browser_engine_asks_only_for_what_a_query_needs).
+    let lone = [("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "64")];
+    compared += check_parity(&node, &example, &lone, &judged);
     // The second held-out set's postmortems ship with the repository.
     let heldout = tmp.path().join("heldout");
     copy_dir(&repo().join("tests/fixtures/heldout-kb"), &heldout);
@@ -403,6 +407,7 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     assert!(judged.len() >= 60, "{} held-out queries", judged.len());
     compared += check_parity(&node, &heldout, &[], &judged);
     compared += check_parity(&node, &heldout, &tiny, &judged);
+    compared += check_parity(&node, &heldout, &lone, &judged);
     // Small postmortems for each word-splitting and vocabulary case.
     let vocabulary = tmp.path().join("vocabulary");
     copy_dir(&repo().join("tests/fixtures/vocabulary-kb"), &vocabulary);
@@ -420,6 +425,108 @@ fn browser_engine_ranks_exactly_like_kb_search() {
     }
     assert!(compared >= floor, "only {compared} queries compared");
     eprintln!("{compared} queries: identical top 10s");
+}
+
+/// Reads a hex bitmap of the manifest (`lone`, `tails`): shard 4k+b is bit b of digit k.
+fn manifest_bit(manifest: &Value, key: &str, shard: usize) -> bool {
+    let hex = manifest[key].as_str().unwrap_or("");
+    hex.as_bytes()
+        .get(shard / 4)
+        .and_then(|&d| (d as char).to_digit(16))
+        .is_some_and(|d| d >> (shard % 4) & 1 == 1)
+}
+
+/// What the engine saves on requests, which parity alone cannot see: a word that falls in the
+/// range of a shard holding one other term costs no request for that shard, and a scored term
+/// whose long list goes on in a tail has the tail asked for in the same round trip as its shard.
+#[test]
+fn browser_engine_asks_only_for_what_a_query_needs() {
+    let Some(node) = node() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("example");
+    copy_example(&root);
+    let site = root.join("public");
+    // Shards of 64 bytes and tiers of 3: on the example's 13 postmortems the common words'
+    // lists are one-term shards with tails, as the common words' are at 100,000.
+    build_site(
+        &root,
+        &site,
+        &[("KB_STATIC_TIER", "3"), ("KB_STATIC_SHARD", "64")],
+    );
+    let html = std::fs::read_to_string(site.join("search/index.html")).unwrap();
+    let json = html
+        .split("id=\"kb-manifest\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .unwrap();
+    let manifest: Value = serde_json::from_str(json).unwrap();
+    let bounds: Vec<&str> = manifest["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    let mut analyzer = kb::search::analyzer::en_stem();
+    // A word the analyzer keeps as it is, so that the query asks for exactly that term.
+    let mut kept = |w: &str| kb::search::analyze(&mut analyzer, w) == [w.to_string()];
+    let mut own = Vec::new(); // (query, shard): the shard's own term
+    let mut other = Vec::new(); // (query, shard): a word in the shard's range, in no postmortem
+    for (n, term) in bounds.iter().enumerate() {
+        if !manifest_bit(&manifest, "lone", n) || !term.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
+        if kept(term) {
+            own.push((term.to_string(), n));
+        }
+        // Far from the term in spelling, so no correction leads back to it.
+        let word = format!("{term}qxzqv");
+        if bounds.get(n + 1).is_none_or(|next| word.as_str() < *next) && kept(&word) {
+            other.push((word, n));
+        }
+    }
+    let with_tails = own
+        .iter()
+        .filter(|(_, n)| manifest_bit(&manifest, "tails", *n))
+        .count();
+    assert!(
+        with_tails >= 3 && other.len() >= 3,
+        "too few one-term shards to check: {own:?}, {other:?}"
+    );
+    let queries: Vec<String> = own.iter().chain(&other).map(|(q, _)| q.clone()).collect();
+    let results = js_results(&node, &site, &queries);
+    let waves =
+        |r: &Value| -> Vec<Vec<String>> { serde_json::from_value(r["waves"].clone()).unwrap() };
+    let wave_of =
+        |waves: &[Vec<String>], file: &str| waves.iter().position(|w| w.iter().any(|f| f == file));
+    let mut failures = Vec::new();
+    for ((q, n), r) in own.iter().zip(&results) {
+        let waves = waves(r);
+        let shard = wave_of(&waves, &format!("t/{n}.bin"));
+        if shard.is_none() {
+            failures.push(format!(
+                "{q:?} never read its own shard t/{n}.bin: {waves:?}"
+            ));
+        }
+        if manifest_bit(&manifest, "tails", *n) {
+            let tail = wave_of(&waves, &format!("t/{n}-0.bin"));
+            if tail.is_none() || tail != shard {
+                failures.push(format!(
+                    "{q:?}: the tail t/{n}-0.bin was not asked with its shard: {waves:?}"
+                ));
+            }
+        }
+    }
+    for ((q, n), r) in other.iter().zip(&results[own.len()..]) {
+        assert_eq!(r["total"], 0, "{q:?} matched: {r}");
+        if wave_of(&waves(r), &format!("t/{n}.bin")).is_some() {
+            failures.push(format!(
+                "{q:?} read t/{n}.bin, which holds {:?} alone: {:?}",
+                bounds[*n],
+                waves(r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -2,7 +2,9 @@
 // test (tests/static_search.rs): `node run_queries.js SITE_DIR < queries.txt` (one query per
 // line) prints one JSON object per query: the hits' ids and scores, the total, did-you-mean,
 // or the error, and which index files the query read; then the filter counts over every match
-// (`facets`, exact) and over the top 10 alone, from their stubs (`shown_facets`).
+// (`facets`, exact) and over the top 10 alone, from their stubs (`shown_facets`). `waves` groups
+// the files of the query's results by round trip: a new one starts when the engine asks for a
+// file while none is in flight, as waves.cjs counts them in the bench.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -21,8 +23,16 @@ async function main() {
   for (const q of queries) {
     // A fresh engine per query: every query starts cold, as in a new browser tab.
     const files = [];
+    const waves = [];
+    let inflight = 0;
     const engine = new Engine(manifest, async (p) => {
       files.push(p);
+      if (inflight === 0) waves.push([]);
+      waves[waves.length - 1].push(p);
+      inflight++;
+      // A load takes a moment, as over a network: what the engine asks meanwhile overlaps it.
+      await new Promise((r) => setTimeout(r, 1));
+      inflight--;
       return new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(site, "search", p))));
     });
     let out;
@@ -38,6 +48,7 @@ async function main() {
         shown_facets: facetsOfStubs(r.hits.map((h) => h.stub)),
       };
       out.files = files.slice();
+      out.waves = waves.map((w) => w.slice());
       out.facets = await engine.facets(q);
     } catch (e) {
       if (!(e instanceof QueryError)) throw e;

@@ -311,13 +311,13 @@
       p.catch(() => {}); /* reported when used */
       this.early.set(path, p);
     }
-    /* A term that is scored: when its lists go on in a tail (a long list, alone in its
-     * shard), the first tier seldom spares it (the top 10 are rarely proved from it), so it is
+    /* A term that is scored: when its lists go on in a tail (`tails` marks only shards of one
+     * term, a long list), the first tier seldom spares it (the top 10 are rarely proved from it), so it is
      * asked for with the shard, not a round trip later. */
     scoredTerm(t) {
       if (!this.m.shards.length) return;
       const n = this.shardOf(this.m.shards, t);
-      if (this.m.shards[n] === t && this.bit(this.m.lone, n) && this.bit(this.m.tails, n)) this.askEarly("t/" + n + "-0.bin");
+      if (this.m.shards[n] === t && this.bit(this.m.tails, n)) this.askEarly("t/" + n + "-0.bin");
     }
     /* Bit n of a hex bitmap of the manifest. */
     bit(map, n) { return (parseInt((map || "")[n >> 2] || "0", 16) >> (n & 3)) & 1; }
