@@ -1,6 +1,7 @@
 //! The text analyzers. [`en_stem`] is tantivy's `en_stem` (letter/digit runs, tokens over 40
 //! bytes dropped, lowercased, Snowball English), with a per-thread cache in front of the
-//! stemmer. The stems are identical (tested); the cache only saves time, since a postmortem
+//! stemmer. The stems are identical (tested) but for a few words kept whole ([`KEPT`]); the
+//! cache only saves time, since a postmortem
 //! repeats its words and stemming was a tenth of a 10k-incident build.
 //!
 //! [`en_split`], which the index uses, also splits code words (docs/search.md, "Word
@@ -28,6 +29,20 @@ thread_local! {
 
 /// Tokens of this many bytes or more are dropped (tantivy's `en_stem` limit).
 const LONG: usize = 40;
+
+/// Words Snowball stems into an everyday word of another meaning, which a synonym group would
+/// then match everywhere: *follower* (a replica, in `vocabulary.toml`) is *follow*, as are
+/// *following* and *follow-up*, in most postmortems. They keep a stem of their own, as
+/// Elasticsearch's `stemmer_override` does; `theme/static/js/stem.js` has the same list.
+const KEPT: &[(&str, &str)] = &[("follower", "follower"), ("followers", "follower")];
+
+/// A lowercased word's stem: Snowball English, but for the [`KEPT`] words.
+fn stem(word: &str) -> String {
+    match KEPT.iter().find(|(w, _)| *w == word) {
+        Some((_, kept)) => kept.to_string(),
+        None => STEMMER.with(|s| s.stem(word).into_owned()),
+    }
+}
 
 pub fn en_stem() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
@@ -334,7 +349,7 @@ impl<T: TokenStream> TokenStream for CachedStemStream<T> {
                 token.text.push_str(stem);
                 return;
             }
-            let stem = STEMMER.with(|s| s.stem(&token.text).into_owned());
+            let stem = stem(&token.text);
             if cache.len() >= CACHE_WORDS {
                 cache.clear();
             }
@@ -526,5 +541,15 @@ mod tests {
                 analyze(&mut default.clone(), &text)
             );
         }
+        // But for the words kept whole.
+        let text = "a follower, followers following the follow-up";
+        assert_eq!(
+            analyze(&mut default.clone(), text),
+            ["a", "follow", "follow", "follow", "the", "follow", "up"]
+        );
+        assert_eq!(
+            analyze(&mut en_stem(), text),
+            ["a", "follower", "follower", "follow", "the", "follow", "up"]
+        );
     }
 }

@@ -27,9 +27,10 @@ pub const STAMP_FILE: &str = "kb-stamp.json";
 const CHUNK: usize = 512;
 const WRITER_MEMORY: usize = 256 << 20;
 
-/// Bumped whenever the schema or what goes into a document changes, so an index from an older
-/// kb is rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bumped whenever the schema or what goes into a document changes (its fields, or the terms
+/// the analyzer makes of them: 5 keeps *follower* whole), so an index from an older kb is
+/// rebuilt rather than misread.
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {

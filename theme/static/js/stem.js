@@ -554,7 +554,13 @@
     }
   }
 
+  // Words kept whole, as src/search/analyzer.rs keeps them (KEPT): Snowball would make
+  // "follower", a replica, the everyday "follow".
+  const KEPT = new Map([["follower", "follower"], ["followers", "follower"]]);
+
   function stem(word) {
+    const kept = KEPT.get(word);
+    if (kept !== undefined) return kept;
     cur = [];
     for (const ch of word) cur.push(ch.codePointAt(0));
     cursor = 0;
