@@ -526,6 +526,21 @@ fn browser_engine_asks_only_for_what_a_query_needs() {
             ));
         }
     }
+    // A misspelling: the engine learns that the word is no English word from the one range
+    // of the word list that would hold it.
+    let r = &js_results(&node, &site, &["replca lag".to_string()])[0];
+    let english: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str()?.strip_prefix("english/"))
+        .collect();
+    if english.len() != 1 || r["did_you_mean"] != "replica lag" {
+        failures.push(format!(
+            "\"replca lag\" read the English word list's {english:?}, meant {}",
+            r["did_you_mean"]
+        ));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -13,8 +13,8 @@
 //! - `f/`: per tag, service and severity its documents; the documents per day, for dates.
 //! - `m/N.bin`: per-document date, severity, tags and services, for the filter counts.
 //! - `terms.bin`: every word as authors wrote it (lowercased) with the number of incidents
-//!   using it, and `english.bin`, the English word list of `spelling`: fetched only for "did
-//!   you mean".
+//!   using it, and `english/N.bin`, the English word list of `spelling` in word ranges: fetched
+//!   only for "did you mean", the one range that would hold the unknown word.
 //!
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
 //! the search page.
@@ -37,7 +37,11 @@ use crate::kb::Kb;
 use crate::kb::taxonomy::normalize;
 
 /// Bumped when a file layout changes; the engine refuses a manifest of another version.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
+
+/// Letters (each word's, plus two) in a shard of the English word list: 47 shards of about
+/// 3.4 KB gzipped; their first words add 0.3 KB to the gzipped search page.
+const ENGLISH_SHARD_BYTES: usize = 16 << 10;
 
 /// Postings a list keeps in its shard; the rest of a longer list goes to a tail file.
 /// `RunOptions::static_tier` (`KB_STATIC_TIER`) overrides it, so tests can exercise tails on a small knowledge base.
@@ -85,6 +89,8 @@ pub struct Manifest {
     /// Of those, the ones whose term's lists go on in a tail file (`t/N-0.bin`), the same way:
     /// the engine asks for the tail with the shard, in the same round trip.
     pub tails: String,
+    /// First word of every shard of the English word list (`english/N.bin`).
+    pub english: Vec<String>,
     /// Synonym groups, each member a list of stems (several stems: a phrase).
     pub synonyms: Vec<Vec<Vec<String>>>,
     /// Values the filters accept, as indexed; ids in `m/` files index these lists.
@@ -102,6 +108,45 @@ pub struct Manifest {
     /// Bytes of the `m/` files, which exact filter counts read: the page says so before.
     pub meta_bytes: u64,
     pub tier: usize,
+}
+
+/// The English word list in consecutive word ranges of about [`ENGLISH_SHARD_BYTES`]. The
+/// engine asks whether an unknown word is English by fetching the one range that would hold it
+/// (3.4 KB), not the whole list (127 KB).
+struct EnglishShards {
+    /// Each range's first word, for the manifest.
+    firsts: Vec<String>,
+    /// `english/N.bin`, gzipped.
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// The same for every build, so made once.
+fn english_shards() -> &'static EnglishShards {
+    static SHARDS: std::sync::OnceLock<EnglishShards> = std::sync::OnceLock::new();
+    SHARDS.get_or_init(|| {
+        let words = super::spelling::english_words();
+        let mut ranges: Vec<&[String]> = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (i, w) in words.iter().enumerate() {
+            bytes += w.len() + 2;
+            if bytes >= ENGLISH_SHARD_BYTES || i + 1 == words.len() {
+                ranges.push(&words[start..=i]);
+                (start, bytes) = (i + 1, 0);
+            }
+        }
+        let files = ranges
+            .par_iter()
+            .enumerate()
+            .map(|(n, r)| {
+                let plain = super::spelling::encode_words(r.iter().map(String::as_str));
+                (format!("english/{n}.bin"), gzip(&plain))
+            })
+            .collect();
+        EnglishShards {
+            firsts: ranges.iter().map(|r| r[0].clone()).collect(),
+            files,
+        }
+    })
 }
 
 /// One (term, field) posting list in export order.
@@ -305,7 +350,8 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         .collect();
     files.extend(encoded);
     files.push(("terms.bin".into(), gzip(&encode_dictionary(&words))));
-    files.push(("english.bin".into(), super::spelling::ENGLISH.to_vec()));
+    let english = english_shards();
+    files.extend(english.files.iter().cloned());
     // The word list's licence asks for its notice beside every copy.
     files.push(("english-NOTICE.txt".into(), super::spelling::NOTICE.into()));
 
@@ -335,6 +381,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         lone: bitmap(&shards, |r| r.len() == 1),
         tails: bitmap(&shards, |r| r.len() == 1 && keyed[r.start].tail.is_some()),
         shards: first(&keyed, &shards),
+        english: english.firsts.clone(),
         position_shards: first(&terms.iter().collect::<Vec<_>>(), &position_shards),
         synonyms: synonyms.groups().to_vec(),
         tags: values.tags,

@@ -34,13 +34,16 @@ pub fn max_edits(chars: usize) -> usize {
 /// The English words, read once.
 fn english() -> &'static HashSet<Box<str>> {
     static WORDS: OnceLock<HashSet<Box<str>>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(ENGLISH)
-            .read_to_end(&mut plain)
-            .expect("the compiled-in word list is valid gzip");
-        decode_words(&plain).into_iter().map(Into::into).collect()
-    })
+    WORDS.get_or_init(|| english_words().into_iter().map(Into::into).collect())
+}
+
+/// The English words in byte order, as the word list holds them.
+pub fn english_words() -> Vec<String> {
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(ENGLISH)
+        .read_to_end(&mut plain)
+        .expect("the compiled-in word list is valid gzip");
+    decode_words(&plain)
 }
 
 /// Whether `word` (lowercase) is a correctly spelled English word.

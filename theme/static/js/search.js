@@ -10,7 +10,7 @@
   const stem = inNode ? require("./stem.js").stem : root.kbStem;
   const f32 = Math.fround;
   const K1 = 1.2, B = 0.75, K1_PLUS_1 = f32(1 + K1);
-  const FORMAT = 3;
+  const FORMAT = 4;
   /* src/search/spelling.rs: MIN_CHARS, FREQ_MARGIN. */
   const MIN_CHARS = 3, FREQ_MARGIN = 3;
   /* tantivy's FIELD_NORMS_TABLE: field length per one-byte fieldnorm id. */
@@ -412,14 +412,17 @@
         return out;
       });
     }
-    /* The English words (spelling::ENGLISH), fetched only to judge an unknown word. */
-    english() {
-      return this.file("english.bin", (bytes) => {
+    /* Whether t is an English word (spelling::ENGLISH): only the range of the word list that
+     * would hold it is fetched, to judge an unknown word. */
+    async isEnglish(t) {
+      const n = this.shardOf(this.m.english, t);
+      const words = await this.file("english/" + n + ".bin", (bytes) => {
         const r = new Reader(bytes), out = new Set();
         let prev = new Uint8Array(0);
         for (let k = r.varint(); k > 0; k--) { prev = r.term(prev); out.add(decoder.decode(prev)); }
         return out;
       });
+      return words.has(t);
     }
     meta() {
       const chunks = [];
@@ -543,8 +546,8 @@
       const t = typed.toLowerCase(), n = Array.from(t).length;
       if (n < MIN_CHARS || /\p{N}/u.test(t)) return null;
       /* Both files in one round trip. */
-      const [english, dictionary] = await Promise.all([this.english(), this.dictionary()]);
-      if (english.has(t)) return null;
+      const [english, dictionary] = await Promise.all([this.isEnglish(t), this.dictionary()]);
+      if (english) return null;
       const max = n <= 4 ? 1 : 2;
       const byStem = new Map();
       const better = (a, b) => a[0] - b[0] || b[1] - a[1] || cmp(a[2], b[2]);
