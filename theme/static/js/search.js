@@ -312,8 +312,8 @@
       this.early.set(path, p);
     }
     /* A term that is scored: when its lists go on in a tail (`tails` marks only shards of one
-     * term, a long list), the first tier seldom spares it (the top 10 are rarely proved from it), so it is
-     * asked for with the shard, not a round trip later. */
+     * term, a long list), the first tier seldom spares it (the top 10 are rarely proved from
+     * it), so it is asked for with the shard, not a round trip later. */
     scoredTerm(t) {
       if (!this.m.shards.length) return;
       const n = this.shardOf(this.m.shards, t);
