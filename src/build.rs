@@ -303,7 +303,8 @@ pub fn fresh_index(
     } else {
         note
     };
-    let (index, unsaved) = write_index(root, &kb, &stamp)?;
+    // Rebuilt when stale, as the note says (a build keeps an index whose documents are the same).
+    let (index, unsaved, _) = write_index(root, &kb, &stamp, false)?;
     let note = match unsaved {
         Some(e) => Some(format!(
             "could not save the search index in {} ({e})",
@@ -320,11 +321,17 @@ fn write_index(
     root: &Path,
     kb: &Kb,
     stamp: &store::Stamp,
-) -> Result<(search::Index, Option<String>), BuildError> {
-    match store::write(kb, Some(&store::dir(root)), stamp) {
-        Ok(index) => Ok((index, None)),
+    reuse: bool,
+) -> Result<(search::Index, Option<String>, bool), BuildError> {
+    let dir = store::dir(root);
+    // The same documents as the index on disk (a theme or config edit, a touched file): kept.
+    if reuse && let Some(index) = store::reuse(&dir, &store::digest(kb), kb.entries.len(), stamp) {
+        return Ok((index, None, true));
+    }
+    match store::write(kb, Some(&dir), stamp) {
+        Ok(index) => Ok((index, None, false)),
         Err(e) => store::write(kb, None, stamp)
-            .map(|index| (index, Some(e)))
+            .map(|index| (index, Some(e), false))
             .map_err(|e| {
                 BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
             }),
@@ -345,6 +352,8 @@ pub struct Built {
     pub across: Option<render::Across>,
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
+    /// The search index on disk held the same documents and was kept, not written again.
+    pub index_kept: bool,
 }
 
 /// `kb build`: [`build_reusing`] the build cache.
@@ -405,6 +414,7 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
         staging,
         &|| false,
         &unchanged,
+        reuse,
     )?
     .expect("a build that is never stopped finishes");
     let mut notes = Vec::new();
@@ -417,6 +427,12 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
                 "build cache: the last build's {what} were not used: {why}"
             ));
         }
+    }
+    if built.index_kept {
+        notes.push(
+            "search index: kept .kb/index, which holds the same documents (`--clean` writes it again)"
+                .to_string(),
+        );
     }
     notes.push(format!(
         "build cache: {} postmortems decoded rather than parsed, {} of {} incident pages \
@@ -528,6 +544,7 @@ pub fn build_into<S: Sink + Sync>(
     sink: impl FnOnce() -> Result<S, BuildError>,
     stop: &dyn Fn() -> bool,
     unchanged: &Unchanged<'_>,
+    reuse_index: bool,
 ) -> Result<Option<(Built, S)>, BuildError> {
     let mut cache = cache;
     let start = Instant::now();
@@ -578,7 +595,10 @@ pub fn build_into<S: Sink + Sync>(
     }
 
     stage("indexing for search");
-    let (index, unsaved) = write_index(root, &kb, &stamp)?;
+    let (index, unsaved, index_kept) = write_index(root, &kb, &stamp, reuse_index)?;
+    if index_kept && timings {
+        eprintln!("          (kept the index in .kb/index: the same documents)");
+    }
     if let Some(e) = unsaved {
         diags.push(Diagnostic::warning(
             store::dir(root).display().to_string(),
@@ -642,6 +662,7 @@ pub fn build_into<S: Sink + Sync>(
         across,
         diagnostics: diags,
         pages,
+        index_kept,
     };
     Ok(Some((built, sink)))
 }

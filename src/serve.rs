@@ -595,6 +595,7 @@ impl Builder {
             mirror,
             &stop,
             &unchanged,
+            true,
         );
         let (built, mirror) = match result {
             Ok(Some(done)) => done,

@@ -88,6 +88,11 @@ fn reuse(out: &Output) -> (usize, usize, usize) {
     (nums[0], nums[1], nums[2])
 }
 
+/// Whether the build kept the search index in `.kb/index` (its `--verbose` note).
+fn index_kept(out: &Output) -> bool {
+    String::from_utf8_lossy(&out.stderr).contains("search index: kept .kb/index")
+}
+
 fn edit(root: &Path, file: &str, from: &str, to: &str) {
     let text = fs::read_to_string(root.join(file)).unwrap();
     assert!(text.contains(from), "{file}: {from}");
@@ -103,11 +108,17 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
     assert_eq!(reuse(&first).0, 0, "nothing to reuse yet");
     let total = reuse(&first).2;
 
+    assert!(!index_kept(&first), "no index to keep yet");
     // Nothing changed: everything reused.
     let again = build(root, &[]);
     assert_eq!(reuse(&again).1, total, "every page kept");
     assert!(reuse(&again).0 >= total, "every postmortem decoded");
+    assert!(index_kept(&again), "the same documents: the index is kept");
     assert_same_as_clean_build(root, "no change");
+    assert!(
+        !index_kept(&build(root, &["--clean"])),
+        "--clean indexes again"
+    );
 
     let renamed = "content/2025/renamed.md";
     type Step<'a> = (&'a str, Box<dyn Fn() + 'a>);
@@ -199,9 +210,19 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
             }),
         ),
     ];
+    // What leaves every indexed document as it was keeps the index; the rest index again (and
+    // the search files then match a clean build's, checked below with every other file).
+    let keeps_index = [
+        "a page of the output edited by hand",
+        "a page of the output replaced by hand, same size",
+        "a site.toml change",
+        "a theme template added",
+        "a theme template edited",
+    ];
     for (step, change) in steps {
         change();
         let out = build(root, &[]);
+        assert_eq!(index_kept(&out), keeps_index.contains(&step), "{step}");
         assert_same_as_clean_build(root, step);
         // The cache is not simply off: after an edit to one postmortem, the others are
         // decoded and most pages kept.
@@ -222,6 +243,72 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
         .find(|p| p.is_file())
         .unwrap();
     assert!(fs::read_to_string(any).unwrap().contains("themed again"));
+
+    // A postmortem saved again as it was (new modification time and inode, same text): the
+    // index is kept and stamped afresh, so `kb search` answers from it without indexing again.
+    let text = fs::read(root.join(FILE)).unwrap();
+    fs::remove_file(root.join(FILE)).unwrap();
+    fs::write(root.join(FILE), text).unwrap();
+    assert!(
+        index_kept(&build(root, &[])),
+        "a file saved again as it was"
+    );
+    let search = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["search", "--root"])
+        .arg(root)
+        .arg("replica")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(search.status.success());
+    let stderr = String::from_utf8_lossy(&search.stderr);
+    assert!(
+        !stderr.contains("refreshed"),
+        "kb search indexed again: {stderr}"
+    );
+}
+
+/// An index whose files were damaged (bytes changed, a file cut short or lost) is written
+/// again, not kept, even though its digest file still matches: the build is the same as a
+/// clean one.
+#[test]
+fn a_damaged_search_index_is_written_again_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_example(root);
+    build(root, &[]);
+    let segment_files = |ext: &str| -> Vec<PathBuf> {
+        fs::read_dir(root.join(".kb/index"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .collect()
+    };
+    type Harm = (&'static str, &'static str, fn(&Path));
+    let harms: [Harm; 3] = [
+        ("a byte changed", "idx", |p| {
+            let mut b = fs::read(p).unwrap();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x55;
+            fs::write(p, b).unwrap();
+        }),
+        ("cut short", "term", |p| {
+            let b = fs::read(p).unwrap();
+            fs::write(p, &b[..b.len() / 2]).unwrap();
+        }),
+        ("lost", "pos", |p| fs::remove_file(p).unwrap()),
+    ];
+    for (what, ext, harm) in harms {
+        assert!(index_kept(&build(root, &[])), "{what}: kept while whole");
+        let files = segment_files(ext);
+        assert!(!files.is_empty(), "no .{ext} file");
+        for f in &files {
+            harm(f);
+        }
+        let out = build(root, &[]);
+        assert!(!index_kept(&out), "{what}: a damaged index was kept");
+        assert_same_as_clean_build(root, what);
+    }
 }
 
 /// What each damage does to a copy of the cache file's bytes.

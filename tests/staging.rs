@@ -84,14 +84,15 @@ fn a_signal_mid_build_removes_the_staging_and_keeps_the_old_output() {
     let kb_dir = root.join(".kb");
 
     // Stopped while its index is being built (Ctrl-C), while its site is (kill, timeout),
-    // and by a closed terminal.
+    // and by a closed terminal. With `--clean`: a build would keep the index, which holds the
+    // same documents, and never write one to interrupt.
     for (signal, code, dir, prefix) in [
         (libc::SIGINT, 130, &kb_dir, ".index-new-"),
         (libc::SIGTERM, 143, &root, ".public.kb-staging-"),
         (libc::SIGHUP, 129, &root, ".public.kb-staging-"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kb"))
-            .args(["build", "--root"])
+            .args(["build", "--clean", "--root"])
             .arg(&root)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
