@@ -61,7 +61,7 @@ macro_rules! note {
 enum Command {
     /// Build the static site from the postmortems in content/
     #[command(
-        after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/\n  kb build --clean      # ignore the build cache in .kb/build/"
+        after_help = "Examples:\n  kb build\n  kb build --root ~/postmortems --output /tmp/site\n  kb build --base-url https://example.com/incidents/\n  kb build --clean      # ignore the build cache in .kb/build/ and index again"
     )]
     Build {
         /// The knowledge base folder (with content/ and an optional site.toml)
@@ -77,7 +77,8 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
         /// Do all the work again, ignoring the build cache in .kb/build/ (which is then
-        /// written afresh); the output is the same either way
+        /// written afresh) and indexing for search even when .kb/index holds the same
+        /// documents; the output is the same either way
         #[arg(long)]
         clean: bool,
     },
