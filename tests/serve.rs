@@ -461,6 +461,33 @@ fn a_stylesheet_change_swaps_styles_only() {
 }
 
 #[test]
+fn a_theme_folder_made_while_serving_is_watched_from_then_on() {
+    let dir = example();
+    // The theme arrives later, as a checkout or a copy would bring it.
+    let aside = tempfile::tempdir().unwrap();
+    let theme = dir.path().join("theme");
+    common::copy_dir(&common::repo().join("theme"), &aside.path().join("theme"));
+    let s = Server::start(dir.path(), &[]);
+    let events = s.events();
+    let css = "theme/static/style.css";
+    for (round, colour) in [(1, "teal"), (2, "olive")] {
+        eprintln!("round {round}");
+        fs::rename(aside.path().join("theme"), &theme).unwrap();
+        settle(&events);
+        // The edit inside the new folder: unseen when only the folder's making was.
+        let style = format!("body {{ color: {colour} }}");
+        s.write(css, &style);
+        events.until("css");
+        s.wait_for("/style.css", 200, &style);
+        if round == 1 {
+            // Removed and made anew: the old watch went with the old folder.
+            fs::rename(&theme, aside.path().join("theme")).unwrap();
+            settle(&events);
+        }
+    }
+}
+
+#[test]
 fn polling_sees_changes_too() {
     let dir = example();
     let s = Server::start(dir.path(), &["--poll"]);
