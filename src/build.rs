@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use crate::build_cache;
 use crate::config::{Config, RunOptions};
@@ -13,6 +14,7 @@ use crate::content::incident::Status;
 use crate::content::load;
 use crate::diagnostics::{self, Diagnostic};
 use crate::kb::Kb;
+use crate::kb::related::TextMatch;
 use crate::output::{self, OutputError, Sink};
 use crate::render::{self, theme::Theme};
 use crate::search::{self, store};
@@ -185,7 +187,7 @@ pub fn linked_kb(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
     }
-    let index = store::write(&kb, None, &stamp)
+    let (index, _) = store::write(&kb, None, &stamp)
         .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
     let similar = search::similar::compute(&index, &kb);
     kb.link_related(&similar);
@@ -304,7 +306,7 @@ pub fn fresh_index(
         note
     };
     // Rebuilt when stale, as the note says (a build keeps an index whose documents are the same).
-    let (index, unsaved, _) = write_index(root, &kb, &stamp, false)?;
+    let IndexWritten { index, unsaved, .. } = write_index(root, &kb, &stamp, false)?;
     let note = match unsaved {
         Some(e) => Some(format!(
             "could not save the search index in {} ({e})",
@@ -315,6 +317,17 @@ pub fn fresh_index(
     Ok((index, diags, note))
 }
 
+/// The search index a build works from.
+struct IndexWritten {
+    index: search::Index,
+    /// Why it could not be saved in `.kb/index` (it was built in memory).
+    unsaved: Option<String>,
+    /// `.kb/index` held the same documents and was kept.
+    kept: bool,
+    /// The digest of its documents.
+    digest: String,
+}
+
 /// Writes the index to `.kb/index`; when that fails, builds it in memory (the index is a
 /// cache, so the work can go on) and says why it was not saved.
 fn write_index(
@@ -322,20 +335,36 @@ fn write_index(
     kb: &Kb,
     stamp: &store::Stamp,
     reuse: bool,
-) -> Result<(search::Index, Option<String>, bool), BuildError> {
+) -> Result<IndexWritten, BuildError> {
     let dir = store::dir(root);
     // The same documents as the index on disk (a theme or config edit, a touched file): kept.
-    if reuse && let Some(index) = store::reuse(&dir, &store::digest(kb), kb.entries.len(), stamp) {
-        return Ok((index, None, true));
+    if reuse {
+        let digest = store::digest(kb);
+        if let Some(index) = store::reuse(&dir, &digest, kb.entries.len(), stamp) {
+            return Ok(IndexWritten {
+                index,
+                unsaved: None,
+                kept: true,
+                digest: digest.text(),
+            });
+        }
     }
-    match store::write(kb, Some(&dir), stamp) {
-        Ok(index) => Ok((index, None, false)),
-        Err(e) => store::write(kb, None, stamp)
-            .map(|index| (index, Some(e), false))
-            .map_err(|e| {
+    let (result, unsaved) = match store::write(kb, Some(&dir), stamp) {
+        Ok(written) => (written, None),
+        Err(e) => (
+            store::write(kb, None, stamp).map_err(|e| {
                 BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
-            }),
-    }
+            })?,
+            Some(e),
+        ),
+    };
+    let (index, digest) = result;
+    Ok(IndexWritten {
+        index,
+        unsaved,
+        kept: false,
+        digest: digest.text(),
+    })
 }
 
 /// What a build leaves besides its files: the linked knowledge base and the theme's
@@ -354,6 +383,7 @@ pub struct Built {
     pub pages: usize,
     /// The search index on disk held the same documents and was kept, not written again.
     pub index_kept: bool,
+    pub search_cache: SearchCache,
 }
 
 /// `kb build`: [`build_reusing`] the build cache.
@@ -427,6 +457,16 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
                 "build cache: the last build's {what} were not used: {why}"
             ));
         }
+    }
+    if let Some(note) = &built.search_cache.note {
+        notes.push(format!("build cache: {note}"));
+    }
+    if built.search_cache.reused {
+        notes.push(format!(
+            "build cache: similar incidents and the search export taken from the last build \
+             (the same documents and site.toml), {} exported files kept",
+            built.search_cache.files_kept
+        ));
     }
     if built.index_kept {
         notes.push(
@@ -595,7 +635,12 @@ pub fn build_into<S: Sink + Sync>(
     }
 
     stage("indexing for search");
-    let (index, unsaved, index_kept) = write_index(root, &kb, &stamp, reuse_index)?;
+    let IndexWritten {
+        index,
+        unsaved,
+        kept: index_kept,
+        digest,
+    } = write_index(root, &kb, &stamp, reuse_index)?;
     if index_kept && timings {
         eprintln!("          (kept the index in .kb/index: the same documents)");
     }
@@ -608,17 +653,25 @@ pub fn build_into<S: Sink + Sync>(
     if stop() {
         return Ok(None);
     }
-    // The export reads the index, not the related incidents: the two run side by side, each
-    // filling the other's single-threaded stretches.
     stage("finding similar incidents and exporting the search index");
-    let (similar, export) = rayon::join(
-        || search::similar::compute(&index, &kb),
-        || search::export::export(&index, &kb),
-    );
-    let export =
-        export.map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
+    let sink = sink()?;
+    // A build with a cache records them; one that may reuse its work takes them from there.
+    let (similar, manifest, search_cache) = similar_and_export(
+        root,
+        (&index, &kb, &digest),
+        &sink,
+        cache.is_some() && reuse_index,
+        cache.is_some(),
+    )?;
+    if timings && search_cache.reused {
+        eprintln!(
+            "          (similar incidents and the search export from the build cache, {} of \
+             the exported files kept)",
+            search_cache.files_kept
+        );
+    }
     // Pages never read the index: its mapped files leave memory before rendering (0.4 GB at
-    // 100,000 incidents), as do the exported files once written.
+    // 100,000 incidents).
     drop(index);
     kb.link_related(&similar);
     drop(similar);
@@ -627,12 +680,6 @@ pub fn build_into<S: Sink + Sync>(
     }
 
     stage("rendering pages");
-    let sink = sink()?;
-    let search::export::Export { files, manifest } = export;
-    for (path, bytes) in files {
-        sink.write(&format!("search/{path}"), &bytes)
-            .map_err(BuildError::Output)?;
-    }
     let today = opts.run.today();
     // With a cache, the pages of incidents whose inputs were not read again may be kept.
     let unchanged = cache.and_then(|c| unchanged(&kb, &theme, today, c.reread()));
@@ -663,6 +710,92 @@ pub fn build_into<S: Sink + Sync>(
         diagnostics: diags,
         pages,
         index_kept,
+        search_cache,
     };
     Ok(Some((built, sink)))
+}
+
+/// How a build came by its similar incidents and search export.
+#[derive(Default)]
+pub struct SearchCache {
+    /// Taken from the build cache (the same documents and site.toml as the build that wrote it).
+    pub reused: bool,
+    /// Exported files kept from the previous output.
+    pub files_kept: usize,
+    /// Why the record was not used, or could not be written, for `--verbose`.
+    pub note: Option<String>,
+}
+
+/// Similar incidents and the static search export (its files written into `sink`, the
+/// manifest returned). With `read`, a record in the build cache for the same documents and
+/// configuration gives both, and the previous output's exported files are kept where they are
+/// still the ones that build left; without one they are made, and with `save` recorded.
+fn similar_and_export<S: Sink + Sync>(
+    root: &Path,
+    (index, kb, digest): (&search::Index, &Kb, &str),
+    sink: &S,
+    read: bool,
+    save_it: bool,
+) -> Result<(Vec<Vec<TextMatch>>, search::export::Manifest, SearchCache), BuildError> {
+    use build_cache::search::{Record, key, open, save};
+    let export_error = |e| BuildError::Content(vec![Diagnostic::error("search index", e)]);
+    let write = |files: Vec<(String, Vec<u8>)>| -> Result<Vec<(String, u128, usize)>, BuildError> {
+        files
+            .into_par_iter()
+            .map(|(path, bytes)| {
+                let hash = build_cache::hash(&bytes);
+                sink.write_hashed(&format!("search/{path}"), &bytes, hash)
+                    .map_err(BuildError::Output)?;
+                Ok((path, hash, bytes.len()))
+            })
+            .collect()
+    };
+    let key = key(digest, kb);
+    let mut how = SearchCache::default();
+    match open(root, key, !read) {
+        Ok(record) => {
+            let kept: HashSet<&str> = record
+                .files
+                .par_iter()
+                .filter(|(p, hash, len)| sink.keep_hashed(&format!("search/{p}"), *hash, *len))
+                .map(|(p, _, _)| p.as_str())
+                .collect();
+            how.reused = true;
+            how.files_kept = kept.len();
+            if kept.len() < record.files.len() {
+                // Some file of the last output is gone or altered: the same export, written
+                // where it was not kept.
+                let export = search::export::export(index, kb).map_err(export_error)?;
+                let missing = export
+                    .files
+                    .into_iter()
+                    .filter(|(p, _)| !kept.contains(p.as_str()))
+                    .collect();
+                write(missing)?;
+            }
+            return Ok((record.similar, record.manifest, how));
+        }
+        Err(why) => {
+            how.note = why.map(|w| format!("the last build's search export was not used: {w}"))
+        }
+    }
+    // The export reads the index, not the related incidents: the two run side by side, each
+    // filling the other's single-threaded stretches.
+    let (similar, export) = rayon::join(
+        || search::similar::compute(index, kb),
+        || search::export::export(index, kb),
+    );
+    let export = export.map_err(export_error)?;
+    let record = Record {
+        similar,
+        manifest: export.manifest,
+        files: write(export.files)?,
+    };
+    if save_it && let Err(e) = save(root, key, &record) {
+        how.note = Some(format!(
+            "could not write the search export to {} ({e})",
+            build_cache::dir(root).display()
+        ));
+    }
+    Ok((record.similar, record.manifest, how))
 }

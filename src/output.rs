@@ -120,6 +120,17 @@ pub trait Sink {
     fn keep(&self, _path: &str) -> bool {
         false
     }
+    /// [`Sink::write`] of a file whose bytes' [`crate::build_cache::hash`] is `hash`, which a
+    /// later build may then keep with [`Sink::keep_hashed`].
+    fn write_hashed(&self, path: &str, bytes: &[u8], _hash: u128) -> Result<(), OutputError> {
+        self.write(path, bytes)
+    }
+
+    /// Keeps the file at `path` if the sink knows it as an earlier build's file of `len` bytes
+    /// hashing to `hash`. False: write it.
+    fn keep_hashed(&self, _path: &str, _hash: u128, _len: usize) -> bool {
+        false
+    }
 }
 
 impl Sink for Staging {
@@ -249,11 +260,10 @@ fn check_relative(path: &str) -> Result<(), OutputError> {
 /// What a [`Mirror`] knows of the output: each file's path and a hash of its bytes.
 pub type Written = HashMap<String, (u64, usize)>;
 
+/// The build cache's hash (so a recorded file can be known by it, [`Sink::keep_hashed`]), cut
+/// to 64 bits, and the length.
 fn fingerprint(bytes: &[u8]) -> (u64, usize) {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    (h.finish(), bytes.len())
+    (crate::build_cache::hash(bytes) as u64, bytes.len())
 }
 
 /// The output kept up to date in place, for `kb serve`: a file whose bytes did not change is
@@ -359,6 +369,18 @@ impl Sink for Mirror {
             }
             _ => false,
         }
+    }
+
+    fn keep_hashed(&self, path: &str, hash: u128, len: usize) -> bool {
+        let print = (hash as u64, len);
+        if self.previous.get(path) != Some(&print) {
+            return false;
+        }
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .insert(path.to_string(), print);
+        true
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {

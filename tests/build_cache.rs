@@ -93,6 +93,27 @@ fn index_kept(out: &Output) -> bool {
     String::from_utf8_lossy(&out.stderr).contains("search index: kept .kb/index")
 }
 
+/// How many files the search export put in the output (all of `search/` but its page).
+fn exported(root: &Path) -> usize {
+    walkdir::WalkDir::new(root.join("public/search"))
+        .into_iter()
+        .filter(|e| e.as_ref().unwrap().file_type().is_file())
+        .count()
+        - 1
+}
+
+/// How many exported search files the build kept from the previous output when it took the
+/// similar incidents and the search export from the build cache (its `--verbose` note); None
+/// when it made them.
+fn search_kept(out: &Output) -> Option<usize> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("search export taken from the last build"))?;
+    let (_, kept) = line.rsplit_once("), ")?;
+    Some(kept.split(' ').next()?.parse().unwrap())
+}
+
 fn edit(root: &Path, file: &str, from: &str, to: &str) {
     let text = fs::read_to_string(root.join(file)).unwrap();
     assert!(text.contains(from), "{file}: {from}");
@@ -114,11 +135,16 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
     assert_eq!(reuse(&again).1, total, "every page kept");
     assert!(reuse(&again).0 >= total, "every postmortem decoded");
     assert!(index_kept(&again), "the same documents: the index is kept");
-    assert_same_as_clean_build(root, "no change");
-    assert!(
-        !index_kept(&build(root, &["--clean"])),
-        "--clean indexes again"
+    assert_eq!(search_kept(&first), None, "no search export to take yet");
+    assert_eq!(
+        search_kept(&again),
+        Some(exported(root)),
+        "the same documents: the export is taken, every file kept"
     );
+    assert_same_as_clean_build(root, "no change");
+    let clean = build(root, &["--clean"]);
+    assert!(!index_kept(&clean), "--clean indexes again");
+    assert_eq!(search_kept(&clean), None, "--clean exports again");
 
     let renamed = "content/2025/renamed.md";
     type Step<'a> = (&'a str, Box<dyn Fn() + 'a>);
@@ -165,6 +191,14 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
                 fs::remove_file(root.join(PAGE)).unwrap();
                 fs::write(root.join(PAGE), vec![b'x'; bytes.len()]).unwrap();
             }),
+        ),
+        (
+            "an exported search file edited by hand",
+            Box::new(|| fs::write(root.join("public/search/terms.bin"), "tampered").unwrap()),
+        ),
+        (
+            "an exported search file deleted",
+            Box::new(|| fs::remove_file(root.join("public/search/d/0.bin")).unwrap()),
         ),
         (
             "a postmortem turned draft",
@@ -215,6 +249,8 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
     let keeps_index = [
         "a page of the output edited by hand",
         "a page of the output replaced by hand, same size",
+        "an exported search file edited by hand",
+        "an exported search file deleted",
         "a site.toml change",
         "a theme template added",
         "a theme template edited",
@@ -223,6 +259,15 @@ fn after_each_kind_of_change_a_cached_build_is_byte_for_byte_a_clean_build() {
         change();
         let out = build(root, &[]);
         assert_eq!(index_kept(&out), keeps_index.contains(&step), "{step}");
+        // The similar incidents and the export follow the indexed documents and site.toml;
+        // a file of the last output that is not as it was left is written again.
+        let search = match step {
+            _ if step.starts_with("an exported search file") => Some(exported(root) - 1),
+            "a site.toml change" => None,
+            _ if keeps_index.contains(&step) => Some(exported(root)),
+            _ => None,
+        };
+        assert_eq!(search_kept(&out), search, "{step}");
         assert_same_as_clean_build(root, step);
         // The cache is not simply off: after an edit to one postmortem, the others are
         // decoded and most pages kept.
@@ -381,11 +426,11 @@ fn a_damaged_or_foreign_cache_is_ignored_and_the_build_is_the_same() {
     build(root, &[]);
     build(root, &[]);
     let cache = root.join(".kb/build");
-    let saved: Vec<(PathBuf, Vec<u8>)> = ["parsed", "pages"]
+    let saved: Vec<(PathBuf, Vec<u8>)> = ["parsed", "pages", "search"]
         .iter()
         .map(|f| (cache.join(f), fs::read(cache.join(f)).unwrap()))
         .collect();
-    let damages: [Damage; 6] = [
+    let damages: [Damage; 8] = [
         ("parsed", "cut in half", |b| b.truncate(b.len() / 2)),
         ("parsed", "a byte changed in a record", |b| {
             let i = b.len() - 200;
@@ -399,6 +444,11 @@ fn a_damaged_or_foreign_cache_is_ignored_and_the_build_is_the_same() {
         }),
         ("pages", "cut short", |b| b.truncate(b.len() - 1)),
         ("pages", "emptied", |b| b.clear()),
+        ("search", "cut short", |b| b.truncate(b.len() - 1)),
+        ("search", "a byte changed", |b| {
+            let i = b.len() / 2;
+            b[i] ^= 0x20;
+        }),
     ];
     for (file, damage, f) in damages {
         for (path, bytes) in &saved {
@@ -425,7 +475,15 @@ fn a_damaged_or_foreign_cache_is_ignored_and_the_build_is_the_same() {
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 assert!(stderr.contains("were not used"), "{step}: {stderr}");
             }
-            _ => assert_eq!(kept, 0, "{step}"),
+            _ if file == "pages" => assert_eq!(kept, 0, "{step}"),
+            _ => {
+                assert_eq!(search_kept(&out), None, "{step}");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    stderr.contains("search export was not used"),
+                    "{step}: {stderr}"
+                );
+            }
         }
         // The build wrote a good cache again.
         assert!(reuse(&build(root, &[])).1 == pages, "{step}: rewritten");

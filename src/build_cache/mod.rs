@@ -6,6 +6,7 @@
 
 pub mod pages;
 pub mod parsed;
+pub mod search;
 
 use std::hash::Hasher;
 use std::io;
@@ -49,6 +50,15 @@ impl Hash {
     pub fn finish(&self) -> u128 {
         self.0.finish128().as_u128()
     }
+}
+
+/// site.toml as read, for keys: the run's knobs but not the moment (SOURCE_DATE_EPOCH set to
+/// the last commit would otherwise change every key on every commit) or the timings switch.
+fn config_text(kb: &crate::kb::Kb) -> String {
+    let mut config = kb.config.clone();
+    config.run.timings = false;
+    config.run.source_date = None;
+    format!("{config:?}")
 }
 
 pub fn hash(bytes: &[u8]) -> u128 {

@@ -53,14 +53,10 @@ fn file_id(_: &Path) -> Option<FileId> {
 /// Each incident's page path and key, in the knowledge base's order; None for a page that
 /// cannot be keyed (it is rendered).
 pub fn keys(kb: &Kb, theme: &Theme, today: Date) -> Vec<(String, Option<u128>)> {
-    // The run's knobs but the moment: the pages see the date (below), and SOURCE_DATE_EPOCH
-    // set to the last commit would otherwise change every key on every commit.
-    let mut config = kb.config.clone();
-    config.run.timings = false;
-    config.run.source_date = None;
+    // The pages see the date, which the configuration's text leaves out.
     let mut global = Hash::new();
     global
-        .part(format!("{config:?}").as_bytes())
+        .part(super::config_text(kb).as_bytes())
         .part(today.to_string().as_bytes());
     for (name, bytes) in theme.files() {
         global.part(name.as_bytes()).part(bytes);
@@ -224,6 +220,33 @@ impl<'a> Reusing<'a> {
         self.keys.get().and_then(|k| k.get(path)).copied()
     }
 
+    /// Notes the file just written at `path` as made from `key`.
+    fn note(&self, path: &str, key: u128) {
+        if let Some(file) = file_id(&self.staging.file(path)) {
+            self.now
+                .lock()
+                .expect("not poisoned")
+                .insert(path.to_string(), Page { key, file });
+        }
+    }
+
+    /// Links the previous output's file at `path` into the new one if the last build recorded
+    /// it as made from `key` and it is still the file that build left.
+    fn link(&self, path: &str, key: u128) -> bool {
+        let Some(page) = self.recorded.pages.get(path).filter(|p| p.key == key) else {
+            return false;
+        };
+        let old = self.previous.join(path);
+        if file_id(&old) != Some(page.file) || self.staging.link(path, &old).is_err() {
+            return false;
+        }
+        self.now
+            .lock()
+            .expect("not poisoned")
+            .insert(path.to_string(), *page);
+        true
+    }
+
     /// Puts the new output in place, then records its incident pages in `root`'s cache (a
     /// cache that cannot be written is only a slower next build: the error is returned for
     /// a note).
@@ -254,34 +277,26 @@ impl<'a> Reusing<'a> {
 impl Sink for Reusing<'_> {
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
         self.staging.write(path, bytes)?;
-        if let Some(key) = self.key(path)
-            && let Some(file) = file_id(&self.staging.file(path))
-        {
-            let page = Page { key, file };
-            self.now
-                .lock()
-                .expect("not poisoned")
-                .insert(path.to_string(), page);
+        if let Some(key) = self.key(path) {
+            self.note(path, key);
         }
         Ok(())
     }
 
     fn keep(&self, path: &str) -> bool {
-        let Some(page) = self.recorded.pages.get(path) else {
-            return false;
-        };
-        let old = self.previous.join(path);
-        if Some(page.key) != self.key(path)
-            || file_id(&old) != Some(page.file)
-            || self.staging.link(path, &old).is_err()
-        {
-            return false;
+        self.key(path).is_some_and(|key| self.link(path, key)) && {
+            self.kept.fetch_add(1, Ordering::Relaxed);
+            true
         }
-        self.now
-            .lock()
-            .expect("not poisoned")
-            .insert(path.to_string(), *page);
-        self.kept.fetch_add(1, Ordering::Relaxed);
-        true
+    }
+
+    fn write_hashed(&self, path: &str, bytes: &[u8], hash: u128) -> Result<(), OutputError> {
+        self.staging.write(path, bytes)?;
+        self.note(path, hash);
+        Ok(())
+    }
+
+    fn keep_hashed(&self, path: &str, hash: u128, _len: usize) -> bool {
+        self.link(path, hash)
     }
 }

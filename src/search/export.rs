@@ -24,7 +24,7 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::DocSet;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, TermInfo};
@@ -72,13 +72,15 @@ pub struct Export {
     pub manifest: Manifest,
 }
 
-#[derive(Serialize)]
+/// Serialized as it is given to the search page; read back from the build cache
+/// ([`crate::build_cache::search`]).
+#[derive(Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
     /// Documents in the index (tantivy's `max_doc`).
     pub docs: u32,
     /// Text fields as (name, boost, total tokens).
-    pub fields: Vec<(&'static str, f32, u64)>,
+    pub fields: Vec<(String, f32, u64)>,
     /// First term of every postings shard, and of every positions shard.
     pub shards: Vec<String>,
     pub position_shards: Vec<String>,
@@ -376,7 +378,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         fields: TEXT_FIELDS
             .iter()
             .zip(totals)
-            .map(|((name, boost), total)| (*name, *boost, total))
+            .map(|((name, boost), total)| (name.to_string(), *boost, total))
             .collect(),
         lone: bitmap(&shards, |r| r.len() == 1),
         tails: bitmap(&shards, |r| r.len() == 1 && keyed[r.start].tail.is_some()),

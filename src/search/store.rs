@@ -163,8 +163,8 @@ fn file_hash(folder: &DefaultHasher, name: &[u8], meta: Option<fs::Metadata>) ->
 }
 
 /// Indexes the knowledge base into a new tantivy index: in `dir` (built beside it and swapped
-/// in), or in memory when `dir` is `None`.
-pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String> {
+/// in), or in memory when `dir` is `None`. With the index, the digest of its documents.
+pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<(Index, Digest), String> {
     let (schema, fields) = Fields::schema();
     let builder = || {
         tantivy::Index::builder()
@@ -180,9 +180,9 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     let Some(dir) = dir else {
         let index = builder().create_in_ram().map_err(|e| e.to_string())?;
         let index = Index::new(index).map_err(|e| e.to_string())?;
-        fill(kb, &index.index, &fields).map_err(|e| e.to_string())?;
+        let digest = fill(kb, &index.index, &fields).map_err(|e| e.to_string())?;
         index.reader.reload().map_err(|e| e.to_string())?;
-        return Ok(index);
+        return Ok((index, digest));
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -200,7 +200,7 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<Index, String
     crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     drop(staged);
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
-    Index::new(index).map_err(|e| e.to_string())
+    Ok((Index::new(index).map_err(|e| e.to_string())?, digest))
 }
 
 /// Adds every incident and merges the result into one segment: the static export reads that
@@ -273,7 +273,7 @@ impl Digest {
         self.0.num(doc);
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         format!("{:032x}", self.0.finish())
     }
 }
