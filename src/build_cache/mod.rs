@@ -1,6 +1,7 @@
 //! The build cache in `.kb/build/`: what `kb build` keeps so the next build need not redo it.
-//! Parsed postmortems by content ([`parsed`]) and rendered incident pages by their inputs
-//! ([`pages`]). Every file is versioned and checked; one that is missing, truncated, altered,
+//! Parsed postmortems by content ([`parsed`]), rendered incident pages by their inputs
+//! ([`pages`]), and similar incidents with the search export by the indexed documents
+//! ([`search`]). Every file is versioned and checked; one that is missing, truncated, altered,
 //! foreign or from another kb is ignored (the build does the work and writes it again) and
 //! never fails a build. `kb build --clean` ignores it.
 

@@ -1,4 +1,5 @@
-//! Rendered incident pages by their inputs: `.kb/build/pages`.
+//! Rendered incident pages by their inputs: `.kb/build/pages` (which also notes the exported
+//! search files, known by their bytes' hash: [`super::search`]).
 //!
 //! Each incident page gets a key, a hash of everything [`crate::render`]'s incident page is
 //! made from: the incident as linked (all its fields), the summaries of itself and of the
