@@ -115,6 +115,56 @@ fn sees_saves_in_place_and_by_rename_even_with_the_same_size_and_time() {
     assert!(!ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()));
 }
 
+/// What the index holds, by its files: tantivy names each segment anew when it indexes.
+fn index_files(root: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root.join(".kb/index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "kb-stamp.json")
+        .collect();
+    names.sort();
+    names
+}
+
+/// A checkout or a sync writes every file again as it was: the freshness check sees new files,
+/// but what the index holds is the same, so the search keeps it (and says nothing) instead of
+/// indexing again; a real edit after that is still seen.
+#[test]
+fn files_written_again_as_they_were_keep_the_index() {
+    let tmp = example();
+    let root = tmp.path();
+    let (before, _) = search_json(root, "replica lag", &[]);
+    let held = index_files(root);
+    let stamp = fs::read(root.join(".kb/index/kb-stamp.json")).unwrap();
+    for e in walkdir::WalkDir::new(root.join("content")) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let bytes = fs::read(e.path()).unwrap();
+            fs::remove_file(e.path()).unwrap();
+            fs::write(e.path(), bytes).unwrap();
+        }
+    }
+    let (v, stderr) = search_json(root, "replica lag", &[]);
+    assert!(!stderr.contains("note:"), "{stderr}");
+    assert_eq!(ids(&v), ids(&before));
+    assert_eq!(index_files(root), held, "indexed again");
+    assert_ne!(
+        fs::read(root.join(".kb/index/kb-stamp.json")).unwrap(),
+        stamp,
+        "the stamp says the files as they are now"
+    );
+    // Trusted as it is now: the next search checks the stamp and finds it current.
+    let (_, stderr) = search_json(root, "replica lag", &[]);
+    assert!(!stderr.contains("note:"), "{stderr}");
+
+    let new = root.join("content/2026/2026-01-05-zanzibar-queue.md");
+    fs::write(&new, NEW_INCIDENT).unwrap();
+    let (v, stderr) = search_json(root, "zanzibar offsets", &[]);
+    assert!(stderr.contains("changed"), "{stderr}");
+    assert_eq!(ids(&v), ["2026-01-05-zanzibar-queue"]);
+    assert_ne!(index_files(root), held);
+}
+
 #[test]
 fn build_writes_the_index_search_uses() {
     let tmp = example();
