@@ -18,10 +18,12 @@ use crate::search::export::Manifest;
 
 const KIND: &str = "search";
 
-/// The record's key: the documents the index holds and the configuration that reads them
-/// (synonyms, taxonomy, service names, the export's knobs). Any site.toml edit changes it.
+/// The record's key: the documents the index holds (with the index schema and kb's version),
+/// the export's format, and the configuration that reads them (synonyms, taxonomy, service
+/// names, the export's knobs). Any site.toml edit changes it.
 pub fn key(digest: &str, kb: &Kb) -> u128 {
     Hash::new()
+        .num(u128::from(crate::search::export::FORMAT))
         .part(digest.as_bytes())
         .part(super::config_text(kb).as_bytes())
         .finish()
