@@ -262,7 +262,7 @@ pub type Written = HashMap<String, (u64, usize)>;
 
 /// The build cache's hash (so a recorded file can be known by it, [`Sink::keep_hashed`]), cut
 /// to 64 bits, and the length.
-fn fingerprint(bytes: &[u8]) -> (u64, usize) {
+pub fn fingerprint(bytes: &[u8]) -> (u64, usize) {
     (crate::build_cache::hash(bytes) as u64, bytes.len())
 }
 

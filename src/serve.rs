@@ -734,10 +734,13 @@ fn page_url(file: &str) -> String {
     format!("/{}", file.strip_suffix("index.html").unwrap_or(file))
 }
 
-/// The files an earlier session left in the serve directory: served until the first build
-/// replaces them, removed then if the site no longer has them.
+/// The files an earlier session left in the serve directory, known by their bytes: served
+/// until the first build replaces them, removed then if the site no longer has them. The first
+/// build writes only the files that differ and keeps the search export it would make again
+/// ([`output::Sink::keep_hashed`]).
 fn left_over(out: &Path) -> output::Written {
-    walkdir::WalkDir::new(out)
+    use rayon::prelude::*;
+    let files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(out)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
@@ -748,8 +751,15 @@ fn left_over(out: &Path) -> output::Written {
                 .ok()?
                 .to_str()?
                 .replace('\\', "/");
-            // A print that never matches: every file is written again.
-            (rel != output::MARKER).then_some((rel, (0, usize::MAX)))
+            (rel != output::MARKER).then(|| (rel, e.into_path()))
+        })
+        .collect();
+    files
+        .into_par_iter()
+        .map(|(rel, path)| {
+            // One that cannot be read gets a print that never matches: it is written again.
+            let print = std::fs::read(&path).map_or((0, usize::MAX), |b| output::fingerprint(&b));
+            (rel, print)
         })
         .collect()
 }
@@ -807,7 +817,8 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(&str)) -> Result<(), ServeEr
             base_url: opts.base_url.clone().unwrap_or_else(|| url.clone()),
             shared: shared.clone(),
             waiting: waiting.clone(),
-            cache: load::Cache::default(),
+            // The first build decodes what `kb build` parsed and left in `.kb/build/`.
+            cache: load::Cache::seeded(crate::build_cache::parsed::Parsed::open(&root, false)),
             run: opts.run.clone(),
             marker: marker.clone(),
             quick: Quick {

@@ -487,6 +487,65 @@ fn a_theme_folder_made_while_serving_is_watched_from_then_on() {
     }
 }
 
+/// Each file under `dir` with its modification time.
+fn times(dir: &Path) -> std::collections::BTreeMap<PathBuf, std::time::SystemTime> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+            (rel, e.metadata().unwrap().modified().unwrap())
+        })
+        .collect()
+}
+
+/// A serve started again on what an earlier one left writes only the files that differ (the
+/// browser's cache and the files' times stay), removes what the site no longer has, and ends
+/// as a clean build of the same sources.
+#[test]
+fn a_serve_started_again_writes_only_what_differs() {
+    let dir = example();
+    let root = dir.path();
+    // The address pages name, the same for both sessions (the port is the system's choice).
+    let url = "http://localhost:4000/";
+    drop(Server::start(root, &["--base-url", url]));
+    let out = root.join(".kb/serve");
+    fs::write(out.join("404.html"), "tampered").unwrap();
+    fs::write(out.join("stray.html"), "left by hand").unwrap();
+    let before = times(&out);
+    std::thread::sleep(Duration::from_millis(20));
+
+    let s = Server::start(root, &["--base-url", url]);
+    let after = times(&out);
+    let written: Vec<&PathBuf> = after
+        .iter()
+        .filter(|(p, t)| before.get(*p) != Some(t))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(written, [Path::new("404.html")], "only the altered file");
+    assert!(!out.join("stray.html").exists());
+    assert!(
+        after.keys().any(|p| p.starts_with("search/t")),
+        "the export is there"
+    );
+    let clean = tempfile::tempdir().unwrap();
+    let built = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["build", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(clean.path().join("site"))
+        .args(["--base-url", url])
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    assert!(
+        tree(&out) == tree(&clean.path().join("site")),
+        "not a clean build"
+    );
+    drop(s);
+}
+
 #[test]
 fn polling_sees_changes_too() {
     let dir = example();
@@ -650,6 +709,9 @@ fn assert_same_as_clean_build_with(s: &Server, dir: &Path, step: &str, env: &[(&
 #[test]
 fn after_edits_the_preview_is_byte_for_byte_a_clean_build() {
     let dir = example();
+    // A build first: the serve's first build decodes the postmortems it parsed, and takes its
+    // similar incidents and search export, then each edit is read as the serve reads it.
+    assert!(common::kb(dir.path(), &["build"]).status.success());
     let s = Server::start(dir.path(), &[]);
     let events = s.events();
     let edit = |from: &str, to: &str| {

@@ -54,9 +54,13 @@ impl Hash {
 }
 
 /// site.toml as read, for keys: the run's knobs but not the moment (SOURCE_DATE_EPOCH set to
-/// the last commit would otherwise change every key on every commit) or the timings switch.
-fn config_text(kb: &crate::kb::Kb) -> String {
+/// the last commit would otherwise change every key on every commit) or the timings switch;
+/// `base_url` only `with_address` (what pages show).
+fn config_text(kb: &crate::kb::Kb, with_address: bool) -> String {
     let mut config = kb.config.clone();
+    if !with_address {
+        config.base_url = String::new();
+    }
     config.run.timings = false;
     config.run.source_date = None;
     format!("{config:?}")

@@ -57,7 +57,7 @@ pub fn keys(kb: &Kb, theme: &Theme, today: Date) -> Vec<(String, Option<u128>)> 
     // The pages see the date, which the configuration's text leaves out.
     let mut global = Hash::new();
     global
-        .part(super::config_text(kb).as_bytes())
+        .part(super::config_text(kb, true).as_bytes())
         .part(today.to_string().as_bytes());
     for (name, bytes) in theme.files() {
         global.part(name.as_bytes()).part(bytes);

@@ -49,10 +49,13 @@ enum Record {
 }
 
 /// What parsing reads besides the file: kb's version (in the header) and site.toml's
-/// settings, not this run's (timings, the date).
+/// settings, not this run's (timings, the date) nor the address the site is served at (no
+/// postmortem is parsed differently for it; `kb serve` builds for its own address and its
+/// first build decodes what `kb build` left).
 pub fn key(config: &Config) -> u128 {
     let mut c = config.clone();
     c.run = Default::default();
+    c.base_url = String::new();
     Hash::new().part(format!("{c:?}").as_bytes()).finish()
 }
 

@@ -20,12 +20,14 @@ const KIND: &str = "search";
 
 /// The record's key: the documents the index holds (with the index schema and kb's version),
 /// the export's format, and the configuration that reads them (synonyms, taxonomy, service
-/// names, the export's knobs). Any site.toml edit changes it.
+/// names, the export's knobs). Any site.toml edit but `base_url` changes it.
 pub fn key(digest: &str, kb: &Kb) -> u128 {
     Hash::new()
         .num(u128::from(crate::search::export::FORMAT))
         .part(digest.as_bytes())
-        .part(super::config_text(kb).as_bytes())
+        // Neither names a page's address: `kb serve` (built for its own) and `kb build` share
+        // the record.
+        .part(super::config_text(kb, false).as_bytes())
         .finish()
 }
 

@@ -82,6 +82,8 @@ pub struct Cache {
     /// pages may differ from the ones written.
     reread: std::collections::HashSet<String>,
     stored: Option<Parsed>,
+    /// `stored` only seeds the first load ([`Cache::seeded`]).
+    seed: bool,
     /// The records of the last load, to write once the build has proved good
     /// ([`Cache::start_saving`]).
     pending: Option<(PathBuf, Saving)>,
@@ -117,6 +119,14 @@ impl Cache {
     pub fn stored(parsed: Parsed) -> Cache {
         let mut c = Cache::default();
         c.stored = Some(parsed);
+        c
+    }
+
+    /// An in-memory cache (`kb serve`) whose first load decodes, rather than parses, each file
+    /// whose content the build cache on disk holds; it never writes that cache.
+    pub fn seeded(parsed: Parsed) -> Cache {
+        let mut c = Cache::stored(parsed);
+        c.seed = true;
         c
     }
 
@@ -277,12 +287,13 @@ pub fn load_cached(
     }
     let cached = cache.as_deref();
     let stored = cached.and_then(|c| c.stored.as_ref());
+    let seeding = cached.is_some_and(|c| c.seed);
     // Per file: what was read, its stamp, and whether it was parsed now (not cached).
     type Read = (Option<Incident>, Vec<Diagnostic>, Option<Stamp>, bool);
     let results: Vec<(Read, Option<Kept>)> = paths
         .par_iter()
         .map(|path| {
-            if stored.is_some() {
+            if stored.is_some() && !seeding {
                 let (inc, d, kept) = parse_unchecked(root, content, path, config, stored);
                 return ((inc, d, None, false), kept);
             }
@@ -295,14 +306,18 @@ pub fn load_cached(
                     None,
                 );
             }
-            let (inc, d, _) = parse_unchecked(root, content, path, config, None);
+            let (inc, d, _) = parse_unchecked(root, content, path, config, stored);
             ((inc, d, now, true), None)
         })
         .collect();
     let (results, kept): (Vec<Read>, Vec<Option<Kept>>) = results.into_iter().unzip();
-    if let Some(cache) = cache.as_mut().filter(|c| c.stored.is_some()) {
+    if let Some(cache) = cache.as_mut().filter(|c| c.stored.is_some() && !c.seed) {
         cache.save(root, kept.into_iter().flatten().collect());
     } else if let Some(cache) = cache {
+        if cache.seed {
+            cache.seed = false;
+            cache.stored = None;
+        }
         // Files no longer there are dropped; parsed ones are kept with the stamp taken
         // before reading (a save during the read is then read again next time).
         let mut files = HashMap::with_capacity(paths.len());
