@@ -98,36 +98,47 @@ pub struct Audit {
 /// Checks a body against the allowlist without rendering it: what [`render`] would remove.
 pub fn audit(body: &str, unsafe_html: bool) -> Audit {
     let mut audit = Audit::default();
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
-    let (events, ranges): (Vec<Event>, Vec<std::ops::Range<usize>>) = events.into_iter().unzip();
-    let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    confine(events, &starts, body, unsafe_html, &mut audit);
+    // Event by event: a long body's events, held at once, were most of the reading stage's
+    // fresh memory (each one zeroed by the kernel).
+    let mut confine = Confine::new(body, unsafe_html);
+    for (mut event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        confine.step(&mut event, range.start, &mut audit);
+    }
     audit
 }
 
-/// Takes out of `events` what the allowlist does not publish: links and images whose URL has
-/// another scheme (their text is kept), heading attributes other than id and classes. Records
-/// each removal, also those of raw HTML (which ammonia removes later), at `starts[i]`, the body
-/// offset of event `i`, and the first place nesting passes the limit. Linear in the events.
-fn confine<'a>(
-    mut events: Vec<Event<'a>>,
-    starts: &[usize],
-    body: &str,
+/// Takes out of the events, one at a time, what the allowlist does not publish: links and
+/// images whose URL has another scheme (their text is kept), heading attributes other than id
+/// and classes. Records each removal, also those of raw HTML (which ammonia removes later), at
+/// the body offset of its event, and the first place nesting passes the limit. Linear in the
+/// events.
+struct Confine<'b> {
+    body: &'b str,
     unsafe_html: bool,
-    audit: &mut Audit,
-) -> Vec<Event<'a>> {
-    let mut depth: isize = 0;
-    let mut html_depth: isize = 0;
-    // Open links and images whose URL was refused: their end events go too.
-    let mut refused: Vec<bool> = Vec::new();
-    for (i, event) in events.iter_mut().enumerate() {
-        let at = starts.get(i).copied().unwrap_or(0);
+    depth: isize,
+    html_depth: isize,
+    /// Open links and images whose URL was refused: their end events go too.
+    refused: Vec<bool>,
+}
+
+impl<'b> Confine<'b> {
+    fn new(body: &'b str, unsafe_html: bool) -> Self {
+        Confine {
+            body,
+            unsafe_html,
+            depth: 0,
+            html_depth: 0,
+            refused: Vec::new(),
+        }
+    }
+
+    /// Confines `event`, which starts at body offset `at`.
+    fn step(&mut self, event: &mut Event, at: usize, audit: &mut Audit) {
+        let unsafe_html = self.unsafe_html;
         let mut drop = false;
         match event {
             Event::Start(tag) => {
-                depth += 1;
+                self.depth += 1;
                 let is_link = matches!(tag, Tag::Link { .. });
                 match tag {
                     Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
@@ -143,7 +154,7 @@ fn confine<'a>(
                                 ),
                             ));
                         }
-                        refused.push(bad);
+                        self.refused.push(bad);
                         drop = bad;
                     }
                     Tag::Heading { attrs, .. } if !attrs.is_empty() && !unsafe_html => {
@@ -161,14 +172,14 @@ fn confine<'a>(
                 }
             }
             Event::End(tag) => {
-                depth -= 1;
+                self.depth -= 1;
                 if matches!(tag, TagEnd::Link | TagEnd::Image) {
-                    drop = refused.pop().unwrap_or(false);
+                    drop = self.refused.pop().unwrap_or(false);
                 }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 let (findings, net) = allowlist::scan_html(html);
-                html_depth = (html_depth + net).max(0);
+                self.html_depth = (self.html_depth + net).max(0);
                 if !unsafe_html {
                     let lines = line_starts(html);
                     for f in findings {
@@ -182,11 +193,12 @@ fn confine<'a>(
         if drop {
             *event = Event::Text(CowStr::Borrowed(""));
         }
-        if audit.too_deep.is_none() && (depth + html_depth) as usize > allowlist::MAX_NESTING {
-            audit.too_deep = Some(at.min(body.len()));
+        if audit.too_deep.is_none()
+            && (self.depth + self.html_depth) as usize > allowlist::MAX_NESTING
+        {
+            audit.too_deep = Some(at.min(self.body.len()));
         }
     }
-    events
 }
 
 /// Renders a body. `resolve` maps a link to another postmortem to its page URL; unresolved
@@ -221,7 +233,11 @@ pub fn render_cut(
     }
     let (events, starts) = autolink::link_bare_urls(events, starts);
     let mut audit = Audit::default();
-    let mut events = confine(events, &[], body, unsafe_html, &mut audit);
+    let mut events = events;
+    let mut confine = Confine::new(body, unsafe_html);
+    for event in &mut events {
+        confine.step(event, 0, &mut audit);
+    }
     if audit.too_deep.is_some() {
         return Rendered {
             html: format!(
@@ -574,11 +590,26 @@ fn leading_h1_end(events: &[Event]) -> Option<usize> {
 /// The readable text of a body, for the search index: blocks on their own lines, markup
 /// dropped, the leading title heading left out (the title is indexed on its own).
 pub fn plain_text(body: &str) -> String {
-    let events: Vec<Event> = Parser::new_ext(body, options()).collect();
-    let start = leading_h1_end(&events).map_or(0, |e| e + 1);
     let mut out = String::with_capacity(body.len());
-    for ev in &events[start..] {
-        match ev {
+    // Event by event, as `audit`; a leading title heading is skipped to its end.
+    let mut in_title = false;
+    for (i, ev) in Parser::new_ext(body, options()).enumerate() {
+        if i == 0
+            && matches!(
+                ev,
+                Event::Start(Tag::Heading {
+                    level: HeadingLevel::H1,
+                    ..
+                })
+            )
+        {
+            in_title = true;
+        }
+        if in_title {
+            in_title = !matches!(ev, Event::End(TagEnd::Heading(HeadingLevel::H1)));
+            continue;
+        }
+        match &ev {
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
                 out.push_str(t)
             }
