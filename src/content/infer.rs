@@ -235,7 +235,7 @@ fn is_placeholder(t: &str) -> bool {
 }
 
 /// Fills every field the frontmatter left empty from the body and the file name.
-pub fn fill(inc: &mut Incident, scan: &Scan, content_rel: &str) {
+pub fn fill(inc: &mut Incident, scan: Scan, content_rel: &str) {
     // `kb new`'s prompts are no data: no summary, timeline row or action item from them.
     let scan = &without_template_text(scan);
     if inc.title.is_empty() {
@@ -797,7 +797,7 @@ mod tests {
             body: body.into(),
             ..Incident::default()
         };
-        fill(&mut inc, &scan(body, 1), "PM2020-002 - KIAM.md");
+        fill(&mut inc, scan(body, 1), "PM2020-002 - KIAM.md");
         assert_eq!(inc.title, "Login outage");
         assert_eq!(inc.id, "pm2020-002-kiam");
         assert_eq!(inc.summary, "Logins failed.");
@@ -838,7 +838,7 @@ mod tests {
     fn a_zone_in_the_timeline_header_applies_to_its_rows() {
         let body = "## Timeline\n\n| Time (CET) | Event |\n|---|---|\n| 2020-01-21 15:36 | started |\n| 2020-01-21 16:02 | alert fired, detected |\n| 2020-01-21 18:04 | resolved |\n";
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         let ts = &inc.timestamps;
         assert_eq!(
             ts.started.as_ref().unwrap().text,
@@ -851,7 +851,7 @@ mod tests {
         // A header without a zone gives none.
         let body = body.replace("Time (CET)", "Time");
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(&body, 1), "x.md");
+        fill(&mut inc, scan(&body, 1), "x.md");
         assert!(inc.timestamps.is_empty());
     }
 
@@ -860,7 +860,7 @@ mod tests {
         let body = "Internal post-mortem: https://wiki.example.com/pm/2024-03-01-checkout-outage\n\n\
                     Checkout returned errors for an hour after the payment SDK was upgraded.\n";
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         assert_eq!(
             inc.summary,
             "Checkout returned errors for an hour after the payment SDK was upgraded."
@@ -868,7 +868,7 @@ mod tests {
         let mut inc = Incident::default();
         fill(
             &mut inc,
-            &scan("See <https://status.example.com/i/42>\n", 1),
+            scan("See <https://status.example.com/i/42>\n", 1),
             "x.md",
         );
         assert_eq!(inc.summary, "");
@@ -878,7 +878,7 @@ mod tests {
     fn the_summary_skips_a_byline_and_template_text_is_no_impact() {
         let body = "# T\n\nJane Doe\n\nThe queue froze for an hour after a broker upgrade.\n\n## Impact\n\nWho and what was affected, how badly, for how long. Numbers where you have them.\n\n## Trigger\n\nA broker upgrade.\n";
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(body, 1), "x.txt");
+        fill(&mut inc, scan(body, 1), "x.txt");
         assert_eq!(
             inc.summary,
             "The queue froze for an hour after a broker upgrade."
@@ -893,13 +893,13 @@ mod tests {
     fn no_zone_means_no_timestamps() {
         let body = "## Timeline\n\n- 2020-01-21 15:36 started\n- 2020-01-21 16:00 resolved\n";
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         assert!(inc.timestamps.is_empty());
         assert_eq!(inc.date, Some(jiff::civil::date(2020, 1, 21)));
     }
     fn started(body: &str) -> Option<String> {
         let mut inc = Incident::default();
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         inc.timestamps.started.map(|s| s.text)
     }
 
@@ -1023,14 +1023,14 @@ mod tests {
             body: body.into(),
             ..Incident::default()
         };
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         assert_eq!(inc.date, Some(jiff::civil::date(2021, 6, 30)));
         let body = "On March 4th the disk filled.";
         let mut inc = Incident {
             body: body.into(),
             ..Incident::default()
         };
-        fill(&mut inc, &scan(body, 1), "x.md");
+        fill(&mut inc, scan(body, 1), "x.md");
         assert_eq!(inc.date, None, "a year is never guessed");
     }
 }

@@ -116,16 +116,16 @@ pub fn parse(
         inc.body = body.to_string();
         confined(file, text, inc.front.len(), body, config, &mut diags);
     }
-    let scan = sections::scan(&inc.body, inc.body_line);
-    inc.body_links = scan.links.clone();
-    inc.asset_refs = scan.assets.clone();
+    let mut scan = sections::scan(&inc.body, inc.body_line);
+    inc.body_links = std::mem::take(&mut scan.links);
+    inc.asset_refs = std::mem::take(&mut scan.assets);
     inc.body_sections = scan
         .sections
         .iter()
         .filter(|(s, _)| s.field().is_some())
         .map(|(s, b)| (*s, b.span.clone()))
         .collect();
-    infer::fill(&mut inc, &scan, content_rel);
+    infer::fill(&mut inc, scan, content_rel);
     limits::check_inferred_tags(file, text, &mut inc, &mut diags);
     if inc.date.is_none() {
         let d = Diagnostic::warning(

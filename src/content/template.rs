@@ -34,8 +34,7 @@ fn is_template_line(t: &str) -> bool {
 
 /// The scan without the template's prompts, for inference. "All times in UTC." stays in
 /// the timeline (it gives the rows their zone) but is no summary.
-pub fn without_template_text(scan: &Scan) -> Scan {
-    let mut scan = scan.clone();
+pub fn without_template_text(mut scan: Scan) -> Scan {
     for (_, b) in &mut scan.sections {
         b.paragraphs.retain(|p| !is_template_text(p));
         b.items.retain(|i| !is_template_text(&i.text));
