@@ -108,6 +108,26 @@ fn read(path: &Path, kind: &str) -> Result<Vec<u8>, Unused> {
     }))
 }
 
+/// Why a cache file's body cannot be read.
+fn damaged() -> Unused {
+    Some("damaged (cut short or altered)".to_string())
+}
+
+/// A body written by [`write_summed`], without its checksum, once the checksum holds.
+fn summed(body: &[u8]) -> Result<&[u8], Unused> {
+    let split = body.len().checked_sub(16).ok_or_else(damaged)?;
+    let (body, sum) = body.split_at(split);
+    if hash(body).to_le_bytes() != sum {
+        return Err(damaged());
+    }
+    Ok(body)
+}
+
+/// [`write`] of one body followed by its checksum (read back with [`summed`]).
+fn write_summed(path: &Path, kind: &str, body: &[u8]) -> io::Result<()> {
+    write(path, kind, &[body, &hash(body).to_le_bytes()])
+}
+
 /// Writes a cache file whole, through a temporary file renamed over it, so a reader (or a
 /// build that dies half-way) never sees half of one. The temporary file has one name, so one
 /// left by a killed build is simply written over; two builds writing it at once make at worst

@@ -152,13 +152,8 @@ fn output_name(output: &Path) -> String {
 }
 
 fn parse(body: &[u8], output: &Path) -> Result<HashMap<String, Page>, Unused> {
-    let damaged = || Some("damaged (cut short or altered)".to_string());
-    let split = body.len().checked_sub(16).ok_or_else(damaged)?;
-    let (body, sum) = body.split_at(split);
-    if super::hash(body).to_le_bytes() != sum {
-        return Err(damaged());
-    }
-    let mut r = Reader::new(body);
+    let damaged = super::damaged;
+    let mut r = Reader::new(super::summed(body)?);
     if String::get(&mut r).ok_or_else(damaged)? != output_name(output) {
         return Err(Some("made for another output folder".into()));
     }
@@ -270,8 +265,7 @@ impl<'a> Reusing<'a> {
             s.put(&mut body);
             ns.put(&mut body);
         }
-        let sum = super::hash(&body).to_le_bytes();
-        Ok(super::write(&path(root), KIND, &[&body, &sum]))
+        Ok(super::write_summed(&path(root), KIND, &body))
     }
 }
 

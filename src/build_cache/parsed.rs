@@ -236,7 +236,7 @@ fn path(root: &Path) -> std::path::PathBuf {
 
 /// The settings `buf` (a whole cache body) was made with, and where each record is in it.
 fn index(buf: &[u8]) -> Result<(u128, HashMap<String, Old>), Unused> {
-    let damaged = || Some("damaged (cut short or altered)".to_string());
+    let damaged = super::damaged;
     let mut r = Reader::new(buf);
     let key = u128::get(&mut r).ok_or_else(damaged)?;
     let n = usize::get(&mut r).ok_or_else(damaged)?;

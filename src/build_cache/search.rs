@@ -51,13 +51,8 @@ pub fn open(root: &Path, key: u128, clean: bool) -> Result<Record, Unused> {
         return Err(None);
     }
     let body = super::read(&path(root), KIND)?;
-    let damaged = || Some("damaged (cut short or altered)".to_string());
-    let split = body.len().checked_sub(16).ok_or_else(damaged)?;
-    let (body, sum) = body.split_at(split);
-    if super::hash(body).to_le_bytes() != sum {
-        return Err(damaged());
-    }
-    let mut r = Reader::new(body);
+    let damaged = super::damaged;
+    let mut r = Reader::new(super::summed(&body)?);
     if u128::get(&mut r).ok_or_else(damaged)? != key {
         return Err(None);
     }
@@ -115,6 +110,5 @@ pub fn save(root: &Path, key: u128, record: &Record) -> std::io::Result<()> {
         hash.put(&mut body);
         len.put(&mut body);
     }
-    let sum = super::hash(&body).to_le_bytes();
-    super::write(&path(root), KIND, &[&body, &sum])
+    super::write_summed(&path(root), KIND, &body)
 }
