@@ -19,5 +19,6 @@ pub mod parse;
 pub mod plaintext;
 pub mod sections;
 pub mod template;
+mod yaml_events;
 
 pub use incident::Incident;

@@ -248,6 +248,15 @@ fn scalar_len(kind: &Kind) -> usize {
 /// the words as written (YAML 1.1 read them as booleans). A repeated key is kept in the tree
 /// rather than refused by the parser, so that [`duplicate_keys`] can name both places.
 pub fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
+    if let Some(node) = super::yaml_events::parse(text) {
+        return Ok(node);
+    }
+    parse_yaml_serde(text)
+}
+
+/// [`parse_yaml`] through serde-saphyr, whatever the text: the reference the quicker reading of
+/// plain frontmatter is held to.
+pub(super) fn parse_yaml_serde(text: &str) -> Result<Node, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
