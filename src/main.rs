@@ -14,6 +14,20 @@ use kb::diagnostics::{Diagnostic, count};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process. mimalloc asks for them, and gives memory
+/// it no longer uses back to the kernel in small pieces; the kernel then zeroes a whole 2 MB
+/// page again for each piece touched anew. That zeroing grew faster than the postmortems: at
+/// 100,000 it was a third of `kb check`'s CPU (system time 14–17 s; 3.5 s without huge pages),
+/// and a clean build took 101–103 s without them against 105–109 s with them (bench/results.md,
+/// 2026-12-04).
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "kb",
@@ -365,6 +379,7 @@ fn run_options() -> Result<kb::config::RunOptions, String> {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let verbose = cli.verbose;
