@@ -225,8 +225,8 @@ mod tests {
     }
 
     /// Every postmortem's frontmatter in the example, the test fixtures and, when they are
-    /// there, the shared corpora beside the repository (or the folder `KB_YAML_DIFF_DIR`
-    /// names): the two readings agree wherever this one reads.
+    /// there, the shared corpora beside the repository: the two readings agree wherever this
+    /// one reads.
     #[test]
     fn every_frontmatter_the_project_has_reads_the_same() {
         let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -236,7 +236,6 @@ mod tests {
             true => dirs.push(shared),
             false => eprintln!("skipped ../shared/corpora: not there"),
         }
-        dirs.extend(std::env::var_os("KB_YAML_DIFF_DIR").map(Into::into));
         let (mut read, mut all) = (0, 0);
         for dir in dirs {
             for entry in walkdir::WalkDir::new(dir)
