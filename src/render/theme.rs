@@ -45,6 +45,7 @@ pub const EMBEDDED: &[(&str, &str)] = included!["../../theme/":
     "static/js/search-start.js",
     "static/js/highlight.js",
     "static/js/list.js",
+    "static/js/site.js",
 ];
 
 /// esbuild's minified copies of the embedded scripts and stylesheet (`src/render/minified/`,
@@ -59,6 +60,7 @@ const MINIFIED: &[(&str, &str)] = included!["minified/":
     "static/js/search-start.js",
     "static/js/highlight.js",
     "static/js/list.js",
+    "static/js/site.js",
 ];
 
 /// The theme file `rel` as the site gets it: the minified copy, without its header line, when

@@ -21,6 +21,7 @@ const NAMES = [
   'static/js/search-start.js',
   'static/js/highlight.js',
   'static/js/list.js',
+  'static/js/site.js',
 ];
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
