@@ -62,6 +62,26 @@ impl Index {
     }
 }
 
+/// Every term `field` holds, with its document count, segment by segment (a term in several
+/// segments comes once for each; unreadable segments are passed over).
+pub fn each_term(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    mut f: impl FnMut(&[u8], u32),
+) {
+    for seg in searcher.segment_readers() {
+        let Ok(inv) = seg.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inv.terms().stream() else {
+            continue;
+        };
+        while stream.advance() {
+            f(stream.key(), stream.value().doc_freq);
+        }
+    }
+}
+
 /// Registers the analyzers the schema names.
 pub fn register(index: &tantivy::Index) {
     let t = index.tokenizers();

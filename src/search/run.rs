@@ -572,19 +572,11 @@ impl Builder<'_, '_> {
     /// The word authors wrote that `typed` is a misspelling of, if clearly one (`spelling`).
     fn nearest(&mut self, typed: &str) -> Option<String> {
         let mut nearest = spelling::Nearest::new(typed)?;
-        for seg in self.searcher.segment_readers() {
-            let Ok(inv) = seg.inverted_index(self.s.index.fields.words) else {
-                continue;
-            };
-            let Ok(mut stream) = inv.terms().stream() else {
-                continue;
-            };
-            while stream.advance() {
-                if let Ok(word) = std::str::from_utf8(stream.key()) {
-                    nearest.offer(word, u64::from(stream.value().doc_freq));
-                }
+        super::each_term(self.searcher, self.s.index.fields.words, |key, df| {
+            if let Ok(word) = std::str::from_utf8(key) {
+                nearest.offer(word, u64::from(df));
             }
-        }
+        });
         let analyzer = &mut self.analyzer;
         nearest.best(|w| analyzer::phrase(analyzer, w).join(" "))
     }
@@ -666,19 +658,11 @@ impl Builder<'_, '_> {
 /// Every value an exact field holds in the index, sorted.
 fn indexed_values(searcher: &Searcher, field: Field) -> Vec<String> {
     let mut out = Vec::new();
-    for seg in searcher.segment_readers() {
-        let Ok(inv) = seg.inverted_index(field) else {
-            continue;
-        };
-        let Ok(mut stream) = inv.terms().stream() else {
-            continue;
-        };
-        while stream.advance() {
-            if let Ok(s) = std::str::from_utf8(stream.key()) {
-                out.push(s.to_string());
-            }
+    super::each_term(searcher, field, |key, _| {
+        if let Ok(s) = std::str::from_utf8(key) {
+            out.push(s.to_string());
         }
-    }
+    });
     out.sort();
     out.dedup();
     out

@@ -132,18 +132,9 @@ impl DocFreqs {
         let mut all: HashMap<Field, HashMap<Box<[u8]>, u64>> = HashMap::new();
         for &field in fields {
             let freqs = all.entry(field).or_default();
-            for seg in searcher.segment_readers() {
-                let Ok(inv) = seg.inverted_index(field) else {
-                    continue;
-                };
-                let Ok(mut stream) = inv.terms().stream() else {
-                    continue;
-                };
-                while stream.advance() {
-                    *freqs.entry(stream.key().into()).or_default() +=
-                        u64::from(stream.value().doc_freq);
-                }
-            }
+            super::each_term(searcher, field, |key, df| {
+                *freqs.entry(key.into()).or_default() += u64::from(df);
+            });
             freqs.retain(|_, df| (2..=max_df).contains(df));
         }
         DocFreqs(all)
