@@ -24,6 +24,9 @@
 #   HUGO_BENCH_RELATED=1        also render "Related incidents" on Hugo pages (see README)
 #   HUGO_SKIP="long-bodies:10000"  shape:size pairs Hugo is not run on (its row says so): Hugo
 #                               needed 3.9 GB for long-bodies at 1,000 and grows linearly
+#   PAGEFIND=1                  also time Pagefind (bench/static-search's, installed with npm ci)
+#                               indexing Hugo's incident pages, for kb / (Hugo + Pagefind): a
+#                               site with search, as kb builds one. PAGEFIND=0 leaves it out
 #
 # Prints each row as it is measured and inserts the run's table, details and environment at the
 # top of bench/results.md after every row (earlier runs stay below it), marked partial until the
@@ -38,6 +41,7 @@ RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 KB_ONLY_RUNS=${KB_ONLY_RUNS:-$RUNS}
 ONLY=${ONLY:-}
+PAGEFIND=${PAGEFIND:-1}
 RESULTS=$BENCH/results.md
 OUTROOT=${BENCH_OUT:-$WORK/out}
 ALL_SHAPES=(default near-duplicate tag-skew long-bodies wide-tags)
@@ -59,6 +63,7 @@ done
 for v in RUNS KB_ONLY_RUNS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be >= 1"; done
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be >= 0"
 case "$ONLY" in ""|kb|hugo) ;; *) die "ONLY must be kb or hugo, got '$ONLY'";; esac
+case "$PAGEFIND" in 0|1) ;; *) die "PAGEFIND must be 0 or 1, got '$PAGEFIND'";; esac
 run_kb=1; run_hugo=1
 [ "$ONLY" = hugo ] && run_kb=0
 [ "$ONLY" = kb ] && run_hugo=0
@@ -99,6 +104,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$WORK/logs" "$OUTROOT" "$WORK/results"
+
+# Pagefind runs over Hugo's output: without Hugo there is nothing for it to index.
+[ $run_hugo = 1 ] || PAGEFIND=0
+PF=$BENCH/static-search/node_modules/.bin/pagefind
+if [ "$PAGEFIND" = 1 ] && [ ! -x "$PF" ]; then
+  command -v npm >/dev/null || die "PAGEFIND=1 needs npm to install Pagefind (or run with PAGEFIND=0)"
+  log "installing Pagefind (npm ci in bench/static-search)"
+  (cd "$BENCH/static-search" && npm ci --no-audit --no-fund >&2) || die "npm ci in bench/static-search failed"
+fi
+pf_ver=$([ "$PAGEFIND" = 1 ] && "$PF" --version | awk '{print $2}' || echo "-")
 
 KB=${KB_BIN:-$ROOT/target/release/kb}
 if [ $run_kb = 1 ]; then
@@ -243,8 +258,8 @@ EOF
 # results.md as it was before the run, so a run that is stopped still leaves its finished rows.
 write_results() {
   local note=$1 r section
-  table="| shape | incidents | kb | Hugo | kb / Hugo | floor | kb peak RSS | Hugo peak RSS | kb output | Hugo output |"
-  table+=$'\n'"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  table="| shape | incidents | kb | Hugo | kb / Hugo | Pagefind | kb / (Hugo + Pagefind) | floor | kb peak RSS | Hugo peak RSS | Pagefind peak RSS | kb output | Hugo output |"
+  table+=$'\n'"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do table+=$'\n'"$r"; done
 
   section=$(
@@ -260,7 +275,10 @@ write_results() {
     echo "most 0.33 at 10,000). The floor: the median of reading every input file once and copying"
     echo "kb's output once on the same filesystem. Peak RSS, output size (\`du -sb\`) and file count:"
     echo "one checked run before the timed runs. See bench/README.md for the shapes and what each"
-    echo "tool renders."
+    echo "tool renders. Pagefind: indexing Hugo's incident pages (\`--glob '20*/*/index.html'"
+    echo "--root-selector article\`) after the timed Hugo runs; kb / (Hugo + Pagefind) compares kb with"
+    echo "a Hugo site that has search, as a kb site has (kb also finds similar incidents, which"
+    echo "neither does here)."
     echo
     echo "### Details"
     echo
@@ -272,7 +290,7 @@ write_results() {
     echo "- load before: \`$uptime_before\`"
     echo "- load after: \`${uptime_after:-run not finished}\`"
     echo "- kb: $kb_rev"
-    echo "- Hugo: $hugo_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
+    echo "- Hugo: $hugo_ver; Pagefind: $pf_ver; hyperfine: $(hyperfine --version | awk '{print $2}')"
     echo "- outputs written to $(rel "$OUTROOT") ($(fstype "$OUTROOT")); corpora in $(rel "$WORK") ($(fstype "$WORK"))"
     echo "- Hugo related content: $([ "${HUGO_BENCH_RELATED:-}" = 1 ] && echo on || echo "off (HUGO_BENCH_RELATED unset)")"
     echo "- corpus: bench/gen_corpus.py (sha256 prefix $gen_hash), seed $SEED"
@@ -292,7 +310,7 @@ invocation="bench/run.sh"
 knobs="SHAPES='${shapes[*]}'"
 [ $# -gt 0 ] || knobs+=" SIZES='${sizes[*]}'"
 knobs+=" KB_ONLY_SIZES='${kb_only_sizes[*]}' KB_ONLY_SHAPES='${kb_only_shapes[*]}'"
-knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY}"
+knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY} PAGEFIND=$PAGEFIND"
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 uptime_before=$(uptime | sed 's/^ *//')
 log "load before: $uptime_before"
@@ -307,6 +325,7 @@ for job in "${jobs[@]}"; do
   corpus=$(make_corpus "$shape" "$n")
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   kb_med="-" hugo_med="-" kb_cpu="-" hugo_cpu="-" ratio="-" kb_rss="-" hugo_rss="-" kb_outp="-" hugo_outp="-" floor="-"
+  pf_med="-" pf_cpu="-" pf_rss="-" pf_ratio="-"
   floor_src=""
   kb_out="$OUTROOT/kb-$shape-$n"
   hugo_out="$OUTROOT/hugo-$shape-$n"
@@ -340,6 +359,15 @@ for job in "${jobs[@]}"; do
     hugo_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
     details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html; $m_largest")
     [ -n "$floor_src" ] || floor_src=$hugo_out
+    if [ "$PAGEFIND" = 1 ]; then
+      # Over the last timed Hugo run's output, which hyperfine leaves in place.
+      measure "pagefind-$shape-$n" "$hugo_out/pagefind" "$runs" "rm -rf $(q "$hugo_out/pagefind")" \
+        "$PF" --site "$hugo_out" --glob '20*/*/index.html' --root-selector article \
+        --output-subdir pagefind --silent
+      pf_med=$m_med pf_cpu=$m_cpu pf_rss=$(human_mb "$m_rss")
+      details+=("  - Pagefind: $m_detail; index $(human_bytes "$m_bytes") in $(thousands "$m_files") files")
+      rm -rf "${hugo_out:?}/pagefind"
+    fi
   fi
 
   if [ -n "$floor_src" ]; then
@@ -359,8 +387,12 @@ for job in "${jobs[@]}"; do
   if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ] && [ $hugo_skipped = 0 ]; then
     ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" \
       'BEGIN { printf "%.2f (CPU %.2f)", k / h, kc / hc }')
+    if [ "$pf_med" != "-" ]; then
+      pf_ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v p="$pf_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" -v pc="$pf_cpu" \
+        'BEGIN { printf "%.2f (CPU %.2f)", k / (h + p), kc / (hc + pc) }')
+    fi
   fi
-  row="| $shape | $(thousands "$n") | $(fmt_time "$kb_med" "$kb_cpu") | $(fmt_time "$hugo_med" "$hugo_cpu") | $ratio | $(fmt_s "$floor") | $kb_rss | $hugo_rss | $kb_outp | $hugo_outp |"
+  row="| $shape | $(thousands "$n") | $(fmt_time "$kb_med" "$kb_cpu") | $(fmt_time "$hugo_med" "$hugo_cpu") | $ratio | $(fmt_time "$pf_med" "$pf_cpu") | $pf_ratio | $(fmt_s "$floor") | $kb_rss | $hugo_rss | $pf_rss | $kb_outp | $hugo_outp |"
   rows+=("$row")
   log "row: $row"
   write_results "**Partial: ${#rows[@]} of ${#jobs[@]} rows measured so far** (the run was still going or was stopped)."
