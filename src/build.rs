@@ -17,6 +17,7 @@ use crate::kb::Kb;
 use crate::kb::related::TextMatch;
 use crate::output::{self, OutputError, Sink};
 use crate::render::{self, theme::Theme};
+use crate::search::similar::Vocabulary;
 use crate::search::{self, store};
 
 /// Told the name of each stage as the build reaches it.
@@ -187,9 +188,9 @@ pub fn linked_kb(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
     }
-    let (index, _) = store::write(&kb, None, &stamp)
+    let (index, _, vocab) = store::write(&kb, None, &stamp, || Vocabulary::new(&kb))
         .map_err(|e| BuildError::Content(vec![Diagnostic::error("search index", e)]))?;
-    let similar = search::similar::compute(&index, &kb);
+    let similar = search::similar::compute(&index, &kb, &vocab);
     kb.link_related(&similar);
     Ok((kb, diags))
 }
@@ -323,7 +324,7 @@ pub fn fresh_index(
         unsaved,
         kept,
         ..
-    } = write_index(root, &kb, &stamp, may_keep)?;
+    } = write_index(root, &kb, &stamp, may_keep, false)?;
     let note = match unsaved {
         Some(e) => Some(format!(
             "could not save the search index in {} ({e})",
@@ -348,15 +349,19 @@ struct IndexWritten {
     kept: bool,
     /// The digest of its documents.
     digest: String,
+    /// Made while the index was written, when asked for and the index was not kept.
+    vocabulary: Option<Vocabulary>,
 }
 
 /// Writes the index to `.kb/index`; when that fails, builds it in memory (the index is a
-/// cache, so the work can go on) and says why it was not saved.
+/// cache, so the work can go on) and says why it was not saved. With `vocabulary`, the similar
+/// incidents' vocabulary is made alongside, on the core the index's last merge leaves idle.
 fn write_index(
     root: &Path,
     kb: &Kb,
     stamp: &store::Stamp,
     reuse: bool,
+    vocabulary: bool,
 ) -> Result<IndexWritten, BuildError> {
     let dir = store::dir(root);
     // The same documents as the index on disk (a theme or config edit, a touched file): kept.
@@ -368,24 +373,27 @@ fn write_index(
                 unsaved: None,
                 kept: true,
                 digest: digest.text(),
+                vocabulary: None,
             });
         }
     }
-    let (result, unsaved) = match store::write(kb, Some(&dir), stamp) {
+    let alongside = || vocabulary.then(|| Vocabulary::new(kb));
+    let (result, unsaved) = match store::write(kb, Some(&dir), stamp, alongside) {
         Ok(written) => (written, None),
         Err(e) => (
-            store::write(kb, None, stamp).map_err(|e| {
+            store::write(kb, None, stamp, alongside).map_err(|e| {
                 BuildError::Content(vec![Diagnostic::error("search index".to_string(), e)])
             })?,
             Some(e),
         ),
     };
-    let (index, digest) = result;
+    let (index, digest, vocabulary) = result;
     Ok(IndexWritten {
         index,
         unsaved,
         kept: false,
         digest: digest.text(),
+        vocabulary,
     })
 }
 
@@ -662,7 +670,8 @@ pub fn build_into<S: Sink + Sync>(
         unsaved,
         kept: index_kept,
         digest,
-    } = write_index(root, &kb, &stamp, reuse_index)?;
+        vocabulary,
+    } = write_index(root, &kb, &stamp, reuse_index, true)?;
     if index_kept && timings {
         eprintln!("          (kept the index in .kb/index: the same documents)");
     }
@@ -680,7 +689,7 @@ pub fn build_into<S: Sink + Sync>(
     // A build with a cache records them; one that may reuse its work takes them from there.
     let (similar, manifest, search_cache) = similar_and_export(
         root,
-        (&index, &kb, &digest),
+        (&index, &kb, &digest, vocabulary),
         &sink,
         cache.is_some() && reuse_index,
         cache.is_some(),
@@ -754,7 +763,7 @@ pub struct SearchCache {
 /// still the ones that build left; without one they are made, and with `save` recorded.
 fn similar_and_export<S: Sink + Sync>(
     root: &Path,
-    (index, kb, digest): (&search::Index, &Kb, &str),
+    (index, kb, digest, vocabulary): (&search::Index, &Kb, &str, Option<Vocabulary>),
     sink: &S,
     read: bool,
     save_it: bool,
@@ -804,7 +813,10 @@ fn similar_and_export<S: Sink + Sync>(
     // The export reads the index, not the related incidents: the two run side by side, each
     // filling the other's single-threaded stretches.
     let (similar, export) = rayon::join(
-        || search::similar::compute(index, kb),
+        || {
+            let vocab = vocabulary.unwrap_or_else(|| Vocabulary::new(kb));
+            search::similar::compute(index, kb, &vocab)
+        },
         || search::export::export(index, kb),
     );
     let export = export.map_err(export_error)?;

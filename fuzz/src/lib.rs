@@ -152,7 +152,8 @@ impl Example {
         let mut diags = loaded.diagnostics;
         let kb = Kb::build(config.clone(), loaded.incidents, &mut diags);
         let stamp = kb::search::store::stamp(root, &root.join("public"), false);
-        let (index, _) = kb::search::store::write(&kb, None, &stamp).expect("indexing in memory");
+        let (index, _, ()) =
+            kb::search::store::write(&kb, None, &stamp, || ()).expect("indexing in memory");
         Example { config, index }
     }
 }

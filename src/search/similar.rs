@@ -31,11 +31,11 @@ const MLT_TEXT: usize = 1000;
 
 /// For each incident (by knowledge base index): the other incidents that read alike, with a
 /// similarity relative to how well the incident matches its own terms, and up to three words
-/// both use in their title, symptoms, summary or factors (rarest first).
-pub fn compute(index: &Index, kb: &Kb) -> Vec<Vec<TextMatch>> {
+/// both use in their title, symptoms, summary or factors (rarest first), from `vocab` (the
+/// same knowledge base's [`Vocabulary`]).
+pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>> {
     let searcher = index.searcher();
     let n = kb.entries.len();
-    let vocab = Vocabulary::new(kb, &index.analyzer());
     // Doc address ↔ incident index, through the stored-and-fast id.
     let mut addr_of: Vec<Option<DocAddress>> = vec![None; n];
     let mut entry_of: HashMap<DocAddress, usize> = HashMap::new();
@@ -237,8 +237,9 @@ fn relative(
 /// The stems of each incident's short fields as sorted ids, each marked with whether it is in
 /// the title or symptoms (what an incident is) or only in the summary, trigger or factors, with
 /// how many incidents use each and the word as first written: enough to say which words two
-/// incidents share without reading either again.
-struct Vocabulary {
+/// incidents share without reading either again. It needs no index: a build makes it while the
+/// index is written (the index's last merge leaves a core idle).
+pub struct Vocabulary {
     /// Per incident: (stem id << 1 | not-in-title-or-symptoms), sorted by id.
     stems: Vec<Vec<u32>>,
     doc_freq: Vec<u32>,
@@ -261,8 +262,10 @@ const WORDS_SHOWN: usize = 3;
 const VOCAB_CHUNK: usize = 4096;
 
 impl Vocabulary {
-    fn new(kb: &Kb, analyzer: &tantivy::tokenizer::TextAnalyzer) -> Vocabulary {
+    /// Analysed with the index's analyzer, so its stems are the index's.
+    pub fn new(kb: &Kb) -> Vocabulary {
         use tantivy::tokenizer::TokenStream;
+        let analyzer = &super::analyzer::en_split();
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut doc_freq: Vec<u32> = Vec::new();
         // How often each written form of a stem occurs; the most frequent is shown.

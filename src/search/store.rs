@@ -164,7 +164,12 @@ fn file_hash(folder: &DefaultHasher, name: &[u8], meta: Option<fs::Metadata>) ->
 
 /// Indexes the knowledge base into a new tantivy index: in `dir` (built beside it and swapped
 /// in), or in memory when `dir` is `None`. With the index, the digest of its documents.
-pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<(Index, Digest), String> {
+pub fn write<T: Send>(
+    kb: &Kb,
+    dir: Option<&Path>,
+    stamp: &Stamp,
+    alongside: impl FnOnce() -> T + Send,
+) -> Result<(Index, Digest, T), String> {
     let (schema, fields) = Fields::schema();
     let builder = || {
         tantivy::Index::builder()
@@ -180,9 +185,9 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<(Index, Diges
     let Some(dir) = dir else {
         let index = builder().create_in_ram().map_err(|e| e.to_string())?;
         let index = Index::new(index).map_err(|e| e.to_string())?;
-        let digest = fill(kb, &index.index, &fields).map_err(|e| e.to_string())?;
+        let (digest, t) = fill(kb, &index.index, &fields, alongside).map_err(|e| e.to_string())?;
         index.reader.reload().map_err(|e| e.to_string())?;
-        return Ok((index, digest));
+        return Ok((index, digest, t));
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -192,7 +197,7 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<(Index, Diges
     let staged = StagingDir::create(tmp.clone()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
     super::register(&index);
-    let digest = fill(kb, &index, &fields).map_err(|e| e.to_string())?;
+    let (digest, t) = fill(kb, &index, &fields, alongside).map_err(|e| e.to_string())?;
     fs::write(tmp.join(DIGEST_FILE), digest.text())
         .map_err(|e| format!("{}: {e}", tmp.display()))?;
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
@@ -200,12 +205,18 @@ pub fn write(kb: &Kb, dir: Option<&Path>, stamp: &Stamp) -> Result<(Index, Diges
     crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     drop(staged);
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
-    Ok((Index::new(index).map_err(|e| e.to_string())?, digest))
+    Ok((Index::new(index).map_err(|e| e.to_string())?, digest, t))
 }
 
 /// Adds every incident and merges the result into one segment: the static export reads that
-/// segment, and one segment means one set of statistics.
-fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<Digest> {
+/// segment, and one segment means one set of statistics. The merge runs on one thread:
+/// `alongside` runs beside it, on the core it leaves idle.
+fn fill<T: Send>(
+    kb: &Kb,
+    index: &tantivy::Index,
+    fields: &Fields,
+    alongside: impl FnOnce() -> T + Send,
+) -> tantivy::Result<(Digest, T)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -230,10 +241,16 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<Dig
     writer.commit()?;
     let t_commit = t.elapsed();
     let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
-    }
-    writer.wait_merging_threads()?;
+    let (merged, beside) = rayon::join(
+        || {
+            if segments.len() > 1 {
+                writer.merge(&segments).wait()?;
+            }
+            writer.wait_merging_threads()
+        },
+        alongside,
+    );
+    merged?;
     if kb.config.run.timings {
         eprintln!(
             "           commit {:.3} s, merge {:.3} s",
@@ -241,7 +258,7 @@ fn fill(kb: &Kb, index: &tantivy::Index, fields: &Fields) -> tantivy::Result<Dig
             (t.elapsed() - t_commit).as_secs_f64()
         );
     }
-    Ok(digest)
+    Ok((digest, beside))
 }
 
 /// Incident `ord`'s document, as the index holds it (before its surface words, which come
