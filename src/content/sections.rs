@@ -619,6 +619,11 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
 }
 
 fn collapse(s: &str) -> String {
+    // Most text is single-spaced ASCII already: copied whole, not decoded word by word (4 % of
+    // the CPU of reading 100,000 postmortems went to splitting here).
+    if is_collapsed(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -629,9 +634,50 @@ fn collapse(s: &str) -> String {
     out
 }
 
+/// ASCII with single spaces between words and none at either end: what [`collapse`] returns
+/// unchanged. Whitespace as `split_whitespace` sees it.
+fn is_collapsed(s: &str) -> bool {
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let b = s.as_bytes();
+    s.is_ascii()
+        && !b.first().is_some_and(|&c| ws(c))
+        && !b.last().is_some_and(|&c| ws(c))
+        && !b.windows(2).any(|w| ws(w[0]) && (w[0] != b' ' || ws(w[1])))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collapse_keeps_single_spaced_text_and_collapses_the_rest() {
+        for s in [
+            "",
+            "a",
+            "a b",
+            " a",
+            "a ",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "a\x0Bb",
+            "a\x0Cb",
+            "a\rb",
+            "a \n b",
+            "  ",
+            "caf\u{e9} au  lait",
+            "a\u{a0}b",
+            "a\u{2003}b",
+            "one two three",
+        ] {
+            let slow = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse(s), slow, "{s:?}");
+        }
+        assert!(is_collapsed("one two three"));
+        assert!(!is_collapsed("one  two"));
+        assert!(!is_collapsed("one\ttwo"));
+        assert!(!is_collapsed(" one"));
+    }
 
     #[test]
     fn headings_match_loosely() {
