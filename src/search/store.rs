@@ -163,7 +163,8 @@ fn file_hash(folder: &DefaultHasher, name: &[u8], meta: Option<fs::Metadata>) ->
 }
 
 /// Indexes the knowledge base into a new tantivy index: in `dir` (built beside it and swapped
-/// in), or in memory when `dir` is `None`. With the index, the digest of its documents.
+/// in), or in memory when `dir` is `None`. With the index, the digest of its documents and what
+/// `alongside` returned: work of the caller's that needs no index, run during the final merge.
 pub fn write<T: Send>(
     kb: &Kb,
     dir: Option<&Path>,
