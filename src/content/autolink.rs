@@ -8,46 +8,53 @@ use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use super::allowlist;
 
-/// The bare URLs in `text`, as byte ranges. Linear in the text.
+/// The bare URLs in `text`, as byte ranges. Linear in the text: it looks for `://`, rarer than
+/// the `h` every other English word has, and reads the scheme before it.
 pub fn find(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(k) = text[from..].find(['h', 'H']) {
-        let start = from + k;
-        let rest = &text[start..];
-        let prefix = if starts_with_ignore_case(rest, "https://") {
-            8
-        } else if starts_with_ignore_case(rest, "http://") {
-            7
+    while let Some(k) = text[from..].find("://") {
+        let colon = from + k;
+        // The scheme's letters are ASCII, so where it starts is a character boundary.
+        let scheme = |len: usize, name: &[u8]| {
+            colon >= from + len && bytes[colon - len..colon].eq_ignore_ascii_case(name)
+        };
+        let start = if scheme(5, b"https") {
+            colon - 5
+        } else if scheme(4, b"http") {
+            colon - 4
         } else {
-            from = start + 1;
+            from = colon + 1;
             continue;
         };
-        // GFM: an autolink starts a word (after whitespace or `*`, `_`, `~`, `(`).
-        let starts_word = start == 0
-            || matches!(
-                bytes[start - 1],
-                b' ' | b'\t' | b'\n' | b'\r' | b'*' | b'_' | b'~' | b'('
-            );
-        let end = start
-            + rest
-                .find(|c: char| c.is_whitespace() || c == '<')
-                .unwrap_or(rest.len());
-        from = end.max(start + prefix);
-        if !starts_word || !valid_domain(&text[start + prefix..end]) {
-            continue;
-        }
-        let end = start + trimmed_len(&text[start..end]);
-        if end > start + prefix {
-            out.push(start..end);
-        }
+        let (url, next) = url_at(text, start, colon + 3 - start);
+        out.extend(url);
+        from = next;
     }
     out
 }
 
-fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+/// The URL whose scheme (`prefix` bytes with its `://`) starts at `start`, if it is one, and
+/// where the search for the next goes on.
+fn url_at(text: &str, start: usize, prefix: usize) -> (Option<Range<usize>>, usize) {
+    let rest = &text[start..];
+    // GFM: an autolink starts a word (after whitespace or `*`, `_`, `~`, `(`).
+    let starts_word = start == 0
+        || matches!(
+            text.as_bytes()[start - 1],
+            b' ' | b'\t' | b'\n' | b'\r' | b'*' | b'_' | b'~' | b'('
+        );
+    let end = start
+        + rest
+            .find(|c: char| c.is_whitespace() || c == '<')
+            .unwrap_or(rest.len());
+    let next = end.max(start + prefix);
+    if !starts_word || !valid_domain(&text[start + prefix..end]) {
+        return (None, next);
+    }
+    let end = start + trimmed_len(&text[start..end]);
+    ((end > start + prefix).then_some(start..end), next)
 }
 
 /// Segments of letters, digits, `-` and `_` separated by `.`, none empty and no `_` in the last
@@ -112,19 +119,31 @@ pub fn link_bare_urls<'a>(
     // so too inside an author's `<a>`.
     let mut no_links = 0usize;
     let mut html_links = 0usize;
-    let mut pending: Option<(String, usize)> = None;
-    let flush = |pending: &mut Option<(String, usize)>,
+    // The text read since the last other event, where it starts, and, once a second text
+    // event follows the first, all of it joined (appended to, never copied again).
+    let mut pending: Option<(CowStr<'a>, usize, Option<String>)> = None;
+    let flush = |pending: &mut Option<(CowStr<'a>, usize, Option<String>)>,
                  out: &mut Vec<Event<'a>>,
                  out_starts: &mut Vec<usize>| {
-        let Some((text, at)) = pending.take() else {
+        let Some((first, at, joined)) = pending.take() else {
             return;
         };
-        let mut last = 0;
-        for r in find(&text) {
-            let url = &text[r.clone()];
-            if !allowlist::url_allowed(url) {
-                continue;
+        let text = joined.map_or(first, CowStr::from);
+        let urls: Vec<Range<usize>> = find(&text)
+            .into_iter()
+            .filter(|r| allowlist::url_allowed(&text[r.clone()]))
+            .collect();
+        // Most text has no URL: it goes on as it came, uncopied.
+        if urls.is_empty() {
+            if !text.is_empty() {
+                out.push(Event::Text(text));
+                out_starts.push(at);
             }
+            return;
+        }
+        let mut last = 0;
+        for r in urls {
+            let url = &text[r.clone()];
             if r.start > last {
                 out.push(Event::Text(CowStr::from(text[last..r.start].to_string())));
                 out_starts.push(at);
@@ -146,14 +165,19 @@ pub fn link_bare_urls<'a>(
         }
     };
     for (event, at) in events.into_iter().zip(starts) {
-        match &event {
+        let event = match event {
             Event::Text(t) if no_links == 0 && html_links == 0 => {
                 match &mut pending {
-                    Some((text, _)) => text.push_str(t),
-                    None => pending = Some((t.to_string(), at)),
+                    Some((first, _, joined)) => {
+                        joined.get_or_insert_with(|| first.to_string()).push_str(&t)
+                    }
+                    None => pending = Some((t, at, None)),
                 }
                 continue;
             }
+            other => other,
+        };
+        match &event {
             Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => no_links += 1,
             Event::End(TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image) => {
                 no_links = no_links.saturating_sub(1)
@@ -199,6 +223,41 @@ mod tests {
             ["https://e.com/?q=1", "https://e.com/a"]
         );
         assert_eq!(urls("https://e.com<b>"), ["https://e.com"]);
+    }
+
+    /// What `find` did before it looked for `://`: every `h`, then the scheme after it.
+    fn find_from_each_h(text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(k) = text[from..].find(['h', 'H']) {
+            let start = from + k;
+            let rest = &text.as_bytes()[start..];
+            let has = |p: &str| {
+                rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            };
+            let prefix = match (has("https://"), has("http://")) {
+                (true, _) => 8,
+                (_, true) => 7,
+                _ => {
+                    from = start + 1;
+                    continue;
+                }
+            };
+            let (url, next) = url_at(text, start, prefix);
+            out.extend(url);
+            from = next;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Texts made of the characters URLs and their near misses are made of.
+        #[test]
+        fn finds_what_reading_every_h_found(
+            text in proptest::string::string_regex("(https?://|HTTP://|hhttps://|[hHtps:/.a(_)é< x]){0,24}").unwrap()
+        ) {
+            proptest::prop_assert_eq!(find(&text), find_from_each_h(&text));
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! knowledge bases: tantivy's defaults (min doc freq 5, min term freq 2) find nothing in a few
 //! dozen postmortems. Blended with tags, services and symptoms in `kb::related`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -125,11 +126,11 @@ fn head(s: &str) -> &str {
 /// How many incidents hold each term of the text fields, for the terms a query may use (held
 /// by 2 to `max_df` incidents), read once from the term dictionaries: looking each candidate
 /// term up in the dictionary, per incident, was a fifth of finding similar incidents.
-struct DocFreqs(HashMap<Field, HashMap<Box<[u8]>, u64>>);
+struct DocFreqs(HashMap<Field, FxHashMap<Box<[u8]>, u64>>);
 
 impl DocFreqs {
     fn new(searcher: &tantivy::Searcher, fields: &[Field], max_df: u64) -> DocFreqs {
-        let mut all: HashMap<Field, HashMap<Box<[u8]>, u64>> = HashMap::new();
+        let mut all: HashMap<Field, FxHashMap<Box<[u8]>, u64>> = HashMap::new();
         for &field in fields {
             let freqs = all.entry(field).or_default();
             super::each_term(searcher, field, |key, df| {
@@ -141,11 +142,16 @@ impl DocFreqs {
     }
 
     /// The term's document frequency when a query may use it.
+    #[cfg(test)]
     fn get(&self, term: &Term) -> Option<u64> {
-        self.0
-            .get(&term.field())?
+        self.of(term.field())?
             .get(term.serialized_value_bytes())
             .copied()
+    }
+
+    /// The table of one field's terms, by their text.
+    fn of(&self, field: Field) -> Option<&FxHashMap<Box<[u8]>, u64>> {
+        self.0.get(&field)
     }
 }
 
@@ -157,27 +163,41 @@ fn weighed(
     values: &[(Field, Vec<&str>)],
     doc_freqs: &DocFreqs,
 ) -> Vec<(f32, Term)> {
-    let mut tf: BTreeMap<Term, u32> = BTreeMap::new();
+    let n = searcher.num_docs() as f32;
+    let mut scored = Vec::new();
+    // Counted by stem, field by field: a term is made only for the stems a query may use (a
+    // term and a sorted map entry per word were half of finding similar incidents).
+    let mut tf: FxHashMap<String, u32> = FxHashMap::default();
     for (field, texts) in values {
+        let Some(freqs) = doc_freqs.of(*field) else {
+            continue;
+        };
+        tf.clear();
         for text in texts {
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
                 let stem = &stream.token().text;
-                if stem.len() >= MIN_WORD {
-                    *tf.entry(Term::from_field_text(*field, stem)).or_default() += 1;
+                if stem.len() < MIN_WORD {
+                    continue;
+                }
+                match tf.get_mut(stem.as_str()) {
+                    Some(f) => *f += 1,
+                    None => {
+                        tf.insert(stem.clone(), 1);
+                    }
                 }
             }
         }
-    }
-    let n = searcher.num_docs() as f32;
-    let mut scored: Vec<(f32, Term)> = tf
-        .into_iter()
-        .filter_map(|(term, f)| {
-            let df = doc_freqs.get(&term)? as f32;
+        for (stem, &f) in &tf {
+            let Some(&df) = freqs.get(stem.as_bytes()) else {
+                continue;
+            };
+            let df = df as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            Some((f as f32 * idf, term))
-        })
-        .collect();
+            scored.push((f as f32 * idf, Term::from_field_text(*field, stem)));
+        }
+    }
+    // Each term once, so ties broken by term make the order total, whatever the maps' order.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     scored
 }
