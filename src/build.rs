@@ -365,17 +365,17 @@ fn write_index(
 ) -> Result<IndexWritten, BuildError> {
     let dir = store::dir(root);
     // The same documents as the index on disk (a theme or config edit, a touched file): kept.
-    if reuse {
-        let digest = store::digest(kb);
-        if let Some(index) = store::reuse(&dir, &digest, kb.entries.len(), stamp) {
-            return Ok(IndexWritten {
-                index,
-                unsaved: None,
-                kept: true,
-                digest: digest.text(),
-                vocabulary: None,
-            });
-        }
+    if reuse
+        && let Some((index, digest)) =
+            store::reuse(&dir, || store::digest(kb), kb.entries.len(), stamp)
+    {
+        return Ok(IndexWritten {
+            index,
+            unsaved: None,
+            kept: true,
+            digest: digest.text(),
+            vocabulary: None,
+        });
     }
     let alongside = || vocabulary.then(|| Vocabulary::new(kb));
     let (result, unsaved) = match store::write(kb, Some(&dir), stamp, alongside) {

@@ -337,8 +337,17 @@ fn doc_hash(d: &TantivyDocument) -> u128 {
 /// treats its files): a build kept it rather than indexing the same text again. Its stamp
 /// becomes `stamp` (the sources as they are now, with the same indexed text), so `kb search`
 /// trusts it too.
-pub fn reuse(dir: &Path, digest: &Digest, docs: usize, stamp: &Stamp) -> Option<Index> {
+///
+/// `digest` makes the digest of the documents the build would index; it runs only when an
+/// index is there to compare with (a first build would make every document twice).
+pub fn reuse(
+    dir: &Path,
+    digest: impl FnOnce() -> Digest,
+    docs: usize,
+    stamp: &Stamp,
+) -> Option<(Index, Digest)> {
     let stored = fs::read_to_string(dir.join(DIGEST_FILE)).ok()?;
+    let digest = digest();
     if stored.trim() != digest.text() {
         return None;
     }
@@ -359,7 +368,7 @@ pub fn reuse(dir: &Path, digest: &Digest, docs: usize, stamp: &Stamp) -> Option<
         fs::write(&tmp, json).ok()?;
         fs::rename(&tmp, dir.join(STAMP_FILE)).ok()?;
     }
-    Some(index)
+    Some((index, digest))
 }
 
 /// Gives the `words` field every text field's text: tantivy's indexing threads find its words
