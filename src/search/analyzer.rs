@@ -12,8 +12,8 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
+use ahash::AHashMap;
 use frostem::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
@@ -23,8 +23,9 @@ use tantivy::tokenizer::{
 const CACHE_WORDS: usize = 200_000;
 
 thread_local! {
-    // Looked up once a word indexed: a fast hash (SipHash was a fortieth of a build's work).
-    static CACHE: RefCell<FxHashMap<String, String>> = RefCell::new(FxHashMap::default());
+    // Looked up once a word indexed: a fast hash (SipHash was a fortieth of a build's work),
+    // keyed per process so that crafted words cannot collide.
+    static CACHE: RefCell<AHashMap<String, String>> = RefCell::new(AHashMap::default());
     static STEMMER: Stemmer = Stemmer::new(Algorithm::English);
 }
 

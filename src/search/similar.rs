@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use ahash::AHashMap;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -126,11 +126,11 @@ fn head(s: &str) -> &str {
 /// How many incidents hold each term of the text fields, for the terms a query may use (held
 /// by 2 to `max_df` incidents), read once from the term dictionaries: looking each candidate
 /// term up in the dictionary, per incident, was a fifth of finding similar incidents.
-struct DocFreqs(HashMap<Field, FxHashMap<Box<[u8]>, u64>>);
+struct DocFreqs(HashMap<Field, AHashMap<Box<[u8]>, u64>>);
 
 impl DocFreqs {
     fn new(searcher: &tantivy::Searcher, fields: &[Field], max_df: u64) -> DocFreqs {
-        let mut all: HashMap<Field, FxHashMap<Box<[u8]>, u64>> = HashMap::new();
+        let mut all: HashMap<Field, AHashMap<Box<[u8]>, u64>> = HashMap::new();
         for &field in fields {
             let freqs = all.entry(field).or_default();
             super::each_term(searcher, field, |key, df| {
@@ -150,7 +150,7 @@ impl DocFreqs {
     }
 
     /// The table of one field's terms, by their text.
-    fn of(&self, field: Field) -> Option<&FxHashMap<Box<[u8]>, u64>> {
+    fn of(&self, field: Field) -> Option<&AHashMap<Box<[u8]>, u64>> {
         self.0.get(&field)
     }
 }
@@ -167,7 +167,7 @@ fn weighed(
     let mut scored = Vec::new();
     // Counted by stem, field by field: a term is made only for the stems a query may use (a
     // term and a sorted map entry per word were half of finding similar incidents).
-    let mut tf: FxHashMap<String, u32> = FxHashMap::default();
+    let mut tf: AHashMap<String, u32> = AHashMap::default();
     for (field, texts) in values {
         let Some(freqs) = doc_freqs.of(*field) else {
             continue;
