@@ -210,6 +210,19 @@ fn a_corrupt_or_half_deleted_index_is_rebuilt_with_a_note() {
     let (v, stderr) = search_json(root, "replica lag", &[]);
     assert!(stderr.contains("note:"), "{stderr}");
     assert!(v["total"].as_u64().unwrap() > 0);
+
+    // Did-you-mean reads the surface words kept beside the index; without them the index is
+    // incomplete and written again, and the suggestion is the same.
+    let (v, stderr) = search_json(root, "replca lag", &[]);
+    assert_eq!(v["did_you_mean"], "replica lag", "{stderr}");
+    fs::remove_file(root.join(".kb/index/kb-words.bin")).unwrap();
+    let (v, stderr) = search_json(root, "replca lag", &[]);
+    assert!(stderr.contains("kb-words.bin is missing"), "{stderr}");
+    assert_eq!(v["did_you_mean"], "replica lag");
+    assert!(root.join(".kb/index/kb-words.bin").is_file());
+    let (v, stderr) = search_json(root, "replca lag", &[]);
+    assert_eq!(stderr, "");
+    assert_eq!(v["did_you_mean"], "replica lag");
 }
 
 #[test]

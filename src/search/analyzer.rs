@@ -30,7 +30,7 @@ thread_local! {
 }
 
 /// Tokens of this many bytes or more are dropped (tantivy's `en_stem` limit).
-const LONG: usize = 40;
+pub(super) const LONG: usize = 40;
 
 /// Words Snowball stems into an everyday word of another meaning, which a synonym group would
 /// then match everywhere: *follower* (a replica, in `vocabulary.toml`) is *follow*, as are
@@ -62,10 +62,8 @@ pub fn en_words() -> TextAnalyzer {
         .build()
 }
 
-/// The surface words the index's `words` field holds (did-you-mean's candidates, see
-/// `spelling`): [`en_words`]' tokens lowercased, those holding a digit left out (never
-/// corrected to). Run by tantivy's indexing threads, so a build does not tokenize twice on its
-/// own thread.
+/// The surface words (did-you-mean's candidates, see `spelling` and `surface`): [`en_words`]'
+/// tokens lowercased, those holding a digit left out (never corrected to).
 pub fn surface() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONG))

@@ -14,6 +14,7 @@ pub mod similar;
 pub mod snippet;
 pub mod spelling;
 pub mod store;
+pub mod surface;
 pub mod synonyms;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
@@ -28,6 +29,10 @@ pub struct Index {
     pub index: tantivy::Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Its surface words: counted when it was written, or read from its folder when first
+    /// wanted (a query rarely needs them).
+    words: std::sync::OnceLock<surface::Words>,
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Index {
@@ -42,6 +47,32 @@ impl Index {
             index,
             reader,
             fields,
+            words: std::sync::OnceLock::new(),
+            dir: None,
+        })
+    }
+
+    /// The index kept in `dir`, whose surface words are in its [`surface::FILE`].
+    pub fn in_dir(index: tantivy::Index, dir: &std::path::Path) -> tantivy::Result<Index> {
+        let mut index = Index::new(index)?;
+        index.dir = Some(dir.to_path_buf());
+        Ok(index)
+    }
+
+    /// The index just written, with the surface words counted meanwhile.
+    pub fn with_words(self, words: surface::Words) -> Index {
+        self.words.get_or_init(|| words);
+        self
+    }
+
+    /// Every surface word with the number of incidents using it (none when its file in the
+    /// index folder is gone or damaged: no suggestion is better than a wrong one).
+    pub fn surface_words(&self) -> &surface::Words {
+        self.words.get_or_init(|| {
+            self.dir
+                .as_deref()
+                .and_then(surface::Words::read)
+                .unwrap_or_default()
         })
     }
 
@@ -86,7 +117,6 @@ pub fn each_term(
 pub fn register(index: &tantivy::Index) {
     let t = index.tokenizers();
     t.register(schema::TOKENIZER, analyzer::en_split());
-    t.register(schema::WORDS_TOKENIZER, analyzer::surface());
 }
 
 /// The stems of `text`, as the index sees them.

@@ -572,11 +572,9 @@ impl Builder<'_, '_> {
     /// The word authors wrote that `typed` is a misspelling of, if clearly one (`spelling`).
     fn nearest(&mut self, typed: &str) -> Option<String> {
         let mut nearest = spelling::Nearest::new(typed)?;
-        super::each_term(self.searcher, self.s.index.fields.words, |key, df| {
-            if let Ok(word) = std::str::from_utf8(key) {
-                nearest.offer(word, u64::from(df));
-            }
-        });
+        for (word, incidents) in self.s.index.surface_words().iter() {
+            nearest.offer(word, u64::from(incidents));
+        }
         let analyzer = &mut self.analyzer;
         nearest.best(|w| analyzer::phrase(analyzer, w).join(" "))
     }

@@ -17,8 +17,6 @@ use crate::kb::Entry;
 /// The analyzer every text field uses ([`super::analyzer::en_split`]): letters/digits runs,
 /// code words split, lowercased, English stemming.
 pub const TOKENIZER: &str = "kb_split";
-/// The analyzer of the `words` field ([`super::analyzer::surface`]).
-pub const WORDS_TOKENIZER: &str = "kb_words";
 
 /// Searched text fields and their boosts. Symptoms weigh most: responders describe what they
 /// see, and authors list exactly that there. Summary and factors started at 1.5 (SEARCH.md);
@@ -55,9 +53,6 @@ pub struct Fields {
     pub date: Field,
     /// Action items as `status|title`, stored (not searched) so a result can say what was done.
     pub actions: Field,
-    /// Every word of the text fields as written (lowercased), once per incident: what
-    /// did-you-mean suggests from (`spelling`), never a stem.
-    pub words: Field,
 }
 
 impl Fields {
@@ -89,15 +84,6 @@ impl Fields {
             day: b.add_i64_field("day", INDEXED | FAST),
             date: b.add_text_field("date", STORED),
             actions: b.add_text_field("actions", STORED),
-            words: b.add_text_field(
-                "words",
-                TextOptions::default().set_indexing_options(
-                    TextFieldIndexing::default()
-                        .set_tokenizer(WORDS_TOKENIZER)
-                        .set_index_option(IndexRecordOption::Basic)
-                        .set_fieldnorms(false),
-                ),
-            ),
         };
         (b.build(), fields)
     }
@@ -124,7 +110,6 @@ impl Fields {
             day: f("day")?,
             date: f("date")?,
             actions: f("actions")?,
-            words: f("words")?,
         })
     }
 

@@ -96,34 +96,8 @@ pub fn encode_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
 
 /// The words [`encode_words`] wrote (empty past a truncated end).
 pub fn decode_words(bytes: &[u8]) -> Vec<String> {
-    let mut at = 0;
-    let varint = |at: &mut usize| {
-        let mut v = 0u64;
-        let mut shift = 0;
-        while let Some(&b) = bytes.get(*at) {
-            *at += 1;
-            v |= u64::from(b & 0x7f) << shift.min(63);
-            shift += 7;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        v as usize
-    };
-    let count = varint(&mut at);
     let mut out = Vec::new();
-    let mut prev: Vec<u8> = Vec::new();
-    for _ in 0..count {
-        let shared = varint(&mut at);
-        let len = varint(&mut at);
-        let Some(rest) = bytes.get(at..at.saturating_add(len)) else {
-            break;
-        };
-        at += len;
-        prev.truncate(shared);
-        prev.extend_from_slice(rest);
-        out.push(String::from_utf8_lossy(&prev).into_owned());
-    }
+    super::surface::decode(bytes, false, |w, _| out.push(w.to_string()));
     out
 }
 

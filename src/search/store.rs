@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexSettings, IndexSortByField, IndexWriter, Order, TantivyDocument};
 
+use super::surface::{self, Counter, Words};
 use super::{Fields, Index};
 use crate::content::{find, load};
 use crate::kb::Kb;
@@ -30,9 +31,10 @@ const CHUNK: usize = 512;
 const WRITER_MEMORY: usize = 256 << 20;
 
 /// Bumped whenever the schema or what goes into a document changes (its fields, or the terms
-/// the analyzer makes of them: 5 keeps *follower* whole), so an index from an older kb is
+/// the analyzer makes of them: 5 keeps *follower* whole; 6 keeps the surface words in their
+/// own file), so an index from an older kb is
 /// rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -186,9 +188,10 @@ pub fn write<T: Send>(
     let Some(dir) = dir else {
         let index = builder().create_in_ram().map_err(|e| e.to_string())?;
         let index = Index::new(index).map_err(|e| e.to_string())?;
-        let (digest, t) = fill(kb, &index.index, &fields, alongside).map_err(|e| e.to_string())?;
+        let (digest, words, t) =
+            fill(kb, &index.index, &fields, alongside).map_err(|e| e.to_string())?;
         index.reader.reload().map_err(|e| e.to_string())?;
-        return Ok((index, digest, t));
+        return Ok((index.with_words(words), digest, t));
     };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -198,41 +201,59 @@ pub fn write<T: Send>(
     let staged = StagingDir::create(tmp.clone()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let index = builder().create_in_dir(&tmp).map_err(|e| e.to_string())?;
     super::register(&index);
-    let (digest, t) = fill(kb, &index, &fields, alongside).map_err(|e| e.to_string())?;
+    let (digest, words, t) = fill(kb, &index, &fields, alongside).map_err(|e| e.to_string())?;
     fs::write(tmp.join(DIGEST_FILE), digest.text())
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    fs::write(tmp.join(surface::FILE), words.encode())
         .map_err(|e| format!("{}: {e}", tmp.display()))?;
     let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
     fs::write(tmp.join(STAMP_FILE), json).map_err(|e| format!("{}: {e}", tmp.display()))?;
     crate::output::replace_dir(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     drop(staged);
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
-    Ok((Index::new(index).map_err(|e| e.to_string())?, digest, t))
+    let index = Index::in_dir(index, dir).map_err(|e| e.to_string())?;
+    Ok((index.with_words(words), digest, t))
 }
 
 /// Adds every incident and merges the result into one segment: the static export reads that
 /// segment, and one segment means one set of statistics. The merge runs on one thread:
-/// `alongside` runs beside it, on the core it leaves idle.
+/// `alongside` runs beside it, on the core it leaves idle. With the documents' digest, their
+/// surface words.
 fn fill<T: Send>(
     kb: &Kb,
     index: &tantivy::Index,
     fields: &Fields,
     alongside: impl FnOnce() -> T + Send,
-) -> tantivy::Result<(Digest, T)> {
+) -> tantivy::Result<(Digest, Words, T)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     let mut digest = Digest::new();
+    let mut words = Counter::default();
     for (c, chunk) in kb.entries.chunks(CHUNK).enumerate() {
-        let docs: Vec<_> = chunk
+        // In order, each with its hash; and the chunk's surface words.
+        let (docs, counted) = chunk
             .par_iter()
             .enumerate()
-            .map(|(k, e)| {
-                let mut d = document(kb, fields, c * CHUNK + k, e);
-                let hash = doc_hash(&d);
-                add_surface_words(&mut d, fields);
-                (d, hash)
-            })
-            .collect();
+            .fold(
+                || (Vec::new(), Counter::default()),
+                |(mut docs, mut counter), (k, e)| {
+                    let ord = c * CHUNK + k;
+                    let d = document(kb, fields, ord, e);
+                    counter.add(ord, text_values(&d, fields));
+                    let hash = doc_hash(&d);
+                    docs.push((d, hash));
+                    (docs, counter)
+                },
+            )
+            .reduce(
+                || (Vec::new(), Counter::default()),
+                |(mut left, a), (right, b)| {
+                    left.extend(right);
+                    (left, a.merge(b))
+                },
+            );
+        words = words.merge(counted);
         for (d, hash) in docs {
             digest.add(hash);
             writer.add_document(d)?;
@@ -259,7 +280,7 @@ fn fill<T: Send>(
             (t.elapsed() - t_commit).as_secs_f64()
         );
     }
-    Ok((digest, beside))
+    Ok((digest, words.finish(), beside))
 }
 
 /// Incident `ord`'s document, as the index holds it (before its surface words, which come
@@ -371,18 +392,16 @@ pub fn reuse(
     Some((index, digest))
 }
 
-/// Gives the `words` field every text field's text: tantivy's indexing threads find its words
-/// (`analyzer::surface`), exactly the tokens the index holds stems of.
-fn add_surface_words(d: &mut tantivy::TantivyDocument, fields: &Fields) {
+/// The values of `d`'s text fields, what its surface words are counted from.
+fn text_values<'a>(
+    d: &'a tantivy::TantivyDocument,
+    fields: &'a Fields,
+) -> impl Iterator<Item = &'a str> + 'a {
     use tantivy::schema::Value;
-    let texts: Vec<String> = fields
+    fields
         .text
         .iter()
-        .flat_map(|&f| d.get_all(f).filter_map(|v| v.as_str()).map(str::to_owned))
-        .collect();
-    for t in texts {
-        d.add_text(fields.words, t);
-    }
+        .flat_map(move |&f| d.get_all(f).filter_map(|v| v.as_str()))
 }
 
 /// Why an index on disk could not be used.
@@ -412,8 +431,12 @@ pub fn open(dir: &Path) -> Result<(Index, Stamp), OpenError> {
     if stamp.schema != SCHEMA_VERSION {
         return Err(OpenError::Outdated);
     }
+    // Its surface words are read when a query wants them; without them it is incomplete.
+    if !dir.join(surface::FILE).is_file() {
+        return Err(OpenError::Corrupt(format!("{} is missing", surface::FILE)));
+    }
     let index = tantivy::Index::open_in_dir(dir)
-        .and_then(Index::new)
+        .and_then(|i| Index::in_dir(i, dir))
         .map_err(|e| OpenError::Corrupt(e.to_string()))?;
     Ok((index, stamp))
 }
