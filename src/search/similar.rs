@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use ahash::AHashMap;
 use rayon::prelude::*;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::TermInfo;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, InvertedIndexReader, TERMINATED, TantivyDocument, Term};
 
 use super::Index;
 use crate::kb::Kb;
@@ -37,9 +37,13 @@ const MLT_TEXT: usize = 1000;
 pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>> {
     let searcher = index.searcher();
     let n = kb.entries.len();
-    // Doc address ↔ incident index, through the stored-and-fast id.
-    let mut addr_of: Vec<Option<DocAddress>> = vec![None; n];
-    let mut entry_of: HashMap<DocAddress, usize> = HashMap::new();
+    let text_fields = index.fields.text;
+    let Ok(scoring) = Scoring::new(&searcher, &text_fields) else {
+        return vec![Vec::new(); n];
+    };
+    // Doc (across segments) ↔ incident index, through the stored-and-fast id.
+    let mut doc_of: Vec<Option<(DocAddress, u32)>> = vec![None; n];
+    let mut entry_of: Vec<Option<usize>> = vec![None; scoring.docs];
     for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
         let Ok(Some(col)) = seg.fast_fields().str("id") else {
             continue;
@@ -50,21 +54,20 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
                 && col.ord_to_str(ord, &mut s).unwrap_or(false)
                 && let Some(&i) = kb.by_id.get(&s)
             {
-                let addr = DocAddress::new(seg_ord as u32, doc);
-                addr_of[i] = Some(addr);
-                entry_of.insert(addr, i);
+                let global = scoring.segments[seg_ord].base + doc;
+                doc_of[i] = Some((DocAddress::new(seg_ord as u32, doc), global));
+                entry_of[global as usize] = Some(i);
             }
         }
     }
     let max_df = (n as u64 / 10).clamp(5, MAX_DOC_FREQ);
-    let text_fields = index.fields.text;
     let doc_freqs = DocFreqs::new(&searcher, &text_fields, max_df);
     (0..n)
         .into_par_iter()
         .map_init(
-            || index.analyzer(),
-            |analyzer, i| {
-                let Some(addr) = addr_of[i] else {
+            || (index.analyzer(), Scratch::new(scoring.docs)),
+            |(analyzer, scratch), i| {
+                let Some((addr, own)) = doc_of[i] else {
                     return Vec::new();
                 };
                 let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
@@ -83,13 +86,19 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
                     })
                     .collect();
                 let terms = weighed(&searcher, analyzer, &values, &doc_freqs);
-                let mut sims = relative(&searcher, &terms, |_| true, addr, &entry_of);
+                let query = Query {
+                    scoring: &scoring,
+                    doc_freqs: &doc_freqs,
+                    entry_of: &entry_of,
+                    own,
+                };
+                let mut sims = query.relative(scratch, &terms, |_| true);
                 // Titles alone: two postmortems titled alike ("All services returning 503 in
                 // Kubernetes") are alike even when their write-ups wander. The title's terms are
                 // weighed as above: tf and idf are per field.
                 let title = index.fields.title();
                 let is_title = |t: &Term| t.field() == title;
-                for (j, t) in relative(&searcher, &terms, is_title, addr, &entry_of) {
+                for (j, t) in query.relative(scratch, &terms, is_title) {
                     let t = t * TITLE_WEIGHT;
                     match sims.iter_mut().find(|(k, _)| *k == j) {
                         Some((_, s)) => *s = s.max(t),
@@ -123,20 +132,39 @@ fn head(s: &str) -> &str {
     &s[..end]
 }
 
-/// How many incidents hold each term of the text fields, for the terms a query may use (held
-/// by 2 to `max_df` incidents), read once from the term dictionaries: looking each candidate
-/// term up in the dictionary, per incident, was a fifth of finding similar incidents.
-struct DocFreqs(HashMap<Field, AHashMap<Box<[u8]>, u64>>);
+/// How many incidents hold each term of the text fields, and where its posting list is in each
+/// segment, for the terms a query may use (held by 2 to `max_df` incidents), read once from the
+/// term dictionaries: looking each candidate term up in the dictionary, per incident, was a
+/// fifth of finding similar incidents.
+struct DocFreqs(HashMap<Field, AHashMap<Box<[u8]>, Lists>>);
+
+/// A term's incidents, and its posting list in each segment holding it.
+#[derive(Default)]
+struct Lists {
+    df: u64,
+    at: Vec<(usize, TermInfo)>,
+}
 
 impl DocFreqs {
     fn new(searcher: &tantivy::Searcher, fields: &[Field], max_df: u64) -> DocFreqs {
-        let mut all: HashMap<Field, AHashMap<Box<[u8]>, u64>> = HashMap::new();
+        let mut all: HashMap<Field, AHashMap<Box<[u8]>, Lists>> = HashMap::new();
         for &field in fields {
-            let freqs = all.entry(field).or_default();
-            super::each_term(searcher, field, |key, df| {
-                *freqs.entry(key.into()).or_default() += u64::from(df);
-            });
-            freqs.retain(|_, df| (2..=max_df).contains(df));
+            let lists = all.entry(field).or_default();
+            for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+                let Ok(inv) = seg.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = inv.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    let info = stream.value();
+                    let l: &mut Lists = lists.entry(stream.key().into()).or_default();
+                    l.df += u64::from(info.doc_freq);
+                    l.at.push((seg_ord, info.clone()));
+                }
+            }
+            lists.retain(|_, l| (2..=max_df).contains(&l.df));
         }
         DocFreqs(all)
     }
@@ -146,13 +174,96 @@ impl DocFreqs {
     fn get(&self, term: &Term) -> Option<u64> {
         self.of(term.field())?
             .get(term.serialized_value_bytes())
-            .copied()
+            .map(|l| l.df)
     }
 
     /// The table of one field's terms, by their text.
-    fn of(&self, field: Field) -> Option<&AHashMap<Box<[u8]>, u64>> {
+    fn of(&self, field: Field) -> Option<&AHashMap<Box<[u8]>, Lists>> {
         self.0.get(&field)
     }
+}
+
+/// BM25 as tantivy scores a [`TermQuery`] read without frequencies (each posting counts once):
+/// what a query's score is made of, for every segment and text field.
+struct Scoring {
+    fields: Vec<Field>,
+    segments: Vec<SegmentLists>,
+    /// Documents in every segment, deleted or not (tantivy's `N`).
+    docs: usize,
+    /// Per field: `k1 × (1 − b + b × length / average length)` by field norm id.
+    norms: Vec<[f32; 256]>,
+}
+
+struct SegmentLists {
+    /// The segment's first document, counted across segments.
+    base: u32,
+    /// Per text field: its inverted index and field norms.
+    fields: Vec<(std::sync::Arc<InvertedIndexReader>, FieldNormReader)>,
+}
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+impl Scoring {
+    fn new(searcher: &tantivy::Searcher, fields: &[Field]) -> tantivy::Result<Scoring> {
+        let mut segments = Vec::new();
+        let mut docs = 0u32;
+        let mut tokens = vec![0u64; fields.len()];
+        for seg in searcher.segment_readers() {
+            let mut lists = Vec::new();
+            for (k, &f) in fields.iter().enumerate() {
+                let inv = seg.inverted_index(f)?;
+                tokens[k] += inv.total_num_tokens();
+                lists.push((inv, seg.get_fieldnorms_reader(f)?));
+            }
+            segments.push(SegmentLists {
+                base: docs,
+                fields: lists,
+            });
+            docs += seg.max_doc();
+        }
+        // tantivy's `Bm25Weight`, step by step, so that scores are the same to the bit.
+        let norms = tokens
+            .iter()
+            .map(|&t| {
+                let average = t as f32 / docs as f32;
+                std::array::from_fn(|id| {
+                    let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+                    K1 * (1.0 - B + B * length / average)
+                })
+            })
+            .collect();
+        Ok(Scoring {
+            fields: fields.to_vec(),
+            segments,
+            docs: docs as usize,
+            norms,
+        })
+    }
+}
+
+/// Per thread: each document's score for the current query, and which were scored.
+struct Scratch {
+    score: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(docs: usize) -> Scratch {
+        Scratch {
+            score: vec![0.0; docs],
+            touched: Vec::new(),
+        }
+    }
+}
+
+/// One incident's queries.
+struct Query<'a> {
+    scoring: &'a Scoring,
+    doc_freqs: &'a DocFreqs,
+    entry_of: &'a [Option<usize>],
+    /// The incident's own document.
+    own: u32,
 }
 
 /// The terms of `values` worth a MoreLikeThis query, scored tf × idf, best first; ties by
@@ -189,10 +300,10 @@ fn weighed(
             }
         }
         for (stem, &f) in &tf {
-            let Some(&df) = freqs.get(stem.as_bytes()) else {
+            let Some(lists) = freqs.get(stem.as_bytes()) else {
                 continue;
             };
-            let df = df as f32;
+            let df = lists.df as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             scored.push((f as f32 * idf, Term::from_field_text(*field, stem)));
         }
@@ -202,56 +313,86 @@ fn weighed(
     scored
 }
 
-/// MoreLikeThis over the best [`QUERY_TERMS`] of `terms` that `keep` keeps: the other
-/// incidents with their score relative to the incident's own (it matches its own terms best).
-/// The query is built here rather than by tantivy's `MoreLikeThisQuery`, whose term choice
-/// among equal scores follows a hash map's order and so changes from one build to the next.
-fn relative(
-    searcher: &tantivy::Searcher,
-    terms: &[(f32, Term)],
-    keep: impl Fn(&Term) -> bool,
-    addr: DocAddress,
-    entry_of: &HashMap<DocAddress, usize>,
-) -> Vec<(usize, f32)> {
-    let scored: Vec<(f32, Term)> = terms
-        .iter()
-        .filter(|(_, t)| keep(t))
-        .take(QUERY_TERMS)
-        .cloned()
-        .collect();
-    let Some(best) = scored.first().map(|s| s.0) else {
-        return Vec::new();
-    };
-    let clauses: Vec<(Occur, Box<dyn Query>)> = scored
-        .into_iter()
-        .map(|(score, term)| {
-            let q = TermQuery::new(term, IndexRecordOption::Basic);
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(q), score / best)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    let query = BooleanQuery::new(clauses);
-    let Ok(top) = searcher.search(
-        &query,
-        &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
-    ) else {
-        return Vec::new();
-    };
-    let own = top
-        .iter()
-        .find(|(_, a)| *a == addr)
-        .map(|(s, _)| *s)
-        .or_else(|| top.first().map(|(s, _)| *s))
-        .unwrap_or(0.0);
-    if own <= 0.0 {
-        return Vec::new();
+impl Query<'_> {
+    /// MoreLikeThis over the best [`QUERY_TERMS`] of `terms` that `keep` keeps: the other
+    /// incidents with their score relative to the incident's own (it matches its own terms
+    /// best). Scored as tantivy scores a boolean query of boosted term queries, each term's
+    /// posting lists read straight (tantivy's query machinery was three quarters of the work);
+    /// the terms are chosen here rather than by tantivy's `MoreLikeThisQuery`, whose choice
+    /// among equal scores follows a hash map's order and so changes from one build to the next.
+    fn relative(
+        &self,
+        scratch: &mut Scratch,
+        terms: &[(f32, Term)],
+        keep: impl Fn(&Term) -> bool,
+    ) -> Vec<(usize, f32)> {
+        let mut chosen = terms.iter().filter(|(_, t)| keep(t)).take(QUERY_TERMS);
+        let Some(&(best, _)) = chosen.clone().next() else {
+            return Vec::new();
+        };
+        let total = self.scoring.docs as u64;
+        for (score, term) in chosen.by_ref() {
+            let Some(field) = self.scoring.fields.iter().position(|f| *f == term.field()) else {
+                continue;
+            };
+            let Some(lists) = self
+                .doc_freqs
+                .of(term.field())
+                .and_then(|t| t.get(term.serialized_value_bytes()))
+            else {
+                continue;
+            };
+            // tantivy's idf and term weight, boosted by the term's share of the best one.
+            let df = lists.df.min(total);
+            let x = ((total - df) as f32 + 0.5) / (df as f32 + 0.5);
+            let weight = (1.0 + x).ln() * (1.0 + K1) * (score / best);
+            let norms = &self.scoring.norms[field];
+            for (seg, info) in &lists.at {
+                let segment = &self.scoring.segments[*seg];
+                let (inv, fieldnorms) = &segment.fields[field];
+                let Ok(mut postings) =
+                    inv.read_postings_from_terminfo(info, IndexRecordOption::Basic)
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let tf = 1.0 / (1.0 + norms[usize::from(fieldnorms.fieldnorm_id(doc))]);
+                    let at = (segment.base + doc) as usize;
+                    if scratch.score[at] == 0.0 {
+                        scratch.touched.push(at as u32);
+                    }
+                    scratch.score[at] += weight * tf;
+                    doc = postings.advance();
+                }
+            }
+        }
+        // The best CANDIDATES + 1, as tantivy's top documents: by score, then by document.
+        let mut top: Vec<(f32, u32)> = scratch
+            .touched
+            .drain(..)
+            .map(|d| (std::mem::take(&mut scratch.score[d as usize]), d))
+            .collect();
+        let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if top.len() > CANDIDATES + 1 {
+            top.select_nth_unstable_by(CANDIDATES, by_score);
+            top.truncate(CANDIDATES + 1);
+        }
+        top.sort_unstable_by(by_score);
+        let own = top
+            .iter()
+            .find(|(_, d)| *d == self.own)
+            .map(|(s, _)| *s)
+            .or_else(|| top.first().map(|(s, _)| *s))
+            .unwrap_or(0.0);
+        if own <= 0.0 {
+            return Vec::new();
+        }
+        top.into_iter()
+            .filter(|(_, d)| *d != self.own)
+            .filter_map(|(s, d)| Some((self.entry_of[d as usize]?, (s / own).min(1.0))))
+            .collect()
     }
-    top.into_iter()
-        .filter(|(_, a)| *a != addr)
-        .filter_map(|(s, a)| Some((*entry_of.get(&a)?, (s / own).min(1.0))))
-        .collect()
 }
 
 /// The stems of each incident's short fields as sorted ids, each marked with whether it is in
@@ -449,5 +590,104 @@ mod tests {
         assert_eq!(freqs.get(&Term::from_field_text(body, "dns")), None);
         // A field the table was not made for has nothing.
         assert_eq!(freqs.get(&Term::from_field_text(id, "0")), None);
+    }
+
+    /// Every incident's queries score as tantivy's boolean query of boosted term queries does,
+    /// to the bit, across segments and with ties.
+    #[test]
+    fn queries_score_as_tantivy_does() {
+        use tantivy::collector::TopDocs;
+        use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
+
+        let mut b = Schema::builder();
+        let (title, body) = (
+            b.add_text_field("title", TEXT),
+            b.add_text_field("body", TEXT),
+        );
+        let index = TantivyIndex::create_in_ram(b.build());
+        let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let words = [
+            "disk", "full", "replica", "lag", "dns", "primary", "timeout", "cert", "expired",
+        ];
+        let mut docs = Vec::new();
+        for k in 0..40usize {
+            // Some incidents twice, word for word: equal scores, ordered by document.
+            let seed = if k % 7 == 3 { k - 1 } else { k };
+            let pick = |m: usize| words[(seed * m + seed / 3) % words.len()];
+            let t = format!("{} {}", pick(3), pick(5));
+            let text: Vec<&str> = (1..=2 + seed % 9).map(|m| pick(m * 2 + 1)).collect();
+            let text = text.join(" ");
+            w.add_document(doc!(title => t.clone(), body => text.clone()))
+                .unwrap();
+            docs.push((t, text));
+            if k % 15 == 14 {
+                w.commit().unwrap();
+            }
+        }
+        w.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        let fields = [title, body];
+        let scoring = Scoring::new(&searcher, &fields).unwrap();
+        let doc_freqs = DocFreqs::new(&searcher, &fields, 30);
+        let entry_of: Vec<Option<usize>> = (0..scoring.docs).map(Some).collect();
+        let mut scratch = Scratch::new(scoring.docs);
+        let mut compared = 0;
+        for (own, (t, text)) in docs.iter().enumerate() {
+            // The incident's terms, scored by position: distinct, best first.
+            let mut terms: Vec<(f32, Term)> = Vec::new();
+            for (field, value) in [(title, t), (body, text)] {
+                for word in value.split(' ') {
+                    let term = Term::from_field_text(field, word);
+                    if doc_freqs.get(&term).is_some() && !terms.iter().any(|(_, x)| *x == term) {
+                        terms.push((10.0 - terms.len() as f32 * 0.7, term));
+                    }
+                }
+            }
+            let query = Query {
+                scoring: &scoring,
+                doc_freqs: &doc_freqs,
+                entry_of: &entry_of,
+                own: own as u32,
+            };
+            let got = query.relative(&mut scratch, &terms, |_| true);
+            // The same query through tantivy.
+            let Some(best) = terms.first().map(|t| t.0) else {
+                assert!(got.is_empty());
+                continue;
+            };
+            let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = terms
+                .iter()
+                .take(QUERY_TERMS)
+                .map(|(score, term)| {
+                    let q = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+                    let q = BoostQuery::new(Box::new(q), score / best);
+                    (Occur::Should, Box::new(q) as Box<dyn tantivy::query::Query>)
+                })
+                .collect();
+            let top = searcher
+                .search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
+                )
+                .unwrap();
+            let global = |a: DocAddress| {
+                scoring.segments[a.segment_ord as usize].base as usize + a.doc_id as usize
+            };
+            let own_score = top
+                .iter()
+                .find(|(_, a)| global(*a) == own)
+                .or(top.first())
+                .map_or(0.0, |(s, _)| *s);
+            let expected: Vec<(usize, f32)> = top
+                .iter()
+                .filter(|(_, a)| global(*a) != own)
+                .map(|(s, a)| (global(*a), (s / own_score).min(1.0)))
+                .collect();
+            assert_eq!(got, expected, "incident {own}");
+            assert!(scratch.touched.is_empty() && scratch.score.iter().all(|s| *s == 0.0));
+            compared += usize::from(!got.is_empty());
+        }
+        assert!(compared > 30, "{compared}");
     }
 }
