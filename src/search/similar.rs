@@ -368,17 +368,18 @@ impl Query<'_> {
             }
         }
         // The best CANDIDATES + 1, as tantivy's top documents: by score, then by document.
-        let mut top: Vec<(f32, u32)> = scratch
-            .touched
-            .drain(..)
-            .map(|d| (std::mem::take(&mut scratch.score[d as usize]), d))
-            .collect();
+        // Kept sorted while the scores are cleared: most documents fall below the last one.
         let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if top.len() > CANDIDATES + 1 {
-            top.select_nth_unstable_by(CANDIDATES, by_score);
+        let mut top: Vec<(f32, u32)> = Vec::with_capacity(CANDIDATES + 2);
+        for d in scratch.touched.drain(..) {
+            let scored = (std::mem::take(&mut scratch.score[d as usize]), d);
+            if top.len() > CANDIDATES && top.last().is_some_and(|l| by_score(&scored, l).is_ge()) {
+                continue;
+            }
+            let at = top.partition_point(|x| by_score(x, &scored).is_lt());
+            top.insert(at, scored);
             top.truncate(CANDIDATES + 1);
         }
-        top.sort_unstable_by(by_score);
         let own = top
             .iter()
             .find(|(_, d)| *d == self.own)
