@@ -761,7 +761,8 @@ thread_local! {
     static DEFLATE: std::cell::RefCell<Vec<(u32, flate2::Compress)>> = Default::default();
 }
 
-/// `bytes` gzipped, byte for byte as flate2's `GzEncoder` writes them.
+/// `bytes` gzipped: `GzEncoder`'s header and trailer around one deflate stream written in a
+/// single call (so its blocks may end where `GzEncoder`'s do not; the bytes read back the same).
 fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
     use flate2::{Compress, Crc, FlushCompress, Status};
     let mut out = Vec::with_capacity(bytes.len() / 2 + 64);

@@ -326,12 +326,12 @@ impl Query<'_> {
         terms: &[(f32, Term)],
         keep: impl Fn(&Term) -> bool,
     ) -> Vec<(usize, f32)> {
-        let mut chosen = terms.iter().filter(|(_, t)| keep(t)).take(QUERY_TERMS);
+        let chosen = terms.iter().filter(|(_, t)| keep(t)).take(QUERY_TERMS);
         let Some(&(best, _)) = chosen.clone().next() else {
             return Vec::new();
         };
         let total = self.scoring.docs as u64;
-        for (score, term) in chosen.by_ref() {
+        for (score, term) in chosen {
             let Some(field) = self.scoring.fields.iter().position(|f| *f == term.field()) else {
                 continue;
             };
@@ -545,17 +545,22 @@ mod tests {
     use tantivy::schema::{STRING, Schema, TEXT};
     use tantivy::{Index as TantivyIndex, doc};
 
+    /// An index in memory with a title, a body and an id.
+    fn title_body_id() -> (TantivyIndex, [Field; 3]) {
+        let mut b = Schema::builder();
+        let fields = [
+            b.add_text_field("title", TEXT),
+            b.add_text_field("body", TEXT),
+            b.add_text_field("id", STRING),
+        ];
+        (TantivyIndex::create_in_ram(b.build()), fields)
+    }
+
     /// The table says what the term dictionaries say, summed over segments, for the terms a
     /// query may use, and nothing for the others.
     #[test]
     fn doc_freqs_are_the_dictionaries_over_every_segment() {
-        let mut b = Schema::builder();
-        let (title, body) = (
-            b.add_text_field("title", TEXT),
-            b.add_text_field("body", TEXT),
-        );
-        let id = b.add_text_field("id", STRING);
-        let index = TantivyIndex::create_in_ram(b.build());
+        let (index, [title, body, id]) = title_body_id();
         let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let docs = [
             ("disk full", "replica lag after disk full"),
@@ -600,12 +605,7 @@ mod tests {
         use tantivy::collector::TopDocs;
         use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
 
-        let mut b = Schema::builder();
-        let (title, body) = (
-            b.add_text_field("title", TEXT),
-            b.add_text_field("body", TEXT),
-        );
-        let index = TantivyIndex::create_in_ram(b.build());
+        let (index, [title, body, _]) = title_body_id();
         let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let words = [
             "disk", "full", "replica", "lag", "dns", "primary", "timeout", "cert", "expired",

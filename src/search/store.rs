@@ -32,8 +32,7 @@ const WRITER_MEMORY: usize = 256 << 20;
 
 /// Bumped whenever the schema or what goes into a document changes (its fields, or the terms
 /// the analyzer makes of them: 5 keeps *follower* whole; 6 keeps the surface words in their
-/// own file), so an index from an older kb is
-/// rebuilt rather than misread.
+/// own file), so an index from an older kb is rebuilt rather than misread.
 pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
