@@ -592,8 +592,21 @@ fn memory_note() -> String {
         let kb: u64 = line.trim().strip_suffix(" kB")?.trim().parse().ok()?;
         Some(kb >> 10)
     };
+    // CPU so far beside the wall clock shows how much of each stage ran on both cores.
+    let cpu = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The fields after the command's closing parenthesis: utime and stime are 12th, 13th.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let mut f = rest.split(' ').skip(11);
+            let ticks: u64 = f.next()?.parse::<u64>().ok()? + f.next()?.parse::<u64>().ok()?;
+            // SAFETY: sysconf only reads a configuration value.
+            let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+            (hz > 0).then(|| format!(", CPU {:.2} s", ticks as f64 / hz as f64))
+        })
+        .unwrap_or_default();
     match (mb("VmRSS:"), mb("VmHWM:")) {
-        (Some(now), Some(peak)) => format!("  [memory {now} MB, peak {peak} MB]"),
+        (Some(now), Some(peak)) => format!("  [memory {now} MB, peak {peak} MB{cpu}]"),
         _ => String::new(),
     }
 }

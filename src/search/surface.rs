@@ -113,27 +113,7 @@ pub struct Counter {
     word: Vec<u8>,
 }
 
-/// What a byte is to [`Counter::add`]: it ends a word (ASCII, neither letter nor digit), or is a
-/// lowercase or uppercase letter, a digit, or part of another character.
-const ENDS: u8 = 0;
-const LOWER: u8 = 1;
-const UPPER: u8 = 2;
-const DIGIT: u8 = 4;
-const OTHER: u8 = 8;
-const CLASS: [u8; 256] = {
-    let mut class = [OTHER; 256];
-    let mut b = 0;
-    while b < 128 {
-        class[b] = match b as u8 {
-            b'a'..=b'z' => LOWER,
-            b'A'..=b'Z' => UPPER,
-            b'0'..=b'9' => DIGIT,
-            _ => ENDS,
-        };
-        b += 1;
-    }
-    class
-};
+use super::analyzer::{CLASS, DIGIT, ENDS, OTHER, UPPER};
 
 /// Counts `word` once for incident `seen` (its position + 1).
 fn count(words: &mut AHashMap<Box<[u8]>, (u32, u32)>, word: &[u8], seen: u32) {
