@@ -114,9 +114,21 @@ pub fn parse(
         inc.plain_body = Some(body.to_string());
     } else {
         inc.body = body.to_string();
-        confined(file, text, inc.front.len(), body, config, &mut diags);
     }
-    let mut scan = sections::scan(&inc.body, inc.body_line);
+    // Parsed once, for the allowlist's audit and for the sections.
+    let events = markdown::events(&inc.body);
+    if inc.plain_body.is_none() {
+        confined(
+            file,
+            text,
+            inc.front.len(),
+            &inc.body,
+            &events,
+            config,
+            &mut diags,
+        );
+    }
+    let mut scan = sections::scan_events(&inc.body, inc.body_line, events);
     inc.body_links = std::mem::take(&mut scan.links);
     inc.asset_refs = std::mem::take(&mut scan.assets);
     inc.body_sections = scan
@@ -167,10 +179,11 @@ fn confined(
     text: &str,
     body_offset: usize,
     body: &str,
+    events: &[(pulldown_cmark::Event<'_>, std::ops::Range<usize>)],
     config: &Config,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let audit = markdown::audit(body, config.markdown.unsafe_html);
+    let audit = markdown::audit(body, events, config.markdown.unsafe_html);
     if let Some(at) = audit.too_deep {
         diags.push(
             Diagnostic::error(

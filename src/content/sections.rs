@@ -1,7 +1,7 @@
 //! Finds the postmortem's sections in its Markdown body (SCHEMA.md: lessons, action items,
 //! contributing factors, timeline) and the links to other postmortems.
 
-use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Tag, TagEnd};
 
 use super::incident::{AssetRef, BodyLink, LinkTarget};
 use super::markdown;
@@ -359,6 +359,15 @@ fn close(scan: &mut Scan, open: &mut Option<Open>, end: usize) {
 /// Reads the body once, collecting headings, section contents and links.
 /// `body_line` is the file line the body starts on, for link positions.
 pub fn scan(body: &str, body_line: usize) -> Scan {
+    scan_events(body, body_line, markdown::events(body))
+}
+
+/// [`scan`], given the body's [`markdown::events`].
+pub fn scan_events(
+    body: &str,
+    body_line: usize,
+    events: Vec<(Event<'_>, std::ops::Range<usize>)>,
+) -> Scan {
     let mut scan = Scan::default();
     let mut current: Option<Open> = None;
     // The Lessons section whose parts ("### What went well") are read as their own sections.
@@ -377,11 +386,7 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     // A `#` heading that opens a body with `##` sections is its title, not a section: "# Timeline
     // of the outage" must not swallow the sections below it. Bodies that use `#` for every
     // section (no `##`) keep them as sections, and so do later `#` headings.
-    // The events are read twice, the body parsed once (a parse of every body is about 1 % of
-    // a build).
-    let events: Vec<_> = Parser::new_ext(body, markdown::options())
-        .into_offset_iter()
-        .collect();
+    // The events are read twice, the body parsed once.
     let has_h2 = events.iter().any(|(e, _)| {
         matches!(
             e,
