@@ -355,7 +355,7 @@ struct IndexWritten {
 
 /// Writes the index to `.kb/index`; when that fails, builds it in memory (the index is a
 /// cache, so the work can go on) and says why it was not saved. With `vocabulary`, the similar
-/// incidents' vocabulary is made alongside, on the core the index's last merge leaves idle.
+/// incidents' vocabulary is made alongside, while the index's segments are written.
 fn write_index(
     root: &Path,
     kb: &Kb,

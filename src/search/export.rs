@@ -172,8 +172,9 @@ impl Term {
     }
 }
 
-/// A term's lists in the index: (text field, where its postings are), in field order.
-type FieldInfos = Vec<(usize, TermInfo)>;
+/// A term's lists in the index: (text field, segment, where its postings are), in field then
+/// segment order.
+type FieldInfos = Vec<(usize, usize, TermInfo)>;
 
 /// A term as its files hold it, once its lists are encoded and dropped.
 struct Encoded {
@@ -208,14 +209,8 @@ impl Encoded {
 pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let searcher = index.searcher();
     let segments = searcher.segment_readers();
-    if segments.len() > 1 {
-        return Err(format!(
-            "the search index has {} segments; the static export needs one",
-            segments.len()
-        ));
-    }
     let fields = &index.fields;
-    let docs = segments.first().map_or(0, |s| s.max_doc());
+    let docs: u32 = segments.iter().map(|s| s.max_doc()).sum();
     if docs as usize != kb.entries.len() {
         return Err(format!(
             "the search index holds {docs} incidents, the knowledge base {}",
@@ -235,45 +230,77 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     // the whole index would be most of the build's memory at 100,000 incidents.
     let mut terms: Vec<Encoded> = Vec::new();
     let mut phrases: Vec<Encoded> = Vec::new();
-    if let Some(seg) = segments.first() {
-        // Document i is incident i: the index is sorted by `ord`, which is the kb order.
-        let ords = seg
-            .fast_fields()
-            .u64("ord")
-            .map_err(|e| format!("reading the index: {e}"))?;
-        if (0..docs).any(|d| ords.first(d) != Some(u64::from(d))) {
-            return Err("the search index is not in knowledge base order".into());
+    if !segments.is_empty() {
+        // Documents are exported as incidents: by `ord`, the kb order. Each segment is sorted
+        // by it; together they hold every ord once.
+        let ords = segments
+            .iter()
+            .map(|seg| {
+                let col = seg
+                    .fast_fields()
+                    .u64("ord")
+                    .map_err(|e| format!("reading the index: {e}"))?;
+                Ok((0..seg.max_doc())
+                    .map(|d| col.first(d).map_or(u32::MAX, |o| o as u32))
+                    .collect::<Vec<u32>>())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut seen = vec![false; docs as usize];
+        for o in ords.iter().flatten() {
+            match seen.get_mut(*o as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err("the search index is not in knowledge base order".into()),
+            }
         }
         let mut readers = Vec::new();
-        // Term → its (field, term info) in field order.
+        // Term → its (field, segment, term info), in field then segment order.
         let mut by_term: std::collections::BTreeMap<Vec<u8>, FieldInfos> = Default::default();
         for (fi, field) in fields.text.iter().enumerate() {
-            let inv = seg
-                .inverted_index(*field)
-                .map_err(|e| format!("reading the index: {e}"))?;
-            totals[fi] = inv.total_num_tokens();
-            let norms = seg
-                .get_fieldnorms_reader(*field)
-                .map_err(|e| format!("reading the index: {e}"))?;
-            caches[fi] = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
-            let mut stream = inv
-                .terms()
-                .stream()
-                .map_err(|e| format!("reading the index: {e}"))?;
-            while stream.advance() {
-                by_term
-                    .entry(stream.key().to_vec())
-                    .or_default()
-                    .push((fi, stream.value().clone()));
+            let mut field_readers = Vec::new();
+            for (si, seg) in segments.iter().enumerate() {
+                let inv = seg
+                    .inverted_index(*field)
+                    .map_err(|e| format!("reading the index: {e}"))?;
+                totals[fi] += inv.total_num_tokens();
+                let norms = seg
+                    .get_fieldnorms_reader(*field)
+                    .map_err(|e| format!("reading the index: {e}"))?;
+                let mut stream = inv
+                    .terms()
+                    .stream()
+                    .map_err(|e| format!("reading the index: {e}"))?;
+                while stream.advance() {
+                    by_term.entry(stream.key().to_vec()).or_default().push((
+                        fi,
+                        si,
+                        stream.value().clone(),
+                    ));
+                }
+                field_readers.push((inv, norms));
             }
-            readers.push((inv, norms));
+            caches[fi] = tf_cache(totals[fi] as f32 / docs.max(1) as f32);
+            readers.push(field_readers);
         }
         let read = |key: &[u8], infos: &FieldInfos| -> Result<Term, String> {
             let lists = infos
-                .iter()
-                .map(|(fi, info)| {
-                    let (inv, norms) = &readers[*fi];
-                    read_list(inv, info, norms, &caches[*fi], *fi)
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|in_field| {
+                    let fi = in_field[0].0;
+                    let parts = in_field
+                        .iter()
+                        .map(|(_, si, info)| {
+                            let (inv, norms) = &readers[fi][*si];
+                            read_part(inv, info, norms, &ords[*si])
+                        })
+                        .collect::<Result<Vec<_>, String>>()?;
+                    let (by_doc, positions) = in_ord(parts);
+                    Ok(List {
+                        field: fi,
+                        dfs: Vec::new(),
+                        postings: by_contribution(&by_doc, &caches[fi]),
+                        by_doc,
+                        positions,
+                    })
                 })
                 .collect::<Result<_, String>>()?;
             Ok(Term {
@@ -384,15 +411,17 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     Ok(Export { files, manifest })
 }
 
-/// One term's postings in one field, best contribution first; equal ones by (tf, fieldnorm),
-/// then doc.
-fn read_list(
+/// A term's postings in one field of one segment, documents as incidents (`ords`): (incident,
+/// tf, fieldnorm id) in incident order, and their positions (tf of them each) one after the
+/// other.
+type Part = (Vec<(u32, u32, u8)>, Vec<u32>);
+
+fn read_part(
     inv: &tantivy::InvertedIndexReader,
-    info: &tantivy::postings::TermInfo,
+    info: &TermInfo,
     norms: &FieldNormReader,
-    cache: &[f32; 256],
-    field: usize,
-) -> Result<List, String> {
+    ords: &[u32],
+) -> Result<Part, String> {
     let mut postings = inv
         .read_postings_from_terminfo(info, IndexRecordOption::WithFreqsAndPositions)
         .map_err(|e| format!("reading the index: {e}"))?;
@@ -401,16 +430,39 @@ fn read_list(
     while postings.doc() != tantivy::TERMINATED {
         let doc = postings.doc();
         postings.append_positions_with_offset(0, &mut positions);
-        by_doc.push((doc, postings.term_freq(), norms.fieldnorm_id(doc)));
+        by_doc.push((
+            ords[doc as usize],
+            postings.term_freq(),
+            norms.fieldnorm_id(doc),
+        ));
         postings.advance();
     }
-    Ok(List {
-        field,
-        dfs: Vec::new(),
-        postings: by_contribution(&by_doc, cache),
-        by_doc,
-        positions,
-    })
+    Ok((by_doc, positions))
+}
+
+/// One field's parts, from every segment holding the term, as one list in incident order.
+fn in_ord(mut parts: Vec<Part>) -> Part {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
+    // (incident, part, its posting there, where its positions start).
+    let mut order: Vec<(u32, usize, usize, usize)> = Vec::new();
+    for (p, (by_doc, _)) in parts.iter().enumerate() {
+        let mut at = 0;
+        for (k, &(ord, tf, _)) in by_doc.iter().enumerate() {
+            order.push((ord, p, k, at));
+            at += tf as usize;
+        }
+    }
+    order.sort_unstable_by_key(|o| o.0);
+    let mut by_doc = Vec::with_capacity(order.len());
+    let mut positions = Vec::new();
+    for (_, p, k, at) in order {
+        let posting = parts[p].0[k];
+        by_doc.push(posting);
+        positions.extend_from_slice(&parts[p].1[at..at + posting.1 as usize]);
+    }
+    (by_doc, positions)
 }
 
 /// Postings best BM25 contribution first; equal ones by (tf, fieldnorm), then doc.

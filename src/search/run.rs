@@ -124,8 +124,18 @@ impl<'a> Searching<'a> {
             .search(
                 &query,
                 &(
-                    TopDocs::with_limit(opts.limit.max(1))
-                        .tweak_score(move |seg: &SegmentReader| coverage.for_segment(seg)),
+                    TopDocs::with_limit(opts.limit.max(1)).tweak_score(
+                        move |seg: &SegmentReader| {
+                            let score = coverage.for_segment(seg);
+                            // Equal scores rank by `ord` (newer first), as the site's search
+                            // ranks them, not by segment.
+                            let ords = seg.fast_fields().u64("ord").ok();
+                            move |doc, s| {
+                                let ord = ords.as_ref().and_then(|c| c.first(doc));
+                                (score(doc, s), std::cmp::Reverse(ord.unwrap_or(u64::MAX)))
+                            }
+                        },
+                    ),
                     Count,
                     facets,
                 ),
@@ -139,7 +149,7 @@ impl<'a> Searching<'a> {
         let hits = top
             .into_iter()
             .take(opts.limit.max(1))
-            .filter_map(|(score, addr)| self.hit(&searcher, &snippets, score, addr))
+            .filter_map(|((score, _), addr)| self.hit(&searcher, &snippets, score, addr))
             .collect();
         Ok(Results {
             query: input.to_string(),

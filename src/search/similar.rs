@@ -27,6 +27,9 @@ const QUERY_TERMS: usize = 25;
 const MIN_WORD: usize = 3;
 /// How much a title-only match counts next to a whole-text one.
 const TITLE_WEIGHT: f32 = 0.8;
+/// A document that is no incident of the knowledge base.
+const NO_ENTRY: u32 = u32::MAX;
+
 /// Bytes of each field value analysed for the query.
 const MLT_TEXT: usize = 1000;
 
@@ -42,8 +45,8 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
         return vec![Vec::new(); n];
     };
     // Doc (across segments) ↔ incident index, through the stored-and-fast id.
-    let mut doc_of: Vec<Option<(DocAddress, u32)>> = vec![None; n];
-    let mut entry_of: Vec<Option<usize>> = vec![None; scoring.docs];
+    let mut doc_of: Vec<Option<DocAddress>> = vec![None; n];
+    let mut entry_of: Vec<u32> = vec![NO_ENTRY; scoring.docs];
     for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
         let Ok(Some(col)) = seg.fast_fields().str("id") else {
             continue;
@@ -55,8 +58,8 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
                 && let Some(&i) = kb.by_id.get(&s)
             {
                 let global = scoring.segments[seg_ord].base + doc;
-                doc_of[i] = Some((DocAddress::new(seg_ord as u32, doc), global));
-                entry_of[global as usize] = Some(i);
+                doc_of[i] = Some(DocAddress::new(seg_ord as u32, doc));
+                entry_of[global as usize] = i as u32;
             }
         }
     }
@@ -65,9 +68,9 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
     (0..n)
         .into_par_iter()
         .map_init(
-            || (index.analyzer(), Scratch::new(scoring.docs)),
+            || (index.analyzer(), Scratch::new(n)),
             |(analyzer, scratch), i| {
-                let Some((addr, own)) = doc_of[i] else {
+                let Some(addr) = doc_of[i] else {
                     return Vec::new();
                 };
                 let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
@@ -90,7 +93,7 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
                     scoring: &scoring,
                     doc_freqs: &doc_freqs,
                     entry_of: &entry_of,
-                    own,
+                    own: i as u32,
                 };
                 let mut sims = query.relative(scratch, &terms, |_| true);
                 // Titles alone: two postmortems titled alike ("All services returning 503 in
@@ -261,8 +264,10 @@ impl Scratch {
 struct Query<'a> {
     scoring: &'a Scoring,
     doc_freqs: &'a DocFreqs,
-    entry_of: &'a [Option<usize>],
-    /// The incident's own document.
+    /// Per document (across segments): its incident, by which scores are kept and equal ones
+    /// ordered (the kb order, whatever segment a writer thread put it in), or [`NO_ENTRY`].
+    entry_of: &'a [u32],
+    /// The incident's own.
     own: u32,
 }
 
@@ -358,7 +363,11 @@ impl Query<'_> {
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
                     let tf = 1.0 / (1.0 + norms[usize::from(fieldnorms.fieldnorm_id(doc))]);
-                    let at = (segment.base + doc) as usize;
+                    let at = self.entry_of[(segment.base + doc) as usize] as usize;
+                    if at == NO_ENTRY as usize {
+                        doc = postings.advance();
+                        continue;
+                    }
                     if scratch.score[at] == 0.0 {
                         scratch.touched.push(at as u32);
                     }
@@ -367,7 +376,8 @@ impl Query<'_> {
                 }
             }
         }
-        // The best CANDIDATES + 1, as tantivy's top documents: by score, then by document.
+        // The best CANDIDATES + 1, as tantivy's top documents of an index in kb order: by score,
+        // then by incident.
         // Kept sorted while the scores are cleared: most documents fall below the last one.
         let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(CANDIDATES + 2);
@@ -391,7 +401,7 @@ impl Query<'_> {
         }
         top.into_iter()
             .filter(|(_, d)| *d != self.own)
-            .filter_map(|(s, d)| Some((self.entry_of[d as usize]?, (s / own).min(1.0))))
+            .map(|(s, d)| (d as usize, (s / own).min(1.0)))
             .collect()
     }
 }
@@ -400,7 +410,7 @@ impl Query<'_> {
 /// the title or symptoms (what an incident is) or only in the summary, trigger or factors, with
 /// how many incidents use each and the word as first written: enough to say which words two
 /// incidents share without reading either again. It needs no index: a build makes it while the
-/// index is written (the index's last merge leaves a core idle).
+/// index is written.
 pub struct Vocabulary {
     /// Per incident: (stem id << 1 | not-in-title-or-symptoms), sorted by id.
     stems: Vec<Vec<u32>>,
@@ -631,7 +641,7 @@ mod tests {
         let fields = [title, body];
         let scoring = Scoring::new(&searcher, &fields).unwrap();
         let doc_freqs = DocFreqs::new(&searcher, &fields, 30);
-        let entry_of: Vec<Option<usize>> = (0..scoring.docs).map(Some).collect();
+        let entry_of: Vec<u32> = (0..scoring.docs as u32).collect();
         let mut scratch = Scratch::new(scoring.docs);
         let mut compared = 0;
         for (own, (t, text)) in docs.iter().enumerate() {

@@ -165,7 +165,7 @@ fn file_hash(folder: &DefaultHasher, name: &[u8], meta: Option<fs::Metadata>) ->
 
 /// Indexes the knowledge base into a new tantivy index: in `dir` (built beside it and swapped
 /// in), or in memory when `dir` is `None`. With the index, the digest of its documents and what
-/// `alongside` returned: work of the caller's that needs no index, run during the final merge.
+/// `alongside` returned: work of the caller's that needs no index, run beside the final commit.
 pub fn write<T: Send>(
     kb: &Kb,
     dir: Option<&Path>,
@@ -176,13 +176,7 @@ pub fn write<T: Send>(
     let builder = || {
         tantivy::Index::builder()
             .schema(schema.clone())
-            .settings(IndexSettings {
-                sort_by_field: Some(IndexSortByField {
-                    field: "ord".into(),
-                    order: Order::Asc,
-                }),
-                ..IndexSettings::default()
-            })
+            .settings(settings())
     };
     let Some(dir) = dir else {
         let index = builder().create_in_ram().map_err(|e| e.to_string())?;
@@ -214,10 +208,23 @@ pub fn write<T: Send>(
     Ok((index.with_words(words), digest, t))
 }
 
-/// Adds every incident and merges the result into one segment: the static export reads that
-/// segment, and one segment means one set of statistics. The merge runs on one thread:
-/// `alongside` runs beside it, on the core it leaves idle. With the documents' digest, their
-/// surface words.
+/// Each segment's documents in kb order (`ord`), so that equal scores rank alike in every
+/// segment and the export reads incidents in order.
+fn settings() -> IndexSettings {
+    IndexSettings {
+        sort_by_field: Some(IndexSortByField {
+            field: "ord".into(),
+            order: Order::Asc,
+        }),
+        ..IndexSettings::default()
+    }
+}
+
+/// Adds every incident: one segment per indexing thread (more when one fills its memory),
+/// not merged. A merge wrote every posting again on one thread (a tenth of a build at
+/// 10,000 incidents); the export, similar incidents and searches read the segments as they
+/// are, with the statistics of them all, so the scores are a merged index's. `alongside`
+/// runs beside the final commit. With the documents' digest, their surface words.
 fn fill<T: Send>(
     kb: &Kb,
     index: &tantivy::Index,
@@ -259,24 +266,19 @@ fn fill<T: Send>(
         }
     }
     let t = std::time::Instant::now();
-    writer.commit()?;
-    let t_commit = t.elapsed();
-    let segments = index.searchable_segment_ids()?;
-    let (merged, beside) = rayon::join(
+    let (committed, beside) = rayon::join(
         || {
-            if segments.len() > 1 {
-                writer.merge(&segments).wait()?;
-            }
+            writer.commit()?;
             writer.wait_merging_threads()
         },
         alongside,
     );
-    merged?;
+    committed?;
     if kb.config.run.timings {
         eprintln!(
-            "           commit {:.3} s, merge {:.3} s",
-            t_commit.as_secs_f64(),
-            (t.elapsed() - t_commit).as_secs_f64()
+            "           commit {:.3} s, {} segments",
+            t.elapsed().as_secs_f64(),
+            index.searchable_segment_ids()?.len()
         );
     }
     Ok((digest, words.finish(), beside))
@@ -352,7 +354,7 @@ fn doc_hash(d: &TantivyDocument) -> u128 {
     h.finish()
 }
 
-/// The index in `dir`, when it holds the `docs` documents `digest` describes, in one segment
+/// The index in `dir`, when it holds the `docs` documents `digest` describes in segments
 /// whose files all pass their checksums (a damaged index is written again, as the build cache
 /// treats its files): a build kept it rather than indexing the same text again. Its stamp
 /// becomes `stamp` (the sources as they are now, with the same indexed text), so `kb search`
@@ -373,8 +375,7 @@ pub fn reuse(
     }
     let (index, old) = open(dir).ok()?;
     let searcher = index.searcher();
-    let whole = searcher.segment_readers().len() <= 1
-        && searcher.num_docs() == docs as u64
+    let whole = searcher.num_docs() == docs as u64
         && index
             .index
             .validate_checksum()
@@ -438,4 +439,122 @@ pub fn open(dir: &Path) -> Result<(Index, Stamp), OpenError> {
         .and_then(|i| Index::in_dir(i, dir))
         .map_err(|e| OpenError::Corrupt(e.to_string()))?;
     Ok((index, stamp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::run::{SearchOptions, Searching};
+
+    /// The example knowledge base's index in memory, its incidents added by one writer thread
+    /// in the order `order` gives, committed every `every` of them: a segment each.
+    fn indexed(kb: &Kb, order: &[usize], every: usize) -> Index {
+        let (schema, fields) = Fields::schema();
+        let index = tantivy::Index::builder()
+            .schema(schema)
+            .settings(settings())
+            .create_in_ram()
+            .unwrap();
+        let index = Index::new(index).unwrap();
+        let mut writer: IndexWriter = index.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut words = Counter::default();
+        for (k, &i) in order.iter().enumerate() {
+            let d = document(kb, &fields, i, &kb.entries[i]);
+            words.add(i, text_values(&d, &fields));
+            writer.add_document(d).unwrap();
+            if (k + 1) % every == 0 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        index.reader.reload().unwrap();
+        index.with_words(words.finish())
+    }
+
+    /// The example knowledge base with a copy of each postmortem under another id (so that
+    /// scores tie), in `dir`.
+    fn example_twice(dir: &Path) -> Kb {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::copy(repo.join("site.toml"), dir.join("site.toml")).unwrap();
+        for e in walkdir::WalkDir::new(repo.join("content")) {
+            let e = e.unwrap();
+            let to = dir.join(e.path().strip_prefix(repo).unwrap());
+            if e.file_type().is_dir() {
+                fs::create_dir_all(&to).unwrap();
+                continue;
+            }
+            let text = fs::read_to_string(e.path()).unwrap();
+            fs::write(&to, &text).unwrap();
+            let name = to.file_name().unwrap().to_string_lossy();
+            // TOML or YAML frontmatter; without an id, the file name is one.
+            let copy = text.replacen("\nid = \"", "\nid = \"copy-", 1).replacen(
+                "\nid: ",
+                "\nid: copy-",
+                1,
+            );
+            fs::write(to.with_file_name(format!("copy-{name}")), copy).unwrap();
+        }
+        let (kb, diags) = crate::build::load_kb(
+            dir,
+            &dir.join("public"),
+            false,
+            None,
+            &Default::default(),
+            &|_| {},
+        )
+        .unwrap();
+        assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
+        kb
+    }
+
+    /// However a writer spreads incidents over segments (here shuffled, three to a segment),
+    /// the static export, the similar incidents and `kb search`'s ranking are those of one
+    /// segment, equal scores included: nothing is merged, so nothing may depend on the
+    /// segments.
+    #[test]
+    fn segments_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = example_twice(dir.path());
+        let n = kb.entries.len();
+        assert!(n > 20, "{n}");
+        let whole = indexed(&kb, &(0..n).collect::<Vec<_>>(), n + 1);
+        // Every third incident, from the end: segments interleave in kb order.
+        let shuffled: Vec<usize> = (0..3)
+            .flat_map(|r| (0..n).rev().filter(move |i| i % 3 == r))
+            .collect();
+        let split = indexed(&kb, &shuffled, 3);
+        assert_eq!(whole.searcher().segment_readers().len(), 1);
+        assert!(split.searcher().segment_readers().len() > 3);
+
+        let a = crate::search::export::export(&whole, &kb).unwrap();
+        let b = crate::search::export::export(&split, &kb).unwrap();
+        assert_eq!(a.files, b.files);
+        assert_eq!(
+            serde_json::to_string(&a.manifest).unwrap(),
+            serde_json::to_string(&b.manifest).unwrap()
+        );
+
+        let vocab = crate::search::similar::Vocabulary::new(&kb);
+        let a = crate::search::similar::compute(&whole, &kb, &vocab);
+        assert!(a.iter().filter(|m| !m.is_empty()).count() > n / 2);
+        assert_eq!(a, crate::search::similar::compute(&split, &kb, &vocab));
+
+        let opts = SearchOptions {
+            limit: 50,
+            facets: true,
+        };
+        let hits = |index: &Index, q: &str| {
+            let r = Searching::new(index, &kb.config).search(q, &opts).unwrap();
+            serde_json::to_string(&r).unwrap()
+        };
+        for q in [
+            "replica lag",
+            "database",
+            "HTTP 503 from every service",
+            "outage",
+        ] {
+            assert_eq!(hits(&whole, q), hits(&split, q), "{q}");
+        }
+    }
 }
