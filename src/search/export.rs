@@ -232,7 +232,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let mut phrases: Vec<Encoded> = Vec::new();
     if !segments.is_empty() {
         // Documents are exported as incidents: by `ord`, the kb order. Each segment is sorted
-        // by it; together they hold every ord once.
+        // by it (`store::settings`); together they hold every ord once.
         let ords = segments
             .iter()
             .map(|seg| {
@@ -245,6 +245,9 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
                     .collect::<Vec<u32>>())
             })
             .collect::<Result<Vec<_>, String>>()?;
+        if ords.iter().any(|o| o.windows(2).any(|w| w[0] >= w[1])) {
+            return Err("the search index is not in knowledge base order".into());
+        }
         let mut seen = vec![false; docs as usize];
         for o in ords.iter().flatten() {
             match seen.get_mut(*o as usize) {
@@ -441,28 +444,30 @@ fn read_part(
 }
 
 /// One field's parts, from every segment holding the term, as one list in incident order.
-fn in_ord(mut parts: Vec<Part>) -> Part {
-    if parts.len() == 1 {
-        return parts.pop().expect("one part");
-    }
-    // (incident, part, its posting there, where its positions start).
-    let mut order: Vec<(u32, usize, usize, usize)> = Vec::new();
-    for (p, (by_doc, _)) in parts.iter().enumerate() {
-        let mut at = 0;
-        for (k, &(ord, tf, _)) in by_doc.iter().enumerate() {
-            order.push((ord, p, k, at));
-            at += tf as usize;
+/// Each segment is sorted by incident, so the parts are merged two at a time.
+fn in_ord(parts: Vec<Part>) -> Part {
+    let mut parts = parts.into_iter();
+    let first = parts.next().unwrap_or_default();
+    parts.fold(first, |(a, a_pos), (b, b_pos)| {
+        let mut by_doc = Vec::with_capacity(a.len() + b.len());
+        let mut positions = Vec::with_capacity(a_pos.len() + b_pos.len());
+        let (mut i, mut j, mut at_a, mut at_b) = (0, 0, 0, 0);
+        while i < a.len() || j < b.len() {
+            let take_a = j == b.len() || (i < a.len() && a[i].0 < b[j].0);
+            let (posting, from, at) = if take_a {
+                i += 1;
+                (a[i - 1], &a_pos, &mut at_a)
+            } else {
+                j += 1;
+                (b[j - 1], &b_pos, &mut at_b)
+            };
+            by_doc.push(posting);
+            let tf = posting.1 as usize;
+            positions.extend_from_slice(&from[*at..*at + tf]);
+            *at += tf;
         }
-    }
-    order.sort_unstable_by_key(|o| o.0);
-    let mut by_doc = Vec::with_capacity(order.len());
-    let mut positions = Vec::new();
-    for (_, p, k, at) in order {
-        let posting = parts[p].0[k];
-        by_doc.push(posting);
-        positions.extend_from_slice(&parts[p].1[at..at + posting.1 as usize]);
-    }
-    (by_doc, positions)
+        (by_doc, positions)
+    })
 }
 
 /// Postings best BM25 contribution first; equal ones by (tf, fieldnorm), then doc.
