@@ -82,8 +82,8 @@ pub fn en_split() -> TextAnalyzer {
 }
 
 /// What a byte is to a scan for words: it ends a word (ASCII, neither letter nor digit), or is
-/// a lowercase or uppercase letter, a digit, or part of another character. Scanning bytes
-/// through this table, rather than chars through a predicate, was a twentieth of a build.
+/// a lowercase or uppercase letter, a digit, or part of another character. Scanning chars
+/// through a predicate instead was 3 % of a build's instructions.
 pub(super) const ENDS: u8 = 0;
 pub(super) const LOWER: u8 = 1;
 pub(super) const UPPER: u8 = 2;

@@ -238,22 +238,20 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
             .map(|seg| {
                 let col = seg
                     .fast_fields()
-                    .u64("ord")
+                    .u64(super::schema::ORD)
                     .map_err(|e| format!("reading the index: {e}"))?;
                 Ok((0..seg.max_doc())
                     .map(|d| col.first(d).map_or(u32::MAX, |o| o as u32))
                     .collect::<Vec<u32>>())
             })
             .collect::<Result<Vec<_>, String>>()?;
-        if ords.iter().any(|o| o.windows(2).any(|w| w[0] >= w[1])) {
-            return Err("the search index is not in knowledge base order".into());
-        }
         let mut seen = vec![false; docs as usize];
-        for o in ords.iter().flatten() {
-            match seen.get_mut(*o as usize) {
-                Some(s) if !*s => *s = true,
-                _ => return Err("the search index is not in knowledge base order".into()),
-            }
+        let each_once = ords.iter().flatten().all(|&o| {
+            seen.get_mut(o as usize)
+                .is_some_and(|s| !std::mem::replace(s, true))
+        });
+        if !each_once || ords.iter().any(|o| o.windows(2).any(|w| w[0] >= w[1])) {
+            return Err("the search index is not in knowledge base order".into());
         }
         let mut readers = Vec::new();
         // Term → its (field, segment, term info), in field then segment order.

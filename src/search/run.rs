@@ -129,7 +129,7 @@ impl<'a> Searching<'a> {
                             let score = coverage.for_segment(seg);
                             // Equal scores rank by `ord` (newer first), as the site's search
                             // ranks them, not by segment.
-                            let ords = seg.fast_fields().u64("ord").ok();
+                            let ords = seg.fast_fields().u64(super::schema::ORD).ok();
                             move |doc, s| {
                                 let ord = ords.as_ref().and_then(|c| c.first(doc));
                                 (score(doc, s), std::cmp::Reverse(ord.unwrap_or(u64::MAX)))

@@ -30,6 +30,10 @@ pub const TEXT_FIELDS: [(&str, f32); 5] = [
     ("body", 1.0),
 ];
 
+/// The fast field holding an incident's position in the knowledge base: the index is sorted
+/// by it, and equal scores rank by it.
+pub const ORD: &str = "ord";
+
 #[derive(Clone, Copy)]
 pub struct Fields {
     pub id: Field,
@@ -73,7 +77,7 @@ impl Fields {
         let text = TEXT_FIELDS.map(|(name, _)| b.add_text_field(name, text_opts.clone()));
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED | FAST),
-            ord: b.add_u64_field("ord", FAST),
+            ord: b.add_u64_field(ORD, FAST),
             path: b.add_text_field("path", STORED),
             url: b.add_text_field("url", STORED),
             text,
@@ -93,7 +97,7 @@ impl Fields {
         let f = |name: &str| schema.get_field(name);
         Ok(Fields {
             id: f("id")?,
-            ord: f("ord")?,
+            ord: f(ORD)?,
             path: f("path")?,
             url: f("url")?,
             text: [

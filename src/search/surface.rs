@@ -12,7 +12,7 @@ use std::path::Path;
 use ahash::AHashMap;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use super::analyzer;
+use super::analyzer::{self, CLASS, DIGIT, ENDS, OTHER, UPPER};
 
 /// Beside the index: its surface words, as [`encode`] writes them.
 pub const FILE: &str = "kb-words.bin";
@@ -112,8 +112,6 @@ pub struct Counter {
     words: AHashMap<Box<[u8]>, (u32, u32)>,
     word: Vec<u8>,
 }
-
-use super::analyzer::{CLASS, DIGIT, ENDS, OTHER, UPPER};
 
 /// Counts `word` once for incident `seen` (its position + 1).
 fn count(words: &mut AHashMap<Box<[u8]>, (u32, u32)>, word: &[u8], seen: u32) {
