@@ -19,7 +19,6 @@
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
 //! the search page.
 
-use flate2::Compression;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::DocSet;
@@ -803,56 +802,39 @@ fn encode_term_positions(out: &mut Vec<u8>, t: &Term) {
 }
 
 /// What a first query reads at the default level: level 9 made the files 0.02% smaller at
-/// 10,000 incidents, and compressing at it was 2.3% of the build's CPU time. Positions (the
-/// bulk, read only for phrases) lightly: level 1 is 4% larger there and a third of the time of
-/// level 6.
+/// 10,000 incidents for twice the time. Positions (the bulk, read only for phrases) lightly:
+/// level 1 is 2% larger there and less than half the time of level 6.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     gzip_level(bytes, 6)
 }
 
 thread_local! {
-    // A compressor per thread and level, reset between files: making one (its tables) was a
-    // fifth of the gzipping, at two thousand files.
-    static DEFLATE: std::cell::RefCell<Vec<(u32, flate2::Compress)>> = Default::default();
+    // A compressor per thread and level, reused: making one allocates its tables, and a build
+    // writes thousands of files.
+    static DEFLATE: std::cell::RefCell<Vec<(i32, libdeflater::Compressor)>> = Default::default();
 }
 
-/// `bytes` gzipped: `GzEncoder`'s header and trailer around one deflate stream written in a
-/// single call (so its blocks may end where `GzEncoder`'s do not; the bytes read back the same).
-fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
-    use flate2::{Compress, Crc, FlushCompress, Status};
-    let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
-    // No flags, no time; 4 marks the fastest level, 2 the best; 255: an unknown system.
-    let speed = match level {
-        0..=1 => 4,
-        9.. => 2,
-        _ => 0,
-    };
-    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, speed, 255]);
+/// `bytes` gzipped in one call (libdeflate: the whole buffer at once, which is what these files
+/// are; no name, no time, so the same input gives the same bytes).
+fn gzip_level(bytes: &[u8], level: i32) -> Vec<u8> {
+    use libdeflater::{CompressionLvl, Compressor};
     DEFLATE.with_borrow_mut(|all| {
         let at = match all.iter().position(|(l, _)| *l == level) {
             Some(at) => at,
             None => {
-                all.push((level, Compress::new(Compression::new(level), false)));
+                let lvl = CompressionLvl::new(level).expect("a libdeflate level, 0 to 12");
+                all.push((level, Compressor::new(lvl)));
                 all.len() - 1
             }
         };
         let c = &mut all[at].1;
-        c.reset();
-        loop {
-            out.reserve(bytes.len() / 8 + 256);
-            let read = c.total_in() as usize;
-            match c.compress_vec(&bytes[read..], &mut out, FlushCompress::Finish) {
-                Ok(Status::StreamEnd) => break,
-                Ok(_) => {}
-                Err(e) => unreachable!("deflating in memory: {e}"),
-            }
-        }
-    });
-    let mut crc = Crc::new();
-    crc.update(bytes);
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out
+        let mut out = vec![0; c.gzip_compress_bound(bytes.len())];
+        let n = c
+            .gzip_compress(bytes, &mut out)
+            .expect("the output holds gzip_compress_bound bytes");
+        out.truncate(n);
+        out
+    })
 }
 
 /// Longest summary a stub carries; the page shows a snippet, not the whole text.
