@@ -28,8 +28,11 @@ fn starts_like_template(t: &str) -> bool {
 
 /// A whole line of the template, of any length: not a summary, even when it is true.
 fn is_template_line(t: &str) -> bool {
+    // A set, not a scan of the template's lines: a build asks for every lead paragraph.
+    static LINES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| POSTMORTEM.lines().map(str::trim).collect());
     let t = t.trim();
-    !t.is_empty() && POSTMORTEM.lines().any(|l| l.trim() == t)
+    !t.is_empty() && LINES.contains(t)
 }
 
 /// The scan without the template's prompts, for inference. "All times in UTC." stays in
