@@ -424,6 +424,7 @@ pub struct Vocabulary {
 }
 
 /// Words that say nothing about an incident, however rare they are in a small knowledge base.
+/// Sorted, for a binary search.
 const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
     "been", "before", "but", "by", "can", "cannot", "could", "did", "do", "during", "for", "from",
@@ -441,10 +442,10 @@ impl Vocabulary {
     pub fn new(kb: &Kb) -> Vocabulary {
         use tantivy::tokenizer::TokenStream;
         let analyzer = &super::analyzer::en_split();
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: AHashMap<String, u32> = AHashMap::new();
         let mut doc_freq: Vec<u32> = Vec::new();
         // How often each written form of a stem occurs; the most frequent is shown.
-        let mut forms: Vec<HashMap<String, u32>> = Vec::new();
+        let mut forms: Vec<AHashMap<String, u32>> = Vec::new();
         let mut stems: Vec<Vec<u32>> = Vec::with_capacity(kb.entries.len());
         for chunk in kb.entries.chunks(VOCAB_CHUNK) {
             let analysed: Vec<Vec<(String, String, bool)>> = chunk
@@ -465,16 +466,16 @@ impl Vocabulary {
                             let mut stream = an.token_stream(text);
                             while stream.advance() {
                                 let t = stream.token();
+                                if t.text.len() < MIN_WORD {
+                                    continue;
+                                }
                                 let word = text[t.offset_from..t.offset_to].to_lowercase();
                                 // Numbers count where they name the incident ("503" in a
                                 // title), not dates and ticket numbers in a summary.
-                                let digits = word.chars().any(|c| c.is_ascii_digit());
-                                let letters = word.chars().any(|c| c.is_alphabetic());
-                                let number_ok = !digits || (!letters && !minor);
-                                if t.text.len() >= MIN_WORD
-                                    && number_ok
-                                    && !STOP_WORDS.contains(&word.as_str())
-                                {
+                                let digits = word.bytes().any(|b| b.is_ascii_digit());
+                                let number_ok =
+                                    !digits || (!minor && !word.chars().any(char::is_alphabetic));
+                                if number_ok && STOP_WORDS.binary_search(&word.as_str()).is_err() {
                                     out.push((t.text.clone(), word, minor));
                                 }
                             }
@@ -488,7 +489,7 @@ impl Vocabulary {
                 for (stem, word, minor) in words {
                     let id = *ids.entry(stem).or_insert_with(|| {
                         doc_freq.push(0);
-                        forms.push(HashMap::new());
+                        forms.push(AHashMap::new());
                         (doc_freq.len() - 1) as u32
                     });
                     *forms[id as usize].entry(word).or_default() += 1;
@@ -556,6 +557,11 @@ impl Vocabulary {
 mod tests {
     use super::*;
     use tantivy::schema::{STRING, Schema, TEXT};
+
+    #[test]
+    fn stop_words_are_sorted_for_their_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
     use tantivy::{Index as TantivyIndex, doc};
 
     /// An index in memory with a title, a body and an id.
