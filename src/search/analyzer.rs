@@ -413,6 +413,13 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
     }
 }
 
+/// Words the English stemmer leaves as they are, told without it or the cache: those under
+/// three letters (Snowball's `not hop 3`) and numbers. A third of a postmortem's words; the
+/// cache lookup was 4 % of a 10,000 build.
+fn stems_to_itself(word: &str) -> bool {
+    word.len() < 3 || word.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub struct CachedStemStream<T> {
     tail: T,
 }
@@ -423,6 +430,9 @@ impl<T: TokenStream> TokenStream for CachedStemStream<T> {
             return false;
         }
         let token = self.tail.token_mut();
+        if stems_to_itself(&token.text) {
+            return true;
+        }
         CACHE.with_borrow_mut(|cache| {
             if let Some(stem) = cache.get(&token.text) {
                 token.text.clear();
@@ -505,6 +515,23 @@ impl<T: TokenStream> TokenStream for NoDigitsStream<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_told_unchanged_are_unchanged_by_the_stemmer() {
+        let mut words: Vec<String> = ["0", "7", "42", "503", "2024", "00000000001"]
+            .map(String::from)
+            .to_vec();
+        let letters = ('a'..='z').chain(['é', 'ß', 'ı', '\'', 'y', 'Y']);
+        for a in letters.clone() {
+            words.push(a.to_string());
+            for b in letters.clone() {
+                words.push(format!("{a}{b}"));
+            }
+        }
+        for w in words.iter().filter(|w| stems_to_itself(w)) {
+            assert_eq!(&stem(w), w);
+        }
+    }
     use crate::search::analyze;
 
     /// Golden stems: a stemmer upgrade that changes these changes what queries match, and
