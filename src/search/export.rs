@@ -19,6 +19,7 @@
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
 //! the search page.
 
+use ahash::AHashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::DocSet;
@@ -467,27 +468,82 @@ fn in_ord(parts: Vec<Part>) -> Part {
     })
 }
 
-/// Postings best BM25 contribution first; equal ones by (tf, fieldnorm), then doc.
+/// Postings best BM25 contribution first; equal ones by (tf, fieldnorm), then doc. `by_doc`
+/// is in doc order.
 ///
-/// Each posting becomes one integer that sorts in that order and holds the posting whole: the
-/// contribution as `f32::total_cmp` orders it, then tf and fieldnorm and doc. Comparing
-/// contributions computed in the comparator was a twentieth of a build's work.
+/// Each (tf, fieldnorm) pair becomes one integer that sorts in that order: the contribution as
+/// `f32::total_cmp` orders it, then tf and fieldnorm. A short list is sorted whole, by that
+/// integer and the doc. A long one has few pairs for its postings: the pairs are sorted, then
+/// each posting goes to its pair's run in the order it comes (sorting every posting of the
+/// long lists was 1.6 % of a 10,000 build, a hash map of the pairs 1.2 %).
 fn by_contribution(by_doc: &[(u32, u32, u8)], cache: &[f32; 256]) -> Vec<(u32, u32, u8)> {
-    let mut keys: Vec<u128> = by_doc
-        .iter()
-        .map(|&(doc, tf, norm)| {
-            let factor = total_order(tf_factor(cache, norm, tf));
-            u128::from(!factor) << 96
-                | u128::from(!tf) << 64
-                | u128::from(norm) << 32
-                | u128::from(doc)
+    let key = |tf: u32, norm: u8| {
+        let factor = total_order(tf_factor(cache, norm, tf));
+        u128::from(!factor) << 96 | u128::from(!tf) << 64 | u128::from(norm) << 32
+    };
+    if by_doc.len() <= SORTED_WHOLE {
+        let mut keys: Vec<u128> = by_doc
+            .iter()
+            .map(|&(doc, tf, norm)| key(tf, norm) | u128::from(doc))
+            .collect();
+        keys.sort_unstable();
+        return keys
+            .into_iter()
+            .map(|k| (k as u32, !((k >> 64) as u32), (k >> 32) as u8))
+            .collect();
+    }
+    // Per pair, its count and then where its run goes on: in a table for the usual small tfs,
+    // in a map for the rest.
+    let slot = |tf: u32, norm: u8| {
+        (tf < TABLE_TFS).then(|| usize::from(norm) * TABLE_TFS as usize + tf as usize)
+    };
+    let mut table = vec![0usize; 256 * TABLE_TFS as usize];
+    let mut other: AHashMap<(u32, u8), usize> = AHashMap::default();
+    for &(_, tf, norm) in by_doc {
+        match slot(tf, norm) {
+            Some(s) => table[s] += 1,
+            None => *other.entry((tf, norm)).or_default() += 1,
+        }
+    }
+    let mut pairs: Vec<(u128, u32, u8)> = (0..table.len())
+        .filter(|&s| table[s] > 0)
+        .map(|s| {
+            (
+                (s % TABLE_TFS as usize) as u32,
+                (s / TABLE_TFS as usize) as u8,
+            )
         })
+        .chain(other.keys().copied())
+        .map(|(tf, norm)| (key(tf, norm), tf, norm))
         .collect();
-    keys.sort_unstable();
-    keys.into_iter()
-        .map(|k| (k as u32, !((k >> 64) as u32), (k >> 32) as u8))
-        .collect()
+    pairs.sort_unstable();
+    let mut start = 0;
+    for &(_, tf, norm) in &pairs {
+        let run = match slot(tf, norm) {
+            Some(s) => &mut table[s],
+            None => other.get_mut(&(tf, norm)).expect("every pair counted"),
+        };
+        (start, *run) = (start + *run, start);
+    }
+    let mut out = vec![(0, 0, 0); by_doc.len()];
+    for &posting in by_doc {
+        let at = match slot(posting.1, posting.2) {
+            Some(s) => &mut table[s],
+            None => other
+                .get_mut(&(posting.1, posting.2))
+                .expect("every pair placed"),
+        };
+        out[*at] = posting;
+        *at += 1;
+    }
+    out
 }
+
+/// Term frequencies below this have their (tf, fieldnorm) pairs in [`by_contribution`]'s table.
+const TABLE_TFS: u32 = 16;
+
+/// Postings in a list that [`by_contribution`] sorts whole.
+const SORTED_WHOLE: usize = 256;
 
 /// `x` as an unsigned integer ordered as `f32::total_cmp` orders floats (its own recipe, with
 /// the sign bit flipped so that negatives come first).
@@ -1062,7 +1118,7 @@ mod tests {
         /// then doc (postings come in doc order).
         #[test]
         fn postings_sort_by_contribution_as_compared(
-            mut by_doc in proptest::collection::vec((0u32..5000, 1u32..40, proptest::num::u8::ANY), 0..200),
+            mut by_doc in proptest::collection::vec((0u32..5000, 1u32..40, proptest::num::u8::ANY), 0..700),
             k in proptest::collection::vec(0.0f32..3.0, 256),
         ) {
             by_doc.sort_by_key(|p| p.0);
