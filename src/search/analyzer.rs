@@ -72,11 +72,11 @@ pub fn surface() -> TextAnalyzer {
         .build()
 }
 
-/// [`en_stem`] with code words split ([`SplitTokenizer`]): the analyzer of the index.
+/// [`en_stem`] with code words split ([`SplitTokenizer`]): the analyzer of the index. The
+/// tokenizer leaves out long words and lowercases, as `RemoveLongFilter` and `LowerCaser`
+/// would after it (a test compares them): it knows which words are already lowercase ASCII.
 pub fn en_split() -> TextAnalyzer {
-    TextAnalyzer::builder(SplitTokenizer)
-        .filter(RemoveLongFilter::limit(LONG))
-        .filter(LowerCaser)
+    TextAnalyzer::builder(SplitTokenizer::default())
         .filter(CachedStemmer)
         .build()
 }
@@ -106,9 +106,10 @@ pub(super) const CLASS: [u8; 256] = {
 
 /// The next run of letters and digits (`char::is_alphanumeric`, as tantivy's
 /// `SimpleTokenizer`) in `text` from byte `at`, a char boundary: its byte range, and whether
-/// it is a plain word (ASCII: all digits, or a letter and then lowercase letters), which
-/// [`split`] leaves whole.
-fn next_word(text: &str, mut at: usize) -> Option<(Range<usize>, bool)> {
+/// whether it is a plain word (ASCII: all digits, or a letter and then lowercase letters), which
+/// [`split`] leaves whole: then the class of its first byte ([`LOWER`], [`UPPER`], [`DIGIT`]),
+/// else 0.
+fn next_word(text: &str, mut at: usize) -> Option<(Range<usize>, u8)> {
     let bytes = text.as_bytes();
     // Non-ASCII characters are decoded and asked; ASCII bytes are looked up. The length of the
     // character at `at` when it is a letter or digit.
@@ -159,7 +160,7 @@ fn next_word(text: &str, mut at: usize) -> Option<(Range<usize>, bool)> {
         LOWER | UPPER => rest & !LOWER == 0,
         _ => false,
     };
-    Some((start..at, plain))
+    Some((start..at, if plain { first } else { 0 }))
 }
 
 /// A word split into more parts than this is an identifier or a hash, kept whole.
@@ -248,7 +249,11 @@ pub fn split(word: &str) -> (usize, Vec<Range<usize>>) {
 /// parts at consecutive positions, so a phrase over the parts matches, and the next word
 /// follows the last part.
 #[derive(Clone, Copy, Default)]
-pub struct SplitTokenizer;
+pub struct SplitTokenizer {
+    /// Words as written, long ones too: what `RemoveLongFilter` and `LowerCaser` would be
+    /// given (for the test that compares with them).
+    raw: bool,
+}
 
 pub struct SplitStream<'a> {
     text: &'a str,
@@ -262,6 +267,9 @@ pub struct SplitStream<'a> {
     part: usize,
     parts_position: usize,
     token: Token,
+    raw: bool,
+    /// For lowercasing non-ASCII words.
+    buffer: String,
 }
 
 impl Tokenizer for SplitTokenizer {
@@ -276,6 +284,8 @@ impl Tokenizer for SplitTokenizer {
             part: 0,
             parts_position: 0,
             token: Token::default(),
+            raw: self.raw,
+            buffer: String::new(),
         }
     }
 }
@@ -292,21 +302,23 @@ impl SplitStream<'_> {
     }
 }
 
-impl TokenStream for SplitStream<'_> {
-    fn advance(&mut self) -> bool {
+impl SplitStream<'_> {
+    /// The next token as written: a word, or the next part of the open compound. Returns the
+    /// class of a plain word's first byte, else 0 (see [`next_word`]).
+    fn next_token(&mut self) -> Option<u8> {
         if let Some(p) = self.parts.get(self.part).cloned() {
             let position = self.parts_position + self.part;
             self.part += 1;
             self.set(p.clone(), p.end, position, 1);
-            return true;
+            return Some(0);
         }
         let Some((word, plain)) = next_word(self.text, self.at) else {
             self.at = self.text.len();
-            return false;
+            return None;
         };
         let (start, stop) = (word.start, word.end);
         self.at = stop;
-        let (end, parts) = if plain {
+        let (end, parts) = if plain != 0 {
             (stop - start, Vec::new())
         } else {
             split(&self.text[word])
@@ -320,7 +332,43 @@ impl TokenStream for SplitStream<'_> {
         self.part = 0;
         self.parts_position = position;
         self.set(start..stop, start + end, position, length);
-        true
+        Some(plain)
+    }
+}
+
+/// `text` lowercased as tantivy's `LowerCaser` does: ASCII in place, other text char by char
+/// (no final-sigma rule) through `buffer`.
+fn lowercase(text: &mut String, buffer: &mut String) {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        return;
+    }
+    buffer.clear();
+    for c in text.chars() {
+        buffer.extend(c.to_lowercase());
+    }
+    std::mem::swap(text, buffer);
+}
+
+impl TokenStream for SplitStream<'_> {
+    fn advance(&mut self) -> bool {
+        while let Some(case) = self.next_token() {
+            if self.raw {
+                return true;
+            }
+            // `RemoveLongFilter`'s rule, on the word as written; a long compound's parts
+            // still follow.
+            if self.token.text.len() >= LONG {
+                continue;
+            }
+            match case {
+                LOWER | DIGIT => {}
+                UPPER => self.token.text[..1].make_ascii_lowercase(),
+                _ => lowercase(&mut self.token.text, &mut self.buffer),
+            }
+            return true;
+        }
+        false
     }
 
     fn token(&self) -> &Token {
@@ -652,7 +700,7 @@ mod tests {
             let mut got = Vec::new();
             let mut at = 0;
             while let Some((word, plain)) = next_word(&text, at) {
-                if plain {
+                if plain != 0 {
                     let w = &text[word.clone()];
                     proptest::prop_assert_eq!(split(w), (w.len(), Vec::new()), "{}", w);
                 }
@@ -660,6 +708,31 @@ mod tests {
                 got.push(word);
             }
             proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The tokenizer's own long-word rule and lowercasing give the tokens tantivy's
+        /// `RemoveLongFilter` and `LowerCaser` give after it: text, offsets, positions.
+        #[test]
+        fn lowercased_as_tantivys_filters_do(
+            text in "([a-zA-Z0-9 .,_-]{0,12}|[\\PC]{0,6}|[A-Z][a-z]{0,5}|[A-Za-z]{30,45}|[ÀİΣßǅ][a-zA-Z]{0,3}|\\d{1,4}[a-z]?){0,10}"
+        ) {
+            let tokens = |a: &mut TextAnalyzer| {
+                let mut stream = a.token_stream(&text);
+                let mut out = Vec::new();
+                while stream.advance() {
+                    let t = stream.token();
+                    out.push((t.text.clone(), t.offset_from, t.offset_to, t.position, t.position_length));
+                }
+                out
+            };
+            let mut filtered = TextAnalyzer::builder(SplitTokenizer { raw: true })
+                .filter(RemoveLongFilter::limit(LONG))
+                .filter(LowerCaser)
+                .build();
+            let mut fused = TextAnalyzer::from(SplitTokenizer::default());
+            proptest::prop_assert_eq!(tokens(&mut fused), tokens(&mut filtered));
         }
     }
 
