@@ -224,3 +224,58 @@ fn many_pages_link_the_ends_and_the_neighbours() {
     assert_eq!(nav.matches("pager-gap").count(), 2);
     assert!(nav.contains("aria-current=\"page\">10<"));
 }
+
+/// Lists show each incident's card as rendered once (`card_html`, with the page's root put in):
+/// the same pages as a theme whose lists render the card component on every list, and text
+/// holding the placeholder kb writes the root as stays escaped text.
+#[test]
+fn cards_rendered_once_read_as_cards_rendered_on_every_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let postmortem = "---\ntitle: \"Lag <kb-root> on the replica\"\ndate: 2024-05-01\n\
+                      tags: [replication, database]\nsummary: \"Writes <kb-root> rejected\"\n---\n\nBody.\n";
+    let built = |name: &str, macros: Option<String>| {
+        let root = tmp.path().join(name);
+        common::copy_example(&root);
+        std::fs::write(root.join("content/placeholder.md"), postmortem).unwrap();
+        if let Some(m) = macros {
+            std::fs::create_dir_all(root.join("theme/templates")).unwrap();
+            std::fs::write(root.join("theme/templates/macros.html"), m).unwrap();
+        }
+        let out = root.join("public");
+        build_site(&root, &out, &[]);
+        common::files(&out)
+            .into_iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "html"))
+            .map(|(p, bytes)| (p.strip_prefix(&out).unwrap().to_path_buf(), bytes))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let once = built("once", None);
+    // The built-in components, the card's renamed: kb gives no `card_html` to render it with.
+    let macros = std::fs::read_to_string(common::repo().join("theme/templates/macros.html"))
+        .unwrap()
+        .replace("incident_card", "incident_card_each");
+    let each = built("each", Some(macros));
+    assert_eq!(
+        once.keys().collect::<Vec<_>>(),
+        each.keys().collect::<Vec<_>>()
+    );
+    for (page, html) in &once {
+        assert!(
+            html == &each[page],
+            "{} differs from the card rendered on every list",
+            page.display()
+        );
+        let html = String::from_utf8_lossy(html);
+        assert!(!html.contains("<kb-root>"), "{}", page.display());
+    }
+    let tag = String::from_utf8_lossy(&once[Path::new("tags/replication/index.html")]).into_owned();
+    assert!(
+        tag.contains(
+            "href=\"../../incidents/placeholder/\">Lag &lt;kb-root&gt; on the replica</a>"
+        ),
+        "{tag}"
+    );
+    assert!(tag.contains("Writes &lt;kb-root&gt; rejected"));
+    let home = String::from_utf8_lossy(&once[Path::new("index.html")]).into_owned();
+    assert!(home.contains("href=\"incidents/placeholder/\""), "{home}");
+}
