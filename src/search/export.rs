@@ -868,6 +868,7 @@ thread_local! {
     // A compressor per thread and level, reused: making one allocates its tables, and a build
     // writes thousands of files.
     static DEFLATE: std::cell::RefCell<Vec<(i32, libdeflater::Compressor)>> = Default::default();
+    static OUT: std::cell::RefCell<Vec<u8>> = Default::default();
 }
 
 /// `bytes` gzipped in one call (libdeflate: the whole buffer at once, which is what these files
@@ -884,12 +885,16 @@ fn gzip_level(bytes: &[u8], level: i32) -> Vec<u8> {
             }
         };
         let c = &mut all[at].1;
-        let mut out = vec![0; c.gzip_compress_bound(bytes.len())];
-        let n = c
-            .gzip_compress(bytes, &mut out)
-            .expect("the output holds gzip_compress_bound bytes");
-        out.truncate(n);
-        out
+        // Compressed into a reused buffer of the bound's size, then copied at its length: the
+        // export holds every file until written, each at its compressed size, not the bound's
+        // (about its uncompressed size).
+        OUT.with_borrow_mut(|out| {
+            out.resize(c.gzip_compress_bound(bytes.len()), 0);
+            let n = c
+                .gzip_compress(bytes, out)
+                .expect("the output holds gzip_compress_bound bytes");
+            out[..n].to_vec()
+        })
     })
 }
 
