@@ -228,7 +228,7 @@ pub fn render(
         }
         None => {
             // Built once, shared by every listing (Tera values are reference-counted).
-            let summaries: Vec<Value> = kb
+            let mut summaries: Vec<Value> = kb
                 .entries
                 .par_iter()
                 .map(|e| Value::from_serializable(&views::summary(kb, e)))
@@ -241,7 +241,6 @@ pub fn render(
                 .zip(&summaries)
                 .map(|(e, s)| card(e, s))
                 .collect();
-            let mut summaries = summaries;
             share_cards(kb, &mut summaries, &cards);
             (summaries, cards)
         }

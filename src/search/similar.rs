@@ -557,12 +557,12 @@ impl Vocabulary {
 mod tests {
     use super::*;
     use tantivy::schema::{STRING, Schema, TEXT};
+    use tantivy::{Index as TantivyIndex, doc};
 
     #[test]
     fn stop_words_are_sorted_for_their_binary_search() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
     }
-    use tantivy::{Index as TantivyIndex, doc};
 
     /// An index in memory with a title, a body and an id.
     fn title_body_id() -> (TantivyIndex, [Field; 3]) {

@@ -222,8 +222,8 @@ fn settings() -> IndexSettings {
 
 /// Adds every incident: one segment per indexing thread (more when one fills its memory),
 /// not merged. A merge wrote every posting again on one core (0.45 s of a 5.6 s build at
-/// 10,000 incidents, 4.9 s at 100,000); the export, similar incidents and searches read the segments as they
-/// are, with the statistics of them all, so the scores are a merged index's. `alongside`
+/// 10,000 incidents, 4.9 s at 100,000); the export, similar incidents and searches read the
+/// segments as they are, with the statistics of them all, so the scores are a merged index's. `alongside`
 /// runs beside the final commit. With the documents' digest, their surface words.
 fn fill<T: Send>(
     kb: &Kb,
