@@ -231,8 +231,9 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let mut terms: Vec<Encoded> = Vec::new();
     let mut phrases: Vec<Encoded> = Vec::new();
     if !segments.is_empty() {
-        // Documents are exported as incidents: by `ord`, the kb order. Each segment is sorted
-        // by it (`store::settings`); together they hold every ord once.
+        // Documents are exported as incidents: by `ord`, the kb order. Each segment holds its
+        // documents in that order (`store::fill` adds them so); together they hold every ord
+        // once.
         let ords = segments
             .iter()
             .map(|seg| {
@@ -442,7 +443,7 @@ fn read_part(
 }
 
 /// One field's parts, from every segment holding the term, as one list in incident order.
-/// Each segment is sorted by incident, so the parts are merged two at a time.
+/// Each segment is in incident order, so the parts are merged two at a time.
 fn in_ord(parts: Vec<Part>) -> Part {
     let mut parts = parts.into_iter();
     let first = parts.next().unwrap_or_default();

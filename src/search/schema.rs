@@ -30,15 +30,15 @@ pub const TEXT_FIELDS: [(&str, f32); 5] = [
     ("body", 1.0),
 ];
 
-/// The fast field holding an incident's position in the knowledge base: the index is sorted
-/// by it, and equal scores rank by it.
+/// The fast field holding an incident's position in the knowledge base: each segment's
+/// documents are in its order, and equal scores rank by it.
 pub const ORD: &str = "ord";
 
 #[derive(Clone, Copy)]
 pub struct Fields {
     pub id: Field,
-    /// Position in the knowledge base (newest first): the index is sorted by it, so doc ids
-    /// follow it whatever the number of writer threads, and ties rank newer incidents first.
+    /// Position in the knowledge base (newest first): each segment's doc ids follow it (the
+    /// documents are added in its order), and ties rank newer incidents first.
     pub ord: Field,
     pub path: Field,
     pub url: Field,
