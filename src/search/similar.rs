@@ -95,13 +95,11 @@ pub fn compute(index: &Index, kb: &Kb, vocab: &Vocabulary) -> Vec<Vec<TextMatch>
                     entry_of: &entry_of,
                     own: i as u32,
                 };
-                let mut sims = query.relative(scratch, &terms, |_| true);
-                // Titles alone: two postmortems titled alike ("All services returning 503 in
+                // Titles alone too: two postmortems titled alike ("All services returning 503 in
                 // Kubernetes") are alike even when their write-ups wander. The title's terms are
                 // weighed as above: tf and idf are per field.
-                let title = index.fields.title();
-                let is_title = |t: &Term| t.field() == title;
-                for (j, t) in query.relative(scratch, &terms, is_title) {
+                let [mut sims, by_title] = query.relative(scratch, &terms, index.fields.title());
+                for (j, t) in by_title {
                     let t = t * TITLE_WEIGHT;
                     match sims.iter_mut().find(|(k, _)| *k == j) {
                         Some((_, s)) => *s = s.max(t),
@@ -193,8 +191,9 @@ struct Scoring {
     segments: Vec<SegmentLists>,
     /// Documents in every segment, deleted or not (tantivy's `N`).
     docs: usize,
-    /// Per field: `k1 × (1 − b + b × length / average length)` by field norm id.
-    norms: Vec<[f32; 256]>,
+    /// Per field, by field norm id: what a posting adds to a term's score, over its weight:
+    /// `1 / (1 + k1 × (1 − b + b × length / average length))`.
+    tf: Vec<[f32; 256]>,
 }
 
 struct SegmentLists {
@@ -226,13 +225,13 @@ impl Scoring {
             docs += seg.max_doc();
         }
         // tantivy's `Bm25Weight`, step by step, so that scores are the same to the bit.
-        let norms = tokens
+        let tf = tokens
             .iter()
             .map(|&t| {
                 let average = t as f32 / docs as f32;
                 std::array::from_fn(|id| {
                     let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
-                    K1 * (1.0 - B + B * length / average)
+                    1.0 / (1.0 + K1 * (1.0 - B + B * length / average))
                 })
             })
             .collect();
@@ -240,22 +239,23 @@ impl Scoring {
             fields: fields.to_vec(),
             segments,
             docs: docs as usize,
-            norms,
+            tf,
         })
     }
 }
 
-/// Per thread: each document's score for the current query, and which were scored.
+/// Per thread: each document's score for the current two queries (all terms, title terms),
+/// and which were scored.
 struct Scratch {
-    score: Vec<f32>,
-    touched: Vec<u32>,
+    score: [Vec<f32>; 2],
+    touched: [Vec<u32>; 2],
 }
 
 impl Scratch {
     fn new(docs: usize) -> Scratch {
         Scratch {
-            score: vec![0.0; docs],
-            touched: Vec::new(),
+            score: [vec![0.0; docs], vec![0.0; docs]],
+            touched: [Vec::new(), Vec::new()],
         }
     }
 }
@@ -319,24 +319,38 @@ fn weighed(
 }
 
 impl Query<'_> {
-    /// MoreLikeThis over the best [`QUERY_TERMS`] of `terms` that `keep` keeps: the other
-    /// incidents with their score relative to the incident's own (it matches its own terms
-    /// best). Scored as tantivy scores a boolean query of boosted term queries, each term's
-    /// posting lists read straight (tantivy's query machinery was three quarters of the work);
-    /// the terms are chosen here rather than by tantivy's `MoreLikeThisQuery`, whose choice
-    /// among equal scores follows a hash map's order and so changes from one build to the next.
+    /// Two MoreLikeThis queries: over the best [`QUERY_TERMS`] of `terms`, and over the best
+    /// of those in `title`. For each, the other incidents with their score relative to the
+    /// incident's own (it matches its own terms best). Scored as tantivy scores a boolean query
+    /// of boosted term queries, each term's posting lists read straight (tantivy's query
+    /// machinery was three quarters of the work) and once for both queries; the terms are
+    /// chosen here rather than by tantivy's `MoreLikeThisQuery`, whose choice among equal
+    /// scores follows a hash map's order and so changes from one build to the next.
     fn relative(
         &self,
         scratch: &mut Scratch,
         terms: &[(f32, Term)],
-        keep: impl Fn(&Term) -> bool,
-    ) -> Vec<(usize, f32)> {
-        let chosen = terms.iter().filter(|(_, t)| keep(t)).take(QUERY_TERMS);
-        let Some(&(best, _)) = chosen.clone().next() else {
-            return Vec::new();
-        };
+        title: Field,
+    ) -> [Vec<(usize, f32)>; 2] {
         let total = self.scoring.docs as u64;
-        for (score, term) in chosen {
+        // Per query: terms it may still take, and its best term's score.
+        let mut left = [QUERY_TERMS; 2];
+        let mut best: [Option<f32>; 2] = [None; 2];
+        for (score, term) in terms {
+            let is_title = term.field() == title;
+            let takes = [left[0] > 0, is_title && left[1] > 0];
+            if takes == [false, false] {
+                if left == [0, 0] {
+                    break;
+                }
+                continue;
+            }
+            for q in 0..2 {
+                if takes[q] {
+                    left[q] -= 1;
+                    best[q].get_or_insert(*score);
+                }
+            }
             let Some(field) = self.scoring.fields.iter().position(|f| *f == term.field()) else {
                 continue;
             };
@@ -350,8 +364,10 @@ impl Query<'_> {
             // tantivy's idf and term weight, boosted by the term's share of the best one.
             let df = lists.df.min(total);
             let x = ((total - df) as f32 + 0.5) / (df as f32 + 0.5);
-            let weight = (1.0 + x).ln() * (1.0 + K1) * (score / best);
-            let norms = &self.scoring.norms[field];
+            let idf = (1.0 + x).ln() * (1.0 + K1);
+            let weight = |q: usize| best[q].map_or(0.0, |b| idf * (score / b));
+            let weights = [weight(0), weight(1)];
+            let tf = &self.scoring.tf[field];
             for (seg, info) in &lists.at {
                 let segment = &self.scoring.segments[*seg];
                 let (inv, fieldnorms) = &segment.fields[field];
@@ -362,16 +378,32 @@ impl Query<'_> {
                 };
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    let tf = 1.0 / (1.0 + norms[usize::from(fieldnorms.fieldnorm_id(doc))]);
+                    let tf = tf[usize::from(fieldnorms.fieldnorm_id(doc))];
                     let at = (segment.base + doc) as usize;
-                    if scratch.score[at] == 0.0 {
-                        scratch.touched.push(at as u32);
+                    for q in 0..2 {
+                        if takes[q] {
+                            let score = &mut scratch.score[q][at];
+                            if *score == 0.0 {
+                                scratch.touched[q].push(at as u32);
+                            }
+                            *score += weights[q] * tf;
+                        }
                     }
-                    scratch.score[at] += weight * tf;
                     doc = postings.advance();
                 }
             }
         }
+        [0, 1].map(|q| {
+            if best[q].is_none() {
+                return Vec::new();
+            }
+            self.top(&mut scratch.score[q], &mut scratch.touched[q])
+        })
+    }
+
+    /// The documents `touched` scored in `score` (cleared on the way), as the incidents the
+    /// query found with their score relative to the incident's own.
+    fn top(&self, score: &mut [f32], touched: &mut Vec<u32>) -> Vec<(usize, f32)> {
         // The best CANDIDATES + 1, as tantivy's top documents of an index in kb order: by score,
         // then by incident.
         // Kept sorted while the scores are cleared: most documents fall below the last one.
@@ -379,8 +411,8 @@ impl Query<'_> {
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(CANDIDATES + 2);
         // Scores are kept by document (a lookup per posting was a tenth of this work), ranked
         // by incident.
-        for d in scratch.touched.drain(..) {
-            let score = std::mem::take(&mut scratch.score[d as usize]);
+        for d in touched.drain(..) {
+            let score = std::mem::take(&mut score[d as usize]);
             let entry = self.entry_of[d as usize];
             if entry == NO_ENTRY {
                 continue;
@@ -652,7 +684,7 @@ mod tests {
         let doc_freqs = DocFreqs::new(&searcher, &fields, 30);
         let entry_of: Vec<u32> = (0..scoring.docs as u32).collect();
         let mut scratch = Scratch::new(scoring.docs);
-        let mut compared = 0;
+        let mut compared = [0; 2];
         for (own, (t, text)) in docs.iter().enumerate() {
             // The incident's terms, scored by position: distinct, best first.
             let mut terms: Vec<(f32, Term)> = Vec::new();
@@ -670,44 +702,54 @@ mod tests {
                 entry_of: &entry_of,
                 own: own as u32,
             };
-            let got = query.relative(&mut scratch, &terms, |_| true);
-            // The same query through tantivy.
-            let Some(best) = terms.first().map(|t| t.0) else {
-                assert!(got.is_empty());
-                continue;
-            };
-            let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = terms
-                .iter()
-                .take(QUERY_TERMS)
-                .map(|(score, term)| {
-                    let q = TermQuery::new(term.clone(), IndexRecordOption::Basic);
-                    let q = BoostQuery::new(Box::new(q), score / best);
-                    (Occur::Should, Box::new(q) as Box<dyn tantivy::query::Query>)
-                })
-                .collect();
-            let top = searcher
-                .search(
-                    &BooleanQuery::new(clauses),
-                    &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
-                )
-                .unwrap();
-            let global = |a: DocAddress| {
-                scoring.segments[a.segment_ord as usize].base as usize + a.doc_id as usize
-            };
-            let own_score = top
-                .iter()
-                .find(|(_, a)| global(*a) == own)
-                .or(top.first())
-                .map_or(0.0, |(s, _)| *s);
-            let expected: Vec<(usize, f32)> = top
-                .iter()
-                .filter(|(_, a)| global(*a) != own)
-                .map(|(s, a)| (global(*a), (s / own_score).min(1.0)))
-                .collect();
-            assert_eq!(got, expected, "incident {own}");
-            assert!(scratch.touched.is_empty() && scratch.score.iter().all(|s| *s == 0.0));
-            compared += usize::from(!got.is_empty());
+            let got = query.relative(&mut scratch, &terms, title);
+            // The same queries (all terms, title terms) through tantivy.
+            for (q, got) in got.into_iter().enumerate() {
+                let chosen: Vec<&(f32, Term)> = terms
+                    .iter()
+                    .filter(|(_, t)| q == 0 || t.field() == title)
+                    .take(QUERY_TERMS)
+                    .collect();
+                let Some(best) = chosen.first().map(|t| t.0) else {
+                    assert!(got.is_empty());
+                    continue;
+                };
+                let clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = chosen
+                    .iter()
+                    .map(|(score, term)| {
+                        let q = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+                        let q = BoostQuery::new(Box::new(q), score / best);
+                        (Occur::Should, Box::new(q) as Box<dyn tantivy::query::Query>)
+                    })
+                    .collect();
+                let top = searcher
+                    .search(
+                        &BooleanQuery::new(clauses),
+                        &TopDocs::with_limit(CANDIDATES + 1).order_by_score(),
+                    )
+                    .unwrap();
+                let global = |a: DocAddress| {
+                    scoring.segments[a.segment_ord as usize].base as usize + a.doc_id as usize
+                };
+                let own_score = top
+                    .iter()
+                    .find(|(_, a)| global(*a) == own)
+                    .or(top.first())
+                    .map_or(0.0, |(s, _)| *s);
+                let expected: Vec<(usize, f32)> = top
+                    .iter()
+                    .filter(|(_, a)| global(*a) != own)
+                    .map(|(s, a)| (global(*a), (s / own_score).min(1.0)))
+                    .collect();
+                assert_eq!(got, expected, "incident {own}, query {q}");
+                compared[q] += usize::from(!got.is_empty());
+            }
+            for q in 0..2 {
+                assert!(
+                    scratch.touched[q].is_empty() && scratch.score[q].iter().all(|s| *s == 0.0)
+                );
+            }
         }
-        assert!(compared > 30, "{compared}");
+        assert!(compared[0] > 30 && compared[1] > 10, "{compared:?}");
     }
 }
