@@ -590,6 +590,8 @@ fn main() -> ExitCode {
                         },
                         report.output.display()
                     );
+                    // The process ends here: the memory goes back with it, unfreed.
+                    std::mem::forget(report.made);
                     ExitCode::SUCCESS
                 }
                 Err(e) => failed(

@@ -14,7 +14,11 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(k) = text[from..].find("://") {
+    // One searcher for every text: `str::find` made its own for each of a body's hundreds of
+    // text events (a third of linking bare URLs).
+    static SEP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("://"));
+    while let Some(k) = SEP.find(&bytes[from..]) {
         let colon = from + k;
         // The scheme's letters are ASCII, so where it starts is a character boundary.
         let scheme = |len: usize, name: &[u8]| {

@@ -336,7 +336,11 @@ pub fn load_cached(
                         path.clone(),
                         Cached {
                             stamp: *now,
-                            incident: inc.clone(),
+                            // Its text for the index is made again if needed, not held here.
+                            incident: inc.clone().map(|mut i| {
+                                i.index_text = None;
+                                i
+                            }),
                             diagnostics: d.clone(),
                         },
                     );

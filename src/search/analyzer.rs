@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use ahash::AHashMap;
+use super::FastMap;
 use frostem::{Algorithm, Stemmer};
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
@@ -25,7 +25,7 @@ const CACHE_WORDS: usize = 200_000;
 thread_local! {
     // Looked up once a word indexed: a fast hash (SipHash was a fortieth of a build's work),
     // keyed per process so that crafted words cannot collide.
-    static CACHE: RefCell<AHashMap<String, String>> = RefCell::new(AHashMap::default());
+    static CACHE: RefCell<FastMap<String, String>> = RefCell::new(FastMap::default());
     static STEMMER: Stemmer = Stemmer::new(Algorithm::English);
 }
 

@@ -19,7 +19,7 @@
 //! A small manifest (sizes, boosts, shard boundaries, synonyms, filter values) goes inline into
 //! the search page.
 
-use ahash::AHashMap;
+use super::FastMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::DocSet;
@@ -499,7 +499,7 @@ fn by_contribution(by_doc: &[(u32, u32, u8)], cache: &[f32; 256]) -> Vec<(u32, u
         (tf < TABLE_TFS).then(|| usize::from(norm) * TABLE_TFS as usize + tf as usize)
     };
     let mut table = vec![0usize; 256 * TABLE_TFS as usize];
-    let mut other: AHashMap<(u32, u8), usize> = AHashMap::default();
+    let mut other: FastMap<(u32, u8), usize> = FastMap::default();
     for &(_, tf, norm) in by_doc {
         match slot(tf, norm) {
             Some(s) => table[s] += 1,

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use ahash::AHashMap;
+use super::FastMap;
 use rayon::prelude::*;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::TermInfo;
@@ -137,7 +137,7 @@ fn head(s: &str) -> &str {
 /// segment, for the terms a query may use (held by 2 to `max_df` incidents), read once from the
 /// term dictionaries: looking each candidate term up in the dictionary, per incident, was a
 /// fifth of finding similar incidents.
-struct DocFreqs(HashMap<Field, AHashMap<Box<[u8]>, Lists>>);
+struct DocFreqs(HashMap<Field, FastMap<Box<[u8]>, Lists>>);
 
 /// A term's incidents, and its posting list in each segment holding it.
 #[derive(Default)]
@@ -148,7 +148,7 @@ struct Lists {
 
 impl DocFreqs {
     fn new(searcher: &tantivy::Searcher, fields: &[Field], max_df: u64) -> DocFreqs {
-        let mut all: HashMap<Field, AHashMap<Box<[u8]>, Lists>> = HashMap::new();
+        let mut all: HashMap<Field, FastMap<Box<[u8]>, Lists>> = HashMap::new();
         for &field in fields {
             let lists = all.entry(field).or_default();
             for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
@@ -179,7 +179,7 @@ impl DocFreqs {
     }
 
     /// The table of one field's terms, by their text.
-    fn of(&self, field: Field) -> Option<&AHashMap<Box<[u8]>, Lists>> {
+    fn of(&self, field: Field) -> Option<&FastMap<Box<[u8]>, Lists>> {
         self.0.get(&field)
     }
 }
@@ -283,7 +283,7 @@ fn weighed(
     let mut scored = Vec::new();
     // Counted by stem, field by field: a term is made only for the stems a query may use (a
     // term and a sorted map entry per word were half of finding similar incidents).
-    let mut tf: AHashMap<String, u32> = AHashMap::default();
+    let mut tf: FastMap<String, u32> = FastMap::default();
     for (field, texts) in values {
         let Some(freqs) = doc_freqs.of(*field) else {
             continue;
@@ -474,10 +474,10 @@ impl Vocabulary {
     pub fn new(kb: &Kb) -> Vocabulary {
         use tantivy::tokenizer::TokenStream;
         let analyzer = &super::analyzer::en_split();
-        let mut ids: AHashMap<String, u32> = AHashMap::new();
+        let mut ids: FastMap<String, u32> = FastMap::default();
         let mut doc_freq: Vec<u32> = Vec::new();
         // How often each written form of a stem occurs; the most frequent is shown.
-        let mut forms: Vec<AHashMap<String, u32>> = Vec::new();
+        let mut forms: Vec<FastMap<String, u32>> = Vec::new();
         let mut stems: Vec<Vec<u32>> = Vec::with_capacity(kb.entries.len());
         for chunk in kb.entries.chunks(VOCAB_CHUNK) {
             let analysed: Vec<Vec<(String, String, bool)>> = chunk
@@ -521,7 +521,7 @@ impl Vocabulary {
                 for (stem, word, minor) in words {
                     let id = *ids.entry(stem).or_insert_with(|| {
                         doc_freq.push(0);
-                        forms.push(AHashMap::new());
+                        forms.push(FastMap::default());
                         (doc_freq.len() - 1) as u32
                     });
                     *forms[id as usize].entry(word).or_default() += 1;

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use ahash::AHashMap;
+use super::FastMap;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::analyzer::{self, CLASS, DIGIT, ENDS, OTHER, UPPER};
@@ -109,12 +109,12 @@ pub fn decode(bytes: &[u8], counts: bool, mut f: impl FnMut(&str, u32)) -> bool 
 pub struct Counter {
     analyzer: TextAnalyzer,
     /// Word (UTF-8) → (the last incident that used it + 1, incidents using it).
-    words: AHashMap<Box<[u8]>, (u32, u32)>,
+    words: FastMap<Box<[u8]>, (u32, u32)>,
     word: Vec<u8>,
 }
 
 /// Counts `word` once for incident `seen` (its position + 1).
-fn count(words: &mut AHashMap<Box<[u8]>, (u32, u32)>, word: &[u8], seen: u32) {
+fn count(words: &mut FastMap<Box<[u8]>, (u32, u32)>, word: &[u8], seen: u32) {
     match words.get_mut(word) {
         Some((last, n)) => {
             if *last != seen {
@@ -132,7 +132,7 @@ impl Default for Counter {
     fn default() -> Self {
         Counter {
             analyzer: analyzer::surface(),
-            words: AHashMap::default(),
+            words: FastMap::default(),
             word: Vec::new(),
         }
     }
