@@ -443,8 +443,6 @@ pub fn put_incident(inc: &Incident, text: Option<&str>, w: &mut Vec<u8>) -> Opti
         front,
         body,
         plain_body,
-        // Made again by indexing when needed: a record stays the size of its file's spans.
-        index_text: _,
         body_line,
         body_links,
         assets,
@@ -528,7 +526,6 @@ pub fn get_incident(r: &mut Reader, text: Option<&str>) -> Option<Incident> {
         front: get_text(r, text)?,
         body: get_text(r, text)?,
         plain_body: Codec::get(r)?,
-        index_text: None,
         body_line: Codec::get(r)?,
         body_links: Codec::get(r)?,
         assets: Codec::get(r)?,

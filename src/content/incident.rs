@@ -285,11 +285,6 @@ pub struct Incident {
     /// The body as written when it was plain text, read as the Markdown in `body` (which keeps
     /// its line numbers): diagnostics quote this.
     pub plain_body: Option<String>,
-    /// The body's readable text for the search index, made from the events reading parsed
-    /// anyway (a third parse of every body was 1.3 % of a build) and dropped once indexed; None
-    /// when indexing makes it (a cached record, or factors read from the body, which it leaves
-    /// out: `search::schema`).
-    pub index_text: Option<String>,
     /// 1-based line of the file where the body starts.
     pub body_line: usize,
     pub body_links: Vec<BodyLink>,

@@ -336,11 +336,7 @@ pub fn load_cached(
                         path.clone(),
                         Cached {
                             stamp: *now,
-                            // Its text for the index is made again if needed, not held here.
-                            incident: inc.clone().map(|mut i| {
-                                i.index_text = None;
-                                i
-                            }),
+                            incident: inc.clone(),
                             diagnostics: d.clone(),
                         },
                     );

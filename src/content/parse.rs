@@ -128,7 +128,6 @@ pub fn parse(
             &mut diags,
         );
     }
-    let index_text = markdown::plain_text_of(&inc.body, &events);
     let mut scan = sections::scan_events(&inc.body, inc.body_line, events);
     inc.body_links = std::mem::take(&mut scan.links);
     inc.asset_refs = std::mem::take(&mut scan.assets);
@@ -139,10 +138,6 @@ pub fn parse(
         .map(|(s, b)| (*s, b.span.clone()))
         .collect();
     infer::fill(&mut inc, scan, content_rel);
-    // The index leaves out factors read from the body: that text is made when indexing.
-    if !inc.inferred.contains("contributing_factors") {
-        inc.index_text = Some(index_text);
-    }
     limits::check_inferred_tags(file, text, &mut inc, &mut diags);
     if inc.date.is_none() {
         let d = Diagnostic::warning(

@@ -250,10 +250,7 @@ fn searched_body(inc: &Incident) -> Cow<'_, str> {
 /// A summary read from a Summary section stays in the body: cutting it too lowered MRR@10 on
 /// both held-out sets (docs/search.md).
 fn body_text(inc: &Incident) -> String {
-    let mut text = match &inc.index_text {
-        Some(t) => t.clone(),
-        None => markdown::plain_text(&searched_body(inc)),
-    };
+    let mut text = markdown::plain_text(&searched_body(inc));
     if let Some(t) = &inc.trigger
         && inc.inferred.contains("trigger")
     {

@@ -144,6 +144,42 @@ struct DocFreqs(HashMap<Field, FastMap<Box<[u8]>, Lists>>);
 struct Lists {
     df: u64,
     at: Vec<(usize, TermInfo)>,
+    /// Its postings once a query has read them, for every later query using the term: opening
+    /// a posting list per term per incident was a quarter of finding similar incidents.
+    read: std::sync::OnceLock<Postings>,
+}
+
+/// A term's postings in one field across the segments, in their order: each document (counted
+/// across segments) with its field norm id.
+#[derive(Default)]
+struct Postings {
+    docs: Vec<u32>,
+    norms: Vec<u8>,
+}
+
+impl Lists {
+    /// The term's postings in `field` (a position in [`Scoring::fields`]), read the first time.
+    fn postings(&self, scoring: &Scoring, field: usize) -> &Postings {
+        self.read.get_or_init(|| {
+            let mut read = Postings::default();
+            for (seg, info) in &self.at {
+                let segment = &scoring.segments[*seg];
+                let (inv, fieldnorms) = &segment.fields[field];
+                let Ok(mut postings) =
+                    inv.read_postings_from_terminfo(info, IndexRecordOption::Basic)
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    read.docs.push(segment.base + doc);
+                    read.norms.push(fieldnorms.fieldnorm_id(doc));
+                    doc = postings.advance();
+                }
+            }
+            read
+        })
+    }
 }
 
 impl DocFreqs {
@@ -368,28 +404,18 @@ impl Query<'_> {
             let weight = |q: usize| best[q].map_or(0.0, |b| idf * (score / b));
             let weights = [weight(0), weight(1)];
             let tf = &self.scoring.tf[field];
-            for (seg, info) in &lists.at {
-                let segment = &self.scoring.segments[*seg];
-                let (inv, fieldnorms) = &segment.fields[field];
-                let Ok(mut postings) =
-                    inv.read_postings_from_terminfo(info, IndexRecordOption::Basic)
-                else {
-                    continue;
-                };
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    let tf = tf[usize::from(fieldnorms.fieldnorm_id(doc))];
-                    let at = (segment.base + doc) as usize;
-                    for q in 0..2 {
-                        if takes[q] {
-                            let score = &mut scratch.score[q][at];
-                            if *score == 0.0 {
-                                scratch.touched[q].push(at as u32);
-                            }
-                            *score += weights[q] * tf;
+            let postings = lists.postings(self.scoring, field);
+            for (&at, &norm) in postings.docs.iter().zip(&postings.norms) {
+                let tf = tf[usize::from(norm)];
+                let at = at as usize;
+                for q in 0..2 {
+                    if takes[q] {
+                        let score = &mut scratch.score[q][at];
+                        if *score == 0.0 {
+                            scratch.touched[q].push(at as u32);
                         }
+                        *score += weights[q] * tf;
                     }
-                    doc = postings.advance();
                 }
             }
         }
