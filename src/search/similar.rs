@@ -437,8 +437,14 @@ impl Query<'_> {
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(CANDIDATES + 2);
         // Scores are kept by document (a lookup per posting was a tenth of this work), ranked
         // by incident.
+        // Once the list is full, the score of its last: a document scoring less is out on one
+        // comparison (scores are positive, so `<` orders them as `total_cmp` does).
+        let mut floor = 0.0f32;
         for d in touched.drain(..) {
             let score = std::mem::take(&mut score[d as usize]);
+            if score < floor {
+                continue;
+            }
             let entry = self.entry_of[d as usize];
             if entry == NO_ENTRY {
                 continue;
@@ -450,6 +456,9 @@ impl Query<'_> {
             let at = top.partition_point(|x| by_score(x, &scored).is_lt());
             top.insert(at, scored);
             top.truncate(CANDIDATES + 1);
+            if top.len() > CANDIDATES {
+                floor = top[CANDIDATES].0;
+            }
         }
         let own = top
             .iter()

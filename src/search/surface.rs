@@ -108,23 +108,47 @@ pub fn decode(bytes: &[u8], counts: bool, mut f: impl FnMut(&str, u32)) -> bool 
 /// counter; counters that saw different incidents [`Counter::merge`].
 pub struct Counter {
     analyzer: TextAnalyzer,
-    /// Word (UTF-8) → (the last incident that used it + 1, incidents using it).
-    words: FastMap<Box<[u8]>, (u32, u32)>,
+    words: Tally,
     word: Vec<u8>,
 }
 
+/// Word (UTF-8) → (the last incident that used it + 1, incidents using it): words under 16
+/// bytes, nearly all of them, as one integer ([`short`]), hashed and compared in a step rather
+/// than through a pointer (the lookup was most of the counting); longer ones as bytes.
+#[derive(Default)]
+struct Tally {
+    short: FastMap<u128, (u32, u32)>,
+    long: FastMap<Box<[u8]>, (u32, u32)>,
+}
+
+/// A word under 16 bytes as an integer: its bytes, then its length in the last byte.
+fn short(word: &[u8]) -> Option<u128> {
+    (word.len() < 16).then(|| {
+        let mut bytes = [0u8; 16];
+        bytes[..word.len()].copy_from_slice(word);
+        bytes[15] = word.len() as u8;
+        u128::from_le_bytes(bytes)
+    })
+}
+
+/// The word [`short`] made `key` of.
+fn unshort(key: u128) -> Vec<u8> {
+    let bytes = key.to_le_bytes();
+    bytes[..usize::from(bytes[15])].to_vec()
+}
+
 /// Counts `word` once for incident `seen` (its position + 1).
-fn count(words: &mut FastMap<Box<[u8]>, (u32, u32)>, word: &[u8], seen: u32) {
-    match words.get_mut(word) {
-        Some((last, n)) => {
-            if *last != seen {
-                *last = seen;
-                *n += 1;
-            }
-        }
-        None => {
-            words.insert(word.into(), (seen, 1));
-        }
+fn count(words: &mut Tally, word: &[u8], seen: u32) {
+    let (last, n) = match short(word) {
+        Some(key) => words.short.entry(key).or_insert((0, 0)),
+        None => match words.long.get_mut(word) {
+            Some(counts) => counts,
+            None => words.long.entry(word.into()).or_insert((0, 0)),
+        },
+    };
+    if *last != seen {
+        *last = seen;
+        *n += 1;
     }
 }
 
@@ -132,7 +156,7 @@ impl Default for Counter {
     fn default() -> Self {
         Counter {
             analyzer: analyzer::surface(),
-            words: FastMap::default(),
+            words: Tally::default(),
             word: Vec::new(),
         }
     }
@@ -193,20 +217,29 @@ impl Counter {
 
     /// Both counts together; `self` and `other` saw different incidents.
     pub fn merge(mut self, mut other: Counter) -> Counter {
-        if self.words.len() < other.words.len() {
-            std::mem::swap(&mut self.words, &mut other.words);
+        fn add<K: std::hash::Hash + Eq>(
+            into: &mut FastMap<K, (u32, u32)>,
+            from: &mut FastMap<K, (u32, u32)>,
+        ) {
+            if into.len() < from.len() {
+                std::mem::swap(into, from);
+            }
+            for (w, (_, n)) in from.drain() {
+                into.entry(w).or_insert((0, 0)).1 += n;
+            }
         }
-        for (w, (_, n)) in other.words {
-            self.words.entry(w).or_insert((0, 0)).1 += n;
-        }
+        add(&mut self.words.short, &mut other.words.short);
+        add(&mut self.words.long, &mut other.words.long);
         self
     }
 
     pub fn finish(self) -> Words {
-        let mut words: Vec<(String, u32)> = self
-            .words
+        let Tally { short, long } = self.words;
+        let mut words: Vec<(String, u32)> = short
             .into_iter()
-            .map(|(w, (_, n))| (String::from_utf8_lossy(&w).into_owned(), n))
+            .map(|(k, (_, n))| (unshort(k), n))
+            .chain(long.into_iter().map(|(w, (_, n))| (w.into_vec(), n)))
+            .map(|(w, n)| (String::from_utf8_lossy(&w).into_owned(), n))
             .collect();
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Words(words)
