@@ -81,17 +81,6 @@ fn lesson_view(kb: &Kb, g: &lessons::Group, incidents: &[usize]) -> LessonView {
     }
 }
 
-/// The groups of a scope ([`Lessons`]' tags, services or untagged incidents), seen from it.
-fn scoped_views(kb: &Kb, lessons: &Lessons, scoped: Option<&Vec<Scoped>>) -> Vec<LessonView> {
-    scoped
-        .map(|list| {
-            list.iter()
-                .map(|s| lesson_view(kb, &lessons.groups[s.group], &s.incidents))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Tag chips a lesson on /lessons/ carries.
 const LESSON_TAGS: usize = 6;
 
@@ -314,13 +303,20 @@ pub(super) fn group_context(
         "tag" => lessons.by_tag.get(key),
         _ => lessons.by_service.get(key),
     };
-    let mut lessons = scoped_views(kb, lessons, scoped);
+    // Ranked, then only the shown ones made into views: a tag of thousands of incidents has
+    // thousands of lessons and open items, of which a hundred each are shown.
+    let mut scoped: Vec<&Scoped> = scoped.map(|l| l.iter().collect()).unwrap_or_default();
     // Most recurring within this tag or service first; stable, so ties stay newest first.
-    lessons.sort_by_key(|l| std::cmp::Reverse(l.count));
-    ctx.insert("lessons_total", &lessons.len());
-    lessons.truncate(LESSONS_PER_GROUP);
-    ctx.insert("lessons", &lessons);
-    let mut items: Vec<ItemRow> = g
+    scoped.sort_by_key(|s| std::cmp::Reverse(s.incidents.len()));
+    ctx.insert("lessons_total", &scoped.len());
+    let shown: Vec<LessonView> = scoped
+        .iter()
+        .take(LESSONS_PER_GROUP)
+        .map(|s| lesson_view(kb, &lessons.groups[s.group], &s.incidents))
+        .collect();
+    ctx.insert("lessons", &shown);
+    // Overdue first, then by due date (as written, `YYYY-MM-DD`), undated last; stable.
+    let mut items: Vec<(bool, Option<String>, usize, &ActionItem)> = g
         .incidents
         .iter()
         .flat_map(|&i| {
@@ -331,17 +327,23 @@ pub(super) fn group_context(
                 .filter(|a| !a.status.is_closed())
                 .map(move |a| (i, a))
         })
-        .map(|(i, a)| item_row(kb, i, a, today))
+        .map(|(i, a)| {
+            let overdue = stats::standing(a, today) == Standing::Overdue;
+            (!overdue, a.due.map(|d| d.to_string()), i, a)
+        })
         .collect();
     items.sort_by(|a, b| {
-        (a.standing != "overdue")
-            .cmp(&(b.standing != "overdue"))
-            .then(a.due_iso.is_none().cmp(&b.due_iso.is_none()))
-            .then(a.due_iso.cmp(&b.due_iso))
+        a.0.cmp(&b.0)
+            .then(a.1.is_none().cmp(&b.1.is_none()))
+            .then(a.1.cmp(&b.1))
     });
     ctx.insert("open_items_total", &items.len());
-    items.truncate(ITEMS_PER_GROUP);
-    ctx.insert("open_items", &items);
+    let shown: Vec<ItemRow> = items
+        .iter()
+        .take(ITEMS_PER_GROUP)
+        .map(|(_, _, i, a)| item_row(kb, *i, a, today))
+        .collect();
+    ctx.insert("open_items", &shown);
 }
 
 /// /lessons/, /action-items/ (and the pages of its closed items) and /insights/.
