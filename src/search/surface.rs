@@ -327,7 +327,7 @@ mod tests {
         #[test]
         fn any_text_counts_as_the_analyzer_does(
             docs in proptest::collection::vec(
-                proptest::collection::vec("([a-zA-Z0-9 .,_-]{0,12}|[\\PC]{0,6}|[a-z]{38,42}){0,8}", 0..3),
+                proptest::collection::vec("([a-zA-Z0-9 .,_-]{0,12}|[\\PC]{0,6}|[a-zé]{14,17}|[a-z]{38,42}){0,8}", 0..3),
                 0..4,
             )
         ) {
@@ -336,6 +336,13 @@ mod tests {
                 c.add(i, t.iter().map(String::as_str));
             }
             proptest::prop_assert_eq!(c.finish(), by_analyzer(&docs));
+            // Split between two counters (words under 16 bytes and longer ones are kept apart).
+            let (mut left, mut right) = (Counter::default(), Counter::default());
+            for (i, t) in docs.iter().enumerate() {
+                let c = if i % 2 == 0 { &mut left } else { &mut right };
+                c.add(i, t.iter().map(String::as_str));
+            }
+            proptest::prop_assert_eq!(left.merge(right).finish(), by_analyzer(&docs));
         }
     }
 
