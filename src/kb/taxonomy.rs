@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
+
 use crate::config::Config;
 use crate::content::Incident;
 
@@ -10,6 +12,9 @@ pub struct Taxonomy {
     aliases: HashMap<String, String>,
     /// (lowercased phrase, canonical tag)
     matchers: Vec<(String, String)>,
+    /// Every distinct phrase of `matchers` in one automaton, with the matchers each is: one
+    /// pass over an incident's text whatever the number of phrases.
+    phrases: Option<(AhoCorasick, Vec<Vec<usize>>)>,
 }
 
 /// Lowercase, spaces to `-`, only URL-safe characters kept.
@@ -40,7 +45,12 @@ impl Taxonomy {
                 }
             }
         }
-        Taxonomy { aliases, matchers }
+        let phrases = phrases(&matchers);
+        Taxonomy {
+            aliases,
+            matchers,
+            phrases,
+        }
     }
 
     /// Aliases (normalised) → canonical tag.
@@ -67,7 +77,7 @@ impl Taxonomy {
         for t in &inc.inferred_tags {
             push(self.canonical(t), true);
         }
-        if !self.matchers.is_empty() {
+        if let Some((automaton, of_phrase)) = &self.phrases {
             let mut haystack = inc.title.to_lowercase();
             for s in &inc.symptoms {
                 haystack.push('\n');
@@ -77,8 +87,16 @@ impl Taxonomy {
                 haystack.push('\n');
                 haystack.push_str(&f.description.to_lowercase());
             }
-            for (phrase, tag) in &self.matchers {
-                if contains_phrase(&haystack, phrase) {
+            let mut found = vec![false; self.matchers.len()];
+            for m in automaton.find_overlapping_iter(&haystack) {
+                if starts_word(&haystack, m.start()) {
+                    for &k in &of_phrase[m.pattern().as_usize()] {
+                        found[k] = true;
+                    }
+                }
+            }
+            for ((_, tag), found) in self.matchers.iter().zip(found) {
+                if found {
                     push(tag.clone(), true);
                 }
             }
@@ -87,15 +105,43 @@ impl Taxonomy {
     }
 }
 
-/// Whole-word containment: "replica" matches "replica lag" and "replicas", not "nonreplica".
+/// The automaton of the distinct phrases, and for each the matchers (by index) it is; None
+/// without phrases.
+fn phrases(matchers: &[(String, String)]) -> Option<(AhoCorasick, Vec<Vec<usize>>)> {
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut of_phrase: Vec<Vec<usize>> = Vec::new();
+    for (k, (phrase, _)) in matchers.iter().enumerate() {
+        let n = *at.entry(phrase).or_insert_with(|| {
+            distinct.push(phrase);
+            of_phrase.push(Vec::new());
+            distinct.len() - 1
+        });
+        of_phrase[n].push(k);
+    }
+    if distinct.is_empty() {
+        return None;
+    }
+    // Phrases come from site.toml and are short; building fails only past limits no
+    // configuration reaches, and then no tag is inferred rather than the build failing.
+    AhoCorasick::new(&distinct).ok().map(|a| (a, of_phrase))
+}
+
+/// Whole-word containment starts a word: "replica" matches "replica lag" and "replicas", not
+/// "nonreplica".
+fn starts_word(haystack: &str, i: usize) -> bool {
+    !haystack[..i]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
-    haystack.match_indices(phrase).any(|(i, _)| {
-        i == 0
-            || !haystack[..i]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-    })
+    let (automaton, _) = phrases(&[(phrase.to_string(), String::new())]).unwrap();
+    automaton
+        .find_overlapping_iter(haystack)
+        .any(|m| starts_word(haystack, m.start()))
 }
 
 #[cfg(test)]
@@ -132,5 +178,27 @@ mod tests {
             ]
         );
         assert!(!contains_phrase("nonreplica", "replica"));
+        assert!(contains_phrase("nonreplica replica", "replica"));
+        // An occurrence overlapping an earlier one still counts when it starts a word.
+        assert!(contains_phrase("xb-b-b", "b-b"));
+        assert!(contains_phrase("é replica", "replica"));
+        assert!(!contains_phrase("éreplica", "replica"));
+    }
+
+    #[test]
+    fn phrases_shared_by_tags_and_found_anywhere_infer_each_tag_in_order() {
+        let config = Config::parse(
+            "[tags.b]\nmatch = [\"disk full\", \"full\"]\n[tags.a]\nmatch = [\"disk\"]\n[tags.c]\nmatch = [\"disk full\"]\n[tags.d]\nmatch = [\"never\"]\n",
+        )
+        .unwrap();
+        let tx = Taxonomy::new(&config);
+        let inc = Incident {
+            title: "Writes failed".into(),
+            symptoms: vec!["DISK FULL on db-1".into()],
+            ..Incident::default()
+        };
+        // In the order of the tags' names (site.toml's tags are sorted), each once.
+        let names: Vec<String> = tx.tags_of(&inc).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 }
