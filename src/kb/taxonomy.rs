@@ -12,8 +12,8 @@ pub struct Taxonomy {
     aliases: HashMap<String, String>,
     /// (lowercased phrase, canonical tag)
     matchers: Vec<(String, String)>,
-    /// Every distinct phrase of `matchers` in one automaton, with the matchers each is: one
-    /// pass over an incident's text whatever the number of phrases.
+    /// Every distinct phrase of `matchers` in one automaton, with the matchers using each: one
+    /// pass over an incident's text, however many phrases there are.
     phrases: Option<(AhoCorasick, Vec<Vec<usize>>)>,
 }
 
@@ -105,8 +105,8 @@ impl Taxonomy {
     }
 }
 
-/// The automaton of the distinct phrases, and for each the matchers (by index) it is; None
-/// without phrases.
+/// The automaton of the distinct phrases, and for each the matchers (by index) using it;
+/// None without phrases.
 fn phrases(matchers: &[(String, String)]) -> Option<(AhoCorasick, Vec<Vec<usize>>)> {
     let mut at: HashMap<&str, usize> = HashMap::new();
     let mut distinct: Vec<&str> = Vec::new();
