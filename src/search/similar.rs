@@ -3,6 +3,7 @@
 //! knowledge bases: tantivy's defaults (min doc freq 5, min term freq 2) find nothing in a few
 //! dozen postmortems. Blended with tags, services and symptoms in `kb::related`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::FastMap;
@@ -515,7 +516,7 @@ impl Vocabulary {
         let mut forms: Vec<FastMap<String, u32>> = Vec::new();
         let mut stems: Vec<Vec<u32>> = Vec::with_capacity(kb.entries.len());
         for chunk in kb.entries.chunks(VOCAB_CHUNK) {
-            let analysed: Vec<Vec<(String, String, bool)>> = chunk
+            let analysed: Vec<Vec<(String, Cow<str>, bool)>> = chunk
                 .par_iter()
                 .map_init(
                     || analyzer.clone(),
@@ -536,13 +537,23 @@ impl Vocabulary {
                                 if t.text.len() < MIN_WORD {
                                     continue;
                                 }
-                                let word = text[t.offset_from..t.offset_to].to_lowercase();
+                                // Most words are written in lowercase already: those are
+                                // borrowed, and copied only as a new written form below.
+                                let written = &text[t.offset_from..t.offset_to];
+                                let word = if written
+                                    .bytes()
+                                    .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+                                {
+                                    Cow::Borrowed(written)
+                                } else {
+                                    Cow::Owned(written.to_lowercase())
+                                };
                                 // Numbers count where they name the incident ("503" in a
                                 // title), not dates and ticket numbers in a summary.
                                 let digits = word.bytes().any(|b| b.is_ascii_digit());
                                 let number_ok =
                                     !digits || (!minor && !word.chars().any(char::is_alphabetic));
-                                if number_ok && STOP_WORDS.binary_search(&word.as_str()).is_err() {
+                                if number_ok && STOP_WORDS.binary_search(&word.as_ref()).is_err() {
                                     out.push((t.text.clone(), word, minor));
                                 }
                             }
@@ -559,7 +570,13 @@ impl Vocabulary {
                         forms.push(FastMap::default());
                         (doc_freq.len() - 1) as u32
                     });
-                    *forms[id as usize].entry(word).or_default() += 1;
+                    let form = &mut forms[id as usize];
+                    match form.get_mut(word.as_ref()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            form.insert(word.into_owned(), 1);
+                        }
+                    }
                     mine.push(id << 1 | u32::from(minor));
                 }
                 // A stem in the title or symptoms sorts before the same stem elsewhere, so
