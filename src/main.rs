@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 use kb::build::{self, BuildError, BuildOptions};
 use kb::diagnostics::{Diagnostic, count};
 
+mod alloc;
+
 // A build allocates and frees millions of small strings and values across rayon's threads:
 // glibc's allocator spent about a sixth of a 10,000-incident build in malloc and free.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: alloc::MiMalloc = alloc::MiMalloc;
 
 /// Turns transparent huge pages off for this process. mimalloc asks for them, and gives memory
 /// it no longer uses back to the kernel in small pieces; the kernel then zeroes a whole 2 MB
