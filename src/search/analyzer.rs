@@ -283,7 +283,11 @@ impl Tokenizer for SplitTokenizer {
             parts: Vec::new(),
             part: 0,
             parts_position: 0,
-            token: Token::default(),
+            // Room for any word indexed: growing it word by word was a reallocation per field.
+            token: Token {
+                text: String::with_capacity(LONG),
+                ..Token::default()
+            },
             raw: self.raw,
             buffer: String::new(),
         }
@@ -491,7 +495,11 @@ impl<T: TokenStream> TokenStream for CachedStemStream<T> {
             if cache.len() >= CACHE_WORDS {
                 cache.clear();
             }
-            cache.insert(std::mem::replace(&mut token.text, stem.clone()), stem);
+            // The token keeps its buffer (a stem swapped in grew again word after word).
+            let word = token.text.as_str().to_owned();
+            token.text.clear();
+            token.text.push_str(&stem);
+            cache.insert(word, stem);
         });
         true
     }
