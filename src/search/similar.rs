@@ -318,9 +318,10 @@ fn weighed(
 ) -> Vec<(f32, Term)> {
     let n = searcher.num_docs() as f32;
     let mut scored = Vec::new();
-    // Counted by stem, field by field: a term is made only for the stems a query may use (a
-    // term and a sorted map entry per word were half of finding similar incidents).
-    let mut tf: FastMap<String, u32> = FastMap::default();
+    // Counted by stem, field by field, for the stems a query may use: those held by 2 to
+    // `max_df` incidents, keyed by the table's own copy (a copy of every stem counted, and a
+    // term and a sorted map entry per word, were half of finding similar incidents).
+    let mut tf: FastMap<&[u8], (u32, &Lists)> = FastMap::default();
     for (field, texts) in values {
         let Some(freqs) = doc_freqs.of(*field) else {
             continue;
@@ -329,24 +330,23 @@ fn weighed(
         for text in texts {
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
-                let stem = &stream.token().text;
+                let stem = stream.token().text.as_bytes();
                 if stem.len() < MIN_WORD {
                     continue;
                 }
-                match tf.get_mut(stem.as_str()) {
-                    Some(f) => *f += 1,
-                    None => {
-                        tf.insert(stem.clone(), 1);
-                    }
+                if let Some((f, _)) = tf.get_mut(stem) {
+                    *f += 1;
+                } else if let Some((key, lists)) = freqs.get_key_value(stem) {
+                    tf.insert(key, (1, lists));
                 }
             }
         }
-        for (stem, &f) in &tf {
-            let Some(lists) = freqs.get(stem.as_bytes()) else {
-                continue;
-            };
+        for (stem, &(f, lists)) in &tf {
             let df = lists.df as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let Ok(stem) = std::str::from_utf8(stem) else {
+                continue;
+            };
             scored.push((f as f32 * idf, Term::from_field_text(*field, stem)));
         }
     }
