@@ -6,6 +6,12 @@
 // does not matter for speed and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+/// The hash map of the word counts and tables made per build: foldhash, seeded at random per
+/// process and per map, so a postmortem cannot be written to collide in it without the seed, and
+/// quicker on short words than ahash without the AES instructions a portable build cannot assume
+/// (0.4 % of a build's instructions). Nothing may depend on its order.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub mod build;
 pub mod build_cache;
 pub mod check;

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Kb;
+use crate::FastMap;
 
 /// Jaccard similarity of content words from which two lessons count as one.
 pub const SAME: f64 = 0.6;
@@ -97,7 +98,7 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
         }
     }
     // Identical word sets first: one node each.
-    let mut node_of: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut node_of: FastMap<Vec<String>, usize> = FastMap::default();
     let mut sets: Vec<Vec<String>> = Vec::new();
     let occ_node: Vec<usize> = occurrences
         .iter()
@@ -111,7 +112,7 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
         .collect();
     let parent = components(&sets, &kb.work);
 
-    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut by_root: FastMap<usize, usize> = FastMap::default();
     let mut out: Vec<Group> = Vec::new();
     for ((i, kind, text), node) in occurrences.iter().zip(occ_node) {
         let root = parent[node];
@@ -236,7 +237,7 @@ pub fn components(sets: &[Vec<String>], work: &super::work::Work) -> Vec<usize> 
     let n = ranked.len();
     let mut parent: Vec<u32> = (0..n as u32).collect();
     // Per key: group representative → its sets with the key in their prefix.
-    let mut index: HashMap<u64, BTreeMap<u32, Vec<u32>>> = HashMap::new();
+    let mut index: FastMap<u64, BTreeMap<u32, Vec<u32>>> = FastMap::default();
     // Per representative: the keys under which it has sets in `index`.
     let mut keys_of: Vec<Vec<u64>> = vec![Vec::new(); n];
     let mut compared: Vec<u32> = vec![u32::MAX; n];
@@ -336,7 +337,7 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 /// Each set's words as ranks, rarest first (fewest sets, then alphabetical): a set's prefix is
 /// then its first words, and two sets compare as sorted integer lists.
 fn ranked(sets: &[Vec<String>]) -> Vec<Vec<u32>> {
-    let mut df: HashMap<&str, u32> = HashMap::new();
+    let mut df: FastMap<&str, u32> = FastMap::default();
     for s in sets {
         for w in s {
             *df.entry(w).or_default() += 1;
@@ -344,7 +345,7 @@ fn ranked(sets: &[Vec<String>]) -> Vec<Vec<u32>> {
     }
     let mut order: Vec<(u32, &str)> = df.iter().map(|(w, n)| (*n, *w)).collect();
     order.sort_unstable();
-    let rank: HashMap<&str, u32> = order
+    let rank: FastMap<&str, u32> = order
         .iter()
         .enumerate()
         .map(|(r, (_, w))| (*w, r as u32))

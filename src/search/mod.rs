@@ -20,11 +20,7 @@ pub mod synonyms;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{IndexReader, ReloadPolicy, Searcher};
 
-/// The hash map of the word counts and tables made per build: foldhash, seeded at random per
-/// process and per map, so a postmortem cannot be written to collide in it without the seed, and
-/// quicker on short words than ahash without the AES instructions a portable build cannot assume
-/// (0.4 % of a build's instructions).
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) use crate::FastMap;
 
 pub use run::{Hit, Results, SearchOptions};
 pub use schema::Fields;
