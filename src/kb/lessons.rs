@@ -3,7 +3,7 @@
 //! copies ("Alert on the cause, not only the symptoms" / "Alert on the cause, not just on
 //! symptoms") and leaves lessons that merely share a topic apart.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::Kb;
 use crate::FastMap;
@@ -138,9 +138,9 @@ pub fn groups(kb: &Kb) -> Vec<Group> {
 pub struct Lessons {
     pub groups: Vec<Group>,
     /// Per tag name: the groups with incidents carrying it, in the order of `groups`.
-    pub by_tag: HashMap<String, Vec<Scoped>>,
+    pub by_tag: FastMap<String, Vec<Scoped>>,
     /// Per service slug, the same.
-    pub by_service: HashMap<String, Vec<Scoped>>,
+    pub by_service: FastMap<String, Vec<Scoped>>,
     /// The same for incidents without tags.
     pub untagged: Vec<Scoped>,
 }
@@ -157,8 +157,8 @@ impl Lessons {
     /// groups' sizes, however many tags there are.
     pub fn new(kb: &Kb) -> Lessons {
         let groups = groups(kb);
-        let mut by_tag: HashMap<String, Vec<Scoped>> = HashMap::new();
-        let mut by_service: HashMap<String, Vec<Scoped>> = HashMap::new();
+        let mut by_tag: FastMap<String, Vec<Scoped>> = FastMap::default();
+        let mut by_service: FastMap<String, Vec<Scoped>> = FastMap::default();
         let mut untagged: Vec<Scoped> = Vec::new();
         let mut steps: u64 = 0;
         fn add(list: &mut Vec<Scoped>, group: usize, i: usize) {
@@ -174,7 +174,7 @@ impl Lessons {
                 }),
             }
         }
-        fn scope<'a>(map: &'a mut HashMap<String, Vec<Scoped>>, key: &str) -> &'a mut Vec<Scoped> {
+        fn scope<'a>(map: &'a mut FastMap<String, Vec<Scoped>>, key: &str) -> &'a mut Vec<Scoped> {
             if !map.contains_key(key) {
                 map.insert(key.to_string(), Vec::new());
             }
