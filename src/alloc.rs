@@ -123,4 +123,38 @@ mod tests {
             }
         }
     }
+
+    /// A layout whose size is not a multiple of its alignment takes the aligned calls; grown
+    /// to one that is, it moves to the plain ones, keeping its bytes and its alignment.
+    #[test]
+    fn blocks_move_between_the_aligned_and_the_plain_calls() {
+        let a = MiMalloc;
+        for (size, align) in [(12, 8), (24, 16), (40, 16), (1000, 16), (3004, 8), (5, 4)] {
+            let layout = Layout::from_size_align(size, align).unwrap();
+            assert!(!plain(size, align));
+            // SAFETY: each block is used within its size and freed once, with its layout.
+            unsafe {
+                let p = a.alloc(layout);
+                assert_eq!(p as usize % align, 0);
+                p.write_bytes(0x5a, size);
+                let new = (size * 3).next_multiple_of(align);
+                assert!(plain(new, align));
+                let q = a.realloc(p, layout, new);
+                assert_eq!(q as usize % align, 0, "{size}/{align} → {new}");
+                assert!(
+                    std::slice::from_raw_parts(q, size)
+                        .iter()
+                        .all(|&b| b == 0x5a)
+                );
+                let back = a.realloc(q, Layout::from_size_align(new, align).unwrap(), size);
+                assert_eq!(back as usize % align, 0);
+                assert!(
+                    std::slice::from_raw_parts(back, size)
+                        .iter()
+                        .all(|&b| b == 0x5a)
+                );
+                a.dealloc(back, layout);
+            }
+        }
+    }
 }
