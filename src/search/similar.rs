@@ -406,17 +406,17 @@ impl Query<'_> {
             let weights = [weight(0), weight(1)];
             let tf = &self.scoring.tf[field];
             let postings = lists.postings(self.scoring, field);
-            for (&at, &norm) in postings.docs.iter().zip(&postings.norms) {
-                let tf = tf[usize::from(norm)];
-                let at = at as usize;
-                for q in 0..2 {
-                    if takes[q] {
-                        let score = &mut scratch.score[q][at];
-                        if *score == 0.0 {
-                            scratch.touched[q].push(at as u32);
-                        }
-                        *score += weights[q] * tf;
+            // One loop per query the term is in: the postings are most of the work, and a
+            // test per posting and query kept the loop from being tight.
+            for q in (0..2).filter(|&q| takes[q]) {
+                let (score, touched, weight) =
+                    (&mut scratch.score[q], &mut scratch.touched[q], weights[q]);
+                for (&at, &norm) in postings.docs.iter().zip(&postings.norms) {
+                    let score = &mut score[at as usize];
+                    if *score == 0.0 {
+                        touched.push(at);
                     }
+                    *score += weight * tf[usize::from(norm)];
                 }
             }
         }
