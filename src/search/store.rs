@@ -173,7 +173,11 @@ pub fn write<T: Send>(
     alongside: impl FnOnce() -> T + Send,
 ) -> Result<(Index, Digest, T), String> {
     let (schema, fields) = Fields::schema();
-    let builder = || tantivy::Index::builder().schema(schema.clone());
+    let builder = || {
+        tantivy::Index::builder()
+            .schema(schema.clone())
+            .settings(settings())
+    };
     let Some(dir) = dir else {
         let index = builder().create_in_ram().map_err(|e| e.to_string())?;
         let index = Index::new(index).map_err(|e| e.to_string())?;
@@ -202,6 +206,15 @@ pub fn write<T: Send>(
     let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
     let index = Index::in_dir(index, dir).map_err(|e| e.to_string())?;
     Ok((index.with_words(words), digest, t))
+}
+
+/// The index's settings: stored documents uncompressed. The index stays on the machine, a
+/// search reads a handful of documents, and compressing them all cost more than writing them.
+fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_compression: tantivy::store::Compressor::None,
+        ..Default::default()
+    }
 }
 
 /// Adds every incident, in kb order: one segment per indexing thread (more when one fills its
