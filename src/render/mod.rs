@@ -617,11 +617,19 @@ fn write_job(
         Ctx::Ready(c) => c,
         Ctx::Later(make) => make(),
     };
-    let html = tera.render(job.template, &context).map_err(|e| {
-        RenderError::Templates(vec![theme::template_error(job.template, &e, theme)])
-    })?;
-    sink.write(&job.path, html.as_bytes())
-        .map_err(RenderError::Output)
+    // Each thread renders into one buffer, grown to its largest page once: a page rendered
+    // into a new string grew it several times and checked its UTF-8 after.
+    thread_local! {
+        static PAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PAGE.with_borrow_mut(|html| {
+        html.clear();
+        tera.render_to(job.template, &context, &mut *html)
+            .map_err(|e| {
+                RenderError::Templates(vec![theme::template_error(job.template, &e, theme)])
+            })?;
+        sink.write(&job.path, html).map_err(RenderError::Output)
+    })
 }
 
 /// Summaries that are their incident's card become the card, `card_html` and all: one value
