@@ -125,6 +125,8 @@ impl Theme {
     /// A Tera environment with every template of the theme.
     pub fn tera(&self) -> Result<Tera, Vec<Diagnostic>> {
         let mut tera = Tera::new();
+        // kb's own filters, known before the templates that use them are read.
+        tera.register_filter("with_root", super::with_root);
         let mut templates = Vec::new();
         let mut errors = Vec::new();
         for (rel, (bytes, origin)) in &self.files {
