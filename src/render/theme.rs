@@ -127,6 +127,7 @@ impl Theme {
         let mut tera = Tera::new();
         // kb's own filters, known before the templates that use them are read.
         tera.register_filter("with_root", super::with_root);
+        tera.register_filter("safe", safe);
         let mut templates = Vec::new();
         let mut errors = Vec::new();
         for (rel, (bytes, origin)) in &self.files {
@@ -188,6 +189,16 @@ impl Theme {
 fn display(root: &Path, p: &Path) -> String {
     let rel: PathBuf = p.strip_prefix(root).unwrap_or(p).to_path_buf();
     rel.to_string_lossy().replace('\\', "/")
+}
+
+/// Tera's `safe`, without a copy: the same string marked safe, where Tera's copies it (the
+/// rendered body of every incident page, and every card a list prints).
+fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
+    if value.is_string() {
+        value.mark_safe()
+    } else {
+        tera::Value::safe_string(&value.to_string())
+    }
 }
 
 /// A Tera error as a diagnostic at the template file, line and column Tera names (its
@@ -270,6 +281,41 @@ pub fn inline_script(js: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{EMBEDDED, MINIFIED};
+
+    /// kb's `safe` prints what Tera's does, for every kind of value, escaped or not.
+    #[test]
+    fn safe_prints_what_teras_does() {
+        let template = "{{ v | safe }}|{{ v | safe | upper }}|{% if v | safe == v %}eq{% endif %}";
+        let mut ours = tera::Tera::new();
+        ours.register_filter("safe", super::safe);
+        let mut theirs = tera::Tera::new();
+        for t in [&mut ours, &mut theirs] {
+            t.add_raw_template("t.html", template).unwrap();
+            t.add_raw_template("t.txt", template).unwrap();
+        }
+        let values = [
+            tera::Value::from("<b>bold</b> & more than twenty-one bytes"),
+            tera::Value::from("<i>"),
+            tera::Value::safe_string("<i>already safe</i>"),
+            tera::Value::from(""),
+            tera::Value::from(42),
+            tera::Value::from(2.5),
+            tera::Value::from(true),
+            tera::Value::from(vec![tera::Value::from("<a>"), tera::Value::from(1)]),
+            tera::Value::from(None::<String>),
+        ];
+        for v in values {
+            let mut ctx = tera::Context::new();
+            ctx.insert_value("v", v.clone());
+            for name in ["t.html", "t.txt"] {
+                assert_eq!(
+                    ours.render(name, &ctx).unwrap(),
+                    theirs.render(name, &ctx).unwrap(),
+                    "{v:?} in {name}"
+                );
+            }
+        }
+    }
 
     /// A source edited since its minified copy was made would be served as the old code.
     #[test]
