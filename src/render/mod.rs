@@ -271,275 +271,285 @@ pub fn render(
     let tags_value = Value::from_serializable(&tag_views);
     let services_value = Value::from_serializable(&service_views);
 
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut kept_groups = std::collections::HashMap::new();
-    // Each of these takes a single core for 0.1–0.2 s at 10k: side by side.
     let whole = only.is_none();
-    let ((report_jobs, computed), json) = rayon::join(
-        || match whole {
-            true => {
-                let lessons = Lessons::new(kb);
-                (reports::jobs(kb, &lessons, today), Some(lessons))
-            }
-            false => (Vec::new(), None),
-        },
-        || match whole {
-            true => {
-                let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
-                data::write_files(kb, today, limit, |path, bytes| staging.write(path, bytes))
-            }
-            false => Ok(()),
-        },
-    );
-    jobs.extend(report_jobs);
-    let lessons = computed
-        .as_ref()
-        .or(only.map(|o| &o.across.lessons))
-        .expect("computed unless given");
+    // Incident pages need nothing the other pages' preparation makes (the lesson groups, the
+    // groups' figures, the data files), which leaves a core idle while one part of it runs
+    // alone (the lesson groups, 0.1–0.2 s at 10,000): the two side by side.
+    let prepare = || -> Result<_, RenderError> {
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut kept_groups = std::collections::HashMap::new();
+        // Each of these takes a single core for 0.1–0.2 s at 10k: side by side.
+        let ((report_jobs, computed), json) = rayon::join(
+            || match whole {
+                true => {
+                    let lessons = Lessons::new(kb);
+                    (reports::jobs(kb, &lessons, today), Some(lessons))
+                }
+                false => (Vec::new(), None),
+            },
+            || match whole {
+                true => {
+                    let limit = kb.config.run.data_part_bytes.unwrap_or(data::PART_BYTES);
+                    data::write_files(kb, today, limit, |path, bytes| staging.write(path, bytes))
+                }
+                false => Ok(()),
+            },
+        );
+        jobs.extend(report_jobs);
+        let lessons = computed
+            .as_ref()
+            .or(only.map(|o| &o.across.lessons))
+            .expect("computed unless given");
 
-    // Home.
-    let all: Vec<usize> = (0..kb.entries.len()).collect();
-    let (open, overdue) = kb
-        .entries
-        .iter()
-        .flat_map(|e| &e.incident.action_items)
-        .fold((0, 0), |(o, d), a| {
-            let open = !a.status.is_closed();
-            let late = open && a.due.is_some_and(|due| due < today);
-            (o + usize::from(open), d + usize::from(late))
-        });
-    let stats = Value::from_serializable(&Stats {
-        incidents: kb.entries.len(),
-        tags: kb.tags.len(),
-        services: kb.services.len(),
-        undated: kb
+        // Home.
+        let all: Vec<usize> = (0..kb.entries.len()).collect();
+        let (open, overdue) = kb
             .entries
             .iter()
-            .filter(|e| e.incident.date.is_none())
-            .count(),
-        open_action_items: open,
-        overdue_action_items: overdue,
-    });
-    // An edit's second quick step renders big groups' pages only: nothing else is prepared.
-    let lists = only.is_none_or(|o| !o.big);
-    if lists {
-        let mut ctx = Context::new();
-        ctx.insert_value("page", page(kb.config.title.clone(), "home", ""));
-        ctx.insert_value("recent", list(&all[..all.len().min(RECENT)]));
-        ctx.insert_value("tags", tags_value.clone());
-        ctx.insert_value("services", services_value.clone());
-        ctx.insert_value("stats", stats.clone());
-        ctx.insert_value("headline", reports::headline(kb, today));
-        jobs.push(Job {
-            template: "index.html",
-            path: "index.html".into(),
-            context: ctx.into(),
+            .flat_map(|e| &e.incident.action_items)
+            .fold((0, 0), |(o, d), a| {
+                let open = !a.status.is_closed();
+                let late = open && a.due.is_some_and(|due| due < today);
+                (o + usize::from(open), d + usize::from(late))
+            });
+        let stats = Value::from_serializable(&Stats {
+            incidents: kb.entries.len(),
+            tags: kb.tags.len(),
+            services: kb.services.len(),
+            undated: kb
+                .entries
+                .iter()
+                .filter(|e| e.incident.date.is_none())
+                .count(),
+            open_action_items: open,
+            overdue_action_items: overdue,
         });
-    }
-
-    // All incidents, newest first, a page at a time; the data its script filters over.
-    let shown = |r: std::ops::Range<usize>| {
-        lists && only.is_none_or(|o| r.start == 0 || o.incidents.iter().any(|i| r.contains(i)))
-    };
-    jobs.extend(list::jobs(kb, &cards, &stats, shown));
-    // Fetched only when the list is filtered: an edit's quick pages leave it to the rebuild.
-    let list_data = whole.then(|| list::data(kb));
-
-    // Tags and services.
-    for (kind, groups, groups_value, url_of, one, many) in [
-        (
-            "tag",
-            &kb.tags,
-            &tags_value,
-            views::tag_url as fn(&str) -> String,
-            "tag.html",
-            "tags.html",
-        ),
-        (
-            "service",
-            &kb.services,
-            &services_value,
-            views::service_url,
-            "service.html",
-            "services.html",
-        ),
-    ] {
-        let plural = if kind == "tag" { "tags" } else { "services" };
-        let mut ctx = Context::new();
-        let title = if kind == "tag" { "Tags" } else { "Services" };
-        ctx.insert_value(
-            "page",
-            page(
-                title,
-                if kind == "tag" { "tags" } else { "services" },
-                &format!("{plural}/"),
-            ),
-        );
-        ctx.insert_value(plural, groups_value.clone());
-        jobs.push(Job {
-            template: many,
-            path: format!("{plural}/index.html"),
-            context: ctx.into(),
-        });
-        // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
-        let per = list::per_page(kb);
-        // Each group's pages, and its figures when kept for kb serve.
-        type Pages<'a> = (Vec<Job<'a>>, Option<(String, Context)>);
-        let group_jobs: Vec<Pages> = groups
-            .par_iter()
-            .filter(|(key, _)| {
-                only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
-            })
-            .map(|(key, g)| {
-                let url = url_of(key);
-                let view = Value::from_serializable(&GroupView {
-                    name: &g.name,
-                    url: url.clone(),
-                    description: &g.description,
-                    count: g.incidents.len(),
-                });
-                // Its incidents a page at a time, as /incidents/: a tag of 20,000 incidents
-                // was one page of 20 MB. The first page has the figures, lessons and items.
-                let total = g.incidents.len().div_ceil(per).max(1);
-                let id = format!("{kind}/{key}");
-                // An edit's quick pages: the first (its figures may be made again) and those
-                // of this group's pages it changes.
-                let wanted = |k: usize| {
-                    k == 0 || only.is_none_or(|o| o.group_page(&id, &g.incidents, per, k))
-                };
-                let paged = |ctx: &mut Context, k: usize| {
-                    let range = k * per..((k + 1) * per).min(g.incidents.len());
-                    ctx.insert_value("incidents", list(&g.incidents[range.clone()]));
-                    ctx.insert("pager", &pager::pager(&url, k + 1, total));
-                    ctx.insert("first", &(range.start + 1));
-                    ctx.insert("last", &range.end);
-                };
-                let mut jobs: Vec<Job> = (1..total)
-                    .filter(|&k| wanted(k))
-                    .map(|k| {
-                        let here = pager::page_url(&url, k + 1);
-                        let mut ctx = Context::new();
-                        let title = format!("{}, page {}", g.name, k + 1);
-                        ctx.insert_value("page", page(title, kind, &here));
-                        ctx.insert_value("group", view.clone());
-                        paged(&mut ctx, k);
-                        Job {
-                            template: "group-page.html",
-                            path: format!("{here}index.html"),
-                            context: ctx.into(),
-                        }
-                    })
-                    .collect();
-                let mut ctx = Context::new();
-                ctx.insert_value("page", page(g.name.clone(), kind, &url));
-                ctx.insert_value(kind, view);
-                paged(&mut ctx, 0);
-                let kept = only.and_then(|o| o.across.groups.get(&id));
-                let extra = kept.cloned().unwrap_or_else(|| {
-                    let mut extra = Context::new();
-                    reports::group_context(kb, kind, key, g, lessons, today, &mut extra);
-                    extra
-                });
-                // Only big groups' figures are kept (for kb serve): the rest move into the page.
-                let keep = whole && g.incidents.len() >= KEEP_GROUP;
-                let kept = keep.then(|| (id.clone(), extra.clone()));
-                ctx.extend(extra);
-                jobs.insert(
-                    0,
-                    Job {
-                        template: one,
-                        path: format!("{url}index.html"),
-                        context: ctx.into(),
-                    },
-                );
-                (jobs, kept)
-            })
-            .collect();
-        for (group, keep) in group_jobs {
-            jobs.extend(group);
-            kept_groups.extend(keep);
+        // An edit's second quick step renders big groups' pages only: nothing else is prepared.
+        let lists = only.is_none_or(|o| !o.big);
+        if lists {
+            let mut ctx = Context::new();
+            ctx.insert_value("page", page(kb.config.title.clone(), "home", ""));
+            ctx.insert_value("recent", list(&all[..all.len().min(RECENT)]));
+            ctx.insert_value("tags", tags_value.clone());
+            ctx.insert_value("services", services_value.clone());
+            ctx.insert_value("stats", stats.clone());
+            ctx.insert_value("headline", reports::headline(kb, today));
+            jobs.push(Job {
+                template: "index.html",
+                path: "index.html".into(),
+                context: ctx.into(),
+            });
         }
-    }
 
-    // Search: the manifest and the engine go inline, so a visit opening `/search/?q=…` costs
-    // the page, the query's files, then its results' stubs: three round trips.
-    let mut ctx = Context::new();
-    ctx.insert_value("page", page("Search", "search", "search/"));
-    ctx.insert("search_manifest", &script_json(search));
-    ctx.insert("search_script", &theme.inline_script(SEARCH_SCRIPTS));
-    ctx.insert(
-        "search_page_script",
-        &theme.inline_script(&["js/search-page.js"]),
-    );
-    jobs.push(Job {
-        template: "search.html",
-        path: "search/index.html".into(),
-        context: ctx.into(),
-    });
+        // All incidents, newest first, a page at a time; the data its script filters over.
+        let shown = |r: std::ops::Range<usize>| {
+            lists && only.is_none_or(|o| r.start == 0 || o.incidents.iter().any(|i| r.contains(i)))
+        };
+        jobs.extend(list::jobs(kb, &cards, &stats, shown));
+        // Fetched only when the list is filtered: an edit's quick pages leave it to the rebuild.
+        let list_data = whole.then(|| list::data(kb));
 
-    // Feeds and data: the newest incidents as Atom, every page in the sitemap, every
-    // incident as JSON.
-    let dated: Vec<&crate::kb::Entry> = kb
-        .entries
-        .iter()
-        .filter(|e| e.incident.date.is_some())
-        .take(FEED)
-        .collect();
-    let feed: Vec<views::FeedEntry> = dated.iter().map(|e| views::feed_entry(e)).collect();
-    let mut ctx = Context::new();
-    ctx.insert_value("page", page("Latest incidents", "feed", "atom.xml"));
-    ctx.insert("updated", &feed.first().map(|f| f.updated.clone()));
-    ctx.insert("entries", &feed);
-    jobs.push(Job {
-        template: "atom.xml",
-        path: "atom.xml".into(),
-        context: ctx.into(),
-    });
-    // An edit's quick pages leave the sitemap to the rebuild (at 10,000 it takes 50 ms).
-    if whole {
-        let maps = sitemaps(kb, &jobs);
-        jobs.extend(maps);
-    }
-    json.map_err(RenderError::Output)?;
-    for (path, bytes) in list_data
-        .iter()
-        .flat_map(|d| [(list::DATA, &d.0), (list::FACETS, &d.1)])
-    {
-        staging.write(path, bytes).map_err(RenderError::Output)?;
-    }
+        // Tags and services.
+        for (kind, groups, groups_value, url_of, one, many) in [
+            (
+                "tag",
+                &kb.tags,
+                &tags_value,
+                views::tag_url as fn(&str) -> String,
+                "tag.html",
+                "tags.html",
+            ),
+            (
+                "service",
+                &kb.services,
+                &services_value,
+                views::service_url,
+                "service.html",
+                "services.html",
+            ),
+        ] {
+            let plural = if kind == "tag" { "tags" } else { "services" };
+            let mut ctx = Context::new();
+            let title = if kind == "tag" { "Tags" } else { "Services" };
+            ctx.insert_value(
+                "page",
+                page(
+                    title,
+                    if kind == "tag" { "tags" } else { "services" },
+                    &format!("{plural}/"),
+                ),
+            );
+            ctx.insert_value(plural, groups_value.clone());
+            jobs.push(Job {
+                template: many,
+                path: format!("{plural}/index.html"),
+                context: ctx.into(),
+            });
+            // The groups' figures are the costliest part to prepare (0.5 s at 10k on one core).
+            let per = list::per_page(kb);
+            // Each group's pages, and its figures when kept for kb serve.
+            type Pages<'a> = (Vec<Job<'a>>, Option<(String, Context)>);
+            let group_jobs: Vec<Pages> = groups
+                .par_iter()
+                .filter(|(key, _)| {
+                    only.is_none_or(|o| o.group(kind, key) && o.big == o.across.kept(kind, key))
+                })
+                .map(|(key, g)| {
+                    let url = url_of(key);
+                    let view = Value::from_serializable(&GroupView {
+                        name: &g.name,
+                        url: url.clone(),
+                        description: &g.description,
+                        count: g.incidents.len(),
+                    });
+                    // Its incidents a page at a time, as /incidents/: a tag of 20,000 incidents
+                    // was one page of 20 MB. The first page has the figures, lessons and items.
+                    let total = g.incidents.len().div_ceil(per).max(1);
+                    let id = format!("{kind}/{key}");
+                    // An edit's quick pages: the first (its figures may be made again) and those
+                    // of this group's pages it changes.
+                    let wanted = |k: usize| {
+                        k == 0 || only.is_none_or(|o| o.group_page(&id, &g.incidents, per, k))
+                    };
+                    let paged = |ctx: &mut Context, k: usize| {
+                        let range = k * per..((k + 1) * per).min(g.incidents.len());
+                        ctx.insert_value("incidents", list(&g.incidents[range.clone()]));
+                        ctx.insert("pager", &pager::pager(&url, k + 1, total));
+                        ctx.insert("first", &(range.start + 1));
+                        ctx.insert("last", &range.end);
+                    };
+                    let mut jobs: Vec<Job> = (1..total)
+                        .filter(|&k| wanted(k))
+                        .map(|k| {
+                            let here = pager::page_url(&url, k + 1);
+                            let mut ctx = Context::new();
+                            let title = format!("{}, page {}", g.name, k + 1);
+                            ctx.insert_value("page", page(title, kind, &here));
+                            ctx.insert_value("group", view.clone());
+                            paged(&mut ctx, k);
+                            Job {
+                                template: "group-page.html",
+                                path: format!("{here}index.html"),
+                                context: ctx.into(),
+                            }
+                        })
+                        .collect();
+                    let mut ctx = Context::new();
+                    ctx.insert_value("page", page(g.name.clone(), kind, &url));
+                    ctx.insert_value(kind, view);
+                    paged(&mut ctx, 0);
+                    let kept = only.and_then(|o| o.across.groups.get(&id));
+                    let extra = kept.cloned().unwrap_or_else(|| {
+                        let mut extra = Context::new();
+                        reports::group_context(kb, kind, key, g, lessons, today, &mut extra);
+                        extra
+                    });
+                    // Only big groups' figures are kept (for kb serve): the rest move into the page.
+                    let keep = whole && g.incidents.len() >= KEEP_GROUP;
+                    let kept = keep.then(|| (id.clone(), extra.clone()));
+                    ctx.extend(extra);
+                    jobs.insert(
+                        0,
+                        Job {
+                            template: one,
+                            path: format!("{url}index.html"),
+                            context: ctx.into(),
+                        },
+                    );
+                    (jobs, kept)
+                })
+                .collect();
+            for (group, keep) in group_jobs {
+                jobs.extend(group);
+                kept_groups.extend(keep);
+            }
+        }
 
-    // 404.
-    let mut ctx = Context::new();
-    ctx.insert_value("page", page("Page not found", "404", ""));
-    jobs.push(Job {
-        template: "404.html",
-        path: "404.html".into(),
-        context: ctx.into(),
-    });
+        // Search: the manifest and the engine go inline, so a visit opening `/search/?q=…` costs
+        // the page, the query's files, then its results' stubs: three round trips.
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page("Search", "search", "search/"));
+        ctx.insert("search_manifest", &script_json(search));
+        ctx.insert("search_script", &theme.inline_script(SEARCH_SCRIPTS));
+        ctx.insert(
+            "search_page_script",
+            &theme.inline_script(&["js/search-page.js"]),
+        );
+        jobs.push(Job {
+            template: "search.html",
+            path: "search/index.html".into(),
+            context: ctx.into(),
+        });
+
+        // Feeds and data: the newest incidents as Atom, every page in the sitemap, every
+        // incident as JSON.
+        let dated: Vec<&crate::kb::Entry> = kb
+            .entries
+            .iter()
+            .filter(|e| e.incident.date.is_some())
+            .take(FEED)
+            .collect();
+        let feed: Vec<views::FeedEntry> = dated.iter().map(|e| views::feed_entry(e)).collect();
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page("Latest incidents", "feed", "atom.xml"));
+        ctx.insert("updated", &feed.first().map(|f| f.updated.clone()));
+        ctx.insert("entries", &feed);
+        jobs.push(Job {
+            template: "atom.xml",
+            path: "atom.xml".into(),
+            context: ctx.into(),
+        });
+        // An edit's quick pages leave the sitemap to the rebuild (at 10,000 it takes 50 ms).
+        if whole {
+            let maps = sitemaps(kb, &jobs);
+            jobs.extend(maps);
+        }
+        json.map_err(RenderError::Output)?;
+        for (path, bytes) in list_data
+            .iter()
+            .flat_map(|d| [(list::DATA, &d.0), (list::FACETS, &d.1)])
+        {
+            staging.write(path, bytes).map_err(RenderError::Output)?;
+        }
+
+        // 404.
+        let mut ctx = Context::new();
+        ctx.insert_value("page", page("Page not found", "404", ""));
+        jobs.push(Job {
+            template: "404.html",
+            path: "404.html".into(),
+            context: ctx.into(),
+        });
+        Ok((jobs, kept_groups, computed))
+    };
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     let summary = |j: usize| summaries[j].clone();
+    let incident_pages = || -> Vec<Result<(), RenderError>> {
+        (0..kb.entries.len())
+            .into_par_iter()
+            .filter(|i| only.is_none_or(|o| !o.big && o.incidents.contains(i)))
+            .map(|i| {
+                // An unchanged page the sink still has is not rendered again (kb serve).
+                let path = format!(
+                    "{}index.html",
+                    views::incident_url(&kb.entries[i].incident.id)
+                );
+                // Attachments are copied whether or not the page is kept: they may have changed.
+                copy_assets(&kb.entries[i].incident, staging)?;
+                if unchanged.is_some_and(|u| u[i]) && staging.keep(&path) {
+                    return Ok(());
+                }
+                write(incident_job(kb, today, &summary, i))
+            })
+            .collect()
+    };
+    let (prepared, incident_results) = rayon::join(prepare, incident_pages);
+    let (mut jobs, kept_groups, computed) = prepared?;
     if let Some(o) = only {
         let group = |j: &Job| matches!(j.template, "tag.html" | "service.html" | "group-page.html");
         jobs.retain(|j| Only::lists(&j.path) && (!o.big || group(j)));
     }
-    let incident_results: Vec<Result<(), RenderError>> = (0..kb.entries.len())
-        .into_par_iter()
-        .filter(|i| only.is_none_or(|o| !o.big && o.incidents.contains(i)))
-        .map(|i| {
-            // An unchanged page the sink still has is not rendered again (kb serve).
-            let path = format!(
-                "{}index.html",
-                views::incident_url(&kb.entries[i].incident.id)
-            );
-            // Attachments are copied whether or not the page is kept: they may have changed.
-            copy_assets(&kb.entries[i].incident, staging)?;
-            if unchanged.is_some_and(|u| u[i]) && staging.keep(&path) {
-                return Ok(());
-            }
-            write(incident_job(kb, today, &summary, i))
-        })
-        .collect();
 
     let pages = jobs.len() + kb.entries.len();
     let results: Vec<Result<(), RenderError>> = jobs.into_par_iter().map(write).collect();
