@@ -163,6 +163,43 @@ fn incidents_json_has_fields_metrics_and_overdue_items() {
     assert_eq!(r["metrics"]["time_to_detect_s"], 52 * 60);
 }
 
+/// The incident page's action items: open and overdue counts, and the owner and due columns
+/// shown only when some item has one (the counts kb gives the template, as the JSON has them).
+#[test]
+fn the_action_items_table_counts_and_columns() {
+    let (dir, out) = built();
+    let page =
+        |id: &str| fs::read_to_string(out.join(format!("incidents/{id}/index.html"))).unwrap();
+    let timed = page("timed-failover");
+    assert!(timed.contains("2 open of 3</span>"), "{timed}");
+    assert!(timed.contains("<span class=\"count count-danger\">1 overdue</span>"));
+    assert!(timed.contains("<th scope=\"col\">Owner</th>"));
+    assert!(timed.contains("<th scope=\"col\">Due</th>"));
+    assert!(timed.contains("<span class=\"missing\">no owner</span>"));
+    assert_eq!(timed.matches("overdue-label").count(), 1);
+
+    // Items with neither owners nor due dates: the owner column stays (they are the
+    // frontmatter's, so a missing owner is worth showing), the due column goes.
+    let extra = dir.path().join("content/extra");
+    fs::write(
+        extra.join("2024-02-01-unowned.md"),
+        "---\nid: unowned\ntitle: Nobody owns these\ndate: 2024-02-01\naction_items:\n  - title: Add an alert\n    status: open\n  - title: Write the runbook\n    status: done\n---\nBody.\n",
+    )
+    .unwrap();
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let unowned = page("unowned");
+    assert!(unowned.contains("1 open of 2</span>"), "{unowned}");
+    assert!(!unowned.contains("count-danger"));
+    assert!(unowned.contains("<th scope=\"col\">Owner</th>"));
+    assert!(!unowned.contains("<th scope=\"col\">Due</th>"));
+    assert_eq!(
+        unowned
+            .matches("<span class=\"missing\">no owner</span>")
+            .count(),
+        2
+    );
+}
+
 #[test]
 fn the_feed_reads_in_a_feed_parser_with_the_newest_incidents() {
     let (_dir, out) = built();

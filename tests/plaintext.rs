@@ -364,6 +364,11 @@ fn sections_read_from_the_body_are_shown_once_as_written() {
     assert_eq!(html.matches("Disks fill up.").count(), 1);
     // The heading it came from is named, escaped.
     assert!(ai.contains("under “Action items &lt;img src=x onerror=alert(1)&gt;”"));
+    // Items read from a list name no owner or due date: the note says so.
+    assert!(
+        ai.contains("; <span class=\"missing\">no owners recorded</span>, no due dates."),
+        "{ai}"
+    );
     assert!(!html.contains("<img"));
     // Sections that fill no field stay in the body.
     assert!(html.contains("<h2 id=\"attendees\">Attendees</h2>"));

@@ -821,6 +821,13 @@ fn incident_job(
     );
     let (blocks, contents) = placement::blocks(inc, &rendered.html, &rendered.toc, rendered.parts);
     let action_items = views::action_items(&inc.action_items, today);
+    // Internal markers and the id (always derivable) are not worth a note.
+    let inferred: Vec<&'static str> = inc
+        .inferred
+        .iter()
+        .copied()
+        .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
+        .collect();
     let detail = Detail {
         path: &inc.path,
         authors: &inc.authors,
@@ -851,6 +858,11 @@ fn incident_job(
             .iter()
             .filter(|a| !a.item.status.is_closed())
             .count(),
+        overdue_action_items: action_items.iter().filter(|a| a.overdue).count(),
+        action_items_owned: action_items
+            .iter()
+            .any(|a| a.item.owner.as_ref().is_some_and(|o| !o.is_empty())),
+        action_items_due: action_items.iter().any(|a| a.item.due.is_some()),
         action_items,
         lessons: &inc.lessons,
         has_lessons: !inc.lessons.is_empty(),
@@ -860,13 +872,12 @@ fn incident_job(
         body_html: rendered.html,
         blocks,
         contents,
-        // Internal markers and the id (always derivable) are not worth a note.
-        inferred: inc
-            .inferred
+        inferred_text: inferred
             .iter()
-            .copied()
-            .filter(|f| !f.contains('-') && !matches!(*f, "id" | "frontmatter"))
-            .collect(),
+            .map(|f| f.replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(", "),
+        inferred,
         has_frontmatter: inc.has_frontmatter,
         updated: views::updated(inc),
         edit_url: kb.config.repository.edit_link(&inc.path),
@@ -880,6 +891,7 @@ fn incident_job(
             let mut m = tera::Map::new();
             m.insert("incident".into(), summary(r.index));
             m.insert("reasons".into(), Value::from_serializable(&r.reasons));
+            m.insert("reasons_text".into(), Value::from(r.reasons.join("; ")));
             Value::from(m)
         })
         .collect();

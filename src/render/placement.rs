@@ -28,6 +28,31 @@ pub struct Block {
     pub html: String,
     /// The headings of the body sections the slot took, as written.
     pub sources: Vec<String>,
+    /// Those headings as the page's note names them: ` under “Follow-ups”, “Next steps”`
+    /// (empty without any).
+    pub source_note: String,
+}
+
+impl Block {
+    fn new(kind: &'static str, html: String, sources: Vec<String>) -> Block {
+        let mut source_note = String::new();
+        for s in &sources {
+            source_note.push_str(if source_note.is_empty() {
+                " under "
+            } else {
+                ", "
+            });
+            source_note.push('“');
+            source_note.push_str(s);
+            source_note.push('”');
+        }
+        Block {
+            kind,
+            html,
+            sources,
+            source_note,
+        }
+    }
 }
 
 fn shown(inc: &Incident, field: &str) -> bool {
@@ -84,11 +109,7 @@ pub fn blocks(
         title: SLOTS[s].2.to_string(),
     };
     if parts.is_empty() {
-        blocks.push(Block {
-            kind: "prose",
-            html: html.to_string(),
-            sources: Vec::new(),
-        });
+        blocks.push(Block::new("prose", html.to_string(), Vec::new()));
         contents.extend_from_slice(toc);
     }
     let mut placed = [false; SLOTS.len()];
@@ -97,30 +118,18 @@ pub fn blocks(
             Some(s) => {
                 placed[s] = true;
                 contents.push(slot_entry(s));
-                blocks.push(Block {
-                    kind: SLOTS[s].0,
-                    html: p.html,
-                    sources: sources(inc, SLOTS[s].0),
-                });
+                blocks.push(Block::new(SLOTS[s].0, p.html, sources(inc, SLOTS[s].0)));
             }
             None => {
                 contents.extend(p.toc);
-                blocks.push(Block {
-                    kind: "prose",
-                    html: p.html,
-                    sources: Vec::new(),
-                });
+                blocks.push(Block::new("prose", p.html, Vec::new()));
             }
         }
     }
     for (s, (field, _, _)) in SLOTS.iter().enumerate() {
         if !placed[s] && shown(inc, field) {
             contents.push(slot_entry(s));
-            blocks.push(Block {
-                kind: field,
-                html: String::new(),
-                sources: Vec::new(),
-            });
+            blocks.push(Block::new(field, String::new(), Vec::new()));
         }
     }
     (blocks, contents)

@@ -236,6 +236,12 @@ pub struct Detail<'a> {
     pub ttr: Option<String>,
     pub action_items: Vec<ActionItemView<'a>>,
     pub open_action_items: usize,
+    /// Of those open, the ones past their due date.
+    pub overdue_action_items: usize,
+    /// Whether any action item names an owner, and whether any has a due date (the table's
+    /// columns).
+    pub action_items_owned: bool,
+    pub action_items_due: bool,
     pub lessons: &'a Lessons,
     pub has_lessons: bool,
     pub links: &'a [Link],
@@ -249,6 +255,8 @@ pub struct Detail<'a> {
     pub contents: Vec<TocEntry>,
     /// Fields kb inferred (title, date, summary, …), for the "inferred" note.
     pub inferred: Vec<&'static str>,
+    /// The same as the note prints them: `contributing factors, lessons`.
+    pub inferred_text: String,
     pub has_frontmatter: bool,
     /// "Last updated": the file's last commit, else its `updated` field.
     pub updated: Option<Updated>,
