@@ -165,11 +165,14 @@ pub fn load_kb_cached(
     let loaded = load::load_cached(root, &content, &skip, &config, cache);
     let mut diags = loaded.diagnostics;
     diags.extend(config_warnings);
-    let (incidents, left_out): (Vec<_>, Vec<_>) = loaded
-        .incidents
-        .into_iter()
-        .partition(|i| drafts || i.status != Status::Draft);
-    let left_out: std::collections::HashSet<String> = left_out.into_iter().map(|i| i.id).collect();
+    // Drafts taken out in place, not partitioned into two new lists (every incident moved).
+    let mut incidents = loaded.incidents;
+    let left_out: std::collections::HashSet<String> = incidents
+        .iter()
+        .filter(|i| !drafts && i.status == Status::Draft)
+        .map(|i| i.id.clone())
+        .collect();
+    incidents.retain(|i| drafts || i.status != Status::Draft);
 
     stage("linking incidents");
     let kb = Kb::build_without(config, incidents, &left_out, &mut diags);
