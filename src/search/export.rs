@@ -375,30 +375,45 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         .collect();
     files.extend(encoded.into_iter().flatten());
     let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions_count + 8);
-    let encoded: Vec<(String, Vec<u8>)> = position_shards
-        .par_iter()
-        .enumerate()
-        .map(|(n, range)| {
-            (
-                format!("p/{n}.bin"),
-                gzip_level(&encode_positions(&terms[range.clone()]), 1),
-            )
-        })
-        .collect();
+    // The files that do not come from the postings are made beside the positions: several are
+    // made on one core (the words, the metadata, the value lists), which left the other idle
+    // at the end of the export once similar incidents were done.
+    let (encoded, rest) = rayon::join(
+        || -> Vec<(String, Vec<u8>)> {
+            position_shards
+                .par_iter()
+                .enumerate()
+                .map(|(n, range)| {
+                    (
+                        format!("p/{n}.bin"),
+                        gzip_level(&encode_positions(&terms[range.clone()]), 1),
+                    )
+                })
+                .collect()
+        },
+        || -> Result<_, String> {
+            let words = gzip(&index.surface_words().encode());
+            let values = FilterValues::new(kb);
+            let stubs = stubs(kb);
+            let metas = meta(kb, &values);
+            let lists = value_lists(kb, &values);
+            let days = gzip(&days(kb)?);
+            Ok((words, values, stubs, metas, lists, days))
+        },
+    );
+    let (words, values, stubs, metas, lists, days) = rest?;
     files.extend(encoded);
-    files.push(("terms.bin".into(), gzip(&index.surface_words().encode())));
+    files.push(("terms.bin".into(), words));
     let english = english_shards();
     files.extend(english.files.iter().cloned());
     // The word list's licence asks for its notice beside every copy.
     files.push(("english-NOTICE.txt".into(), super::spelling::NOTICE.into()));
 
-    let values = FilterValues::new(kb);
-    files.extend(stubs(kb));
-    let metas = meta(kb, &values);
+    files.extend(stubs);
     let meta_bytes = metas.iter().map(|(_, b)| b.len() as u64).sum();
     files.extend(metas);
-    files.extend(value_lists(kb, &values));
-    files.push(("f/days.bin".into(), gzip(&days(kb)?)));
+    files.extend(lists);
+    files.push(("f/days.bin".into(), days));
 
     let first = |list: &[&Encoded], ranges: &[std::ops::Range<usize>]| {
         ranges
