@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Past these, a block is shown plain: highlighting runs a grammar's regular expressions on each
@@ -19,6 +19,25 @@ const CLASSES: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// kb's own grammars (src/content/grammars/), compiled by syntect into a dump, which a test
+/// checks against their source: they take the languages they name before syntect's.
+const OWN_GRAMMARS: &[u8] = include_bytes!("grammars/yaml.packdump");
+
+fn own_syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        syntect::dumps::from_uncompressed_data(OWN_GRAMMARS)
+            .expect("kb's grammar dump is written by its own test")
+    })
+}
+
+/// The grammar for a fence's language, kb's own first.
+fn grammar(lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
+    [own_syntaxes(), syntaxes()]
+        .into_iter()
+        .find_map(|set| Some((set, set.find_syntax_by_token(lang)?)))
 }
 
 /// The language a fence names: the first word of its info string (`rust,ignore`,
@@ -39,8 +58,7 @@ pub fn highlight(info: &str, code: &str) -> Option<String> {
     {
         return None;
     }
-    let set = syntaxes();
-    let syntax = set.find_syntax_by_token(lang)?;
+    let (set, syntax) = grammar(lang)?;
     let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASSES);
     for line in LinesWithEndings::from(code) {
         html.parse_html_for_line_which_includes_newline(line).ok()?;
@@ -70,5 +88,133 @@ mod tests {
         assert_eq!(highlight("", "x\n"), None);
         assert_eq!(highlight("no-such-language", "x\n"), None);
         assert_eq!(highlight("json", &"1".repeat(MAX_LINE_BYTES + 1)), None);
+    }
+
+    /// `code` through one grammar set's `lang`, as `highlight` writes it.
+    fn with(set: &SyntaxSet, lang: &str, code: &str) -> String {
+        let syntax = set.find_syntax_by_token(lang).unwrap();
+        let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASSES);
+        for line in LinesWithEndings::from(code) {
+            html.parse_html_for_line_which_includes_newline(line)
+                .unwrap();
+        }
+        html.finalize()
+    }
+
+    fn from_source() -> SyntaxSet {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/content/grammars");
+        let mut builder = syntect::parsing::SyntaxSetBuilder::new();
+        builder.add_from_folder(&dir, true).unwrap();
+        builder.build()
+    }
+
+    /// The embedded dump is its source compiled; `KB_WRITE_GRAMMARS=1` rewrites it.
+    #[test]
+    fn the_embedded_grammar_dump_is_its_source_compiled() {
+        let set = from_source();
+        assert_eq!(set.syntaxes().len(), 1);
+        let tmp = tempfile::tempdir().unwrap();
+        let dump = tmp.path().join("yaml.packdump");
+        syntect::dumps::dump_to_uncompressed_file(&set, &dump).unwrap();
+        let fresh = std::fs::read(&dump).unwrap();
+        if std::env::var_os("KB_WRITE_GRAMMARS").is_some() {
+            let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/content/grammars/yaml.packdump");
+            std::fs::write(out, &fresh).unwrap();
+        } else {
+            assert!(
+                fresh == OWN_GRAMMARS,
+                "src/content/grammars/yaml.packdump is stale: run `KB_WRITE_GRAMMARS=1 cargo test grammar`"
+            );
+        }
+    }
+
+    /// What postmortems quote gets the HTML Sublime Text's grammar (syntect's) gives it.
+    #[test]
+    fn yaml_gets_the_scopes_of_sublimes_grammar() {
+        let code = "\
+# Deployment for the api
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: \"api-server\"
+  namespace: 'prod' # the only one
+spec:
+  replicas: 3
+  paused: false
+  ratio: 1.5
+  hex: 0x1F
+  nothing: null
+  since: 2001-12-14
+  list: [1, two, \"three\"]
+  base: &defaults
+    timeout: 30s # seconds
+    window: 1_000
+  derived:
+    <<: *defaults
+  - name: x
+    image: !!str nginx:1.25
+    url: http://example.com/#frag
+    key with spaces: a#b
+\"quoted key\": \"tab\\tand \\\"quote\\\"\"
+'single': 'it''s'
+---
+connection_pool_size: 64  # raised from 16 during the incident
+...
+";
+        assert_eq!(
+            with(own_syntaxes(), "yaml", code),
+            with(syntaxes(), "yaml", code)
+        );
+    }
+
+    /// Where Sublime's grammar splits a flow mapping's keys (`a` + `pp`), kb's keeps them whole;
+    /// a block scalar's text ends where its indentation does.
+    #[test]
+    fn yaml_flow_keys_and_block_scalars() {
+        let html = highlight("yaml", "labels: {app: api, tier: 'backend'}\n").unwrap();
+        assert!(
+            html.contains("<span class=\"hl-entity hl-name hl-tag hl-yaml\">app</span>"),
+            "{html}"
+        );
+        let html = highlight(
+            "yml",
+            "script: |\n  echo \"a: b\" # not a comment\n\n  exit 1\nnext: 2\n",
+        )
+        .unwrap();
+        let block = "<span class=\"hl-string hl-unquoted hl-block hl-yaml\">";
+        assert!(
+            html.contains(&format!(
+                "{block}  echo &quot;a: b&quot; # not a comment\n</span>"
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("{block}  exit 1\n</span>")),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"hl-entity hl-name hl-tag hl-yaml\">next</span>"),
+            "{html}"
+        );
+        assert!(!html.contains("hl-comment"), "{html}");
+    }
+
+    /// Lines made to make expressions retry: highlighted, escaped, no panic.
+    #[test]
+    fn hostile_yaml_lines_are_highlighted_and_escaped() {
+        for line in [
+            "k: ".to_string() + &"ab ".repeat(600),
+            "- ".repeat(990),
+            "[".repeat(1990),
+            "{a: ".repeat(490),
+            "a:".repeat(990),
+            "\"".to_string() + &"\\".repeat(1990),
+            " ".repeat(1900) + "x: |",
+            "x: <script>".to_string() + &" ".repeat(1900) + "#",
+        ] {
+            let html = highlight("yaml", &format!("{line}\n{line}\n")).unwrap();
+            assert!(!html.contains("<script"), "{line}");
+        }
     }
 }
