@@ -28,6 +28,10 @@ curl -s https://block.example.com/health "<script>alert(1)</script>"
 plain <b>text</b>
 ```
 
+```yaml
+replicas: 3 # was 1
+```
+
 javascript://not-a-link.example.com and ftp://files.example.com stay text.
 
 ## Why "we" waited
@@ -84,6 +88,10 @@ fn check(page: &str) {
         page.contains("<pre><code class=\"language-sh\"><span class=\"hl-source hl-shell"),
         "{page}"
     );
+    assert!(
+        page.contains("<pre><code class=\"language-yaml\"><span class=\"hl-source hl-yaml\"><span class=\"hl-string hl-unquoted hl-plain hl-out hl-yaml\"><span class=\"hl-entity hl-name hl-tag hl-yaml\">replicas</span></span>"),
+        "{page}"
+    );
     assert!(!page.contains("style=\"color"));
     assert!(page.contains("<pre><code class=\"language-no-such-language\">plain &lt;b&gt;text&lt;/b&gt;\n</code></pre>"));
     // Only http and https.
@@ -120,4 +128,30 @@ fn links_and_self_links_survive_the_sanitizer() {
     assert!(page.contains("<details><summary>More</summary>"));
     assert_eq!(links_to(&page, "https://more.example.com/x"), 1);
     assert_eq!(links_to(&page, "https://raw.example.com/"), 1);
+}
+
+/// kb embeds its own grammars compiled (src/content/grammars/*.packdump, which the binary loads
+/// without syntect's YAML reader); the dump is its source compiled. `KB_WRITE_GRAMMARS=1`
+/// rewrites it after the grammar is edited. Compiled from the text, not the folder: a grammar
+/// read from a file keeps its path in the dump.
+#[test]
+fn the_embedded_grammar_dump_is_its_source_compiled() {
+    use syntect::parsing::{SyntaxDefinition, SyntaxSetBuilder};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/content/grammars");
+    let source = read(&dir.join("yaml.sublime-syntax"));
+    let mut builder = SyntaxSetBuilder::new();
+    builder.add(SyntaxDefinition::load_from_str(&source, true, None).unwrap());
+    let set = builder.build();
+    let tmp = tempfile::tempdir().unwrap();
+    let fresh = tmp.path().join("yaml.packdump");
+    syntect::dumps::dump_to_uncompressed_file(&set, &fresh).unwrap();
+    let fresh = fs::read(&fresh).unwrap();
+    let embedded = dir.join("yaml.packdump");
+    if std::env::var_os("KB_WRITE_GRAMMARS").is_some() {
+        fs::write(&embedded, &fresh).unwrap();
+    }
+    assert!(
+        fs::read(&embedded).unwrap() == fresh,
+        "src/content/grammars/yaml.packdump is stale: run `KB_WRITE_GRAMMARS=1 cargo test --test code_and_links grammar`"
+    );
 }

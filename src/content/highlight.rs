@@ -22,7 +22,8 @@ fn syntaxes() -> &'static SyntaxSet {
 }
 
 /// kb's own grammars (src/content/grammars/), compiled by syntect into a dump, which a test
-/// checks against their source: they take the languages they name before syntect's.
+/// (tests/code_and_links.rs) checks against their source: they take the languages they name
+/// before syntect's.
 const OWN_GRAMMARS: &[u8] = include_bytes!("grammars/yaml.packdump");
 
 fn own_syntaxes() -> &'static SyntaxSet {
@@ -99,35 +100,6 @@ mod tests {
                 .unwrap();
         }
         html.finalize()
-    }
-
-    /// From the text, not the folder: a grammar read from a file keeps its path in the dump.
-    fn from_source() -> SyntaxSet {
-        let source = include_str!("grammars/yaml.sublime-syntax");
-        let mut builder = syntect::parsing::SyntaxSetBuilder::new();
-        builder.add(syntect::parsing::SyntaxDefinition::load_from_str(source, true, None).unwrap());
-        builder.build()
-    }
-
-    /// The embedded dump is its source compiled; `KB_WRITE_GRAMMARS=1` rewrites it.
-    #[test]
-    fn the_embedded_grammar_dump_is_its_source_compiled() {
-        let set = from_source();
-        assert_eq!(set.syntaxes().len(), 1);
-        let tmp = tempfile::tempdir().unwrap();
-        let dump = tmp.path().join("yaml.packdump");
-        syntect::dumps::dump_to_uncompressed_file(&set, &dump).unwrap();
-        let fresh = std::fs::read(&dump).unwrap();
-        if std::env::var_os("KB_WRITE_GRAMMARS").is_some() {
-            let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src/content/grammars/yaml.packdump");
-            std::fs::write(out, &fresh).unwrap();
-        } else {
-            assert!(
-                fresh == OWN_GRAMMARS,
-                "src/content/grammars/yaml.packdump is stale: run `KB_WRITE_GRAMMARS=1 cargo test grammar`"
-            );
-        }
     }
 
     /// What postmortems quote gets the HTML Sublime Text's grammar (syntect's) gives it.
