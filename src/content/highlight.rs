@@ -60,6 +60,11 @@ pub fn highlight(info: &str, code: &str) -> Option<String> {
         return None;
     }
     let (set, syntax) = grammar(lang)?;
+    classed(set, syntax, code)
+}
+
+/// `code` through `syntax` of `set`, as spans with classes.
+fn classed(set: &SyntaxSet, syntax: &SyntaxReference, code: &str) -> Option<String> {
     let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASSES);
     for line in LinesWithEndings::from(code) {
         html.parse_html_for_line_which_includes_newline(line).ok()?;
@@ -93,13 +98,7 @@ mod tests {
 
     /// `code` through one grammar set's `lang`, as `highlight` writes it.
     fn with(set: &SyntaxSet, lang: &str, code: &str) -> String {
-        let syntax = set.find_syntax_by_token(lang).unwrap();
-        let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASSES);
-        for line in LinesWithEndings::from(code) {
-            html.parse_html_for_line_which_includes_newline(line)
-                .unwrap();
-        }
-        html.finalize()
+        classed(set, set.find_syntax_by_token(lang).unwrap(), code).unwrap()
     }
 
     /// What postmortems quote gets the HTML Sublime Text's grammar (syntect's) gives it.
