@@ -701,6 +701,10 @@ pub fn build_into<S: Sink + Sync>(
         digest,
         vocabulary,
     } = write_index(root, &kb, &stamp, reuse_index, true)?;
+    // The bodies' readable text was the index's (`Incident::body_text`): 0.3 GB at 100,000.
+    for e in &mut kb.entries {
+        e.incident.body_text = None;
+    }
     if index_kept && timings {
         eprintln!("          (kept the index in .kb/index: the same documents)");
     }

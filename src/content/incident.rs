@@ -285,6 +285,10 @@ pub struct Incident {
     /// The body as written when it was plain text, read as the Markdown in `body` (which keeps
     /// its line numbers): diagnostics quote this.
     pub plain_body: Option<String>,
+    /// The body's readable text ([`super::markdown::plain_text`]), made by `parse` from the
+    /// events it reads anyway, for the search index; not cached, and dropped once the index is
+    /// written (None: the index makes it again).
+    pub body_text: Option<String>,
     /// 1-based line of the file where the body starts.
     pub body_line: usize,
     pub body_links: Vec<BodyLink>,

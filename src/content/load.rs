@@ -341,7 +341,11 @@ pub fn load_cached(
                         path.clone(),
                         Cached {
                             stamp: *now,
-                            incident: inc.clone(),
+                            // Its readable text is the index's, once: not kept between loads.
+                            incident: inc.clone().map(|mut i| {
+                                i.body_text = None;
+                                i
+                            }),
                             diagnostics: d.clone(),
                         },
                     );

@@ -128,6 +128,10 @@ pub fn parse(
             &mut diags,
         );
     }
+    inc.body_text = Some(markdown::plain_text_of(
+        events.iter().map(|(e, _)| e),
+        inc.body.len(),
+    ));
     let mut scan = sections::scan_events(&inc.body, inc.body_line, events);
     inc.body_links = std::mem::take(&mut scan.links);
     inc.asset_refs = std::mem::take(&mut scan.assets);

@@ -250,7 +250,11 @@ fn searched_body(inc: &Incident) -> Cow<'_, str> {
 /// A summary read from a Summary section stays in the body: cutting it too lowered MRR@10 on
 /// both held-out sets (docs/search.md).
 fn body_text(inc: &Incident) -> String {
-    let mut text = markdown::plain_text(&searched_body(inc));
+    let mut text = match (searched_body(inc), &inc.body_text) {
+        // The whole body, whose text `parse` made.
+        (Cow::Borrowed(_), Some(made)) => made.clone(),
+        (body, _) => markdown::plain_text(&body),
+    };
     if let Some(t) = &inc.trigger
         && inc.inferred.contains("trigger")
     {
@@ -307,6 +311,31 @@ mod tests {
     fn body_of(text: &str) -> String {
         let (inc, _) = crate::content::parse::parse("x.md", "x.md", text, &Default::default());
         markdown::plain_text(&searched_body(&inc))
+    }
+
+    /// The readable text `parse` makes from the events it has is the text the index would make
+    /// from the body: with a title heading, tables, code, quotes, HTML, a plain-text file, and
+    /// a factors section or trigger taken out.
+    #[test]
+    fn the_text_parse_made_is_the_text_the_index_makes() {
+        let texts = [
+            "# Disk full\n\nThe *primary* ran out of disk.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n\
+             ```sh\ndf -h\n```\n\n> quoted\n> line\n\n<div>raw</div>\n\n- one\n- two\n",
+            "---\ntitle: X\ndate: 2024-01-02\n---\nNo title heading.  \nHard break.\n",
+            "Database outage\n\nSummary\nThe primary ran out of disk.\n",
+            "# Checkout outage\n\nCheckout failed.\n\n## Root cause\n\n- Lock contention\n\n\
+             ## Trigger\n\nA deploy of the orders service.\n",
+            "",
+        ];
+        for text in texts {
+            let (inc, _) = crate::content::parse::parse("x.md", "x.md", text, &Default::default());
+            assert!(inc.body_text.is_some(), "{text}");
+            let again = Incident {
+                body_text: None,
+                ..inc.clone()
+            };
+            assert_eq!(body_text(&inc), body_text(&again), "{text}");
+        }
     }
 
     /// A Root cause section read into the factors field is scored there, not again as body.
