@@ -269,8 +269,15 @@ impl Quick {
             // The saved pages first, as soon as after an edit that changes nothing else: the
             // pages they appear on take longer, and follow.
             let own: Vec<usize> = undo.iter().map(|(id, _)| last.kb.by_id[id]).collect();
-            let mut done =
-                own_pages(&self.out, written, touched, &last.kb, &last.tera, &own).map(&mut *tell);
+            let mut done = own_pages(
+                &self.out,
+                written,
+                touched,
+                &last.kb,
+                (&last.theme, &last.tera),
+                &own,
+            )
+            .map(&mut *tell);
             for part in [false, true]
                 .into_iter()
                 .filter(|p| done.is_some() && (!p || big))
@@ -311,7 +318,12 @@ impl Quick {
             last.kb.entries[i].incident = inc;
         }
         tell(own_pages(
-            &self.out, written, touched, &last.kb, &last.tera, &which,
+            &self.out,
+            written,
+            touched,
+            &last.kb,
+            (&last.theme, &last.tera),
+            &which,
         )?);
         Some(())
     }
@@ -324,7 +336,7 @@ fn own_pages(
     written: &mut output::Written,
     touched: &mut std::collections::HashSet<String>,
     kb: &Kb,
-    tera: &tera::Tera,
+    engine: (&render::theme::Theme, &tera::Tera),
     which: &[usize],
 ) -> Option<Vec<String>> {
     // The mirror needs to know only these pages' prints, not the whole site's.
@@ -339,7 +351,7 @@ fn own_pages(
         .filter_map(|path| written.get(&path).map(|print| (path, *print)))
         .collect();
     let mirror = output::Mirror::new(out, known).ok()?;
-    render::incident_pages(kb, tera, kb.config.run.today(), &mirror, which).ok()?;
+    render::incident_pages(kb, engine, kb.config.run.today(), &mirror, which).ok()?;
     Some(commit(written, touched, mirror))
 }
 

@@ -346,6 +346,42 @@ fn sections_written_in_frontmatter_and_body_are_shown_once() {
     assert!(at("id=\"lessons-h\"") < at("id=\"related-h\""));
 }
 
+/// `detail.body_html` is the whole body, as written, for a theme that prints it: kb makes it
+/// only for such themes (the built-in one shows `blocks`), and it holds what the blocks took.
+#[test]
+fn a_theme_printing_body_html_gets_the_whole_body() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = fixture("templates", tmp.path());
+    fs::create_dir_all(root.join("theme/templates")).unwrap();
+    fs::write(
+        root.join("theme/templates/incident.html"),
+        "{% extends \"base.html\" %}{% block content %}<div id=\"whole\">{{ detail.body_html | safe }}</div>\
+         {% for b in detail.blocks %}<div class=\"block\">{{ b.html | safe }}</div>{% endfor %}\
+         {% endblock content %}",
+    )
+    .unwrap();
+    let (site, _) = build(&root);
+    let html = page(&site, "2024-06-11-written-twice");
+    let whole = &html
+        [html.find("<div id=\"whole\">").unwrap()..html.find("<div class=\"block\">").unwrap()];
+    // The sections the page places elsewhere are in it, as the body has them.
+    for text in [
+        "no expiry at all",
+        "The client library was written before flags changed",
+        "(Ana)",
+        "Both were agreed at the review on 12 June.",
+        "Caches need an expiry.",
+        "Nothing else.",
+    ] {
+        assert!(whole.contains(text), "{text} not in {whole}");
+    }
+    // And the blocks are what the built-in theme shows, the body's list not among them.
+    let blocks = &html[html.find("<div class=\"block\">").unwrap()..];
+    assert!(blocks.contains("Both were agreed at the review on 12 June."));
+    assert!(blocks.contains("The client library was written before flags changed"));
+    assert!(!blocks.contains("(Ana)") && !blocks.contains("no expiry at all"));
+}
+
 #[test]
 fn sections_read_from_the_body_are_shown_once_as_written() {
     let tmp = tempfile::tempdir().unwrap();

@@ -220,16 +220,18 @@ pub fn render(
     skip_h1: bool,
     unsafe_html: bool,
 ) -> Rendered {
-    render_cut(body, resolve, skip_h1, unsafe_html, &[])
+    render_cut(body, resolve, skip_h1, unsafe_html, &[], true)
 }
 
-/// [`render`], and the body again in [`Part`]s with `cuts` taken out.
+/// [`render`], and the body again in [`Part`]s with `cuts` taken out. With cuts and without
+/// `whole`, the whole body's HTML is left empty (no page shows it).
 pub fn render_cut(
     body: &str,
     resolve: &dyn Fn(&LinkTarget) -> Option<String>,
     skip_h1: bool,
     unsafe_html: bool,
     cuts: &[Cut],
+    whole: bool,
 ) -> Rendered {
     // Sized for about one event per 24 bytes of Markdown, what postmortems have: grown from
     // nothing, the two lists were reallocated a dozen times per page.
@@ -398,10 +400,16 @@ pub fn render_cut(
             })
             .collect()
     };
-    let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
+    let html = match whole || parts.is_empty() {
+        true => {
+            let mut out = String::with_capacity(body.len() * 3 / 2);
+            html::push_html(&mut out, events.into_iter());
+            clean(out)
+        }
+        false => String::new(),
+    };
     Rendered {
-        html: clean(out),
+        html,
         toc: toc.into_iter().map(|(_, t)| t).collect(),
         parts,
     }
@@ -747,9 +755,12 @@ mod tests {
                 drop: std::iter::once(fu..fu + 13).collect(),
             },
         ];
-        let r = render_cut(body, &|_| None, false, false, &cuts);
-        // The whole body as before, for themes that print it whole.
+        let r = render_cut(body, &|_| None, false, false, &cuts, true);
+        // The whole body as before, for themes that print it whole; the same parts without.
         assert_eq!(r.html, plain(body).html);
+        let without = render_cut(body, &|_| None, false, false, &cuts, false);
+        assert_eq!(without.html, "");
+        assert_eq!(format!("{:?}", without.parts), format!("{:?}", r.parts));
         let shape: Vec<(Option<usize>, &str)> =
             r.parts.iter().map(|p| (p.slot, p.html.as_str())).collect();
         assert_eq!(

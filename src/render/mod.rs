@@ -118,6 +118,9 @@ pub struct Across {
     groups: std::collections::HashMap<String, Context>,
 }
 
+/// The incident page's field holding the whole body as HTML (docs/theming.md).
+const BODY_HTML: &str = "body_html";
+
 /// Tags and services with at least this many incidents keep their figures for `kb serve`'s
 /// quick pages; smaller ones are computed again in less time than it takes to keep them.
 const KEEP_GROUP: usize = 50;
@@ -524,6 +527,9 @@ pub fn render(
     };
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
+    // The whole body as HTML beside its blocks, only for a theme that prints it: rendering it
+    // again was 2 % of a build's instructions where sections are placed (near-duplicate shape).
+    let body_html = theme.templates_name(BODY_HTML);
     let summary = |j: usize| summaries[j].clone();
     let incident_pages = || -> Vec<Result<(), RenderError>> {
         (0..kb.entries.len())
@@ -540,7 +546,7 @@ pub fn render(
                 if unchanged.is_some_and(|u| u[i]) && staging.keep(&path) {
                     return Ok(());
                 }
-                write(incident_job(kb, today, &summary, i))
+                write(incident_job(kb, today, &summary, i, body_html))
             })
             .collect()
     };
@@ -716,14 +722,20 @@ fn put_root(html: &str, root: &str) -> String {
 /// way, then renders the whole site).
 pub fn incident_pages(
     kb: &Kb,
-    tera: &tera::Tera,
+    (theme, tera): (&Theme, &tera::Tera),
     today: Date,
     sink: &(dyn Sink + Sync),
     which: &[usize],
 ) -> Result<(), RenderError> {
     let summary = |j: usize| Value::from_serializable(&views::summary(kb, &kb.entries[j]));
+    let body_html = theme.templates_name(BODY_HTML);
     for &i in which {
-        write_job(tera, None, sink, incident_job(kb, today, &summary, i))?;
+        write_job(
+            tera,
+            None,
+            sink,
+            incident_job(kb, today, &summary, i, body_html),
+        )?;
     }
     Ok(())
 }
@@ -803,6 +815,7 @@ fn incident_job(
     today: Date,
     summary: &(dyn Fn(usize) -> Value + Sync),
     i: usize,
+    body_html: bool,
 ) -> Job<'static> {
     let e = &kb.entries[i];
     let inc = &e.incident;
@@ -818,6 +831,7 @@ fn incident_job(
         skip_h1,
         kb.config.markdown.unsafe_html,
         &placement::cuts(inc),
+        body_html,
     );
     let (blocks, contents) = placement::blocks(inc, &rendered.html, &rendered.toc, rendered.parts);
     let action_items = views::action_items(&inc.action_items, today);

@@ -122,6 +122,14 @@ impl Theme {
         Ok(Theme { files })
     }
 
+    /// Whether any template's text has `word`: `detail.body_html` is made only for themes that
+    /// print it (the built-in one shows the body as `blocks`).
+    pub fn templates_name(&self, word: &str) -> bool {
+        self.files.iter().any(|(rel, (bytes, _))| {
+            rel.starts_with("templates/") && bytes.windows(word.len()).any(|w| w == word.as_bytes())
+        })
+    }
+
     /// A Tera environment with every template of the theme.
     pub fn tera(&self) -> Result<Tera, Vec<Diagnostic>> {
         let mut tera = Tera::new();
