@@ -86,6 +86,14 @@ impl Timestamps {
         "mitigated",
         "resolved",
     ];
+    /// [`Self::NAMES`] as labels (the theme's `label`).
+    pub const LABELS: [&'static str; 5] = [
+        "Started",
+        "Detected",
+        "Acknowledged",
+        "Mitigated",
+        "Resolved",
+    ];
 
     pub fn get(&self, name: &str) -> Option<&Instant> {
         match name {
@@ -143,6 +151,8 @@ pub enum ItemStatus {
 
 impl ItemStatus {
     pub const NAMES: [&'static str; 4] = ["open", "in-progress", "done", "wont-do"];
+    /// [`Self::NAMES`] as words (the theme's `status_text`).
+    pub const TEXTS: [&'static str; 4] = ["open", "in progress", "done", "wont do"];
 
     pub fn parse(s: &str) -> Option<ItemStatus> {
         match s.to_ascii_lowercase().replace([' ', '_'], "-").as_str() {

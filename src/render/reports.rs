@@ -112,10 +112,23 @@ struct ItemRow<'a> {
     owner: Option<&'a str>,
     status: &'static str,
     standing: &'static str,
+    /// `standing` as a class name: what the built-in theme's filters made of it per row (two
+    /// `replace` calls a row were 1.2 % of a 1,000-incident build).
+    standing_class: &'static str,
     due: Option<String>,
     due_iso: Option<String>,
     link: Option<&'a str>,
     incident: Link,
+}
+
+fn standing_class(s: Standing) -> &'static str {
+    match s {
+        Standing::Overdue => "overdue",
+        Standing::Open => "open",
+        Standing::InProgress => "in-progress",
+        Standing::Done => "done",
+        Standing::WontDo => "wont-do",
+    }
 }
 
 fn standing_name(s: Standing) -> &'static str {
@@ -141,6 +154,7 @@ fn item_row<'a>(kb: &'a Kb, i: usize, a: &'a ActionItem, today: Date) -> ItemRow
             s => s,
         }),
         standing: standing_name(s),
+        standing_class: standing_class(s),
         due: a.due.map(display_date),
         due_iso: a.due.map(|d| d.to_string()),
         link: a.link.as_deref(),

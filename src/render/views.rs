@@ -5,7 +5,9 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::content::incident::{ActionItem, Factor, Impact, Incident, Lessons, Link, Timestamps};
+use crate::content::incident::{
+    ActionItem, Factor, Impact, Incident, ItemStatus, Lessons, Link, Timestamps,
+};
 use crate::content::markdown::TocEntry;
 use crate::kb::{Entry, Kb};
 
@@ -207,6 +209,8 @@ pub struct SitemapUrl {
 #[derive(Serialize)]
 pub struct TimestampView {
     pub name: &'static str,
+    /// The name capitalized, as a label.
+    pub label: &'static str,
     pub text: String,
     pub display: String,
 }
@@ -215,6 +219,8 @@ pub struct TimestampView {
 pub struct ActionItemView<'a> {
     #[serde(flatten)]
     pub item: &'a ActionItem,
+    /// `status` as words: `in progress`, `wont do`.
+    pub status_text: &'static str,
     pub due_display: Option<String>,
     pub overdue: bool,
 }
@@ -317,6 +323,7 @@ pub fn timestamps(ts: &Timestamps) -> Vec<TimestampView> {
             let i = ts.get(n)?;
             Some(TimestampView {
                 name: n,
+                label: Timestamps::LABELS[Timestamps::NAMES.iter().position(|m| m == n)?],
                 text: i.text.clone(),
                 display: i.text.get(..16).unwrap_or(&i.text).replace('T', " ")
                     + " "
@@ -331,6 +338,7 @@ pub fn action_items(items: &[ActionItem], today: Date) -> Vec<ActionItemView<'_>
         .iter()
         .map(|item| ActionItemView {
             item,
+            status_text: ItemStatus::TEXTS[item.status as usize],
             due_display: item.due.map(display_date),
             overdue: item.due.is_some_and(|d| d < today) && !item.status.is_closed(),
         })
