@@ -646,13 +646,18 @@ fn collapse(s: &str) -> String {
 
 /// ASCII with single spaces between words and none at either end: what [`collapse`] returns
 /// unchanged. Whitespace as `split_whitespace` sees it.
+///
+/// Searched for with memchr rather than byte by byte: a byte-pair loop over every paragraph
+/// was 1.1 % of a build's instructions (near-duplicate shape, 10,000).
 fn is_collapsed(s: &str) -> bool {
     let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
     let b = s.as_bytes();
     s.is_ascii()
         && !b.first().is_some_and(|&c| ws(c))
         && !b.last().is_some_and(|&c| ws(c))
-        && !b.windows(2).any(|w| ws(w[0]) && (w[0] != b' ' || ws(w[1])))
+        && memchr::memchr3(b'\t', b'\n', b'\r', b).is_none()
+        && memchr::memchr2(0x0B, 0x0C, b).is_none()
+        && memchr::memmem::find(b, b"  ").is_none()
 }
 
 #[cfg(test)]
