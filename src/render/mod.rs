@@ -528,7 +528,8 @@ pub fn render(
 
     let write = |job: Job| write_job(tera, Some(theme), staging, job);
     // The whole body as HTML beside its blocks, only for a theme that prints it: rendering it
-    // again was 2 % of a build's instructions where sections are placed (near-duplicate shape).
+    // again was 0.5 % of a build's instructions where sections are placed (near-duplicate
+    // shape, 1,000).
     let body_html = theme.templates_name(BODY_HTML);
     let summary = |j: usize| summaries[j].clone();
     let incident_pages = || -> Vec<Result<(), RenderError>> {

@@ -126,7 +126,7 @@ impl Theme {
     /// print it (the built-in one shows the body as `blocks`).
     pub fn templates_name(&self, word: &str) -> bool {
         self.files.iter().any(|(rel, (bytes, _))| {
-            rel.starts_with("templates/") && bytes.windows(word.len()).any(|w| w == word.as_bytes())
+            rel.starts_with("templates/") && memchr::memmem::find(bytes, word.as_bytes()).is_some()
         })
     }
 
