@@ -319,11 +319,12 @@ pub fn updated(inc: &Incident) -> Option<Updated> {
 pub fn timestamps(ts: &Timestamps) -> Vec<TimestampView> {
     Timestamps::NAMES
         .iter()
-        .filter_map(|n| {
+        .zip(Timestamps::LABELS)
+        .filter_map(|(n, label)| {
             let i = ts.get(n)?;
             Some(TimestampView {
                 name: n,
-                label: Timestamps::LABELS[Timestamps::NAMES.iter().position(|m| m == n)?],
+                label,
                 text: i.text.clone(),
                 display: i.text.get(..16).unwrap_or(&i.text).replace('T', " ")
                     + " "
