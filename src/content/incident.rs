@@ -252,6 +252,49 @@ pub enum LinkTarget {
     Path(String),
 }
 
+/// Text held for a while in a block shared with the texts of incidents read beside it
+/// ([`Text::pack`]): dropped together, a block's memory goes back whole. One string per
+/// incident, freed once the index was written, left holes among the bodies that stay, which
+/// the pages did not fill: the peak at 100,000 incidents was 0.47 GB higher.
+#[derive(Clone, Debug, Default)]
+pub struct Text {
+    block: std::sync::Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl Text {
+    pub fn new(text: &str) -> Text {
+        Text {
+            block: text.into(),
+            range: 0..text.len(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.block[self.range.clone()]
+    }
+
+    /// Moves `texts` into one block of their own.
+    pub fn pack(texts: Vec<&mut Text>) {
+        let mut block = String::with_capacity(texts.iter().map(|t| t.range.len()).sum());
+        let ranges: Vec<_> = texts
+            .iter()
+            .map(|t| {
+                let start = block.len();
+                block.push_str(t.as_str());
+                start..block.len()
+            })
+            .collect();
+        let block: std::sync::Arc<str> = block.into();
+        for (t, range) in texts.into_iter().zip(ranges) {
+            *t = Text {
+                block: block.clone(),
+                range,
+            };
+        }
+    }
+}
+
 /// One postmortem, parsed and inferred; the knowledge base is built from these.
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
@@ -298,7 +341,7 @@ pub struct Incident {
     /// The body's readable text ([`super::markdown::plain_text`]), made by `parse` from the
     /// events it reads anyway, for the search index; not cached, and dropped once the index is
     /// written (None: the index makes it again).
-    pub body_text: Option<String>,
+    pub body_text: Option<Text>,
     /// 1-based line of the file where the body starts.
     pub body_line: usize,
     pub body_links: Vec<BodyLink>,
@@ -315,4 +358,20 @@ pub struct Incident {
     pub inferred_tags: Vec<String>,
     /// Whether the file had frontmatter at all.
     pub has_frontmatter: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn packed_texts_read_as_before_from_one_block() {
+        let mut texts = ["Replica lag", "", "Writes rejected — ünïcode"].map(Text::new);
+        Text::pack(texts.iter_mut().collect());
+        assert_eq!(
+            texts.each_ref().map(Text::as_str),
+            ["Replica lag", "", "Writes rejected — ünïcode"]
+        );
+        assert!(std::sync::Arc::ptr_eq(&texts[0].block, &texts[2].block));
+    }
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::find::{Found, find, leaves, outside, real_root};
-use super::incident::Incident;
+use super::incident::{Incident, Text};
 use super::parse::parse;
 use crate::build_cache::parsed::{self, Kept, Parsed, Saving};
 use crate::config::Config;
@@ -290,24 +290,35 @@ pub fn load_cached(
     let seeding = cached.is_some_and(|c| c.seed);
     // Per file: what was read, its stamp, and whether it was parsed now (not cached).
     type Read = (Option<Incident>, Vec<Diagnostic>, Option<Stamp>, bool);
+    let one = |path: &PathBuf| -> (Read, Option<Kept>) {
+        if stored.is_some() && !seeding {
+            let (inc, d, kept) = parse_unchecked(root, content, path, config, stored);
+            return ((inc, d, None, false), kept);
+        }
+        let now = cached.and_then(|_| stamp(path));
+        if let (Some(c), Some(now)) = (cached.and_then(|c| c.files.get(path)), now)
+            && c.stamp == now
+        {
+            return (
+                (c.incident.clone(), c.diagnostics.clone(), None, false),
+                None,
+            );
+        }
+        let (inc, d, _) = parse_unchecked(root, content, path, config, stored);
+        ((inc, d, now, true), None)
+    };
+    // Read a few dozen at a time, whose readable texts then share a block (see `Text`).
+    let per_block = (paths.len() / (rayon::current_num_threads() * 8)).clamp(1, 64);
     let results: Vec<(Read, Option<Kept>)> = paths
-        .par_iter()
-        .map(|path| {
-            if stored.is_some() && !seeding {
-                let (inc, d, kept) = parse_unchecked(root, content, path, config, stored);
-                return ((inc, d, None, false), kept);
-            }
-            let now = cached.and_then(|_| stamp(path));
-            if let (Some(c), Some(now)) = (cached.and_then(|c| c.files.get(path)), now)
-                && c.stamp == now
-            {
-                return (
-                    (c.incident.clone(), c.diagnostics.clone(), None, false),
-                    None,
-                );
-            }
-            let (inc, d, _) = parse_unchecked(root, content, path, config, stored);
-            ((inc, d, now, true), None)
+        .par_chunks(per_block)
+        .flat_map_iter(|chunk| {
+            let mut read: Vec<(Read, Option<Kept>)> = chunk.iter().map(one).collect();
+            Text::pack(
+                read.iter_mut()
+                    .filter_map(|((inc, ..), _)| inc.as_mut()?.body_text.as_mut())
+                    .collect(),
+            );
+            read
         })
         .collect();
     // Left where they are: an incident is over 1 KB, and each copy of 10,000 of them into a

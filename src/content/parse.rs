@@ -1,7 +1,7 @@
 //! One file's text to an [`Incident`]: frontmatter, fields, body sections, inference.
 
 use super::fields::Reader;
-use super::incident::Incident;
+use super::incident::{Incident, Text};
 use super::node::{self, Node};
 use super::{allowlist, files, infer, limits, markdown, plaintext, sections};
 use crate::config::Config;
@@ -128,10 +128,10 @@ pub fn parse(
             &mut diags,
         );
     }
-    inc.body_text = Some(markdown::plain_text_of(
+    inc.body_text = Some(Text::new(&markdown::plain_text_of(
         events.iter().map(|(e, _)| e),
         inc.body.len(),
-    ));
+    )));
     let mut scan = sections::scan_events(&inc.body, inc.body_line, events);
     inc.body_links = std::mem::take(&mut scan.links);
     inc.asset_refs = std::mem::take(&mut scan.assets);

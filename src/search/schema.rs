@@ -252,7 +252,7 @@ fn searched_body(inc: &Incident) -> Cow<'_, str> {
 fn body_text(inc: &Incident) -> String {
     let mut text = match (searched_body(inc), &inc.body_text) {
         // The whole body, whose text `parse` made.
-        (Cow::Borrowed(_), Some(made)) => made.clone(),
+        (Cow::Borrowed(_), Some(made)) => made.as_str().to_string(),
         (body, _) => markdown::plain_text(&body),
     };
     if let Some(t) = &inc.trigger
