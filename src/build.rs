@@ -34,6 +34,9 @@ pub struct BuildOptions {
     /// diagnostics point into it (`kb serve` links each edit against it). A one-off build
     /// frees it once the incidents are linked: 0.25 GB at 100,000 postmortems.
     pub keep_sources: bool,
+    /// Told how many postmortems were read, before the work that grows with them: `kb build`
+    /// sets its allocator's policy by it.
+    pub on_read: Option<Box<dyn Fn(usize) + Sync>>,
 }
 
 pub struct BuildReport {
@@ -687,6 +690,9 @@ pub fn build_into<S: Sink + Sync>(
     )?;
     if diags.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Content(diags));
+    }
+    if let Some(f) = &opts.on_read {
+        f(kb.entries.len());
     }
     stamp_last_commits(root, &mut kb);
     if !opts.keep_sources {

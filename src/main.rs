@@ -556,6 +556,7 @@ fn main() -> ExitCode {
                 base_url,
                 run,
                 keep_sources: false,
+                on_read: Some(Box::new(alloc::fit_to)),
                 progress: Some(Box::new(move |stage: &str| {
                     if verbose {
                         eprintln!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());

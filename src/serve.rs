@@ -581,6 +581,7 @@ impl Builder {
             progress: None,
             run: self.run.clone(),
             keep_sources: true,
+            on_read: None,
         };
         let changes = self.marker.as_ref().map(|m| m.changes());
         let written = {
