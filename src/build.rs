@@ -862,18 +862,40 @@ fn similar_and_export<S: Sink + Sync>(
     }
     // The export reads the index, not the related incidents: the two run side by side, each
     // filling the other's single-threaded stretches.
-    let (similar, export) = rayon::join(
+    // Each exported file is written as it is made (they were the export's peak memory).
+    let written = std::sync::Mutex::new(Vec::new());
+    let failed = std::sync::Mutex::new(None);
+    let emit = |path: String, bytes: Vec<u8>| -> Result<(), String> {
+        let hash = build_cache::hash(&bytes);
+        match sink.write_hashed(&format!("search/{path}"), &bytes, hash) {
+            Ok(()) => {
+                let mut w = written.lock().expect("no writer panicked");
+                w.push((path, hash, bytes.len()));
+                Ok(())
+            }
+            Err(e) => {
+                let message = e.to_string();
+                *failed.lock().expect("no writer panicked") = Some(e);
+                Err(message)
+            }
+        }
+    };
+    let (similar, manifest) = rayon::join(
         || {
             let vocab = vocabulary.unwrap_or_else(|| Vocabulary::new(kb));
             search::similar::compute(index, kb, &vocab)
         },
-        || search::export::export(index, kb),
+        || search::export::export_to(index, kb, &emit),
     );
-    let export = export.map_err(export_error)?;
+    if let Some(e) = failed.into_inner().expect("no writer panicked") {
+        return Err(BuildError::Output(e));
+    }
+    let mut files = written.into_inner().expect("no writer panicked");
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let record = Record {
         similar,
-        manifest: export.manifest,
-        files: write(export.files)?,
+        manifest: manifest.map_err(export_error)?,
+        files,
     };
     if save_it && let Err(e) = save(root, key, &record) {
         how.note = Some(format!(

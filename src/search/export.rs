@@ -208,7 +208,30 @@ impl Encoded {
     }
 }
 
+/// Every exported file collected, in path order, with the manifest (tests, and a build that
+/// rewrites a few files of an earlier export).
 pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
+    let files = std::sync::Mutex::new(Vec::new());
+    let manifest = export_to(index, kb, &|path, bytes| {
+        files
+            .lock()
+            .expect("no writer panicked")
+            .push((path, bytes));
+        Ok(())
+    })?;
+    let mut files = files.into_inner().expect("no writer panicked");
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(Export { files, manifest })
+}
+
+/// A file of the export: its path under `search/` and its bytes, given to [`export_to`]'s
+/// caller as soon as it is made, from any thread.
+pub type Emit<'a> = dyn Fn(String, Vec<u8>) -> Result<(), String> + Sync + 'a;
+
+/// The export, each file handed to `emit` as it is made rather than all held until the end:
+/// the files are most of the export's memory (0.4 GB at 100,000 incidents), and the export
+/// stage had the build's peak. Returns the manifest.
+pub fn export_to(index: &Index, kb: &Kb, emit: &Emit<'_>) -> Result<Manifest, String> {
     let searcher = index.searcher();
     let segments = searcher.segment_readers();
     let fields = &index.fields;
@@ -363,59 +386,55 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
     let mut keyed: Vec<&Encoded> = terms.iter().chain(&phrases).collect();
     keyed.sort_by(|a, b| a.text.as_bytes().cmp(b.text.as_bytes()));
 
-    let mut files = Vec::new();
     // Postings shards: consecutive term ranges of about SHARD_BYTES of encoded terms.
     let shards = split(
         &keyed,
         run.static_shard.filter(|n| *n > 0).unwrap_or(SHARD_BYTES),
         |t| t.entry.len(),
     );
-    let encoded: Vec<Vec<(String, Vec<u8>)>> = shards
-        .par_iter()
-        .enumerate()
-        .map(|(n, range)| encode_shard(n, &keyed[range.clone()]))
-        .collect();
-    files.extend(encoded.into_iter().flatten());
+    shards.par_iter().enumerate().try_for_each(|(n, range)| {
+        encode_shard(n, &keyed[range.clone()])
+            .into_iter()
+            .try_for_each(|(path, bytes)| emit(path, bytes))
+    })?;
     let position_shards = split(&terms, POSITION_SHARD_BYTES, |t| t.positions_count + 8);
     // The files that do not come from the postings are made beside the positions: several are
     // made on one core (the words, the metadata, the value lists), which left the other idle
     // at the end of the export once similar incidents were done.
-    let (encoded, rest) = rayon::join(
-        || -> Vec<(String, Vec<u8>)> {
+    let (positions, rest) = rayon::join(
+        || -> Result<(), String> {
             position_shards
                 .par_iter()
                 .enumerate()
-                .map(|(n, range)| {
-                    (
+                .try_for_each(|(n, range)| {
+                    emit(
                         format!("p/{n}.bin"),
                         gzip_stored(&encode_positions(&terms[range.clone()])),
                     )
                 })
-                .collect()
         },
         || -> Result<_, String> {
-            let words = gzip(&index.surface_words().encode());
+            emit("terms.bin".into(), gzip(&index.surface_words().encode()))?;
             let values = FilterValues::new(kb);
-            let stubs = stubs(kb);
+            stubs(kb).into_iter().try_for_each(|(p, b)| emit(p, b))?;
             let metas = meta(kb, &values);
-            let lists = value_lists(kb, &values);
-            let days = gzip(&days(kb)?);
-            Ok((words, values, stubs, metas, lists, days))
+            let meta_bytes = metas.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+            metas.into_iter().try_for_each(|(p, b)| emit(p, b))?;
+            value_lists(kb, &values)
+                .into_iter()
+                .try_for_each(|(p, b)| emit(p, b))?;
+            emit("f/days.bin".into(), gzip(&days(kb)?))?;
+            Ok((values, meta_bytes))
         },
     );
-    let (words, values, stubs, metas, lists, days) = rest?;
-    files.extend(encoded);
-    files.push(("terms.bin".into(), words));
+    positions?;
+    let (values, meta_bytes) = rest?;
     let english = english_shards();
-    files.extend(english.files.iter().cloned());
+    for (path, bytes) in &english.files {
+        emit(path.clone(), bytes.clone())?;
+    }
     // The word list's licence asks for its notice beside every copy.
-    files.push(("english-NOTICE.txt".into(), super::spelling::NOTICE.into()));
-
-    files.extend(stubs);
-    let meta_bytes = metas.iter().map(|(_, b)| b.len() as u64).sum();
-    files.extend(metas);
-    files.extend(lists);
-    files.push(("f/days.bin".into(), days));
+    emit("english-NOTICE.txt".into(), super::spelling::NOTICE.into())?;
 
     let first = |list: &[&Encoded], ranges: &[std::ops::Range<usize>]| {
         ranges
@@ -450,7 +469,7 @@ pub fn export(index: &Index, kb: &Kb) -> Result<Export, String> {
         meta_bytes,
         tier,
     };
-    Ok(Export { files, manifest })
+    Ok(manifest)
 }
 
 /// A term's postings in one field of one segment, documents as incidents (`ords`): (incident,
