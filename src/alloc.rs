@@ -81,8 +81,8 @@ pub const KEEP_FREED_UP_TO: usize = 30_000;
 /// Sets how the allocator hands memory back for a build of `postmortems`. mimalloc returns
 /// freed pages to the kernel a second after they are freed ("purging"), and the build touches
 /// them again a stage later: the kernel zeroing fresh pages was 7-10 % of a 10,000 build's CPU.
-/// Up to [`KEEP_FREED_UP_TO`] freed memory stays mapped for reuse (at 10,000: 3 % less CPU and
-/// wall time, 10 % more peak memory, 0.45 GB against Hugo's 2 GB); above it, where the peak is
+/// Up to [`KEEP_FREED_UP_TO`] freed memory stays mapped for reuse (at 10,000: about 3 % less CPU,
+/// 10 % more peak memory, 0.45 GB against Hugo's 2 GB); above it, where the peak is
 /// what limits (100,000 in under 3 GB), mimalloc's default stands. `MIMALLOC_PURGE_DELAY`, when
 /// set, wins over both.
 pub fn fit_to(postmortems: usize) {
@@ -104,9 +104,6 @@ pub fn fit_to(postmortems: usize) {
 mod tests {
     use super::*;
 
-    /// Sizes up to 64 KiB in steps that cross mimalloc's size classes, at each alignment Rust
-    /// types use and a few larger ones: each block is aligned, holds its size (written whole),
-    /// keeps its bytes when grown or shrunk, and comes back zeroed when asked.
     /// A small knowledge base turns purging off, a large one gets mimalloc's default back
     /// (purging a second after a free: the value that says the option number is the right one;
     /// run without `MIMALLOC_PURGE_DELAY`, which would win over both).
@@ -121,6 +118,9 @@ mod tests {
         assert_eq!(delay(), 1000);
     }
 
+    /// Sizes up to 64 KiB in steps that cross mimalloc's size classes, at each alignment Rust
+    /// types use and a few larger ones: each block is aligned, holds its size (written whole),
+    /// keeps its bytes when grown or shrunk, and comes back zeroed when asked.
     #[test]
     fn blocks_are_aligned_and_usable_at_every_size_and_alignment() {
         let a = MiMalloc;

@@ -820,49 +820,8 @@ fn similar_and_export<S: Sink + Sync>(
 ) -> Result<(Vec<Vec<TextMatch>>, search::export::Manifest, SearchCache), BuildError> {
     use build_cache::search::{Record, key, open, save};
     let export_error = |e| BuildError::Content(vec![Diagnostic::error("search index", e)]);
-    let write = |files: Vec<(String, Vec<u8>)>| -> Result<Vec<(String, u128, usize)>, BuildError> {
-        files
-            .into_par_iter()
-            .map(|(path, bytes)| {
-                let hash = build_cache::hash(&bytes);
-                sink.write_hashed(&format!("search/{path}"), &bytes, hash)
-                    .map_err(BuildError::Output)?;
-                Ok((path, hash, bytes.len()))
-            })
-            .collect()
-    };
-    let key = key(digest, kb);
-    let mut how = SearchCache::default();
-    match open(root, key, !read) {
-        Ok(record) => {
-            let kept: HashSet<&str> = record
-                .files
-                .par_iter()
-                .filter(|(p, hash, len)| sink.keep_hashed(&format!("search/{p}"), *hash, *len))
-                .map(|(p, _, _)| p.as_str())
-                .collect();
-            how.reused = true;
-            how.files_kept = kept.len();
-            if kept.len() < record.files.len() {
-                // Some file of the last output is gone or altered: the same export, written
-                // where it was not kept.
-                let export = search::export::export(index, kb).map_err(export_error)?;
-                let missing = export
-                    .files
-                    .into_iter()
-                    .filter(|(p, _)| !kept.contains(p.as_str()))
-                    .collect();
-                write(missing)?;
-            }
-            return Ok((record.similar, record.manifest, how));
-        }
-        Err(why) => {
-            how.note = why.map(|w| format!("the last build's search export was not used: {w}"))
-        }
-    }
-    // The export reads the index, not the related incidents: the two run side by side, each
-    // filling the other's single-threaded stretches.
-    // Each exported file is written as it is made (they were the export's peak memory).
+    // Each exported file is written as it is made (held until the end, they were the export's
+    // peak memory), and recorded for the build cache.
     let written = std::sync::Mutex::new(Vec::new());
     let failed = std::sync::Mutex::new(None);
     let emit = |path: String, bytes: Vec<u8>| -> Result<(), String> {
@@ -880,6 +839,43 @@ fn similar_and_export<S: Sink + Sync>(
             }
         }
     };
+    // A write that failed is the error to report, before what the export made of it.
+    let write_failure = || match failed.lock().expect("no writer panicked").take() {
+        Some(e) => Err(BuildError::Output(e)),
+        None => Ok(()),
+    };
+    let key = key(digest, kb);
+    let mut how = SearchCache::default();
+    match open(root, key, !read) {
+        Ok(record) => {
+            let kept: HashSet<&str> = record
+                .files
+                .par_iter()
+                .filter(|(p, hash, len)| sink.keep_hashed(&format!("search/{p}"), *hash, *len))
+                .map(|(p, _, _)| p.as_str())
+                .collect();
+            how.reused = true;
+            how.files_kept = kept.len();
+            if kept.len() < record.files.len() {
+                // Some file of the last output is gone or altered: the same export, written
+                // where it was not kept.
+                let export = search::export::export(index, kb).map_err(export_error)?;
+                let rewritten = export
+                    .files
+                    .into_par_iter()
+                    .filter(|(p, _)| !kept.contains(p.as_str()))
+                    .try_for_each(|(p, bytes)| emit(p, bytes));
+                write_failure()?;
+                rewritten.map_err(export_error)?;
+            }
+            return Ok((record.similar, record.manifest, how));
+        }
+        Err(why) => {
+            how.note = why.map(|w| format!("the last build's search export was not used: {w}"))
+        }
+    }
+    // The export reads the index, not the related incidents: the two run side by side, each
+    // filling the other's single-threaded stretches.
     let (similar, manifest) = rayon::join(
         || {
             let vocab = vocabulary.unwrap_or_else(|| Vocabulary::new(kb));
@@ -887,9 +883,7 @@ fn similar_and_export<S: Sink + Sync>(
         },
         || search::export::export_to(index, kb, &emit),
     );
-    if let Some(e) = failed.into_inner().expect("no writer panicked") {
-        return Err(BuildError::Output(e));
-    }
+    write_failure()?;
     let mut files = written.into_inner().expect("no writer panicked");
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let record = Record {
