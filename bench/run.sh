@@ -13,6 +13,8 @@
 #   KB_ONLY_SIZES=100000        sizes run with kb alone ("" for none)
 #   KB_ONLY_SHAPES=default      shapes run at KB_ONLY_SIZES
 #   RUNS=5 WARMUP=1             hyperfine runs / warmup runs per command
+#   INTERLEAVE=1                time kb and Hugo in alternating rounds (one run of each per
+#                               round), for a paired ratio; 0 times all of kb's runs, then Hugo's
 #   KB_ONLY_RUNS=$RUNS          hyperfine runs for the kb-alone sizes
 #   SEED=42                     corpus seed (same size + seed + shape -> byte-identical corpus)
 #   ONLY=kb|hugo                run only one tool (the other columns show "-")
@@ -42,6 +44,7 @@ WARMUP=${WARMUP:-1}
 KB_ONLY_RUNS=${KB_ONLY_RUNS:-$RUNS}
 ONLY=${ONLY:-}
 PAGEFIND=${PAGEFIND:-1}
+INTERLEAVE=${INTERLEAVE:-1}
 RESULTS=$BENCH/results.md
 OUTROOT=${BENCH_OUT:-$WORK/out}
 ALL_SHAPES=(default near-duplicate tag-skew long-bodies wide-tags)
@@ -64,6 +67,7 @@ for v in RUNS KB_ONLY_RUNS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be >
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be >= 0"
 case "$ONLY" in ""|kb|hugo) ;; *) die "ONLY must be kb or hugo, got '$ONLY'";; esac
 case "$PAGEFIND" in 0|1) ;; *) die "PAGEFIND must be 0 or 1, got '$PAGEFIND'";; esac
+case "$INTERLEAVE" in 0|1) ;; *) die "INTERLEAVE must be 0 or 1, got '$INTERLEAVE'";; esac
 run_kb=1; run_hugo=1
 [ "$ONLY" = hugo ] && run_kb=0
 [ "$ONLY" = kb ] && run_hugo=0
@@ -176,12 +180,11 @@ largest() {
     { read -r size path && echo "$(human_bytes "$size") ($path)"; }
 }
 
-# measure NAME OUT RUNS PREPARE CMD...: one checked run under `/usr/bin/time -v` (exit status,
-# stderr, peak RSS, output size and file count), then RUNS timed runs with hyperfine, each into
-# an empty OUT. Sets m_med m_cpu m_rss m_bytes m_files m_html m_largest m_detail.
-measure() {
-  local name=$1 out=$2 runs=$3 prepare=$4; shift 4
-  local lg="$WORK/logs/$name" json="$WORK/results/$name.json" rc=0 lines
+# checked NAME OUT CMD...: one run under `/usr/bin/time -v` into an empty OUT (exit status,
+# stderr, peak RSS, output size and file count). Sets m_rss m_bytes m_files m_html m_largest.
+checked() {
+  local name=$1 out=$2; shift 2
+  local lg="$WORK/logs/$name" rc=0 lines
   log "$name: checked run (peak RSS, output size)"
   rm -rf "$out"
   /usr/bin/time -v -o "$lg.time" "$@" >"$lg.stdout" 2>"$lg.stderr" || rc=$?
@@ -206,12 +209,76 @@ measure() {
   # (one page of 74 MB at 100,000 went unnoticed while only totals were recorded).
   m_largest="largest page $(largest "$out" -name '*.html'), largest file $(largest "$out")"
   log "$name: $m_html .html of $m_files files, $(human_bytes "$m_bytes"), peak RSS $m_rss MB"
+}
+
+# timed NAME RUNS PREPARE CMD...: RUNS timed runs with hyperfine (after WARMUP untimed ones),
+# each after PREPARE. Sets m_med m_cpu m_detail.
+timed() {
+  local name=$1 runs=$2 prepare=$3; shift 3
+  local json="$WORK/results/$name.json"
   log "$name: timing ($WARMUP warmup + $runs runs)"
   hyperfine --warmup "$WARMUP" --runs "$runs" --prepare "$prepare" --export-json "$json" \
     --command-name "$name" "$(quote_all "$@")" >&2
   m_med=$(json_median "$json")
   m_cpu=$(json_cpu "$json")
   m_detail=$(json_detail "$json")
+}
+
+# measure NAME OUT RUNS PREPARE CMD...: [checked], then [timed].
+measure() {
+  local name=$1 out=$2 runs=$3 prepare=$4; shift 4
+  checked "$name" "$out" "$@"
+  timed "$name" "$runs" "$prepare" "$@"
+}
+
+# Interleaved timing of two commands, for a ratio that the machine's drift does not move: the
+# same hour's Hugo took 9.4 s and 15.7 s on two days, while kb moved less, so timing all of one
+# tool's runs and then the other's made the ratio depend on when each block ran. Each round
+# times A once and then B once (hyperfine, one run each; the first round after WARMUP untimed
+# runs of each), and the rounds' results are joined into one hyperfine result per command.
+#
+# interleaved RUNS NAME_A PREPARE_A CMD_A NAME_B PREPARE_B CMD_B (each CMD one quoted string):
+# sets a_med a_cpu a_detail b_med b_cpu b_detail, and paired (the median of the rounds' A / B).
+interleaved() {
+  local runs=$1 na=$2 pa=$3 ca=$4 nb=$5 pb=$6 cb=$7 r warm
+  log "$na, $nb: timing interleaved ($WARMUP warmup + $runs rounds of one run each)"
+  for r in $(seq "$runs"); do
+    warm=0
+    [ "$r" = 1 ] && warm=$WARMUP
+    hyperfine --warmup "$warm" --runs 1 --prepare "$pa" --export-json "$WORK/results/$na.round$r.json" \
+      --command-name "$na" "$ca" >&2
+    hyperfine --warmup "$warm" --runs 1 --prepare "$pb" --export-json "$WORK/results/$nb.round$r.json" \
+      --command-name "$nb" "$cb" >&2
+  done
+  paired=$(python3 - "$WORK/results" "$na" "$nb" "$runs" <<'EOF'
+import json, statistics, sys
+
+dir, a, b, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def join(name):
+    rounds = [json.load(open(f"{dir}/{name}.round{r}.json"))["results"][0] for r in range(1, runs + 1)]
+    times = [x["times"][0] for x in rounds]
+    joined = {
+        "command": name,
+        "mean": statistics.mean(times),
+        "stddev": statistics.stdev(times) if len(times) > 1 else None,
+        "median": statistics.median(times),
+        "user": statistics.mean(x["user"] for x in rounds),
+        "system": statistics.mean(x["system"] for x in rounds),
+        "min": min(times),
+        "max": max(times),
+        "times": times,
+        "exit_codes": [x["exit_codes"][0] for x in rounds],
+    }
+    json.dump({"results": [joined]}, open(f"{dir}/{name}.json", "w"), indent=2)
+    return times
+ta, tb = join(a), join(b)
+print("%.3f" % statistics.median(x / y for x, y in zip(ta, tb)))
+EOF
+  )
+  a_med=$(json_median "$WORK/results/$na.json") a_cpu=$(json_cpu "$WORK/results/$na.json")
+  a_detail=$(json_detail "$WORK/results/$na.json")
+  b_med=$(json_median "$WORK/results/$nb.json") b_cpu=$(json_cpu "$WORK/results/$nb.json")
+  b_detail=$(json_detail "$WORK/results/$nb.json")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -271,7 +338,13 @@ write_results() {
     echo "Times are medians of full builds into an empty output directory (hyperfine, $WARMUP warmup"
     echo "+ $RUNS runs; $KB_ONLY_RUNS at the kb-alone sizes); in brackets the mean CPU time (user +"
     echo "system) of those runs, which a loaded machine disturbs less than wall time. kb / Hugo: the"
-    echo "ratio of the medians, then of the CPU times (below 1: kb is faster; issue 17 asks for at"
+    if [ "$INTERLEAVE" = 1 ]; then
+      echo "ratio of the medians, the median of the ratios of each round (kb and Hugo alternate: each"
+      echo "round times one kb build, then one Hugo build, so both see the same minute of the"
+      echo "machine), then the ratio of the CPU times (below 1: kb is faster; issue 17 asks for at"
+    else
+      echo "ratio of the medians, then of the CPU times (below 1: kb is faster; issue 17 asks for at"
+    fi
     echo "most 0.33 at 10,000). The floor: the median of reading every input file once and copying"
     echo "kb's output once on the same filesystem. Peak RSS, output size (\`du -sb\`) and file count:"
     echo "one checked run before the timed runs. See bench/README.md for the shapes and what each"
@@ -310,7 +383,7 @@ invocation="bench/run.sh"
 knobs="SHAPES='${shapes[*]}'"
 [ $# -gt 0 ] || knobs+=" SIZES='${sizes[*]}'"
 knobs+=" KB_ONLY_SIZES='${kb_only_sizes[*]}' KB_ONLY_SHAPES='${kb_only_shapes[*]}'"
-knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY} PAGEFIND=$PAGEFIND"
+knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY} PAGEFIND=$PAGEFIND INTERLEAVE=$INTERLEAVE"
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 uptime_before=$(uptime | sed 's/^ *//')
 log "load before: $uptime_before"
@@ -331,34 +404,62 @@ for job in "${jobs[@]}"; do
   hugo_out="$OUTROOT/hugo-$shape-$n"
   details+=("- **$shape, $n** (load average at the start: $load)")
 
+  hugo_skipped=0
+  [[ " ${HUGO_SKIP-long-bodies:10000} " == *" $shape:$n "* ]] && hugo_skipped=1
+  with_hugo=0
+  [ $run_hugo = 1 ] && [ "$tools" = both ] && [ $hugo_skipped = 0 ] && with_hugo=1
+  # .kb/ is kb's cache in the corpus root: removed before every timed run, so each is a full
+  # build from nothing, like Hugo's with --ignoreCache. --quiet like Hugo's: errors only.
+  kb_cmd=("$KB" --quiet build --root "$corpus" --output "$kb_out")
+  kb_prep="rm -rf $(q "$kb_out") $(q "$corpus/.kb")"
+  # `hugo` in build mode renders every page: "fast render" exists only in `hugo server`.
+  hugo_cmd=(env HUGO_RESOURCEDIR="$WORK/hugo-resources" hugo
+    --source "$BENCH/hugo" --contentDir "$corpus/content" --destination "$hugo_out"
+    --cleanDestinationDir --ignoreCache --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet)
+  hugo_prep="rm -rf $(q "$hugo_out")"
+  pair=0
+  [ $run_kb = 1 ] && [ $with_hugo = 1 ] && [ "$INTERLEAVE" = 1 ] && pair=1
+
   if [ $run_kb = 1 ]; then
-    # .kb/ is kb's cache in the corpus root: removed before every timed run, so each is a full
-    # build from nothing, like Hugo's with --ignoreCache. --quiet like Hugo's: errors only.
-    measure "kb-$shape-$n" "$kb_out" "$runs" "rm -rf $(q "$kb_out") $(q "$corpus/.kb")" \
-      "$KB" --quiet build --root "$corpus" --output "$kb_out"
+    checked "kb-$shape-$n" "$kb_out" "${kb_cmd[@]}"
     [ "$m_html" -ge "$n" ] || die "kb ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
-    kb_med=$m_med kb_cpu=$m_cpu kb_rss=$(human_mb "$m_rss")
+    if [ $pair = 0 ]; then
+      timed "kb-$shape-$n" "$runs" "$kb_prep" "${kb_cmd[@]}"
+      kb_med=$m_med kb_cpu=$m_cpu kb_detail=$m_detail
+    fi
+    kb_rss=$(human_mb "$m_rss")
     kb_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
-    details+=("  - kb: $m_detail; $(thousands "$m_html") of the files are .html; $m_largest")
+    kb_files="$(thousands "$m_html") of the files are .html; $m_largest"
     floor_src=$kb_out
   fi
 
-  hugo_skipped=0
-  [[ " ${HUGO_SKIP-long-bodies:10000} " == *" $shape:$n "* ]] && hugo_skipped=1
   if [ $run_hugo = 1 ] && [ "$tools" = both ] && [ $hugo_skipped = 1 ]; then
     hugo_med="not run" hugo_outp="-"
-    details+=("  - Hugo: not run (HUGO_SKIP): it needs more memory than this machine has")
-  elif [ $run_hugo = 1 ] && [ "$tools" = both ]; then
-    # `hugo` in build mode renders every page: "fast render" exists only in `hugo server`.
-    measure "hugo-$shape-$n" "$hugo_out" "$runs" "rm -rf $(q "$hugo_out")" \
-      env HUGO_RESOURCEDIR="$WORK/hugo-resources" hugo \
-      --source "$BENCH/hugo" --contentDir "$corpus/content" --destination "$hugo_out" \
-      --cleanDestinationDir --ignoreCache --cacheDir "$WORK/hugo-cache" --noBuildLock --quiet
+  elif [ $with_hugo = 1 ]; then
+    checked "hugo-$shape-$n" "$hugo_out" "${hugo_cmd[@]}"
     [ "$m_html" -ge "$n" ] || die "Hugo ($shape, $n) wrote $m_html .html files, fewer than its $n incidents"
-    hugo_med=$m_med hugo_cpu=$m_cpu hugo_rss=$(human_mb "$m_rss")
+    if [ $pair = 0 ]; then
+      timed "hugo-$shape-$n" "$runs" "$hugo_prep" "${hugo_cmd[@]}"
+      hugo_med=$m_med hugo_cpu=$m_cpu hugo_detail=$m_detail
+    fi
+    hugo_rss=$(human_mb "$m_rss")
     hugo_outp="$(human_bytes "$m_bytes"), $(thousands "$m_files") files"
-    details+=("  - Hugo: $m_detail; $(thousands "$m_html") of the files are .html; $m_largest")
+    hugo_files="$(thousands "$m_html") of the files are .html; $m_largest"
     [ -n "$floor_src" ] || floor_src=$hugo_out
+  fi
+
+  paired="-"
+  if [ $pair = 1 ]; then
+    interleaved "$runs" "kb-$shape-$n" "$kb_prep" "$(quote_all "${kb_cmd[@]}")" \
+      "hugo-$shape-$n" "$hugo_prep" "$(quote_all "${hugo_cmd[@]}")"
+    kb_med=$a_med kb_cpu=$a_cpu kb_detail=$a_detail
+    hugo_med=$b_med hugo_cpu=$b_cpu hugo_detail=$b_detail
+  fi
+  [ $run_kb = 1 ] && details+=("  - kb: $kb_detail; $kb_files")
+  if [ "$hugo_med" = "not run" ]; then
+    details+=("  - Hugo: not run (HUGO_SKIP): it needs more memory than this machine has")
+  elif [ $with_hugo = 1 ]; then
+    details+=("  - Hugo: $hugo_detail; $hugo_files")
     if [ "$PAGEFIND" = 1 ]; then
       # Over the last timed Hugo run's output, which hyperfine leaves in place.
       measure "pagefind-$shape-$n" "$hugo_out/pagefind" "$runs" "rm -rf $(q "$hugo_out/pagefind")" \
@@ -385,8 +486,8 @@ for job in "${jobs[@]}"; do
   [ "${KEEP_OUT:-}" = 1 ] || rm -rf "$kb_out" "$hugo_out"
 
   if [ "$kb_med" != "-" ] && [ "$hugo_med" != "-" ] && [ $hugo_skipped = 0 ]; then
-    ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" \
-      'BEGIN { printf "%.2f (CPU %.2f)", k / h, kc / hc }')
+    ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" -v p="$paired" \
+      'BEGIN { if (p == "-") printf "%.2f (CPU %.2f)", k / h, kc / hc; else printf "%.2f (paired %.2f, CPU %.2f)", k / h, p, kc / hc }')
     if [ "$pf_med" != "-" ]; then
       pf_ratio=$(awk -v k="$kb_med" -v h="$hugo_med" -v p="$pf_med" -v kc="$kb_cpu" -v hc="$hugo_cpu" -v pc="$pf_cpu" \
         'BEGIN { printf "%.2f (CPU %.2f)", k / (h + p), kc / (hc + pc) }')
