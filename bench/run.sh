@@ -18,7 +18,9 @@
 #   KB_ONLY_RUNS=$RUNS          hyperfine runs for the kb-alone sizes
 #   SEED=42                     corpus seed (same size + seed + shape -> byte-identical corpus)
 #   ONLY=kb|hugo                run only one tool (the other columns show "-")
-#   KB_BIN=PATH                 measure this kb binary instead of `cargo build --release`
+#   PGO=1                       build kb with bench/pgo.sh (profile-guided optimisation, how a
+#                               release binary is made: README); 0: `cargo build --release`
+#   KB_BIN=PATH                 measure this kb binary instead of building one
 #   BENCH_WORK=DIR              corpora, logs, hyperfine JSON (default bench/.work, gitignored)
 #   BENCH_OUT=DIR               where the built sites go (default $BENCH_WORK/out); e.g.
 #                               /dev/shm/kb-bench to take the disk out of the measurement
@@ -45,6 +47,7 @@ KB_ONLY_RUNS=${KB_ONLY_RUNS:-$RUNS}
 ONLY=${ONLY:-}
 PAGEFIND=${PAGEFIND:-1}
 INTERLEAVE=${INTERLEAVE:-1}
+PGO=${PGO:-1}
 RESULTS=$BENCH/results.md
 OUTROOT=${BENCH_OUT:-$WORK/out}
 ALL_SHAPES=(default near-duplicate tag-skew long-bodies wide-tags)
@@ -68,6 +71,7 @@ for v in RUNS KB_ONLY_RUNS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be >
 case "$ONLY" in ""|kb|hugo) ;; *) die "ONLY must be kb or hugo, got '$ONLY'";; esac
 case "$PAGEFIND" in 0|1) ;; *) die "PAGEFIND must be 0 or 1, got '$PAGEFIND'";; esac
 case "$INTERLEAVE" in 0|1) ;; *) die "INTERLEAVE must be 0 or 1, got '$INTERLEAVE'";; esac
+case "$PGO" in 0|1) ;; *) die "PGO must be 0 or 1, got '$PGO'";; esac
 run_kb=1; run_hugo=1
 [ "$ONLY" = hugo ] && run_kb=0
 [ "$ONLY" = kb ] && run_hugo=0
@@ -120,11 +124,19 @@ fi
 pf_ver=$([ "$PAGEFIND" = 1 ] && "$PF" --version | awk '{print $2}' || echo "-")
 
 KB=${KB_BIN:-$ROOT/target/release/kb}
+kb_build="KB_BIN"
 if [ $run_kb = 1 ]; then
   if [ -z "${KB_BIN:-}" ]; then
     command -v cargo >/dev/null || die "cargo is required to build kb (or set KB_BIN)"
-    log "building kb (cargo build --release)"
-    (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (see above)"
+    if [ "$PGO" = 1 ]; then
+      log "building kb with profile-guided optimisation (bench/pgo.sh, about 15 minutes on 2 cores)"
+      KB=$("$BENCH/pgo.sh") || die "bench/pgo.sh failed (see above)"
+      kb_build="PGO, bench/pgo.sh"
+    else
+      log "building kb (cargo build --release)"
+      (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (see above)"
+      kb_build="cargo build --release"
+    fi
   fi
   [ -x "$KB" ] || die "$KB is not an executable"
 fi
@@ -290,7 +302,7 @@ if [ $run_kb = 1 ]; then
   if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
     kb_rev+=" with uncommitted changes"
   fi
-  kb_rev+=", $("$KB" --version), binary $(rel "$KB")"
+  kb_rev+=", $("$KB" --version), binary $(rel "$KB") ($kb_build)"
 fi
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds kb with profile-guided optimisation (rustc's PGO): an instrumented build runs a
+# training set, and the release build is made again with the counts it wrote, so that LLVM
+# inlines, lays out and predicts branches by what a build really does.
+#
+#   bench/pgo.sh                prints the optimised binary's path (target/pgo/release/kb)
+#
+# The training set is the repository's own: the example knowledge base, the plain-text and
+# held-out fixtures, and bench/gen_corpus.py's five shapes at a few hundred to 2,000 incidents
+# with seed 7 (the benchmarks use 42: the profile never sees a measured corpus). Each is built
+# clean, built again with its cache, checked and searched.
+#
+# Knobs: PGO_WORK=DIR   training corpora and profiles (default bench/.work/pgo, gitignored)
+#
+# Needs rustup's llvm-tools for llvm-profdata (installed here when missing: `rustup component
+# add llvm-tools`); the profile format is LLVM's, so it must be the one of this rustc.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+WORK=${PGO_WORK:-$BENCH/.work/pgo}
+
+die() { echo "pgo: error: $*" >&2; exit 1; }
+log() { echo "pgo: $*" >&2; }
+
+command -v cargo >/dev/null || die "cargo is required"
+command -v python3 >/dev/null || die "python3 is required"
+host=$(rustc -vV | awk '/^host:/ {print $2}')
+profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
+if [ ! -x "$profdata" ]; then
+  command -v rustup >/dev/null || die "llvm-profdata not found at $profdata, and no rustup to install llvm-tools"
+  log "installing llvm-tools (rustup component add llvm-tools)"
+  rustup component add llvm-tools >&2 || die "rustup component add llvm-tools failed"
+fi
+
+profiles="$WORK/profiles"
+rm -rf "$profiles"
+mkdir -p "$profiles" "$WORK/corpora"
+
+log "instrumented build (target/pgo-instrumented)"
+(cd "$ROOT" && RUSTFLAGS="-Cprofile-generate=$profiles" \
+  cargo build --release --locked --target-dir "$ROOT/target/pgo-instrumented" >&2) \
+  || die "instrumented build failed"
+kb="$ROOT/target/pgo-instrumented/release/kb"
+
+# shape:size pairs: long bodies and wide tags are slow to build instrumented, and a few
+# hundred incidents already run every path of theirs.
+corpora=()
+for spec in default:2000 near-duplicate:2000 tag-skew:2000 long-bodies:400 wide-tags:400; do
+  shape=${spec%%:*} n=${spec##*:} dir="$WORK/corpora/$shape-$n"
+  if [ ! -f "$dir/site.toml" ]; then
+    args=()
+    [ "$shape" = default ] || args=(--shape "$shape")
+    log "training corpus $shape $n"
+    python3 "$BENCH/gen_corpus.py" "$n" "$dir" --seed 7 "${args[@]}" >/dev/null \
+      || die "gen_corpus.py $n $shape failed"
+  fi
+  corpora+=("$dir")
+done
+# The fixtures are copied: a build writes its cache and output beside them. The plain-text
+# exports (no frontmatter, read by inference) become a knowledge base's content folder.
+rm -rf "$WORK/corpora/heldout-kb" "$WORK/corpora/plain-text"
+cp -r "$ROOT/tests/fixtures/heldout-kb" "$WORK/corpora/heldout-kb"
+mkdir -p "$WORK/corpora/plain-text"
+cp -r "$ROOT/tests/fixtures/plain-text" "$WORK/corpora/plain-text/content"
+printf 'title = "Plain-text exports"\n' >"$WORK/corpora/plain-text/site.toml"
+corpora+=("$WORK/corpora/heldout-kb" "$WORK/corpora/plain-text")
+rm -rf "$WORK/corpora/example"
+mkdir -p "$WORK/corpora/example"
+cp -r "$ROOT/content" "$ROOT/site.toml" "$ROOT/theme" "$WORK/corpora/example/"
+corpora+=("$WORK/corpora/example")
+
+for dir in "${corpora[@]}"; do
+  log "training on $(basename "$dir")"
+  out="$WORK/out"
+  rm -rf "$out" "$dir/.kb"
+  "$kb" --quiet build --root "$dir" --output "$out" || die "kb build failed on $dir"
+  "$kb" --quiet build --root "$dir" --output "$out" || die "kb build (cached) failed on $dir"
+  "$kb" check --root "$dir" >/dev/null 2>&1 || true
+  for q in "replica lag" "writes rejected" "HTTP 503 from every service" "certificate expired" \
+    "disk full" '"connection pool"'; do
+    "$kb" search --root "$dir" "$q" >/dev/null 2>&1 || true
+  done
+  rm -rf "$out"
+done
+
+log "merging the profiles"
+"$profdata" merge -o "$WORK/kb.profdata" "$profiles" || die "llvm-profdata merge failed"
+
+log "optimised build (target/pgo)"
+(cd "$ROOT" && RUSTFLAGS="-Cprofile-use=$WORK/kb.profdata" \
+  cargo build --release --locked --target-dir "$ROOT/target/pgo" >&2) \
+  || die "optimised build failed"
+echo "$ROOT/target/pgo/release/kb"
