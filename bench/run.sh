@@ -396,6 +396,7 @@ knobs="SHAPES='${shapes[*]}'"
 [ $# -gt 0 ] || knobs+=" SIZES='${sizes[*]}'"
 knobs+=" KB_ONLY_SIZES='${kb_only_sizes[*]}' KB_ONLY_SHAPES='${kb_only_shapes[*]}'"
 knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY} PAGEFIND=$PAGEFIND INTERLEAVE=$INTERLEAVE"
+if [ -n "${KB_BIN:-}" ]; then knobs+=" KB_BIN=$(rel "$KB_BIN")"; else knobs+=" PGO=$PGO"; fi
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 uptime_before=$(uptime | sed 's/^ *//')
 log "load before: $uptime_before"
