@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds kb with profile-guided optimisation (rustc's PGO): an instrumented build runs a
-# training set, and the release build is made again with the counts it wrote, so that LLVM
-# inlines, lays out and predicts branches by what a build really does.
+# Builds kb with profile-guided optimisation (rustc's PGO), then lays the binary out again with
+# LLVM's BOLT: an instrumented build runs a training set, the release build is made again with
+# the counts it wrote, so that LLVM inlines and predicts branches by what a build really does;
+# then a BOLT-instrumented copy of that binary runs the training set again, and BOLT reorders
+# its functions and blocks by the counts (hot code together, cold code split off).
 #
-#   bench/pgo.sh                prints the optimised binary's path (target/pgo/release/kb)
+#   bench/pgo.sh                prints the optimised binary's path (target/pgo/release/kb-bolt,
+#                               or target/pgo/release/kb with BOLT=0)
 #
 # The training set is the repository's own: the example knowledge base, the plain-text and
 # held-out fixtures, and bench/gen_corpus.py's five shapes at a few hundred to 2,000 incidents
@@ -11,14 +14,19 @@
 # clean, built again with its cache, checked and searched.
 #
 # Knobs: PGO_WORK=DIR   training corpora and profiles (default bench/.work/pgo, gitignored)
+#        BOLT=1         the BOLT pass (0: PGO only)
 #
 # Needs rustup's llvm-tools for llvm-profdata (installed here when missing: `rustup component
-# add llvm-tools`); the profile format is LLVM's, so it must be the one of this rustc.
+# add llvm-tools`); the profile format is LLVM's, so it must be the one of this rustc. BOLT is
+# Debian's `bolt-16` (installed here with apt-get when missing and run as root); it works on the
+# linked binary, whatever LLVM made it, and needs its relocations (`--emit-relocs`).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
 WORK=${PGO_WORK:-$BENCH/.work/pgo}
+BOLT=${BOLT:-1}
+case "$BOLT" in 0|1) ;; *) echo "pgo: error: BOLT must be 0 or 1, got '$BOLT'" >&2; exit 1;; esac
 
 die() { echo "pgo: error: $*" >&2; exit 1; }
 log() { echo "pgo: $*" >&2; }
@@ -31,6 +39,16 @@ if [ ! -x "$profdata" ]; then
   command -v rustup >/dev/null || die "llvm-profdata not found at $profdata, and no rustup to install llvm-tools"
   log "installing llvm-tools (rustup component add llvm-tools)"
   rustup component add llvm-tools >&2 || die "rustup component add llvm-tools failed"
+fi
+
+bolt_bin=/usr/lib/llvm-16/bin
+if [ "$BOLT" = 1 ] && [ ! -x "$bolt_bin/llvm-bolt" ]; then
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+    || die "llvm-bolt not found in $bolt_bin (apt-get install -y bolt-16, or BOLT=0)"
+  log "installing bolt-16"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y bolt-16 >/dev/null \
+    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y bolt-16 >/dev/null; } \
+    || die "apt-get install bolt-16 failed"
 fi
 
 profiles="$WORK/profiles"
@@ -70,25 +88,52 @@ mkdir -p "$WORK/corpora/example"
 cp -r "$ROOT/content" "$ROOT/site.toml" "$ROOT/theme" "$WORK/corpora/example/"
 corpora+=("$WORK/corpora/example")
 
-for dir in "${corpora[@]}"; do
-  log "training on $(basename "$dir")"
-  out="$WORK/out"
-  rm -rf "$out" "$dir/.kb"
-  "$kb" --quiet build --root "$dir" --output "$out" || die "kb build failed on $dir"
-  "$kb" --quiet build --root "$dir" --output "$out" || die "kb build (cached) failed on $dir"
-  "$kb" check --root "$dir" >/dev/null 2>&1 || true
-  for q in "replica lag" "writes rejected" "HTTP 503 from every service" "certificate expired" \
-    "disk full" '"connection pool"'; do
-    "$kb" search --root "$dir" "$q" >/dev/null 2>&1 || true
+# train KB: runs binary KB over the training set.
+train() {
+  local kb=$1 dir out="$WORK/out" q
+  for dir in "${corpora[@]}"; do
+    log "training on $(basename "$dir")"
+    rm -rf "$out" "$dir/.kb"
+    "$kb" --quiet build --root "$dir" --output "$out" || die "kb build failed on $dir"
+    "$kb" --quiet build --root "$dir" --output "$out" || die "kb build (cached) failed on $dir"
+    "$kb" check --root "$dir" >/dev/null 2>&1 || true
+    for q in "replica lag" "writes rejected" "HTTP 503 from every service" "certificate expired" \
+      "disk full" '"connection pool"'; do
+      "$kb" search --root "$dir" "$q" >/dev/null 2>&1 || true
+    done
+    rm -rf "$out"
   done
-  rm -rf "$out"
-done
+}
+train "$kb"
 
 log "merging the profiles"
 "$profdata" merge -o "$WORK/kb.profdata" "$profiles" || die "llvm-profdata merge failed"
 
 log "optimised build (target/pgo)"
-(cd "$ROOT" && RUSTFLAGS="-Cprofile-use=$WORK/kb.profdata" \
+# --emit-relocs: BOLT moves code, and needs to know every reference to it.
+(cd "$ROOT" && RUSTFLAGS="-Cprofile-use=$WORK/kb.profdata -Clink-arg=-Wl,--emit-relocs" \
   cargo build --release --locked --target-dir "$ROOT/target/pgo" >&2) \
   || die "optimised build failed"
-echo "$ROOT/target/pgo/release/kb"
+pgo_kb="$ROOT/target/pgo/release/kb"
+if [ "$BOLT" = 0 ]; then
+  echo "$pgo_kb"
+  exit 0
+fi
+
+# No hardware branch sampling on the VMs this runs on, so BOLT's own instrumentation counts.
+bolt="$WORK/bolt"
+rm -rf "$bolt"
+mkdir -p "$bolt"
+log "BOLT: instrumenting"
+"$bolt_bin/llvm-bolt" "$pgo_kb" -instrument -o "$bolt/kb-instrumented" \
+  --instrumentation-file="$bolt/prof" --instrumentation-file-append-pid >"$bolt/instrument.log" 2>&1 \
+  || die "llvm-bolt -instrument failed (see $bolt/instrument.log)"
+train "$bolt/kb-instrumented"
+"$bolt_bin/merge-fdata" "$bolt"/prof.*.fdata >"$bolt/merged.fdata" 2>"$bolt/merge.log" \
+  || die "merge-fdata failed (see $bolt/merge.log)"
+log "BOLT: optimising (target/pgo/release/kb-bolt)"
+"$bolt_bin/llvm-bolt" "$pgo_kb" -o "$ROOT/target/pgo/release/kb-bolt" -data="$bolt/merged.fdata" \
+  -reorder-blocks=ext-tsp -reorder-functions=hfsort+ -split-functions -split-all-cold -split-eh \
+  -icf=1 -use-gnu-stack -dyno-stats >"$bolt/optimise.log" 2>&1 \
+  || die "llvm-bolt failed (see $bolt/optimise.log)"
+echo "$ROOT/target/pgo/release/kb-bolt"

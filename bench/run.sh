@@ -18,8 +18,9 @@
 #   KB_ONLY_RUNS=$RUNS          hyperfine runs for the kb-alone sizes
 #   SEED=42                     corpus seed (same size + seed + shape -> byte-identical corpus)
 #   ONLY=kb|hugo                run only one tool (the other columns show "-")
-#   PGO=1                       build kb with bench/pgo.sh (profile-guided optimisation, how a
-#                               release binary is made: README); 0: `cargo build --release`
+#   PGO=1                       build kb with bench/pgo.sh (profile-guided optimisation and BOLT,
+#                               how a release binary is made: README; BOLT=0 passes on to it and
+#                               leaves BOLT out); 0: `cargo build --release`
 #   KB_BIN=PATH                 measure this kb binary instead of building one
 #   BENCH_WORK=DIR              corpora, logs, hyperfine JSON (default bench/.work, gitignored)
 #   BENCH_OUT=DIR               where the built sites go (default $BENCH_WORK/out); e.g.
@@ -129,9 +130,9 @@ if [ $run_kb = 1 ]; then
   if [ -z "${KB_BIN:-}" ]; then
     command -v cargo >/dev/null || die "cargo is required to build kb (or set KB_BIN)"
     if [ "$PGO" = 1 ]; then
-      log "building kb with profile-guided optimisation (bench/pgo.sh, about 15 minutes on 2 cores)"
+      log "building kb with profile-guided optimisation (bench/pgo.sh, about 20 minutes on 2 cores)"
       KB=$("$BENCH/pgo.sh") || die "bench/pgo.sh failed (see above)"
-      kb_build="PGO, bench/pgo.sh"
+      kb_build="bench/pgo.sh: PGO$([ "${BOLT:-1}" = 1 ] && echo " and BOLT")"
     else
       log "building kb (cargo build --release)"
       (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (see above)"
@@ -398,7 +399,7 @@ knobs="SHAPES='${shapes[*]}'"
 [ $# -gt 0 ] || knobs+=" SIZES='${sizes[*]}'"
 knobs+=" KB_ONLY_SIZES='${kb_only_sizes[*]}' KB_ONLY_SHAPES='${kb_only_shapes[*]}'"
 knobs+=" RUNS=$RUNS WARMUP=$WARMUP KB_ONLY_RUNS=$KB_ONLY_RUNS${ONLY:+ ONLY=$ONLY} PAGEFIND=$PAGEFIND INTERLEAVE=$INTERLEAVE"
-if [ -n "${KB_BIN:-}" ]; then knobs+=" KB_BIN=$(rel "$KB_BIN")"; else knobs+=" PGO=$PGO"; fi
+if [ -n "${KB_BIN:-}" ]; then knobs+=" KB_BIN=$(rel "$KB_BIN")"; else knobs+=" PGO=$PGO${BOLT:+ BOLT=$BOLT}"; fi
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 uptime_before=$(uptime | sed 's/^ *//')
 log "load before: $uptime_before"
