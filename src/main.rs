@@ -73,6 +73,15 @@ macro_rules! note {
     };
 }
 
+/// An error or note on stderr, whatever `--quiet` says. `eprintln!` panics when stderr is a
+/// pipe the reader closed (`kb build 2>&1 | head -1`): exit 101 instead of the command's own
+/// status. What cannot be written is dropped; the exit status still says how it went.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the static site from the postmortems in content/
@@ -338,7 +347,7 @@ fn stdout_result(written: std::io::Result<()>) -> Result<(), ExitCode> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => {
-            eprintln!("error: writing the output: {e}");
+            say!("error: writing the output: {e}");
             Err(ExitCode::from(kb::error::USAGE))
         }
     }
@@ -357,10 +366,10 @@ fn failed(e: &(dyn std::error::Error + 'static), summary: &str) -> ExitCode {
         print_diagnostics(diags);
         let errors = count(diags.iter().filter(|d| d.is_error()).count(), "error");
         if !summary.is_empty() {
-            eprintln!("error: {}", summary.replace("{errors}", &errors));
+            say!("error: {}", summary.replace("{errors}", &errors));
         }
     } else {
-        eprintln!("error: {}", kb::error::chain(e));
+        say!("error: {}", kb::error::chain(e));
     }
     ExitCode::from(kb::error::exit_status(e))
 }
@@ -389,7 +398,7 @@ fn main() -> ExitCode {
     let run = match run_options() {
         Ok(r) => r,
         Err(m) => {
-            eprintln!("error: {m}");
+            say!("error: {m}");
             return ExitCode::from(kb::error::USAGE);
         }
     };
@@ -401,7 +410,7 @@ fn main() -> ExitCode {
         _ => &[SIGINT, SIGTERM, SIGHUP],
     };
     if let Err(e) = kb::staging::remove_on_signals(signals) {
-        eprintln!("warning: cannot handle signals ({e}); Ctrl-C may leave temporary folders");
+        say!("warning: cannot handle signals ({e}); Ctrl-C may leave temporary folders");
     }
     match cli.command {
         Command::Completions { shell } => {
@@ -444,7 +453,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                say!("error: {}", e.0);
                 ExitCode::from(kb::error::USAGE)
             }
         },
@@ -476,7 +485,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {}", e.0);
+                    say!("error: {}", e.0);
                     ExitCode::from(kb::error::USAGE)
                 }
             }
@@ -559,7 +568,7 @@ fn main() -> ExitCode {
                 on_read: Some(Box::new(alloc::fit_to)),
                 progress: Some(Box::new(move |stage: &str| {
                     if verbose {
-                        eprintln!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());
+                        say!("{:>8.3} s  {stage}", started.elapsed().as_secs_f64());
                     }
                     if let Some(b) = &progress_bar {
                         b.set_message(stage.to_string());
@@ -574,7 +583,7 @@ fn main() -> ExitCode {
                 Ok(report) => {
                     if verbose {
                         for n in &report.notes {
-                            eprintln!("{n}");
+                            say!("{n}");
                         }
                     }
                     print_diagnostics(&report.diagnostics);
@@ -655,7 +664,7 @@ fn search(
             emit(text).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("{}", e.render(query));
+            say!("{}", e.render(query));
             ExitCode::from(kb::error::USAGE)
         }
     }
@@ -706,7 +715,7 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
     {
-        eprintln!("note: could not open a browser ({opener}: {e}); open {url} yourself");
+        say!("note: could not open a browser ({opener}: {e}); open {url} yourself");
     }
 }
 
@@ -716,7 +725,7 @@ fn open_editor(path: &std::path::Path) -> ExitCode {
         .or_else(|| std::env::var_os("EDITOR"))
         .filter(|e| !e.is_empty())
     else {
-        eprintln!("note: set $EDITOR to open new postmortems with --edit");
+        say!("note: set $EDITOR to open new postmortems with --edit");
         return ExitCode::SUCCESS;
     };
     // $EDITOR may carry arguments ("code --wait"): let the shell split it.
@@ -729,11 +738,11 @@ fn open_editor(path: &std::path::Path) -> ExitCode {
     match status {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(s) => {
-            eprintln!("error: the editor exited with {s}");
+            say!("error: the editor exited with {s}");
             ExitCode::from(kb::error::USAGE)
         }
         Err(e) => {
-            eprintln!("error: cannot start the editor: {e}");
+            say!("error: cannot start the editor: {e}");
             ExitCode::from(kb::error::USAGE)
         }
     }

@@ -543,4 +543,21 @@ fn a_closed_pipe_ends_every_command_quietly() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), check_code, "{o:?}");
+    // A failing build's last line (`error: build failed with …`) into a closed stderr pipe:
+    // still exit 1 for content errors, not a panic's 101.
+    fs::write(
+        many.join("2024-01-02-broken.md"),
+        "---\ntitle: [unclosed\n---\nBody.\n",
+    )
+    .unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = root.join("piped-site");
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["build", "--root", r, "--output", out.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
 }
