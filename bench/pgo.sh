@@ -64,14 +64,18 @@ kb="$ROOT/target/pgo-instrumented/release/kb"
 # shape:size pairs: long bodies and wide tags are slow to build instrumented, and a few
 # hundred incidents already run every path of theirs.
 corpora=()
+gen_hash=$(sha256sum "$BENCH/gen_corpus.py" | cut -c1-16)
 for spec in default:2000 near-duplicate:2000 tag-skew:2000 long-bodies:400 wide-tags:400; do
   shape=${spec%%:*} n=${spec##*:} dir="$WORK/corpora/$shape-$n"
-  if [ ! -f "$dir/site.toml" ]; then
+  # Made again when the generator changed (its hash in the stamp, as bench/run.sh does).
+  if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$gen_hash" ]; then
     args=()
     [ "$shape" = default ] || args=(--shape "$shape")
     log "training corpus $shape $n"
+    rm -rf "$dir"
     python3 "$BENCH/gen_corpus.py" "$n" "$dir" --seed 7 "${args[@]}" >/dev/null \
       || die "gen_corpus.py $n $shape failed"
+    echo "$gen_hash" >"$dir/.stamp"
   fi
   corpora+=("$dir")
 done

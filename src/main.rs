@@ -63,16 +63,6 @@ fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// A summary or progress line on stderr, unless `--quiet`. Like diagnostics, it is not worth
-/// a panic when stderr is a pipe the reader closed (`kb check 2>&1 | head`).
-macro_rules! note {
-    ($($arg:tt)*) => {
-        if !quiet() {
-            let _ = writeln!(std::io::stderr(), $($arg)*);
-        }
-    };
-}
-
 /// An error or note on stderr, whatever `--quiet` says. `eprintln!` panics when stderr is a
 /// pipe the reader closed (`kb build 2>&1 | head -1`): exit 101 instead of the command's own
 /// status. What cannot be written is dropped; the exit status still says how it went.
@@ -80,6 +70,15 @@ macro_rules! say {
     ($($arg:tt)*) => {{
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
+}
+
+/// A summary or progress line on stderr, unless `--quiet` ([`say`] otherwise).
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !quiet() {
+            say!($($arg)*);
+        }
+    };
 }
 
 #[derive(Subcommand)]
