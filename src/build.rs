@@ -229,7 +229,7 @@ pub fn with_fresh_index<T>(
         {
             if let Some(pid) = search::served::vouched(root, drafts, &built) {
                 if run.timings {
-                    eprintln!(
+                    crate::say!(
                         "kb serve (pid {pid}) vouches for the index: searched it without checking the files"
                     );
                 }
@@ -243,7 +243,7 @@ pub fn with_fresh_index<T>(
                 (stamping.join().expect("stamping does not panic"), out)
             });
             if run.timings {
-                eprintln!(
+                crate::say!(
                     "stamped {} files in {:.1} ms (beside the query)",
                     stamp.files,
                     t.elapsed().as_secs_f64() * 1e3
@@ -286,7 +286,7 @@ pub fn fresh_index(
     let t = Instant::now();
     let mut stamp = store::stamp(root, &output_dir, drafts);
     if run.timings {
-        eprintln!(
+        crate::say!(
             "stamped {} files in {:.1} ms",
             stamp.files,
             t.elapsed().as_secs_f64() * 1e3
@@ -350,7 +350,7 @@ pub fn fresh_index(
         None => note,
     };
     if kept && run.timings {
-        eprintln!("kept the index in .kb/index: the files changed, not their indexed text");
+        crate::say!("kept the index in .kb/index: the files changed, not their indexed text");
     }
     Ok((index, diags, note))
 }
@@ -465,7 +465,7 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
         let same = k.iter().map(|(p, key)| recorded.same(p, *key)).collect();
         let _ = keys.set(k.into_iter().filter_map(|(p, k)| Some((p, k?))).collect());
         if timings {
-            eprintln!(
+            crate::say!(
                 "          (incident page keys took {:.3} s)",
                 t.elapsed().as_secs_f64()
             );
@@ -528,7 +528,7 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
     ));
 
     if timings {
-        eprintln!(
+        crate::say!(
             "{:>8.3} s  swapping in the new output{}",
             start.elapsed().as_secs_f64(),
             memory_note()
@@ -542,7 +542,7 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
     // The parsed postmortems were being written since they were read.
     let (saved, took) = cache.saved();
     if timings {
-        eprintln!(
+        crate::say!(
             "          (build cache: {:.3} s of CPU making records while reading, {:.3} s \
              writing them beside the build)",
             cache.encoding(),
@@ -562,7 +562,7 @@ pub fn build_reusing(opts: &BuildOptions, reuse: bool) -> Result<BuildReport, Bu
         }
     }
     if timings {
-        eprintln!(
+        crate::say!(
             "{:>8.3} s  done (swap took {:.3} s){}",
             start.elapsed().as_secs_f64(),
             write_start.elapsed().as_secs_f64(),
@@ -666,7 +666,7 @@ pub fn build_into<S: Sink + Sync>(
     let timings = opts.run.timings;
     let stage = |s: &str| {
         if timings {
-            eprintln!(
+            crate::say!(
                 "{:>8.3} s  {s}{}",
                 start.elapsed().as_secs_f64(),
                 memory_note()
@@ -723,7 +723,7 @@ pub fn build_into<S: Sink + Sync>(
         e.incident.body_text = None;
     }
     if index_kept && timings {
-        eprintln!("          (kept the index in .kb/index: the same documents)");
+        crate::say!("          (kept the index in .kb/index: the same documents)");
     }
     if let Some(e) = unsaved {
         diags.push(Diagnostic::warning(
@@ -745,7 +745,7 @@ pub fn build_into<S: Sink + Sync>(
         cache.is_some(),
     )?;
     if timings && search_cache.reused {
-        eprintln!(
+        crate::say!(
             "          (similar incidents and the search export from the build cache, {} of \
              the exported files kept)",
             search_cache.files_kept

@@ -12,6 +12,17 @@
 /// (0.4 % of a build's instructions). Nothing may depend on its order.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A line on stderr that cannot panic: `eprintln!` panics when the write fails (stderr closed
+/// by `kb build 2>&1 | head -1`, or a terminal gone), which ended a command with 101 rather
+/// than its own exit code, and in `kb serve` would end the thread that watches for edits.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod build;
 pub mod build_cache;
 pub mod check;

@@ -63,14 +63,9 @@ fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// An error or note on stderr, whatever `--quiet` says. `eprintln!` panics when stderr is a
-/// pipe the reader closed (`kb build 2>&1 | head -1`): exit 101 instead of the command's own
-/// status. What cannot be written is dropped; the exit status still says how it went.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
+/// Errors and notes go to stderr through `kb::say!`, whatever `--quiet` says: a closed stderr
+/// drops them rather than panicking, and the exit status still says how it went.
+use kb::say;
 
 /// A summary or progress line on stderr, unless `--quiet` ([`say`] otherwise).
 macro_rules! note {

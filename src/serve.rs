@@ -182,7 +182,7 @@ impl Quick {
             if pages.is_empty() {
                 return;
             }
-            eprintln!(
+            crate::say!(
                 "Updated {} in {} ms{then}",
                 pages.join(", "),
                 start.elapsed().as_millis()
@@ -568,8 +568,8 @@ impl Builder {
     fn full(&mut self, changed: &[PathBuf], start: Instant, what: &str) {
         let color = std::io::stderr().is_terminal();
         let failed = |text: String, shown: String| {
-            eprintln!("{shown}");
-            eprintln!("Build failed{what}; still serving the last good site");
+            crate::say!("{shown}");
+            crate::say!("Build failed{what}; still serving the last good site");
             *self.shared.failure.lock().expect("not poisoned") = Some(text.clone());
             let _ = self.shared.tx.send(Live::Failed(text));
         };
@@ -645,9 +645,9 @@ impl Builder {
             }
         };
         for d in &built.diagnostics {
-            eprintln!("{}\n", d.render(color));
+            crate::say!("{}\n", d.render(color));
         }
-        eprintln!(
+        crate::say!(
             "Rebuilt {} in {} ms{what}, {} changed",
             crate::diagnostics::count(built.kb.entries.len(), "incident"),
             start.elapsed().as_millis(),

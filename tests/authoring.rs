@@ -543,6 +543,18 @@ fn a_closed_pipe_ends_every_command_quietly() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), check_code, "{o:?}");
+    // A build's timings and verbose notes (the library's own lines) into a closed stderr.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["build", "--verbose", "--root", r, "--output"])
+        .arg(root.join("timed-site"))
+        .env("NO_COLOR", "1")
+        .env("KB_TIMINGS", "1")
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
     // A failing build's last line (`error: build failed with …`) into a closed stderr pipe:
     // still exit 1 for content errors, not a panic's 101.
     fs::write(

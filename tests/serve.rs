@@ -404,6 +404,34 @@ fn a_bad_edit_keeps_the_last_good_site_and_its_fix_clears_the_error() {
 }
 
 #[test]
+fn edits_still_show_after_the_terminal_stops_reading() {
+    let dir = example();
+    let titled = |t: &str| retitled(dir.path(), t);
+    let (first, second, third) = (
+        titled("First after"),
+        titled("Second after"),
+        titled("Third after"),
+    );
+    let broken = titled("Broken").replacen("date: 2026-07-08", "date: 2026-13-45", 1);
+    let mut s = Server::start(dir.path(), &[]);
+    // The terminal goes away (`kb serve 2>&1 | head`): the reader of kb's stderr stops at the
+    // next line, and every line after it finds the pipe closed. A panic there (eprintln!) ended
+    // the thread that rebuilds, and no later edit was shown.
+    drop(std::mem::replace(&mut s.log, mpsc::channel().1));
+    s.write(FILE, &first);
+    s.wait_for(PAGE, 200, "First after");
+    s.write(FILE, &second);
+    s.wait_for(PAGE, 200, "Second after");
+    // A bad edit prints its diagnostics and the failure: the last good page stays.
+    s.write(FILE, &broken);
+    std::thread::sleep(Duration::from_millis(500));
+    s.wait_for(PAGE, 200, "Second after");
+    s.write(FILE, &third);
+    s.wait_for(PAGE, 200, "Third after");
+    assert!(s.child.try_wait().unwrap().is_none(), "kb serve still runs");
+}
+
+#[test]
 fn a_burst_of_saves_ends_in_one_site_with_the_last_content() {
     let dir = example();
     let s = Server::start(dir.path(), &[]);

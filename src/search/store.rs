@@ -276,7 +276,7 @@ fn fill<T: Send>(
     );
     committed?;
     if kb.config.run.timings {
-        eprintln!(
+        crate::say!(
             "           commit {:.3} s, {} segments",
             t.elapsed().as_secs_f64(),
             index.searchable_segment_ids()?.len()

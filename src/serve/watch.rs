@@ -88,7 +88,7 @@ impl Watchers {
             Watchers::Poll { debouncer } => debouncer.watch(dir, RecursiveMode::Recursive),
         };
         if let Err(e) = res {
-            eprintln!(
+            crate::say!(
                 "note: {} is not watched; restart kb serve to see its changes ({e})",
                 dir.display()
             );
@@ -230,7 +230,7 @@ pub(super) fn watch(
             },
         );
         if let Err(e) = &saves {
-            eprintln!("note: saves are shown after the debounce only ({e})");
+            crate::say!("note: saves are shown after the debounce only ({e})");
         }
         *watchers.lock().unwrap() = Some(Watchers::Native {
             debouncer: d,
