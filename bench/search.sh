@@ -3,7 +3,8 @@
 #
 #   bench/search.sh [sizes...]       default: 1000 10000
 #
-# For each size: builds the generated corpus BUILDS times (default 3) with KB_TIMINGS=1 and
+# For each size: builds the generated corpus BUILDS times (default 3, each `--clean`: a full
+# build, not one reusing the build cache) with KB_TIMINGS=1 and
 # takes the median of the whole build, of the "indexing for search" stage and of the
 # "finding similar incidents" stage; measures .kb/index; then times `kb search` (warm, the
 # index fresh) with hyperfine over QUERIES, RUNS runs each (default 30), the first query with
@@ -44,7 +45,9 @@ for n in "${SIZES[@]}"; do
   totals=(); idx=(); sim=()
   for ((b = 0; b < BUILDS; b++)); do
     rm -rf "$SITE"
-    log=$(KB_TIMINGS=1 "$KB" build --root "$corpus" --output "$SITE" 2>&1)
+    # --clean: a full build each time (the build cache would keep the index and similar
+    # incidents of the last one, and time neither).
+    log=$(KB_TIMINGS=1 "$KB" build --clean --root "$corpus" --output "$SITE" 2>&1)
     # Stage lines are "<seconds> s  <stage>"; a stage lasts until the next line.
     read -r t ix sx < <(echo "$log" | awk '
       / s  indexing for search/ {a=$1} / s  finding similar incidents/ {b=$1}
