@@ -58,17 +58,19 @@ impl Synonyms {
         };
         let dropped: Vec<Member> = dropped.iter().map(|w| member(w)).collect();
         let mut groups: Vec<Vec<Member>> = Vec::new();
-        let defaults: Vec<Vec<String>> = defaults()
+        // Each word analysed once: twice, for the test against `dropped` and for the group, was
+        // 2.6 % of the instructions of a `kb search` at 1,000 incidents (callgrind), and every
+        // search makes these.
+        let mut analysed =
+            |words: &[String]| -> Vec<Member> { words.iter().map(|w| member(w)).collect() };
+        let defaults: Vec<Vec<Member>> = defaults()
             .iter()
-            .map(|g| g.words.clone())
-            .filter(|g| !g.iter().any(|w| dropped.contains(&member(w))))
+            .map(|g| analysed(&g.words))
+            .filter(|g| !g.iter().any(|m| dropped.contains(m)))
             .collect();
-        for group in defaults.iter().chain(configured) {
-            let members: Vec<Member> = group
-                .iter()
-                .map(|w| member(w))
-                .filter(|m| !m.is_empty())
-                .collect();
+        let configured: Vec<Vec<Member>> = configured.iter().map(|g| analysed(g)).collect();
+        for group in defaults.into_iter().chain(configured) {
+            let members: Vec<Member> = group.into_iter().filter(|m| !m.is_empty()).collect();
             if members.len() < 2 {
                 continue;
             }
