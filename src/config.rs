@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::content::node::{self, Kind, Node};
-use crate::diagnostics::{Diagnostic, did_you_mean};
+use crate::diagnostics::{Diagnostic, SHOWN, did_you_mean};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
@@ -193,8 +193,18 @@ const KEYS: &[(&str, &[&str])] = &[
 /// ignores them, so a typo (`titel`, `[serach]`) would otherwise silently mean the default.
 fn unknown_keys(text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut unshown = 0;
     if let Ok(root) = node::parse_toml(text) {
-        check_table(text, "", "", &root, &mut out);
+        check_table(text, "", "", &root, &mut out, &mut unshown);
+    }
+    if unshown > 0 {
+        out.push(
+            Diagnostic::warning(
+                "site.toml",
+                format!("{unshown} more unknown keys, not shown: the first {SHOWN} are above"),
+            )
+            .with_hint("fix those and run `kb check` again"),
+        );
     }
     crate::diagnostics::sort(&mut out);
     out
@@ -202,7 +212,14 @@ fn unknown_keys(text: &str) -> Vec<Diagnostic> {
 
 /// Checks the keys of `node`, the table `name` (`tags.db`) read by the `schema` entry of
 /// [`KEYS`] (`tags.*`).
-fn check_table(text: &str, schema: &str, name: &str, node: &Node, out: &mut Vec<Diagnostic>) {
+fn check_table(
+    text: &str,
+    schema: &str,
+    name: &str,
+    node: &Node,
+    out: &mut Vec<Diagnostic>,
+    unshown: &mut usize,
+) {
     let Kind::Map(entries) = &node.kind else {
         return;
     };
@@ -210,7 +227,7 @@ fn check_table(text: &str, schema: &str, name: &str, node: &Node, out: &mut Vec<
     if schema == "tags" || schema == "services" {
         for (k, v) in entries {
             let table = format!("{schema}.{}", k.as_str().unwrap_or("?"));
-            check_table(text, &format!("{schema}.*"), &table, v, out);
+            check_table(text, &format!("{schema}.*"), &table, v, out, unshown);
         }
         return;
     }
@@ -225,7 +242,11 @@ fn check_table(text: &str, schema: &str, name: &str, node: &Node, out: &mut Vec<
             } else {
                 format!("{schema}.{key}")
             };
-            check_table(text, &path, &path, v, out);
+            check_table(text, &path, &path, v, out, unshown);
+            continue;
+        }
+        if out.len() >= SHOWN {
+            *unshown += 1;
             continue;
         }
         let hint = match did_you_mean(key, known.iter().copied()) {

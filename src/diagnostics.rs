@@ -173,6 +173,10 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Problems of one kind one file reports in full (each locates itself in the file); the rest
+/// are counted in one more diagnostic, so that thousands of keys cannot make checking quadratic.
+pub const SHOWN: usize = 100;
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset);

@@ -5,7 +5,7 @@ use super::incident::{Incident, Text};
 use super::node::{self, Node};
 use super::{allowlist, files, infer, limits, markdown, plaintext, sections};
 use crate::config::Config;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SHOWN};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Format {
@@ -95,9 +95,13 @@ pub fn parse(
                     line_offset: s.front_line - 1,
                     config,
                     diags: Vec::new(),
+                    unshown: (0, false),
                 };
                 reader.read(&root, &mut inc);
                 diags.append(&mut reader.diags);
+                if let (n @ 1.., error) = reader.unshown {
+                    diags.push(unshown(file, n, error, "problems in this frontmatter"));
+                }
             }
         }
         Ok(None) => {}
@@ -224,6 +228,17 @@ fn confined(
     }
 }
 
+/// The diagnostic that counts the `n` problems of a file past the first [`SHOWN`]: an error when
+/// one of them is, so that the build still fails.
+fn unshown(file: &str, n: usize, error: bool, what: &str) -> Diagnostic {
+    let message = format!("{n} more {what}, not shown: the first {SHOWN} are above");
+    let d = match error {
+        true => Diagnostic::error(file, message),
+        false => Diagnostic::warning(file, message),
+    };
+    d.with_hint("fix those and run `kb check` again")
+}
+
 fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -> Option<Node> {
     let line_offset = s.front_line - 1;
     match s.format {
@@ -233,7 +248,12 @@ fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -
             }
             match node::parse_yaml(s.front) {
                 Ok(n) => {
-                    for d in node::duplicate_keys(&n) {
+                    let duplicates = node::duplicate_keys(&n);
+                    if duplicates.len() > SHOWN {
+                        let more = duplicates.len() - SHOWN;
+                        diags.push(unshown(file, more, true, "duplicate keys"));
+                    }
+                    for d in duplicates.into_iter().take(SHOWN) {
                         diags.push(
                             Diagnostic::error(
                                 file,
