@@ -305,6 +305,29 @@ fn thousands_of_keys_are_reported_in_a_bounded_list_quickly() {
         // Not a timing assertion on speed, a guard against the minutes it used to take.
         assert!(took < Duration::from_secs(60), "{name} took {took:?}");
     }
+    // 20,000 open action items without an owner: each warning found its item in the file.
+    let items: String = (0..20_000)
+        .map(|i| format!("  - title: Fix thing {i}\n    status: open\n"))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir_all(tmp.path().join("content")).unwrap();
+    fs::write(tmp.path().join("site.toml"), SITE).unwrap();
+    fs::write(
+        tmp.path().join("content/items.md"),
+        format!("---\ntitle: Items\ndate: 2024-01-01\naction_items:\n{items}---\nBody.\n"),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let out = kb(tmp.path(), &["check"]);
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("without an owner").count(), 100, "{stderr}");
+    assert!(
+        stderr.contains("19900 more action item warnings, not shown"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(60), "action items took {took:?}");
     // site.toml: one line of 80,000 values under a key kb does not know.
     let tmp = tempfile::tempdir().unwrap();
     fs::create_dir_all(tmp.path().join("content")).unwrap();
