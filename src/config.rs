@@ -198,13 +198,12 @@ fn unknown_keys(text: &str) -> Vec<Diagnostic> {
         check_table(text, "", "", &root, &mut out, &mut unshown);
     }
     if unshown > 0 {
-        out.push(
-            Diagnostic::warning(
-                "site.toml",
-                format!("{unshown} more unknown keys, not shown: the first {SHOWN} are above"),
-            )
-            .with_hint("fix those and run `kb check` again"),
-        );
+        out.push(Diagnostic::unshown(
+            "site.toml",
+            unshown,
+            "unknown keys",
+            false,
+        ));
     }
     crate::diagnostics::sort(&mut out);
     out

@@ -177,6 +177,19 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 /// are counted in one more diagnostic, so that thousands of keys cannot make checking quadratic.
 pub const SHOWN: usize = 100;
 
+impl Diagnostic {
+    /// The diagnostic that counts the `n` problems of a kind (`what`) past the first [`SHOWN`]
+    /// of `file`: an error when one of them is, so that the build still fails.
+    pub fn unshown(file: &str, n: usize, what: &str, error: bool) -> Diagnostic {
+        let message = format!("{n} more {what}, not shown: the first {SHOWN} are above");
+        let d = match error {
+            true => Diagnostic::error(file, message),
+            false => Diagnostic::warning(file, message),
+        };
+        d.with_hint("fix those and run `kb check` again")
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset);

@@ -63,8 +63,8 @@ fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Errors and notes go to stderr through `kb::say!`, whatever `--quiet` says: a closed stderr
-/// drops them rather than panicking, and the exit status still says how it went.
+// Errors and notes go to stderr through `kb::say!`, whatever `--quiet` says: a closed stderr
+// drops them rather than panicking, and the exit status still says how it went.
 use kb::say;
 
 /// A summary or progress line on stderr, unless `--quiet` ([`say`] otherwise).

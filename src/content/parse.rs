@@ -100,7 +100,12 @@ pub fn parse(
                 reader.read(&root, &mut inc);
                 diags.append(&mut reader.diags);
                 if let (n @ 1.., error) = reader.unshown {
-                    diags.push(unshown(file, n, error, "problems in this frontmatter"));
+                    diags.push(Diagnostic::unshown(
+                        file,
+                        n,
+                        "problems in this frontmatter",
+                        error,
+                    ));
                 }
             }
         }
@@ -176,10 +181,6 @@ pub fn parse(
     (inc, diags)
 }
 
-/// How many removals one file reports before summing up the rest: each report re-reads the
-/// file's text for its line, and an attacker's body may have a million of them.
-const MAX_REMOVALS_SHOWN: usize = 20;
-
 /// Reports what the allowlist keeps off the page (warnings) and a body nested too deep to
 /// sanitize (an error: the build fails rather than take minutes).
 fn confined(
@@ -206,8 +207,10 @@ fn confined(
             .with_hint("flatten the nesting; no page shows this many levels"),
         );
     }
+    // Each report reads the file's text for its line, and an attacker's body may have a
+    // million of them: the first ones in full, the rest counted.
     let total = audit.removals.len();
-    for (at, what) in audit.removals.into_iter().take(MAX_REMOVALS_SHOWN) {
+    for (at, what) in audit.removals.into_iter().take(SHOWN) {
         diags.push(
             Diagnostic::warning(file, what)
                 .at_offset(text, body_offset + at, 1)
@@ -217,26 +220,9 @@ fn confined(
                 ),
         );
     }
-    if total > MAX_REMOVALS_SHOWN {
-        diags.push(Diagnostic::warning(
-            file,
-            format!(
-                "{} more removals in this file are not listed",
-                total - MAX_REMOVALS_SHOWN
-            ),
-        ));
+    if total > SHOWN {
+        diags.push(Diagnostic::unshown(file, total - SHOWN, "removals", false));
     }
-}
-
-/// The diagnostic that counts the `n` problems of a file past the first [`SHOWN`]: an error when
-/// one of them is, so that the build still fails.
-fn unshown(file: &str, n: usize, error: bool, what: &str) -> Diagnostic {
-    let message = format!("{n} more {what}, not shown: the first {SHOWN} are above");
-    let d = match error {
-        true => Diagnostic::error(file, message),
-        false => Diagnostic::warning(file, message),
-    };
-    d.with_hint("fix those and run `kb check` again")
 }
 
 fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -> Option<Node> {
@@ -251,7 +237,7 @@ fn parse_front(file: &str, text: &str, s: &Split, diags: &mut Vec<Diagnostic>) -
                     let duplicates = node::duplicate_keys(&n);
                     if duplicates.len() > SHOWN {
                         let more = duplicates.len() - SHOWN;
-                        diags.push(unshown(file, more, true, "duplicate keys"));
+                        diags.push(Diagnostic::unshown(file, more, "duplicate keys", true));
                     }
                     for d in duplicates.into_iter().take(SHOWN) {
                         diags.push(
