@@ -33,7 +33,9 @@ pub fn check(root: &Path, drafts: bool, run: &RunOptions) -> Result<Vec<Diagnost
         }
     }
     // Tags the site does not configure, when it configures some: usually a misspelling.
-    let known: Vec<&str> = kb.config.tags.keys().map(String::as_str).collect();
+    let known: std::collections::BTreeSet<&str> =
+        kb.config.tags.keys().map(String::as_str).collect();
+    let mut suggestions = crate::diagnostics::Suggestions::default();
     for e in &kb.entries {
         review(e, today, &mut diags);
         if known.is_empty() {
@@ -53,7 +55,7 @@ pub fn check(root: &Path, drafts: bool, run: &RunOptions) -> Result<Vec<Diagnost
                 continue;
             }
             let (line, col) = find(&text, &t.name).unwrap_or((1, 1));
-            let hint = match crate::diagnostics::did_you_mean(&t.name, known.iter().copied()) {
+            let hint = match suggestions.suggest(&t.name, known.iter().copied()) {
                 Some(m) => format!(
                     "did you mean `{m}`? Or add `[tags.{}]` to site.toml",
                     t.name

@@ -239,31 +239,86 @@ pub fn count(n: usize, noun: &str) -> String {
 }
 
 /// The closest candidate within a small edit distance, for "did you mean" hints.
+///
+/// Linear in the candidates, each compared only as far as it can still be close: a candidate
+/// whose length alone puts it out of reach costs a count, and a comparison stops at the first
+/// row past the distance allowed. (Every id of a knowledge base is a candidate for a broken
+/// `[[link]]`: the full table for each took 2,000 postmortems with one each 16 s.)
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let word = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
+    let word: Vec<char> = word.to_lowercase().chars().collect();
+    let (mut row, mut other) = (Vec::new(), Vec::new());
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        // The distance a suggestion may have; closer than the best one so far.
+        let allowed = 2.max(c.len() / 4).min(c.len().saturating_sub(1));
+        let allowed = best.map_or(allowed, |(d, _)| allowed.min(d));
+        // Lowercasing may change a non-ASCII word's length: those are lowercased first.
+        let lower = (!c.is_ascii()).then(|| c.to_lowercase());
+        let len = lower.as_ref().map_or(c.len(), |l| l.chars().count());
+        if c.is_empty() || len.abs_diff(word.len()) > allowed {
+            continue;
+        }
+        other.clear();
+        match &lower {
+            Some(l) => other.extend(l.chars()),
+            None => other.extend(c.bytes().map(|b| char::from(b.to_ascii_lowercase()))),
+        }
+        if let Some(d) = distance_within(&word, &other, allowed, &mut row)
+            && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc))
+        {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// "Did you mean" across a run: each suggestion compares a word with every candidate (every id
+/// of the knowledge base, every tag of `site.toml`), so the first [`SHOWN`] words of a run get
+/// one, and a run with a problem in every file stays linear.
+pub struct Suggestions(usize);
+
+impl Default for Suggestions {
+    fn default() -> Self {
+        Suggestions(SHOWN)
     }
-    prev[b.len()]
+}
+
+impl Suggestions {
+    /// [`did_you_mean`], while the run has suggestions left.
+    pub fn suggest<'a>(
+        &mut self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        self.0 = self.0.checked_sub(1)?;
+        did_you_mean(word, candidates)
+    }
+}
+
+/// The edit distance of `a` and `b` when it is at most `max`; `row` is scratch space.
+fn distance_within(a: &[char], b: &[char], max: usize, row: &mut Vec<usize>) -> Option<usize> {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        let mut least = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let next = (diagonal + cost).min(row[j + 1] + 1).min(row[j] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+            least = least.min(next);
+        }
+        // Every path to the end passes this row: none can get back under `max`.
+        if least > max {
+            return None;
+        }
+    }
+    Some(row[b.len()]).filter(|d| *d <= max)
 }
 
 #[cfg(test)]
@@ -307,6 +362,44 @@ mod tests {
         assert_eq!(count(1, "incident"), "1 incident");
         assert_eq!(count(0, "tag"), "0 tags");
         assert_eq!(count(3, "page"), "3 pages");
+    }
+
+    /// The full table, as every hint was found before the bounds.
+    fn reference<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let distance = |a: &str, b: &str| {
+            let b: Vec<char> = b.chars().collect();
+            let mut prev: Vec<usize> = (0..=b.len()).collect();
+            for (i, ca) in a.chars().enumerate() {
+                let mut cur = vec![i + 1; b.len() + 1];
+                for (j, cb) in b.iter().enumerate() {
+                    let cost = usize::from(ca != *cb);
+                    cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+                }
+                prev = cur;
+            }
+            prev[b.len()]
+        };
+        let word = word.to_lowercase();
+        candidates
+            .iter()
+            .map(|c| (distance(&word, &c.to_lowercase()), *c))
+            .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
+            .min_by_key(|(d, c)| (*d, *c))
+            .map(|(_, c)| c)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bounded_suggestions_are_the_full_tables(
+            word in "[a-cA-CİΣς-]{0,9}",
+            candidates in proptest::collection::vec("[a-cA-CİΣς-]{0,9}", 0..12),
+        ) {
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(
+                did_you_mean(&word, candidates.iter().copied()),
+                reference(&word, &candidates)
+            );
+        }
     }
 
     #[test]
