@@ -1,6 +1,7 @@
 //! Tags and services: normalisation, `site.toml` aliases, `match` inference.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
@@ -13,8 +14,9 @@ pub struct Taxonomy {
     /// (lowercased phrase, canonical tag)
     matchers: Vec<(String, String)>,
     /// Every distinct phrase of `matchers` in one automaton, with the matchers using each: one
-    /// pass over an incident's text, however many phrases there are.
-    phrases: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    /// pass over an incident's text, however many phrases there are. Made when first needed:
+    /// `kb search` never is, and thousands of phrases take the automaton a second to build.
+    phrases: OnceLock<Option<(AhoCorasick, Vec<Vec<usize>>)>>,
 }
 
 /// Lowercase, spaces to `-`, only URL-safe characters kept.
@@ -45,11 +47,10 @@ impl Taxonomy {
                 }
             }
         }
-        let phrases = phrases(&matchers);
         Taxonomy {
             aliases,
             matchers,
-            phrases,
+            phrases: OnceLock::new(),
         }
     }
 
@@ -66,8 +67,11 @@ impl Taxonomy {
     /// The incident's tags: written ones first (deduplicated), then inferred ones.
     pub fn tags_of(&self, inc: &Incident) -> Vec<TagRef> {
         let mut out: Vec<TagRef> = Vec::new();
+        // Looked up, not searched for: an incident whose text holds thousands of configured
+        // phrases has thousands of tags here (the limit applies later).
+        let mut seen: HashSet<String> = HashSet::new();
         let mut push = |name: String, inferred: bool| {
-            if !name.is_empty() && !out.iter().any(|t| t.name == name) {
+            if !name.is_empty() && seen.insert(name.clone()) {
                 out.push(TagRef { name, inferred });
             }
         };
@@ -77,7 +81,7 @@ impl Taxonomy {
         for t in &inc.inferred_tags {
             push(self.canonical(t), true);
         }
-        if let Some((automaton, of_phrase)) = &self.phrases {
+        if let Some((automaton, of_phrase)) = self.phrases.get_or_init(|| phrases(&self.matchers)) {
             let mut haystack = inc.title.to_lowercase();
             for s in &inc.symptoms {
                 haystack.push('\n');
@@ -87,18 +91,18 @@ impl Taxonomy {
                 haystack.push('\n');
                 haystack.push_str(&f.description.to_lowercase());
             }
-            let mut found = vec![false; self.matchers.len()];
+            // The matchers found, in their order: what the text holds, not every matcher per
+            // incident.
+            let mut found: Vec<usize> = Vec::new();
             for m in automaton.find_overlapping_iter(&haystack) {
                 if starts_word(&haystack, m.start()) {
-                    for &k in &of_phrase[m.pattern().as_usize()] {
-                        found[k] = true;
-                    }
+                    found.extend(&of_phrase[m.pattern().as_usize()]);
                 }
             }
-            for ((_, tag), found) in self.matchers.iter().zip(found) {
-                if found {
-                    push(tag.clone(), true);
-                }
+            found.sort_unstable();
+            found.dedup();
+            for k in found {
+                push(self.matchers[k].1.clone(), true);
             }
         }
         out
