@@ -118,13 +118,25 @@ impl Kb {
             services.push(slug);
         }
         let mut resolved = std::collections::HashMap::new();
+        // Looked up, not searched for: a body of thousands of links, saved in `kb serve`, was
+        // a pass over every incident for each.
+        let by_path: std::collections::HashMap<&str, usize> = match inc
+            .body_links
+            .iter()
+            .any(|l| matches!(l.target, LinkTarget::Path(_)))
+        {
+            true => self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(j, e)| (e.incident.path.as_str(), j))
+                .collect(),
+            false => Default::default(),
+        };
         for link in &inc.body_links {
             let hit = match &link.target {
                 LinkTarget::Id(id) => self.by_id.get(id).copied(),
-                LinkTarget::Path(p) => {
-                    let path = join_rel(&inc.path, p);
-                    self.entries.iter().position(|e| e.incident.path == path)
-                }
+                LinkTarget::Path(p) => by_path.get(join_rel(&inc.path, p).as_str()).copied(),
             };
             if let Some(t) = hit {
                 resolved.insert(link.target.clone(), t);
