@@ -476,31 +476,117 @@ pub struct CachedStemStream<T> {
     tail: T,
 }
 
+/// Replaces the token's word by its stem, through the cache.
+#[inline]
+fn stem_in_place(token: &mut Token) {
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(stem) = cache.get(&token.text) {
+            token.text.clear();
+            token.text.push_str(stem);
+            return;
+        }
+        let stem = stem(&token.text);
+        if cache.len() >= CACHE_WORDS {
+            cache.clear();
+        }
+        // The token keeps its buffer (a stem swapped in grew again word after word).
+        let word = token.text.as_str().to_owned();
+        token.text.clear();
+        token.text.push_str(&stem);
+        cache.insert(word, stem);
+    });
+}
+
 impl<T: TokenStream> TokenStream for CachedStemStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let token = self.tail.token_mut();
-        if stems_to_itself(&token.text) {
-            return true;
+        if !stems_to_itself(&token.text) {
+            stem_in_place(token);
         }
-        CACHE.with_borrow_mut(|cache| {
-            if let Some(stem) = cache.get(&token.text) {
-                token.text.clear();
-                token.text.push_str(stem);
-                return;
-            }
-            let stem = stem(&token.text);
-            if cache.len() >= CACHE_WORDS {
-                cache.clear();
-            }
-            // The token keeps its buffer (a stem swapped in grew again word after word).
-            let word = token.text.as_str().to_owned();
-            token.text.clear();
-            token.text.push_str(&stem);
-            cache.insert(word, stem);
-        });
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// [`en_split`] for finding the words of `stems` in a text (snippets): a word is stemmed only
+/// when it starts as one of them does, the others are left as written (lowercased), which none
+/// of them can be. The English stemmer keeps a word's first letter (tested on every word of
+/// the dictionary), and stemming the words of each hit's body was a fifth of a `kb search`.
+pub fn en_split_finding<'a>(stems: impl IntoIterator<Item = &'a str>) -> TextAnalyzer {
+    let mut first = [false; 256];
+    // A word starting outside ASCII is always stemmed: lowercasing may change its first byte.
+    first[128..].fill(true);
+    for s in stems {
+        if let Some(&b) = s.as_bytes().first() {
+            first[usize::from(b)] = true;
+        }
+    }
+    TextAnalyzer::builder(SplitTokenizer::default())
+        .filter(StemStarting(std::sync::Arc::new(first)))
+        .build()
+}
+
+/// [`CachedStemmer`] for the words whose first byte is marked.
+#[derive(Clone)]
+struct StemStarting(std::sync::Arc<[bool; 256]>);
+
+impl TokenFilter for StemStarting {
+    type Tokenizer<T: Tokenizer> = StemStartingFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> StemStartingFilter<T> {
+        StemStartingFilter {
+            inner: tokenizer,
+            first: self.0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct StemStartingFilter<T> {
+    inner: T,
+    first: std::sync::Arc<[bool; 256]>,
+}
+
+impl<T: Tokenizer> Tokenizer for StemStartingFilter<T> {
+    type TokenStream<'a> = StemStartingStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemStartingStream {
+            tail: self.inner.token_stream(text),
+            first: &self.first,
+        }
+    }
+}
+
+struct StemStartingStream<'a, T> {
+    tail: T,
+    first: &'a [bool; 256],
+}
+
+impl<T: TokenStream> TokenStream for StemStartingStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        let starts = token
+            .text
+            .as_bytes()
+            .first()
+            .is_some_and(|&b| self.first[usize::from(b)]);
+        if starts && !stems_to_itself(&token.text) {
+            stem_in_place(token);
+        }
         true
     }
 
@@ -771,5 +857,50 @@ mod tests {
             analyze(&mut en_stem(), text),
             ["a", "follower", "follower", "follow", "the", "follow", "up"]
         );
+    }
+
+    /// What [`en_split_finding`] rests on: the English stemmer keeps a word's first letter.
+    #[test]
+    fn stems_keep_the_first_letter_of_every_dictionary_word() {
+        let words = super::super::spelling::english_words();
+        assert!(words.len() > 10_000);
+        for w in words.iter().map(|w| w.to_lowercase()) {
+            let s = stem(&w);
+            assert_eq!(s.bytes().next(), w.bytes().next(), "{w} → {s}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A word that [`en_split`] stems to one of the stems sought is stemmed the same way
+        /// when finding them; any other word is not one of them either way. Offsets and
+        /// positions are the same: so are the snippets.
+        #[test]
+        fn finding_stems_finds_them_where_the_index_analyzer_does(
+            text in "(dying|lying|skies|skis|ugly|early|only|news|replicas|Replicated|CrashLoopBackOff|followers|[a-zA-Z]{1,9}|[ÀİΣßé][a-z]{0,4}|\\d{1,4}|[ .,-]){0,14}",
+            sought in proptest::collection::vec("(dying|lying|sky|replicas|crash|loop|follower|news|[a-z]{1,6}|[ÀİΣßé][a-z]{0,3}|\\d{1,3})", 0..5),
+        ) {
+            let tokens = |a: &mut TextAnalyzer| {
+                let mut stream = a.token_stream(&text);
+                let mut out = Vec::new();
+                while stream.advance() {
+                    let t = stream.token();
+                    out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+                }
+                out
+            };
+            // The stems a query holds: words of the sought list through the index's analyzer.
+            let stems: Vec<String> = sought.iter().flat_map(|w| phrase(&mut en_split(), w)).collect();
+            let want = tokens(&mut en_split());
+            let got = tokens(&mut en_split_finding(stems.iter().map(String::as_str)));
+            proptest::prop_assert_eq!(want.len(), got.len());
+            for (w, g) in want.iter().zip(&got) {
+                proptest::prop_assert_eq!((w.1, w.2, w.3), (g.1, g.2, g.3));
+                let (is_w, is_g) = (stems.contains(&w.0), stems.contains(&g.0));
+                proptest::prop_assert_eq!(is_w, is_g, "{:?} {:?} {:?}", w, g, stems);
+                if is_w {
+                    proptest::prop_assert_eq!(&w.0, &g.0);
+                }
+            }
+        }
     }
 }

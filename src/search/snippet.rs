@@ -3,13 +3,14 @@
 
 use std::ops::Range;
 
-use tantivy::Searcher;
-use tantivy::TantivyDocument;
+use std::collections::{BTreeMap, BTreeSet};
+
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::{Score, Searcher, TantivyDocument, Term};
 
-use super::Index;
+use super::{Index, analyzer};
 use crate::content::infer::clip;
 
 /// One snippet generator per field, built once per query.
@@ -27,9 +28,7 @@ impl Snippets {
             .into_iter()
             .filter_map(|(name, k)| {
                 let field = fields.text[k];
-                let mut g = SnippetGenerator::create(searcher, query, field).ok()?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                Some((name, field, g))
+                Some((name, field, generator(searcher, query, field)?))
             })
             .collect();
         Snippets { gens }
@@ -75,6 +74,37 @@ impl Snippets {
         let summary = summary.replace(['\n', '\t', '\r'], " ");
         ("summary", clip(&summary, SNIPPET_CHARS), Vec::new())
     }
+}
+
+/// tantivy's `SnippetGenerator::create` (the query's terms in `field`, each weighed by its
+/// rarity), with an analyzer that stems only the words that may be one of them
+/// ([`analyzer::en_split_finding`]): the same snippets, without stemming every word of every
+/// hit's body on each search.
+fn generator(searcher: &Searcher, query: &dyn Query, field: Field) -> Option<SnippetGenerator> {
+    let mut terms: BTreeSet<&Term> = BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term);
+        }
+    });
+    let mut weights: BTreeMap<String, Score> = BTreeMap::new();
+    for term in terms {
+        let value = term.value();
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        let doc_freq = searcher.doc_freq(term).ok()?;
+        if doc_freq > 0 {
+            weights.insert(text.to_string(), 1.0 / (1.0 + doc_freq as Score));
+        }
+    }
+    let analyzer = analyzer::en_split_finding(weights.keys().map(String::as_str));
+    Some(SnippetGenerator::new(
+        weights,
+        analyzer,
+        field,
+        SNIPPET_CHARS,
+    ))
 }
 
 /// The text HTML-escaped with the marked ranges in `<mark>`.
