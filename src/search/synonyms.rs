@@ -37,6 +37,46 @@ pub fn defaults() -> &'static [Group] {
 /// One member of a group, analysed: one stem is a term, several are a phrase.
 pub type Member = Vec<String>;
 
+/// The default groups analysed with the index's analyzer, one per line: members apart by tabs,
+/// a phrase's stems by spaces. Written by a test from `vocabulary.toml`
+/// (`KB_WRITE_VOCABULARY=1 cargo test analysed_vocabulary`), which fails when they differ:
+/// parsing the TOML and stemming its words on every `kb search` was a tenth of one.
+const ANALYSED: &str = include_str!("vocabulary.analysed");
+
+/// [`ANALYSED`], read.
+fn analysed_defaults() -> &'static [Vec<Member>] {
+    static READ: OnceLock<Vec<Vec<Member>>> = OnceLock::new();
+    READ.get_or_init(|| read_analysed(ANALYSED))
+}
+
+fn read_analysed(text: &str) -> Vec<Vec<Member>> {
+    text.lines()
+        .map(|group| {
+            group
+                .split('\t')
+                .map(|m| {
+                    m.split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What [`read_analysed`] reads.
+#[cfg(test)]
+fn write_analysed(groups: &[Vec<Member>]) -> String {
+    groups
+        .iter()
+        .map(|g| {
+            let members: Vec<String> = g.iter().map(|m| m.join(" ")).collect();
+            members.join("\t") + "\n"
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Synonyms {
     /// Groups of analysed members; groups sharing a member are merged.
@@ -63,10 +103,10 @@ impl Synonyms {
         // search makes these.
         let mut analysed =
             |words: &[String]| -> Vec<Member> { words.iter().map(|w| member(w)).collect() };
-        let defaults: Vec<Vec<Member>> = defaults()
+        let defaults: Vec<Vec<Member>> = analysed_defaults()
             .iter()
-            .map(|g| analysed(&g.words))
             .filter(|g| !g.iter().any(|m| dropped.contains(m)))
+            .cloned()
             .collect();
         let configured: Vec<Vec<Member>> = configured.iter().map(|g| analysed(g)).collect();
         let given: Vec<Vec<Member>> = defaults
@@ -157,6 +197,38 @@ mod tests {
                 assert_eq!(w, &w.to_lowercase(), "written lowercase: {w}");
             }
         }
+    }
+
+    /// The analysed default groups compiled in are `vocabulary.toml`'s, through the index's
+    /// analyzer; `KB_WRITE_VOCABULARY=1` writes them.
+    #[test]
+    fn analysed_vocabulary_is_current() {
+        let mut a = analyzer::en_split();
+        let groups: Vec<Vec<Member>> = defaults()
+            .iter()
+            .map(|g| {
+                g.words
+                    .iter()
+                    .map(|w| match analyzer::words(&mut a, w).as_slice() {
+                        [word] => vec![word.whole.clone()],
+                        words => words.iter().flat_map(analyzer::Word::phrase).collect(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let text = write_analysed(&groups);
+        if std::env::var_os("KB_WRITE_VOCABULARY").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/search/vocabulary.analysed"
+            );
+            std::fs::write(path, &text).unwrap();
+        }
+        assert_eq!(
+            ANALYSED, text,
+            "vocabulary.toml changed: run KB_WRITE_VOCABULARY=1 cargo test analysed_vocabulary"
+        );
+        assert_eq!(read_analysed(&text), groups);
     }
 
     /// Default groups stay apart: two sharing a member would be merged into a broad one.
