@@ -38,9 +38,9 @@ pub fn defaults() -> &'static [Group] {
 pub type Member = Vec<String>;
 
 /// The default groups analysed with the index's analyzer, one per line: members apart by tabs,
-/// a phrase's stems by spaces. Written by a test from `vocabulary.toml`
-/// (`KB_WRITE_VOCABULARY=1 cargo test analysed_vocabulary`), which fails when they differ:
-/// parsing the TOML and stemming its words on every `kb search` was a tenth of one.
+/// a phrase's stems by spaces. A test checks it against `vocabulary.toml` and, when they
+/// differ, fails and writes the new one into `target/`: parsing the TOML and stemming its
+/// words on every `kb search` was a tenth of one.
 const ANALYSED: &str = include_str!("vocabulary.analysed");
 
 /// [`ANALYSED`], read.
@@ -200,7 +200,7 @@ mod tests {
     }
 
     /// The analysed default groups compiled in are `vocabulary.toml`'s, through the index's
-    /// analyzer; `KB_WRITE_VOCABULARY=1` writes them.
+    /// analyzer.
     #[test]
     fn analysed_vocabulary_is_current() {
         let mut a = analyzer::en_split();
@@ -217,17 +217,11 @@ mod tests {
             })
             .collect();
         let text = write_analysed(&groups);
-        if std::env::var_os("KB_WRITE_VOCABULARY").is_some() {
-            let path = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/src/search/vocabulary.analysed"
-            );
-            std::fs::write(path, &text).unwrap();
+        if ANALYSED != text {
+            let fresh = concat!(env!("CARGO_MANIFEST_DIR"), "/target/vocabulary.analysed");
+            std::fs::write(fresh, &text).unwrap();
+            panic!("vocabulary.toml changed: copy {fresh}, just written, to src/search/");
         }
-        assert_eq!(
-            ANALYSED, text,
-            "vocabulary.toml changed: run KB_WRITE_VOCABULARY=1 cargo test analysed_vocabulary"
-        );
         assert_eq!(read_analysed(&text), groups);
     }
 
