@@ -5,7 +5,7 @@
 //! same data: the index's surface words (`search/terms.bin`) and the English words compiled in
 //! here (`search/english.bin`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -31,10 +31,17 @@ pub fn max_edits(chars: usize) -> usize {
     if chars <= 4 { 1 } else { 2 }
 }
 
-/// The English words, read once.
-fn english() -> &'static HashSet<Box<str>> {
-    static WORDS: OnceLock<HashSet<Box<str>>> = OnceLock::new();
-    WORDS.get_or_init(|| english_words().into_iter().map(Into::into).collect())
+/// The English words in byte order, read once. Searched, not hashed: a set of them was three
+/// quarters of a `kb search` that corrects a word (66 M instructions at 10,000 incidents).
+fn english() -> &'static [String] {
+    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut words = english_words();
+        if !words.is_sorted() {
+            words.sort_unstable();
+        }
+        words
+    })
 }
 
 /// The English words in byte order, as the word list holds them.
@@ -48,7 +55,7 @@ pub fn english_words() -> Vec<String> {
 
 /// Whether `word` (lowercase) is a correctly spelled English word.
 pub fn is_english(word: &str) -> bool {
-    english().contains(word)
+    english().binary_search_by(|w| w.as_str().cmp(word)).is_ok()
 }
 
 /// Optimal string alignment distance over characters: insertions, deletions, substitutions and
