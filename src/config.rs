@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::content::node::{self, Kind, Node};
-use crate::diagnostics::{Diagnostic, SHOWN, did_you_mean};
+use crate::diagnostics::{Bounded, Diagnostic, did_you_mean};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
@@ -193,18 +193,11 @@ const KEYS: &[(&str, &[&str])] = &[
 /// ignores them, so a typo (`titel`, `[serach]`) would otherwise silently mean the default.
 fn unknown_keys(text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut unshown = 0;
+    let mut bounded = Bounded::default();
     if let Ok(root) = node::parse_toml(text) {
-        check_table(text, "", "", &root, &mut out, &mut unshown);
+        check_table(text, "", "", &root, &mut out, &mut bounded);
     }
-    if unshown > 0 {
-        out.push(Diagnostic::unshown(
-            "site.toml",
-            unshown,
-            "unknown keys",
-            false,
-        ));
-    }
+    out.extend(bounded.rest("site.toml", "unknown keys"));
     crate::diagnostics::sort(&mut out);
     out
 }
@@ -217,7 +210,7 @@ fn check_table(
     name: &str,
     node: &Node,
     out: &mut Vec<Diagnostic>,
-    unshown: &mut usize,
+    bounded: &mut Bounded,
 ) {
     let Kind::Map(entries) = &node.kind else {
         return;
@@ -226,7 +219,7 @@ fn check_table(
     if schema == "tags" || schema == "services" {
         for (k, v) in entries {
             let table = format!("{schema}.{}", k.as_str().unwrap_or("?"));
-            check_table(text, &format!("{schema}.*"), &table, v, out, unshown);
+            check_table(text, &format!("{schema}.*"), &table, v, out, bounded);
         }
         return;
     }
@@ -241,11 +234,10 @@ fn check_table(
             } else {
                 format!("{schema}.{key}")
             };
-            check_table(text, &path, &path, v, out, unshown);
+            check_table(text, &path, &path, v, out, bounded);
             continue;
         }
-        if out.len() >= SHOWN {
-            *unshown += 1;
+        if !bounded.show(1, false) {
             continue;
         }
         let hint = match did_you_mean(key, known.iter().copied()) {

@@ -190,6 +190,34 @@ impl Diagnostic {
     }
 }
 
+/// Problems of one kind in one file: the first [`SHOWN`] are made in full (each locates itself
+/// by reading the file from its start), the rest only counted, for [`Bounded::rest`].
+#[derive(Debug, Default)]
+pub struct Bounded {
+    shown: usize,
+    unshown: usize,
+    error: bool,
+}
+
+impl Bounded {
+    /// Whether the next `n` problems (an error among them when `error`) are to be made; when
+    /// not, they are counted.
+    pub fn show(&mut self, n: usize, error: bool) -> bool {
+        if self.shown >= SHOWN {
+            self.unshown += n;
+            self.error |= error;
+            return false;
+        }
+        self.shown += n;
+        true
+    }
+
+    /// The diagnostic counting the problems not made ([`Diagnostic::unshown`]), if any.
+    pub fn rest(&self, file: &str, what: &str) -> Option<Diagnostic> {
+        (self.unshown > 0).then(|| Diagnostic::unshown(file, self.unshown, what, self.error))
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::incident::{Asset, AssetRef};
 use super::{allowlist, files, find};
-use crate::diagnostics::{Diagnostic, SHOWN};
+use crate::diagnostics::{Bounded, Diagnostic};
 
 /// The path part of a link that names a file of the knowledge base other than a postmortem:
 /// relative, without scheme, not only an anchor or a query.
@@ -59,9 +59,8 @@ pub fn resolve(
 ) -> (Vec<Asset>, Vec<Diagnostic>) {
     let mut assets: Vec<Asset> = Vec::new();
     let mut diags = Vec::new();
-    // Each problem shown reads the file from its start for its line: the first ones in full,
-    // the rest counted (20,000 missing images took 5 s).
-    let mut unshown = 0;
+    // The first problems in full, the rest counted (20,000 missing images took 5 s).
+    let mut bounded = Bounded::default();
     let mut outs: HashSet<String> = HashSet::new();
     let dir = path.parent().unwrap_or(root);
     let root_depth = dir
@@ -87,8 +86,7 @@ pub fn resolve(
             None
         };
         if let Some(problem) = problem {
-            if diags.len() == SHOWN {
-                unshown += 1;
+            if !bounded.show(1, true) {
                 continue;
             }
             diags.push(
@@ -111,14 +109,7 @@ pub fn resolve(
             });
         }
     }
-    if unshown > 0 {
-        diags.push(Diagnostic::unshown(
-            display,
-            unshown,
-            "missing images and attachments",
-            true,
-        ));
-    }
+    diags.extend(bounded.rest(display, "missing images and attachments"));
     (assets, diags)
 }
 

@@ -10,7 +10,7 @@ use super::incident::{
 };
 use super::node::{Kind, Node};
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, SHOWN, did_you_mean};
+use crate::diagnostics::{Bounded, Diagnostic, did_you_mean};
 
 /// Every key SCHEMA.md defines; anything else is warned about with a suggestion.
 pub const KEYS: &[&str] = &[
@@ -57,9 +57,9 @@ pub struct Reader<'a> {
     pub line_offset: usize,
     pub config: &'a Config,
     pub diags: Vec<Diagnostic>,
-    /// Problems past [`SHOWN`]: counted, not made (each locates itself in the file, so a
-    /// frontmatter of 80,000 unknown keys took 53 s), and whether one was an error.
-    pub unshown: (usize, bool),
+    /// Problems past the first [`Bounded`] shows are counted, not made (a frontmatter of
+    /// 80,000 unknown keys took 53 s).
+    pub bounded: Bounded,
 }
 
 impl Reader<'_> {
@@ -72,18 +72,8 @@ impl Reader<'_> {
         )
     }
 
-    /// Whether [`SHOWN`] problems are reported already; this one is then counted.
-    fn full(&mut self, error: bool) -> bool {
-        if self.diags.len() < SHOWN {
-            return false;
-        }
-        self.unshown.0 += 1;
-        self.unshown.1 |= error;
-        true
-    }
-
     fn error(&mut self, node: &Node, message: impl Into<String>, hint: impl Into<String>) {
-        if self.full(true) {
+        if !self.bounded.show(1, true) {
             return;
         }
         let d = self.diag(Diagnostic::error(self.file, message), node);
@@ -91,7 +81,7 @@ impl Reader<'_> {
     }
 
     fn warn(&mut self, node: &Node, message: impl Into<String>, hint: Option<String>) {
-        if self.full(false) {
+        if !self.bounded.show(1, false) {
             return;
         }
         let mut d = self.diag(Diagnostic::warning(self.file, message), node);

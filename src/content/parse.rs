@@ -95,18 +95,11 @@ pub fn parse(
                     line_offset: s.front_line - 1,
                     config,
                     diags: Vec::new(),
-                    unshown: (0, false),
+                    bounded: Default::default(),
                 };
                 reader.read(&root, &mut inc);
                 diags.append(&mut reader.diags);
-                if let (n @ 1.., error) = reader.unshown {
-                    diags.push(Diagnostic::unshown(
-                        file,
-                        n,
-                        "problems in this frontmatter",
-                        error,
-                    ));
-                }
+                diags.extend(reader.bounded.rest(file, "problems in this frontmatter"));
             }
         }
         Ok(None) => {}

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::Incident;
 use crate::content::incident::LinkTarget;
-use crate::diagnostics::{Diagnostic, SHOWN, Suggestions};
+use crate::diagnostics::{Bounded, Diagnostic, Suggestions};
 pub use related::Related;
 pub use taxonomy::{TagRef, Taxonomy};
 
@@ -307,18 +307,16 @@ impl Kb {
     }
 }
 
-/// The file text diagnostics point into.
-/// One incident's link problems: the first [`SHOWN`] made in full, located in its source text
-/// (put together once, when the first is), the rest counted; an error among them fails the
-/// build all the same, and a broken body link among them fails `kb check` (which makes those
-/// errors). Each one located reads the file from its start: a body of 20,000 broken links
-/// took 7 s.
+/// One incident's link problems: the first made in full ([`Bounded`]), located in its source
+/// text (put together once, when the first is), the rest counted; an error among them fails
+/// the build all the same, and a broken body link among them fails `kb check` (which makes
+/// those errors). A body of 20,000 broken links took 7 s, each reading the file for its line.
 struct Problems<'a> {
     inc: &'a Incident,
     text: Option<String>,
-    shown: usize,
-    /// Counted ones, whether one was an error, and whether one was a broken body link.
-    unshown: (usize, bool, bool),
+    bounded: Bounded,
+    /// Whether a broken body link was among those counted.
+    links: bool,
 }
 
 impl<'a> Problems<'a> {
@@ -326,8 +324,8 @@ impl<'a> Problems<'a> {
         Problems {
             inc,
             text: None,
-            shown: 0,
-            unshown: (0, false, false),
+            bounded: Bounded::default(),
+            links: false,
         }
     }
 
@@ -338,25 +336,26 @@ impl<'a> Problems<'a> {
         (error, link): (bool, bool),
         make: impl FnOnce(&str) -> Diagnostic,
     ) {
-        if self.shown == SHOWN {
-            self.unshown.0 += 1;
-            self.unshown.1 |= error;
-            self.unshown.2 |= link;
+        if !self.bounded.show(1, error) {
+            self.links |= link;
             return;
         }
-        self.shown += 1;
         let text = self.text.get_or_insert_with(|| source_text(self.inc));
         diags.push(make(text));
     }
 
     fn finish(self, diags: &mut Vec<Diagnostic>) {
-        if let (n @ 1.., error, link) = self.unshown {
-            let d = Diagnostic::unshown(&self.inc.path, n, "broken links", error);
-            diags.push(if link { d.with_code("broken-link") } else { d });
+        if let Some(d) = self.bounded.rest(&self.inc.path, "broken links") {
+            diags.push(if self.links {
+                d.with_code("broken-link")
+            } else {
+                d
+            });
         }
     }
 }
 
+/// The file text diagnostics point into.
 pub(crate) fn source_text(inc: &Incident) -> String {
     let body = inc.plain_body.as_deref().unwrap_or(&inc.body);
     format!("{}{body}", inc.front)

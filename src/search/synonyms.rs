@@ -1,38 +1,14 @@
-//! Synonym groups: the incident vocabulary kb ships with (`vocabulary.toml`, compiled in),
+//! Synonym groups: the incident vocabulary kb ships with (`vocabulary.toml`, compiled in
+//! analysed as `vocabulary.analysed`),
 //! less the groups `site.toml`'s `[search] drop_synonyms` names, plus its `[search] synonyms`.
 //! A query word in a group searches for every member of the group.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analyzer;
-
-/// The vocabulary file: groups, each citing the public reference it was written from.
-const VOCABULARY: &str = include_str!("vocabulary.toml");
-
-#[derive(Deserialize)]
-struct Vocabulary {
-    group: Vec<Group>,
-}
-
-#[derive(Deserialize)]
-pub struct Group {
-    pub source: String,
-    pub words: Vec<String>,
-}
-
-/// The default groups, as written in `vocabulary.toml`.
-pub fn defaults() -> &'static [Group] {
-    static PARSED: OnceLock<Vec<Group>> = OnceLock::new();
-    PARSED.get_or_init(|| {
-        toml::from_str::<Vocabulary>(VOCABULARY)
-            .expect("vocabulary.toml is valid (tested)")
-            .group
-    })
-}
 
 /// One member of a group, analysed: one stem is a term, several are a phrase.
 pub type Member = Vec<String>;
@@ -91,24 +67,16 @@ impl Synonyms {
         dropped: &[String],
         analyzer: &mut TextAnalyzer,
     ) -> Synonyms {
-        let mut member = |w: &str| -> Member {
-            match analyzer::words(analyzer, w).as_slice() {
-                [word] => vec![word.whole.clone()],
-                words => words.iter().flat_map(analyzer::Word::phrase).collect(),
-            }
-        };
-        let dropped: HashSet<Member> = dropped.iter().map(|w| member(w)).collect();
-        // Each word analysed once: twice, for the test against `dropped` and for the group, was
-        // 2.6 % of the instructions of a `kb search` at 1,000 incidents (callgrind), and every
-        // search makes these.
-        let mut analysed =
-            |words: &[String]| -> Vec<Member> { words.iter().map(|w| member(w)).collect() };
+        let dropped: HashSet<Member> = dropped.iter().map(|w| member(analyzer, w)).collect();
         let defaults: Vec<Vec<Member>> = analysed_defaults()
             .iter()
             .filter(|g| !g.iter().any(|m| dropped.contains(m)))
             .cloned()
             .collect();
-        let configured: Vec<Vec<Member>> = configured.iter().map(|g| analysed(g)).collect();
+        let configured: Vec<Vec<Member>> = configured
+            .iter()
+            .map(|g| g.iter().map(|w| member(analyzer, w)).collect())
+            .collect();
         let given: Vec<Vec<Member>> = defaults
             .into_iter()
             .chain(configured)
@@ -140,6 +108,14 @@ impl Synonyms {
 
     pub fn groups(&self) -> &[Vec<Member>] {
         &self.groups
+    }
+}
+
+/// A group's word analysed: one stem is a term, several are a phrase.
+fn member(analyzer: &mut TextAnalyzer, w: &str) -> Member {
+    match analyzer::words(analyzer, w).as_slice() {
+        [word] => vec![word.whole.clone()],
+        words => words.iter().flat_map(analyzer::Word::phrase).collect(),
     }
 }
 
@@ -187,6 +163,30 @@ fn merged(given: &[Vec<Member>]) -> Vec<Vec<Member>> {
 mod tests {
     use super::*;
 
+    /// The vocabulary file: groups, each citing the public reference it was written from.
+    const VOCABULARY: &str = include_str!("vocabulary.toml");
+
+    #[derive(serde::Deserialize)]
+    struct Vocabulary {
+        group: Vec<Group>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Group {
+        source: String,
+        words: Vec<String>,
+    }
+
+    /// The default groups, as written in `vocabulary.toml` (kb reads them analysed: [`ANALYSED`]).
+    fn defaults() -> &'static [Group] {
+        static PARSED: OnceLock<Vec<Group>> = OnceLock::new();
+        PARSED.get_or_init(|| {
+            toml::from_str::<Vocabulary>(VOCABULARY)
+                .expect("vocabulary.toml is valid (tested)")
+                .group
+        })
+    }
+
     #[test]
     fn every_default_group_cites_its_source_and_has_two_words() {
         assert!(defaults().len() >= 60);
@@ -206,15 +206,7 @@ mod tests {
         let mut a = analyzer::en_split();
         let groups: Vec<Vec<Member>> = defaults()
             .iter()
-            .map(|g| {
-                g.words
-                    .iter()
-                    .map(|w| match analyzer::words(&mut a, w).as_slice() {
-                        [word] => vec![word.whole.clone()],
-                        words => words.iter().flat_map(analyzer::Word::phrase).collect(),
-                    })
-                    .collect()
-            })
+            .map(|g| g.words.iter().map(|w| member(&mut a, w)).collect())
             .collect();
         let text = write_analysed(&groups);
         if ANALYSED != text {
