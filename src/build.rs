@@ -210,19 +210,32 @@ pub fn linked_kb(
     Ok((kb, diags))
 }
 
-/// Runs `work` (a query) on the fresh search index. With `check`, an index on disk is
+/// How `kb search` makes sure the index holds what the postmortems say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// None: the index as it is (`--no-refresh`).
+    Trust,
+    /// Every file of a knowledge base of up to [`store::CHECKED_FILE_BY_FILE`] files; above
+    /// that, their folders ([`store::Folders`]: a save in place is not seen).
+    Auto,
+    /// Every file, whatever their number (`--refresh`).
+    EveryFile,
+}
+
+/// Runs `work` (a query) on the fresh search index. Unless trusted, an index on disk is
 /// searched while the sources are stamped on another thread, and the answer is kept only when
 /// the stamp matches; otherwise the index is rebuilt as [`fresh_index`] does and `work` runs
 /// again. The check thus costs the longer of the two, not their sum. An index that a running
-/// `kb serve` vouches for (it watches the sources: `search::served`) needs no check.
+/// `kb serve` vouches for (it watches the sources: `search::served`) needs no check, and one
+/// of many files whose folders are unchanged needs no more (see [`Check::Auto`]).
 pub fn with_fresh_index<T>(
     root: &Path,
     drafts: bool,
-    check: bool,
+    check: Check,
     run: &RunOptions,
     work: impl Fn(&search::Index) -> T,
 ) -> Result<(T, Vec<Diagnostic>, Option<String>), BuildError> {
-    if check && root.is_dir() {
+    if check != Check::Trust && root.is_dir() {
         let dir = store::dir(root);
         if let Ok((index, built)) = store::open(&dir).or_else(|_| store::open(&dir))
             && built.drafts == drafts
@@ -234,6 +247,25 @@ pub fn with_fresh_index<T>(
                     );
                 }
                 return Ok((work(&index), Vec::new(), None));
+            }
+            if check == Check::Auto
+                && built.files > store::CHECKED_FILE_BY_FILE
+                && let Some(folders) = &built.folders
+            {
+                let t = Instant::now();
+                let unchanged = store::folders_unchanged(root, folders);
+                if run.timings {
+                    crate::say!(
+                        "checked {} folders of {} files in {:.2} ms: {}",
+                        folders.paths.len(),
+                        built.files,
+                        t.elapsed().as_secs_f64() * 1e3,
+                        if unchanged { "unchanged" } else { "changed" }
+                    );
+                }
+                if unchanged {
+                    return Ok((work(&index), Vec::new(), None));
+                }
             }
             let output_dir = root.join("public");
             let t = Instant::now();
@@ -249,12 +281,13 @@ pub fn with_fresh_index<T>(
                     t.elapsed().as_secs_f64() * 1e3
                 );
             }
-            if stamp == built {
+            if stamp.same_sources(&built) {
+                store::restamp(&dir, &built, &stamp);
                 return Ok((out, Vec::new(), None));
             }
         }
     }
-    let (index, diags, note) = fresh_index(root, drafts, check, run)?;
+    let (index, diags, note) = fresh_index(root, drafts, check != Check::Trust, run)?;
     Ok((work(&index), diags, note))
 }
 
@@ -295,7 +328,10 @@ pub fn fresh_index(
     // Files changed on disk may still hold what the index holds (a checkout, a file saved again).
     let may_keep = opened.is_ok();
     let note = match opened {
-        Ok((index, s)) if s == stamp => return Ok((index, Vec::new(), None)),
+        Ok((index, s)) if s.same_sources(&stamp) => {
+            store::restamp(&dir, &s, &stamp);
+            return Ok((index, Vec::new(), None));
+        }
         Ok(_) => Some("postmortems changed since the search index was built; refreshed it".into()),
         Err(store::OpenError::Missing) => {
             Some("building the search index (first search)".to_string())

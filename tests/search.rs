@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::{copy_dir, copy_example, dfds, ids, kb, search_json};
+use common::{copy_dir, copy_example, dfds, ids, kb, search_json, search_timed};
 use serde_json::Value;
 
 /// The example knowledge base, copied into a temporary folder.
@@ -113,6 +113,100 @@ fn sees_saves_in_place_and_by_rename_even_with_the_same_size_and_time() {
     fs::remove_file(&file).unwrap();
     let (v, _) = search_json(root, "kismayu", &[]);
     assert!(!ids(&v).contains(&"2026-01-05-zanzibar-queue".to_string()));
+}
+
+/// Sets the modification time of site.toml and of every folder under content/ an hour back: a
+/// folder changed in the last two seconds cannot vouch for its files (a second change within
+/// the same tick of the file system's clock would not show).
+fn age_folders(root: &std::path::Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let folders = walkdir::WalkDir::new(root.join("content"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path());
+    for path in folders.chain([root.join("site.toml")]) {
+        fs::File::open(&path)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+}
+
+/// Past 10,000 files, `kb search` checks their folders instead of every file: a new postmortem,
+/// a deleted one, a save by rename and an edit of site.toml are seen; a save in place is seen
+/// with --refresh (or by a build, or a running serve), as documented.
+#[test]
+fn many_files_are_checked_by_their_folders() {
+    let tmp = example();
+    let root = tmp.path();
+    let images = root.join("content/images");
+    fs::create_dir(&images).unwrap();
+    for i in 0..10_000 {
+        fs::write(images.join(format!("{i}.png")), b"").unwrap();
+    }
+    let (_, stderr) = search_timed(root, "replica lag", &[]);
+    assert!(stderr.contains("building the search index"), "{stderr}");
+    // Built seconds after the folders changed, the index cannot be vouched for by them yet:
+    // each file is checked, and once the folders are old enough, their stamp is written.
+    let (_, stderr) = search_timed(root, "replica lag", &[]);
+    assert!(stderr.contains("stamped 10014 files"), "{stderr}");
+    age_folders(root);
+    let (_, stderr) = search_timed(root, "replica lag", &[]);
+    assert!(stderr.contains("stamped 10014 files"), "{stderr}");
+    let (hits, stderr) = search_timed(root, "replica lag", &[]);
+    assert!(
+        stderr.contains("checked 8 folders of 10014 files") && stderr.contains("unchanged"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stamped"), "{stderr}");
+    assert_eq!(hits[0], "mysql-replica-lag-primary-overload");
+
+    // A new postmortem changes its folder.
+    let new = root.join("content/2026/2026-01-05-zanzibar-queue.md");
+    fs::write(&new, NEW_INCIDENT).unwrap();
+    let (hits, stderr) = search_timed(root, "zanzibar", &[]);
+    assert!(stderr.contains("changed"), "{stderr}");
+    assert_eq!(hits, ["2026-01-05-zanzibar-queue"]);
+
+    // A save in place leaves the folder as it was.
+    age_folders(root);
+    search_timed(root, "zanzibar", &["--refresh"]);
+    fs::write(&new, NEW_INCIDENT.replace("zanzibar", "mombasa")).unwrap();
+    let (hits, stderr) = search_timed(root, "mombasa", &[]);
+    assert!(stderr.contains("unchanged"), "{stderr}");
+    assert!(hits.is_empty(), "{stderr}");
+    let (hits, stderr) = search_timed(root, "mombasa", &["--refresh"]);
+    assert!(!stderr.contains("checked"), "{stderr}");
+    assert_eq!(hits, ["2026-01-05-zanzibar-queue"], "{stderr}");
+
+    // A save by rename, as vim and Emacs save, changes the folder.
+    age_folders(root);
+    search_timed(root, "mombasa", &["--refresh"]);
+    let swap = root.join("content/2026/.2026-01-05-zanzibar-queue.md.swp");
+    fs::write(&swap, NEW_INCIDENT.replace("zanzibar", "kismayu")).unwrap();
+    fs::rename(&swap, &new).unwrap();
+    let (hits, stderr) = search_timed(root, "kismayu", &[]);
+    assert!(stderr.contains("checked 8 folders"), "{stderr}");
+    assert_eq!(hits, ["2026-01-05-zanzibar-queue"], "{stderr}");
+
+    // Deleted.
+    age_folders(root);
+    search_timed(root, "kismayu", &["--refresh"]);
+    fs::remove_file(&new).unwrap();
+    let (hits, stderr) = search_timed(root, "kismayu", &[]);
+    assert!(stderr.contains("changed"), "{stderr}");
+    assert!(hits.is_empty(), "{stderr}");
+
+    // site.toml, edited in place, is checked as a file.
+    age_folders(root);
+    search_timed(root, "kismayu", &["--refresh"]);
+    let mut toml = fs::read_to_string(root.join("site.toml")).unwrap();
+    toml.push_str("\n# edited\n");
+    fs::write(root.join("site.toml"), toml).unwrap();
+    let (_, stderr) = search_timed(root, "replica", &[]);
+    assert!(stderr.contains("folders of 10014 files in"), "{stderr}");
+    assert!(stderr.contains("changed"), "{stderr}");
 }
 
 /// What the index holds, by its files: tantivy names each segment anew when it indexes.

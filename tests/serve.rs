@@ -612,24 +612,6 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
-/// Waits for the whole-site rebuild that follows a change, and for any that follow it (a save
-/// may reach the watcher as two batches).
-/// `kb search --json --root ROOT -- Q` with KB_TIMINGS (which says whether it stamped the
-/// files or trusted a serve): the hits' ids and the stderr.
-fn search_ids(root: &Path, q: &str) -> (Vec<String>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
-        .args(["search", "--json", "--root"])
-        .arg(root)
-        .args(["--", q])
-        .env("KB_TIMINGS", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "kb search {q}: {stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    (common::ids(&v), stderr)
-}
-
 /// Waits (at most 60 s) until `ready` holds, checking every few milliseconds.
 fn wait_until(what: &str, ready: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -653,7 +635,7 @@ fn kb_search_trusts_a_running_serve_and_stamps_the_files_without_it() {
 
     let s = Server::start(root, &[]);
     wait_until("the serve vouches for its first build", || fresh.exists());
-    let (ids, err) = search_ids(root, "zebrafinch");
+    let (ids, err) = common::search_timed(root, "zebrafinch", &[]);
     assert!(ids.is_empty());
     assert!(trusted(&err), "{err}");
     let before = fs::read(&fresh).unwrap();
@@ -664,28 +646,30 @@ fn kb_search_trusts_a_running_serve_and_stamps_the_files_without_it() {
     wait_until("the serve sees the edit", || {
         fs::read(&fresh).ok().as_ref() != Some(&before)
     });
-    let (ids, err) = search_ids(root, "zebrafinch");
+    let (ids, err) = common::search_timed(root, "zebrafinch", &[]);
     assert_eq!(ids, id, "{err}");
     // The serve's rebuild done, it vouches again, for the new index.
     wait_until("the serve vouches for the rebuilt index", || {
         fs::read(&fresh).is_ok_and(|b| b != before)
     });
-    let (ids, err) = search_ids(root, "zebrafinch");
+    let (ids, err) = common::search_timed(root, "zebrafinch", &[]);
     assert_eq!(ids, id);
     assert!(trusted(&err), "{err}");
 
     // Killed (no chance to clean up): its files stay, its lock went with it.
     drop(s);
     assert!(fresh.exists());
-    let (ids, err) = search_ids(root, "zebrafinch");
+    let (ids, err) = common::search_timed(root, "zebrafinch", &[]);
     assert_eq!(ids, id);
     assert!(stamped(&err), "{err}");
     fs::write(root.join(FILE), retitled(root, "Quokkafish outage")).unwrap();
-    let (ids, err) = search_ids(root, "quokkafish");
+    let (ids, err) = common::search_timed(root, "quokkafish", &[]);
     assert_eq!(ids, id, "{err}");
-    assert!(search_ids(root, "zebrafinch").0.is_empty());
+    assert!(common::search_timed(root, "zebrafinch", &[]).0.is_empty());
 }
 
+/// Waits for the whole-site rebuild that follows a change, and for any that follow it (a save
+/// may reach the watcher as two batches).
 fn settle(events: &Events) {
     events.until("built");
     while events

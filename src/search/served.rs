@@ -139,6 +139,7 @@ mod tests {
             sources: sources.into(),
             files: 1,
             drafts: false,
+            folders: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,63 @@ pub struct Stamp {
     pub sources: String,
     pub files: usize,
     pub drafts: bool,
+    /// What a search of a large knowledge base checks instead of every file; None when a
+    /// folder had changed too recently to tell a later change from it.
+    #[serde(default)]
+    pub folders: Option<Folders>,
+}
+
+impl Stamp {
+    /// Whether both stamp the same sources. Their folders may differ without a source changing
+    /// (an editor's swap file made and removed beside a postmortem).
+    pub fn same_sources(&self, other: &Stamp) -> bool {
+        (
+            &self.schema,
+            &self.kb_version,
+            &self.sources,
+            self.files,
+            self.drafts,
+        ) == (
+            &other.schema,
+            &other.kb_version,
+            &other.sources,
+            other.files,
+            other.drafts,
+        )
+    }
+}
+
+/// Up to this many files (about 10 ms of `statx` at 10,000 here), `kb search` checks every
+/// file for changes; above it, only their [`Folders`].
+pub const CHECKED_FILE_BY_FILE: usize = 10_000;
+
+/// The folders the sources are in, each with its modification time and inode, and site.toml's
+/// stamp. Making, removing or renaming a file changes its folder's modification time, so these
+/// change with a new or deleted postmortem, a `git pull` (git writes files anew), and a save by
+/// an editor that writes a new file and renames it over the old one (vim, Emacs, JetBrains'
+/// safe write). A save in place (VS Code) changes only the file: it is not seen here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folders {
+    /// Relative to the root.
+    pub paths: Vec<String>,
+    pub sum: String,
+}
+
+/// A folder changed this shortly before it was stamped may change again within the same tick
+/// of the file system's clock, unseen (FAT's tick is 2 s; most others' are under 10 ms).
+const RACY: Duration = Duration::from_secs(2);
+
+/// Whether every folder in `folders`, and site.toml, is as it was stamped: a few `statx`
+/// instead of one per file.
+pub fn folders_unchanged(root: &Path, folders: &Folders) -> bool {
+    let mut sum = site_toml(root).0;
+    for p in &folders.paths {
+        let Ok(meta) = fs::metadata(root.join(p)) else {
+            return false;
+        };
+        sum = sum.wrapping_add(folder_hash(p.as_bytes(), &meta));
+    }
+    format!("{sum:016x}") == folders.sum
 }
 
 pub fn dir(root: &Path) -> PathBuf {
@@ -53,94 +110,167 @@ pub fn dir(root: &Path) -> PathBuf {
 /// Stamps the sources a search depends on: one `stat` per file, no reading, directories in
 /// parallel. It walks the same files as loading does (`load::walk`'s rules).
 pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
-    let content = load::content_dir(root);
-    let skip = load::skip_dirs(root, output);
-    let real_root = find::real_root(root).unwrap_or_else(|| root.to_path_buf());
-    // Loading refuses a content/ that leads out of the root; its listing is not read here either.
-    let (mut sum, files) = match find::leaves(&real_root, &content) {
-        Some(_) => (0, 0),
-        None => stamp_dir(root, &real_root, &content, &skip, 0),
+    let walk = Walk {
+        root,
+        real_root: &find::real_root(root).unwrap_or_else(|| root.to_path_buf()),
+        skip: &load::skip_dirs(root, output),
+        recent: SystemTime::now() - RACY,
     };
-    sum = sum.wrapping_add(file_hash(
-        &DefaultHasher::new(),
-        b"site.toml",
-        fs::metadata(root.join("site.toml")).ok(),
-    ));
+    let content = load::content_dir(root);
+    // Loading refuses a content/ that leads out of the root; its listing is not read here either.
+    let mut walked = match (
+        find::leaves(walk.real_root, &content),
+        fs::metadata(&content),
+    ) {
+        (None, Ok(meta)) => walk.dir(&content, &meta, 0),
+        _ => Walked::default(),
+    };
+    let (site, site_recent) = site_toml(root);
+    let sum = walked.sum.wrapping_add(site);
+    let folders = (!walked.unsure && !site_recent).then(|| {
+        walked.folders.sort_by(|a, b| a.path.cmp(&b.path));
+        let sum = walked
+            .folders
+            .iter()
+            .fold(site, |s, f| s.wrapping_add(f.hash));
+        Folders {
+            paths: walked.folders.into_iter().map(|f| f.path).collect(),
+            sum: format!("{sum:016x}"),
+        }
+    });
     Stamp {
         schema: SCHEMA_VERSION,
         kb_version: env!("CARGO_PKG_VERSION").to_string(),
         sources: format!("{sum:016x}"),
-        files,
+        files: walked.files,
         drafts,
+        folders,
     }
+}
+
+/// site.toml's hash, and whether it changed too recently for its folder stamp to vouch for it.
+fn site_toml(root: &Path) -> (u64, bool) {
+    let meta = fs::metadata(root.join("site.toml")).ok();
+    let recent = meta
+        .as_ref()
+        .is_some_and(|m| m.modified().map_or(true, |t| t > SystemTime::now() - RACY));
+    (file_hash(&DefaultHasher::new(), b"site.toml", meta), recent)
+}
+
+/// A folder's path relative to the root, its inode and its modification time.
+fn folder_hash(path: &[u8], meta: &fs::Metadata) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    #[cfg(unix)]
+    std::os::unix::fs::MetadataExt::ino(meta).hash(&mut h);
+    if let Ok(d) = meta.modified().map(|t| t.duration_since(UNIX_EPOCH)) {
+        d.map_or(0, |d| d.as_nanos()).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Symbolic links to folders are followed this deep at most (a loop ends here).
 const MAX_DEPTH: usize = 64;
 
-/// Order-independent sum of the per-file hashes under `dir`, and the number of files. A link
-/// that leads out of `real_root` is stamped as the link itself: loading refuses it, and
-/// nothing behind it is read.
-///
-/// This runs before every `kb search`, over every file: per file it costs one `statx`
-/// relative to the open folder (what `DirEntry::metadata` does) and a hash of bytes already
-/// in hand, with no path built, so 100,000 files stat in tens of milliseconds.
-fn stamp_dir(
-    root: &Path,
-    real_root: &Path,
-    dir: &Path,
-    skip: &[PathBuf],
-    depth: usize,
-) -> (u64, usize) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return (0, 0);
-    };
-    // The folder's path relative to the root, hashed once: each file adds its name to it.
-    let mut prefix = DefaultHasher::new();
-    dir.strip_prefix(root)
-        .unwrap_or(dir)
-        .as_os_str()
-        .as_encoded_bytes()
-        .hash(&mut prefix);
-    let mut sum: u64 = 0;
-    let mut files = 0;
-    let mut subdirs = Vec::new();
-    for e in entries.flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        let name = e.file_name();
-        let name = name.as_encoded_bytes();
-        if name.first() == Some(&b'.') {
-            continue;
-        }
-        // `DirEntry::metadata` stats relative to the open folder; links need following.
-        let meta = if ft.is_symlink() {
-            let path = e.path();
-            match find::leaves(real_root, &path) {
-                Some(_) => fs::symlink_metadata(&path).ok(),
-                None => fs::metadata(&path).ok(),
-            }
-        } else {
-            e.metadata().ok()
-        };
-        let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
-        if is_dir {
-            let path = e.path();
-            if !load::left_out(&String::from_utf8_lossy(name), true)
-                && depth < MAX_DEPTH
-                && !load::is_skipped(&path, skip)
-            {
-                subdirs.push(path);
-            }
-        } else {
-            sum = sum.wrapping_add(file_hash(&prefix, name, meta));
-            files += 1;
-        }
+/// What walking the sources sees.
+struct Walk<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+    skip: &'a [PathBuf],
+    /// Folders changed after this are too recent to vouch for (see [`RACY`]).
+    recent: SystemTime,
+}
+
+#[derive(Default)]
+struct Walked {
+    /// Order-independent sum of the per-file hashes.
+    sum: u64,
+    files: usize,
+    folders: Vec<Folder>,
+    /// A folder changed too recently or named in bytes JSON cannot hold: no [`Folders`].
+    unsure: bool,
+}
+
+struct Folder {
+    path: String,
+    hash: u64,
+}
+
+impl Walked {
+    fn join(mut self, other: Walked) -> Walked {
+        self.sum = self.sum.wrapping_add(other.sum);
+        self.files += other.files;
+        self.folders.extend(other.folders);
+        self.unsure |= other.unsure;
+        self
     }
-    let (s, f) = subdirs
-        .par_iter()
-        .map(|d| stamp_dir(root, real_root, d, skip, depth + 1))
-        .reduce(|| (0, 0), |a, b| (a.0.wrapping_add(b.0), a.1 + b.1));
-    (sum.wrapping_add(s), files + f)
+}
+
+impl Walk<'_> {
+    /// The files under `dir` (whose metadata is `meta`), and it and its folders. A link that
+    /// leads out of the real root is stamped as the link itself: loading refuses it, and
+    /// nothing behind it is read.
+    ///
+    /// This runs before every `kb search` of up to [`CHECKED_FILE_BY_FILE`] files, over every
+    /// file: per file it costs one `statx` relative to the open folder (what
+    /// `DirEntry::metadata` does) and a hash of bytes already in hand, with no path built.
+    fn dir(&self, dir: &Path, meta: &fs::Metadata, depth: usize) -> Walked {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return Walked::default();
+        };
+        let relative = dir.strip_prefix(self.root).unwrap_or(dir).as_os_str();
+        let mut walked = Walked::default();
+        match relative.to_str() {
+            Some(path) => walked.folders.push(Folder {
+                path: path.to_string(),
+                hash: folder_hash(relative.as_encoded_bytes(), meta),
+            }),
+            None => walked.unsure = true,
+        }
+        walked.unsure |= meta.modified().map_or(true, |t| t > self.recent);
+        // The folder's path relative to the root, hashed once: each file adds its name to it.
+        let mut prefix = DefaultHasher::new();
+        relative.as_encoded_bytes().hash(&mut prefix);
+        let mut subdirs = Vec::new();
+        for e in entries.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name();
+            let name = name.as_encoded_bytes();
+            if name.first() == Some(&b'.') {
+                continue;
+            }
+            // `DirEntry::metadata` stats relative to the open folder; links need following.
+            let meta = if ft.is_symlink() {
+                let path = e.path();
+                match find::leaves(self.real_root, &path) {
+                    Some(_) => fs::symlink_metadata(&path).ok(),
+                    None => fs::metadata(&path).ok(),
+                }
+            } else {
+                e.metadata().ok()
+            };
+            match meta {
+                Some(m) if m.is_dir() => {
+                    let path = e.path();
+                    if !load::left_out(&String::from_utf8_lossy(name), true)
+                        && depth < MAX_DEPTH
+                        && !load::is_skipped(&path, self.skip)
+                    {
+                        subdirs.push((path, m));
+                    }
+                }
+                meta => {
+                    walked.sum = walked.sum.wrapping_add(file_hash(&prefix, name, meta));
+                    walked.files += 1;
+                }
+            }
+        }
+        subdirs
+            .par_iter()
+            .map(|(d, m)| self.dir(d, m, depth + 1))
+            .reduce(Walked::default, Walked::join)
+            .join(walked)
+    }
 }
 
 /// Hashes the path relative to the root (`kb search` in the root and `kb build --root x`
@@ -385,12 +515,27 @@ pub fn reuse(
         return None;
     }
     if &old != stamp {
-        let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
-        let tmp = dir.join(format!("{STAMP_FILE}.{}", std::process::id()));
-        fs::write(&tmp, json).ok()?;
-        fs::rename(&tmp, dir.join(STAMP_FILE)).ok()?;
+        write_stamp(dir, stamp)?;
     }
     Some((index, digest))
+}
+
+/// Replaces the stamp of the index in `dir`, built from the same sources as `stamp`, when
+/// their folders differ: the next search of a large knowledge base then checks the folders as
+/// they are now (after a build that left them too recent to vouch for, or an editor's swap
+/// file). Only over `built` itself: an index another process swapped in meanwhile keeps its own.
+pub fn restamp(dir: &Path, built: &Stamp, stamp: &Stamp) {
+    if built.folders != stamp.folders && read_stamp(dir).as_ref() == Some(built) {
+        let _ = write_stamp(dir, stamp);
+    }
+}
+
+/// Writes `stamp` beside the index in `dir`, whole or not at all.
+fn write_stamp(dir: &Path, stamp: &Stamp) -> Option<()> {
+    let json = serde_json::to_string_pretty(stamp).expect("a stamp serialises");
+    let tmp = dir.join(format!("{STAMP_FILE}.{}", std::process::id()));
+    fs::write(&tmp, json).ok()?;
+    fs::rename(&tmp, dir.join(STAMP_FILE)).ok()
 }
 
 /// The values of `d`'s text fields, what its surface words are counted from.

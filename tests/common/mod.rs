@@ -96,6 +96,23 @@ pub fn search_json(root: &Path, query: &str, extra: &[&str]) -> (Value, String) 
     (serde_json::from_slice(&out.stdout).unwrap(), stderr)
 }
 
+/// `kb search --json --root ROOT <extra> -- QUERY` with `KB_TIMINGS`, whose stderr says how the
+/// index was checked (every file stamped, the folders, or a serve trusted): the hits' ids and
+/// the stderr. Panics unless the search succeeded.
+pub fn search_timed(root: &Path, query: &str, extra: &[&str]) -> (Vec<String>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kb"))
+        .args(["search", "--json", "--root"])
+        .arg(root)
+        .args(extra)
+        .args(["--", query])
+        .env("KB_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "kb search {query:?}: {stderr}");
+    (ids(&serde_json::from_slice(&out.stdout).unwrap()), stderr)
+}
+
 /// The ids of the hits, best first.
 pub fn ids(v: &Value) -> Vec<String> {
     v["hits"]
