@@ -235,23 +235,30 @@ pub fn with_fresh_index<T>(
     run: &RunOptions,
     work: impl Fn(&search::Index) -> T,
 ) -> Result<(T, Vec<Diagnostic>, Option<String>), BuildError> {
-    if check != Check::Trust && root.is_dir() {
-        let dir = store::dir(root);
-        if let Ok((index, built)) = store::open(&dir).or_else(|_| store::open(&dir))
-            && built.drafts == drafts
+    if check != Check::Trust
+        && root.is_dir()
+        && let dir = store::dir(root)
+        && let Some(built) = store::read_stamp(&dir)
+        && built.drafts == drafts
+    {
+        // A reader may open the directory just as a build swaps it: one retry settles that.
+        let open = || {
+            store::open(&dir)
+                .or_else(|_| store::open(&dir))
+                .ok()
+                .filter(|(_, b)| b.drafts == drafts)
+        };
+        let vouched = search::served::vouched(root, drafts, &built);
+        if let Some(pid) = vouched
+            && run.timings
         {
-            if let Some(pid) = search::served::vouched(root, drafts, &built) {
-                if run.timings {
-                    crate::say!(
-                        "kb serve (pid {pid}) vouches for the index: searched it without checking the files"
-                    );
-                }
-                return Ok((work(&index), Vec::new(), None));
-            }
-            if check == Check::Auto
-                && built.files > store::CHECKED_FILE_BY_FILE
-                && let Some(folders) = &built.folders
-            {
+            crate::say!(
+                "kb serve (pid {pid}) vouches for the index: searched it without checking the files"
+            );
+        }
+        let by_folders = check == Check::Auto
+            && built.files > store::CHECKED_FILE_BY_FILE
+            && built.folders.as_ref().is_some_and(|folders| {
                 let t = Instant::now();
                 let unchanged = store::folders_unchanged(root, folders);
                 if run.timings {
@@ -263,16 +270,21 @@ pub fn with_fresh_index<T>(
                         if unchanged { "unchanged" } else { "changed" }
                     );
                 }
-                if unchanged {
-                    return Ok((work(&index), Vec::new(), None));
-                }
+                unchanged
+            });
+        if vouched.is_some() || by_folders {
+            if let Some((index, _)) = open() {
+                return Ok((work(&index), Vec::new(), None));
             }
+        } else {
+            // Every file is stamped on another thread from the start, while the index opens
+            // and the query runs on it: the check costs the longest of them, not their sum.
             let output_dir = root.join("public");
             let t = Instant::now();
-            let (stamp, out) = std::thread::scope(|s| {
+            let (stamp, answer) = std::thread::scope(|s| {
                 let stamping = s.spawn(|| store::stamp(root, &output_dir, drafts));
-                let out = work(&index);
-                (stamping.join().expect("stamping does not panic"), out)
+                let answer = open().map(|(index, built)| (work(&index), built));
+                (stamping.join().expect("stamping does not panic"), answer)
             });
             if run.timings {
                 crate::say!(
@@ -281,7 +293,9 @@ pub fn with_fresh_index<T>(
                     t.elapsed().as_secs_f64() * 1e3
                 );
             }
-            if stamp.same_sources(&built) {
+            if let Some((out, built)) = answer
+                && stamp.same_sources(&built)
+            {
                 store::restamp(&dir, &built, &stamp);
                 return Ok((out, Vec::new(), None));
             }
