@@ -1,10 +1,10 @@
-//! Makes `src/search/english.bin`, the English word list did-you-mean consults
+//! Makes `src/search/english.txt`, the English word list did-you-mean consults
 //! (`src/search/spelling.rs`), from SCOWL word lists, one word a line: Debian's `wamerican` and
 //! `wbritish` (SCOWL size 50; copyright and permission in NOTICE).
 //!
 //!     apt-get install wamerican wbritish
 //!     cargo run --example english_words -- /usr/share/dict/american-english \
-//!         /usr/share/dict/british-english > src/search/english.bin
+//!         /usr/share/dict/british-english > src/search/english.txt
 //!
 //! Kept: words of three letters or more, only letters (no possessives), lowercased.
 
@@ -23,15 +23,14 @@ fn main() {
             }
         }
     }
-    let plain = kb::search::spelling::encode_words(words.iter().map(String::as_str));
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&plain).expect("writing to memory");
-    let bytes = gz.finish().expect("writing to memory");
-    eprintln!(
-        "{} words, {} bytes, {} gzipped",
-        words.len(),
-        plain.len(),
-        bytes.len()
-    );
-    std::io::stdout().write_all(&bytes).expect("write stdout");
+    // A BTreeSet of Strings iterates in byte order, which the binary search relies on.
+    let mut text = String::new();
+    for w in &words {
+        text.push_str(w);
+        text.push('\n');
+    }
+    eprintln!("{} words, {} bytes", words.len(), text.len());
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .expect("write stdout");
 }

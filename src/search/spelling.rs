@@ -3,20 +3,20 @@
 //! a stem), and only when one candidate clearly beats the others; otherwise it is reported as
 //! found nowhere. The browser engine (`theme/static/js/search.js`) decides the same way from the
 //! same data: the index's surface words (`search/terms.bin`) and the English words compiled in
-//! here (`search/english.bin`).
+//! here (`search/english/`).
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::sync::OnceLock;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::surface;
 
 /// Correctly spelled English words of three letters or more, lowercased: SCOWL size 50,
-/// American and British together (copyright and permission in NOTICE), sorted and front-coded
-/// as [`encode_words`] writes them, gzipped. `cargo run --example english_words` makes it.
-pub const ENGLISH: &[u8] = include_bytes!("english.bin");
+/// American and British together (copyright and permission in NOTICE), one a line, in byte
+/// order. `cargo run --example english_words` makes it. Kept as text (686 KB in the binary
+/// against 130 KB gzipped) so that a search reads it as it is: decoding the compressed list was
+/// three fifths of a `kb search` that corrects a word.
+pub const ENGLISH: &str = include_str!("english.txt");
 /// The word list's copyright and permission notices, published beside it.
 pub const NOTICE: &str = include_str!("../../NOTICE");
 
@@ -33,39 +33,14 @@ pub fn max_edits(chars: usize) -> usize {
     if chars <= 4 { 1 } else { 2 }
 }
 
-/// The English words in byte order, each followed by a newline, in one buffer made once.
-/// Searched, not hashed: a set of them was three quarters of a `kb search` that corrects a word
-/// (66 M instructions at 10,000 incidents), and a `String` each still 22 M of the 50 M left.
-fn english() -> &'static [u8] {
-    static WORDS: OnceLock<Vec<u8>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let plain = inflated_english();
-        let mut lines = Vec::with_capacity(plain.len() * 3);
-        surface::decode(&plain, false, |w, _| {
-            lines.extend_from_slice(w.as_bytes());
-            lines.push(b'\n');
-        });
-        lines
-    })
-}
-
-/// The compiled-in list, front-coded.
-fn inflated_english() -> Vec<u8> {
-    let mut plain = Vec::new();
-    flate2::read::GzDecoder::new(ENGLISH)
-        .read_to_end(&mut plain)
-        .expect("the compiled-in word list is valid gzip");
-    plain
-}
-
 /// The English words in byte order, as the word list holds them.
 pub fn english_words() -> Vec<String> {
-    decode_words(&inflated_english())
+    ENGLISH.lines().map(String::from).collect()
 }
 
 /// Whether `word` (lowercase) is a correctly spelled English word.
 pub fn is_english(word: &str) -> bool {
-    has_line(english(), word.as_bytes())
+    has_line(ENGLISH.as_bytes(), word.as_bytes())
 }
 
 /// Whether `lines` (lines in byte order, each ending in a newline) holds `word` as a line: a
