@@ -218,7 +218,8 @@ pub enum Check {
     /// Every file of a knowledge base of up to [`store::CHECKED_FILE_BY_FILE`] files; above
     /// that, their folders ([`store::Folders`]: a save in place is not seen).
     Auto,
-    /// Every file, whatever their number (`--refresh`).
+    /// Every file, whatever their number, even while a serve vouches for the index
+    /// (`--refresh`).
     EveryFile,
 }
 
@@ -248,7 +249,9 @@ pub fn with_fresh_index<T>(
                 .ok()
                 .filter(|(_, b)| b.drafts == drafts)
         };
-        let vouched = search::served::vouched(root, drafts, &built);
+        let vouched = (check == Check::Auto)
+            .then(|| search::served::vouched(root, drafts, &built))
+            .flatten();
         if let Some(pid) = vouched
             && run.timings
         {

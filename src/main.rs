@@ -126,7 +126,8 @@ enum Command {
         no_refresh: bool,
         /// Check every file for changes, even in a knowledge base of more than 10,000 files,
         /// where only their folders are checked (a save in place is seen only by this, a
-        /// build, or a running kb serve): one stat per file, ~90 ms at 100,000 here
+        /// build, or a running kb serve), and even while a kb serve vouches for the index:
+        /// one stat per file, ~100 ms at 100,000 here
         #[arg(long, conflicts_with = "no_refresh")]
         refresh: bool,
         /// Output format

@@ -622,8 +622,8 @@ fn wait_until(what: &str, ready: impl Fn() -> bool) {
 }
 
 /// `kb search` beside a running `kb serve` trusts the index the serve keeps fresh (it stamps
-/// no file), sees an edit as soon as the serve has seen it, and stamps every file again once
-/// the serve is gone: a killed serve leaves nothing that looks live.
+/// no file; `--refresh` does), sees an edit as soon as the serve has seen it, and stamps every
+/// file again once the serve is gone: a killed serve leaves nothing that looks live.
 #[test]
 fn kb_search_trusts_a_running_serve_and_stamps_the_files_without_it() {
     let dir = example();
@@ -655,6 +655,10 @@ fn kb_search_trusts_a_running_serve_and_stamps_the_files_without_it() {
     let (ids, err) = common::search_timed(root, "zebrafinch", &[]);
     assert_eq!(ids, id);
     assert!(trusted(&err), "{err}");
+    // --refresh checks every file all the same.
+    let (ids, err) = common::search_timed(root, "zebrafinch", &["--refresh"]);
+    assert_eq!(ids, id);
+    assert!(stamped(&err), "{err}");
 
     // Killed (no chance to clean up): its files stay, its lock went with it.
     drop(s);
