@@ -323,7 +323,9 @@ const SEARCH_HELP: &str = "Examples:
   kb search --facets data dropped
 
 The index lives in <root>/.kb/index; kb build writes it, and kb search refreshes it
-first whenever a postmortem or site.toml changed. Exit status: 0 (also when nothing
+first whenever a postmortem or site.toml changed. Past 10,000 files it checks their
+folders: a new, deleted or renamed file shows, a save in place only with --refresh (or
+after kb build, or at once while kb serve runs). Exit status: 0 (also when nothing
 matches), 1 content errors, 2 a query or usage error.";
 
 /// Colour only on a terminal, and never with `NO_COLOR` set.
