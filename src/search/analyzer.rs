@@ -50,7 +50,7 @@ pub fn en_stem() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONG))
         .filter(LowerCaser)
-        .filter(CachedStemmer)
+        .filter(StemFilter(CachedStemmer))
         .build()
 }
 
@@ -77,7 +77,7 @@ pub fn surface() -> TextAnalyzer {
 /// would after it (a test compares them): it knows which words are already lowercase ASCII.
 pub fn en_split() -> TextAnalyzer {
     TextAnalyzer::builder(SplitTokenizer::default())
-        .filter(CachedStemmer)
+        .filter(StemFilter(CachedStemmer))
         .build()
 }
 
@@ -439,28 +439,62 @@ pub fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Stems the words through the cache: every word ([`CachedStemmer`]) or those starting with a
+/// marked byte ([`StemStarting`]). One filter for both, the choice inlined.
+#[derive(Clone)]
+pub struct StemFilter<S>(S);
+
+/// Which words a [`StemFilter`] stems, by their first byte.
+pub trait Stems: Clone + Send + Sync + 'static {
+    fn stems(&self, first: u8) -> bool;
+}
+
+/// Every word: the index's analyzers.
 #[derive(Clone, Copy)]
 pub struct CachedStemmer;
 
-impl TokenFilter for CachedStemmer {
-    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+impl Stems for CachedStemmer {
+    #[inline]
+    fn stems(&self, _: u8) -> bool {
+        true
+    }
+}
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner: tokenizer }
+/// The words whose first byte is marked: snippets ([`en_split_finding`]).
+#[derive(Clone)]
+pub struct StemStarting(std::sync::Arc<[bool; 256]>);
+
+impl Stems for StemStarting {
+    #[inline]
+    fn stems(&self, first: u8) -> bool {
+        self.0[usize::from(first)]
+    }
+}
+
+impl<S: Stems> TokenFilter for StemFilter<S> {
+    type Tokenizer<T: Tokenizer> = StemTokenizer<T, S>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> StemTokenizer<T, S> {
+        StemTokenizer {
+            inner: tokenizer,
+            stems: self.0,
+        }
     }
 }
 
 #[derive(Clone)]
-pub struct CachedStemmerFilter<T> {
+pub struct StemTokenizer<T, S> {
     inner: T,
+    stems: S,
 }
 
-impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemStream<T::TokenStream<'a>>;
+impl<T: Tokenizer, S: Stems> Tokenizer for StemTokenizer<T, S> {
+    type TokenStream<'a> = StemStream<'a, T::TokenStream<'a>, S>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemStream {
+        StemStream {
             tail: self.inner.token_stream(text),
+            stems: &self.stems,
         }
     }
 }
@@ -472,8 +506,9 @@ fn stems_to_itself(word: &str) -> bool {
     word.len() < 3 || word.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub struct CachedStemStream<T> {
+pub struct StemStream<'a, T, S> {
     tail: T,
+    stems: &'a S,
 }
 
 /// Replaces the token's word by its stem, through the cache.
@@ -497,13 +532,18 @@ fn stem_in_place(token: &mut Token) {
     });
 }
 
-impl<T: TokenStream> TokenStream for CachedStemStream<T> {
+impl<T: TokenStream, S: Stems> TokenStream for StemStream<'_, T, S> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let token = self.tail.token_mut();
-        if !stems_to_itself(&token.text) {
+        let stems = token
+            .text
+            .as_bytes()
+            .first()
+            .is_some_and(|&b| self.stems.stems(b));
+        if stems && !stems_to_itself(&token.text) {
             stem_in_place(token);
         }
         true
@@ -532,71 +572,8 @@ pub fn en_split_finding<'a>(stems: impl IntoIterator<Item = &'a str>) -> TextAna
         }
     }
     TextAnalyzer::builder(SplitTokenizer::default())
-        .filter(StemStarting(std::sync::Arc::new(first)))
+        .filter(StemFilter(StemStarting(std::sync::Arc::new(first))))
         .build()
-}
-
-/// [`CachedStemmer`] for the words whose first byte is marked.
-#[derive(Clone)]
-struct StemStarting(std::sync::Arc<[bool; 256]>);
-
-impl TokenFilter for StemStarting {
-    type Tokenizer<T: Tokenizer> = StemStartingFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> StemStartingFilter<T> {
-        StemStartingFilter {
-            inner: tokenizer,
-            first: self.0,
-        }
-    }
-}
-
-#[derive(Clone)]
-struct StemStartingFilter<T> {
-    inner: T,
-    first: std::sync::Arc<[bool; 256]>,
-}
-
-impl<T: Tokenizer> Tokenizer for StemStartingFilter<T> {
-    type TokenStream<'a> = StemStartingStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StemStartingStream {
-            tail: self.inner.token_stream(text),
-            first: &self.first,
-        }
-    }
-}
-
-struct StemStartingStream<'a, T> {
-    tail: T,
-    first: &'a [bool; 256],
-}
-
-impl<T: TokenStream> TokenStream for StemStartingStream<'_, T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        let starts = token
-            .text
-            .as_bytes()
-            .first()
-            .is_some_and(|&b| self.first[usize::from(b)]);
-        if starts && !stems_to_itself(&token.text) {
-            stem_in_place(token);
-        }
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
 }
 
 /// Drops tokens holding a digit: did-you-mean never corrects to one (`spelling::Nearest`).

@@ -125,8 +125,9 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
         (None, Ok(meta)) => walk.dir(&content, &meta, 0),
         _ => Walked::default(),
     };
-    let (site, site_recent) = site_toml(root);
+    let (site, site_meta) = site_toml(root);
     let sum = walked.sum.wrapping_add(site);
+    let site_recent = site_meta.is_some_and(|m| too_recent(&m, walk.recent));
     let folders = (!walked.unsure && !site_recent).then(|| {
         walked.folders.sort_by(|a, b| a.path.cmp(&b.path));
         let sum = walked
@@ -148,13 +149,19 @@ pub fn stamp(root: &Path, output: &Path, drafts: bool) -> Stamp {
     }
 }
 
-/// site.toml's hash, and whether it changed too recently for its folder stamp to vouch for it.
-fn site_toml(root: &Path) -> (u64, bool) {
+/// site.toml's hash, and its metadata.
+fn site_toml(root: &Path) -> (u64, Option<fs::Metadata>) {
     let meta = fs::metadata(root.join("site.toml")).ok();
-    let recent = meta
-        .as_ref()
-        .is_some_and(|m| m.modified().map_or(true, |t| t > SystemTime::now() - RACY));
-    (file_hash(&DefaultHasher::new(), b"site.toml", meta), recent)
+    (
+        file_hash(&DefaultHasher::new(), b"site.toml", meta.clone()),
+        meta,
+    )
+}
+
+/// Whether a file or folder changed after `recent` (or its time cannot be read): too recently
+/// for its stamp to vouch for it (see [`RACY`]).
+fn too_recent(meta: &fs::Metadata, recent: SystemTime) -> bool {
+    meta.modified().map_or(true, |t| t > recent)
 }
 
 /// A folder's path relative to the root, its inode and its modification time.
@@ -227,7 +234,7 @@ impl Walk<'_> {
             }),
             None => walked.unsure = true,
         }
-        walked.unsure |= meta.modified().map_or(true, |t| t > self.recent);
+        walked.unsure |= too_recent(meta, self.recent);
         // The folder's path relative to the root, hashed once: each file adds its name to it.
         let mut prefix = DefaultHasher::new();
         relative.as_encoded_bytes().hash(&mut prefix);
