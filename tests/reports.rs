@@ -305,6 +305,41 @@ fn charts_without_data_say_so() {
     assert!(l.contains("No lessons yet."));
 }
 
+/// The home page's "last 90 days" figure beside the 90 days before: up, as many, and none in
+/// either (an archive of old or undated postmortems) said as such.
+#[test]
+fn the_home_page_compares_the_last_90_days_with_the_90_before() {
+    let (_dir, out) = built();
+    let home = fs::read_to_string(out.join("index.html")).unwrap();
+    let figure = text_after(&home, "Incidents in the last 90 days</dt>", 60);
+    assert!(
+        figure.starts_with("3 up from 2 in the 90 days before "),
+        "{figure}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), SITE).unwrap();
+    fs::create_dir_all(dir.path().join("content")).unwrap();
+    fs::write(
+        dir.path().join("content/old.md"),
+        incident("old", "title: Long ago\ndate: 2019-03-20\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("content/undated.md"),
+        incident("undated", "title: When?\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let home = fs::read_to_string(out.join("index.html")).unwrap();
+    let figure = text_after(&home, "Incidents in the last 90 days</dt>", 60);
+    assert!(
+        figure.starts_with("0 none in the 90 days before either "),
+        "{figure}"
+    );
+}
+
 #[test]
 fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
     let (dir, c) = empty_kb();
