@@ -283,16 +283,7 @@ fn no_lesson_heading_stands_empty() {
 
 #[test]
 fn charts_without_data_say_so() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("site.toml"), SITE).unwrap();
-    fs::create_dir_all(dir.path().join("content")).unwrap();
-    fs::write(
-        dir.path().join("content/x.md"),
-        incident("x", "title: No timeline\ndate: 2024-03-20\n"),
-    )
-    .unwrap();
-    let out = dir.path().join("public");
-    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let (_dir, out) = built_from(&[("x", "title: No timeline\ndate: 2024-03-20\n")]);
     let p = page(&out, "insights");
     let ttr = text_after(&p, "id=\"all-ttr\"", 120);
     assert!(
@@ -317,21 +308,10 @@ fn the_home_page_compares_the_last_90_days_with_the_90_before() {
         "{figure}"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("site.toml"), SITE).unwrap();
-    fs::create_dir_all(dir.path().join("content")).unwrap();
-    fs::write(
-        dir.path().join("content/old.md"),
-        incident("old", "title: Long ago\ndate: 2019-03-20\n"),
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("content/undated.md"),
-        incident("undated", "title: When?\n"),
-    )
-    .unwrap();
-    let out = dir.path().join("public");
-    build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let (_dir, out) = built_from(&[
+        ("old", "title: Long ago\ndate: 2019-03-20\n"),
+        ("undated", "title: When?\n"),
+    ]);
     let home = fs::read_to_string(out.join("index.html")).unwrap();
     let figure = text_after(&home, "Incidents in the last 90 days</dt>", 60);
     assert!(
@@ -385,8 +365,6 @@ fn a_busy_tag_lists_its_hundred_most_urgent_open_items() {
     assert!((0..130).all(|k| all.contains(&format!("Item {k:03}"))));
 }
 
-/// A knowledge base of one incident with these action items (YAML flow maps), built; the
-/// folder and its output.
 /// A knowledge base with the test's site.toml and an empty `content/` (returned).
 fn empty_kb() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -396,22 +374,27 @@ fn empty_kb() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, c)
 }
 
-fn one_busy_incident(
-    items: impl Iterator<Item = String>,
-) -> (tempfile::TempDir, std::path::PathBuf) {
+/// A knowledge base of these incidents (id, frontmatter), built; the folder and its output.
+fn built_from(incidents: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
     let (dir, c) = empty_kb();
-    let items: String = items.map(|i| format!("  - {i}\n")).collect();
-    fs::write(
-        c.join("busy.md"),
-        incident(
-            "busy",
-            &format!("title: Busy\ndate: 2024-01-10\naction_items:\n{items}"),
-        ),
-    )
-    .unwrap();
+    for (id, front) in incidents {
+        fs::write(c.join(format!("{id}.md")), incident(id, front)).unwrap();
+    }
     let out = dir.path().join("public");
     build_site(dir.path(), &out, &[("SOURCE_DATE_EPOCH", EPOCH)]);
     (dir, out)
+}
+
+/// A knowledge base of one incident with these action items (YAML flow maps), built; the
+/// folder and its output.
+fn one_busy_incident(
+    items: impl Iterator<Item = String>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let items: String = items.map(|i| format!("  - {i}\n")).collect();
+    built_from(&[(
+        "busy",
+        &format!("title: Busy\ndate: 2024-01-10\naction_items:\n{items}"),
+    )])
 }
 
 #[test]

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use super::surface;
-
 /// Correctly spelled English words of three letters or more, lowercased: SCOWL size 50,
 /// American and British together (copyright and permission in NOTICE), one a line, in byte
 /// order. `cargo run --example english_words` makes it. Kept as text (686 KB in the binary
@@ -110,13 +108,6 @@ pub fn encode_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     out
 }
 
-/// The words [`encode_words`] wrote (empty past a truncated end).
-pub fn decode_words(bytes: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    surface::decode(bytes, false, |w, _| out.push(w.to_string()));
-    out
-}
-
 /// The word typed in a query clause, when the clause is one word: its char offset in the clause
 /// and the word as typed, without the punctuation around it ("loop," → "loop").
 pub fn typed_word(analyzer: &mut TextAnalyzer, clause: &str) -> Option<(usize, String)> {
@@ -211,6 +202,13 @@ mod tests {
         assert_eq!(distance("ca", "abc"), 3);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("kjær", "kjaer"), 2);
+    }
+
+    /// The words [`encode_words`] wrote (empty past a truncated end), as the browser reads them.
+    fn decode_words(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        crate::search::surface::decode(bytes, false, |w, _| out.push(w.to_string()));
+        out
     }
 
     #[test]
