@@ -604,6 +604,11 @@ fn no_page_is_wider_than_a_phone_and_chart_text_stays_readable() {
                 "q",
                 "{name}: `/` on the search page"
             );
+            assert_eq!(
+                v[format!("hintsBroken_{w}")],
+                serde_json::json!([]),
+                "{name}: search syntax hints split across lines on a {w}"
+            );
         }
         assert_eq!(
             v["facetsOpen_phone"], false,

@@ -159,6 +159,8 @@ try {
       await search.keyboard.press("/");
       out[`searchSlash_${vname}`] = await search.evaluate(() => document.activeElement.id);
       out[`facetsOpen_${vname}`] = await search.evaluate(() => { const d = document.getElementById("facets").closest("details"); return d ? d.open : null; });
+      // Each syntax hint on one line: "-word" split at its hyphen reads as two hints.
+      out[`hintsBroken_${vname}`] = await search.evaluate(() => [...document.querySelectorAll(".search-help code")].filter((c) => c.getClientRects().length > 1).map((c) => c.textContent));
       await ctx.close();
     }
   }
