@@ -8,6 +8,7 @@ mod pager;
 pub mod phases;
 pub mod placement;
 mod reports;
+mod summaries;
 pub mod theme;
 pub mod views;
 
@@ -211,43 +212,14 @@ pub fn render(
     unchanged: Option<&[bool]>,
     only: Option<&Only>,
 ) -> Result<(usize, Option<Across>), RenderError> {
-    let card = |e: &crate::kb::Entry, s: &Value| {
-        let card = match views::needs_card(e) {
-            true => Value::from_serializable(&views::card(kb, e)),
-            false => s.clone(),
-        };
-        with_card_html(tera, card)
-    };
-    let (summaries, cards) = match only {
-        Some(o) => {
-            let (mut summaries, mut cards) = (o.across.summaries.clone(), o.across.cards.clone());
-            for &i in &o.incidents {
-                let e = &kb.entries[i];
-                summaries[i] = Value::from_serializable(&views::summary(kb, e));
-                cards[i] = card(e, &summaries[i]);
-            }
-            share_cards(kb, &mut summaries, &cards);
-            (summaries, cards)
-        }
-        None => {
-            // Built once, shared by every listing (Tera values are reference-counted).
-            let mut summaries: Vec<Value> = kb
-                .entries
-                .par_iter()
-                .map(|e| Value::from_serializable(&views::summary(kb, e)))
-                .collect();
-            // Listings show few of an incident's tags and services (`views::card`); most
-            // incidents have fewer, and share their summary.
-            let cards: Vec<Value> = kb
-                .entries
-                .par_iter()
-                .zip(&summaries)
-                .map(|(e, s)| card(e, s))
-                .collect();
-            share_cards(kb, &mut summaries, &cards);
-            (summaries, cards)
-        }
-    };
+    let (summaries, cards) = summaries::build(
+        kb,
+        tera,
+        only.map(|o| {
+            let a = &o.across;
+            (&a.summaries[..], &a.cards[..], &o.incidents[..])
+        }),
+    );
     let list =
         |idx: &[usize]| Value::from(idx.iter().map(|i| cards[*i].clone()).collect::<Vec<_>>());
 
@@ -649,45 +621,8 @@ fn write_job(
     })
 }
 
-/// Summaries that are their incident's card become the card, `card_html` and all: one value
-/// per incident, not a summary and a copy of it (0.2 GB of peak memory at 100,000 incidents).
-fn share_cards(kb: &Kb, summaries: &mut [Value], cards: &[Value]) {
-    for ((s, c), e) in summaries.iter_mut().zip(cards).zip(&kb.entries) {
-        if !views::needs_card(e) {
-            *s = c.clone();
-        }
-    }
-}
-
-/// The text lists give a card's page root as, in [`with_card_html`]: raw `<`, which text from a
-/// postmortem never is once escaped.
-const CARD_ROOT: &str = "<kb-root>";
-
-/// `card` with `card_html`, the theme's `incident_card` component rendered for it once, with
-/// [`CARD_ROOT`] as the page root, for the lists to put their root in (`macros.html`,
-/// `incident_list`): an incident is on several lists; rendering its card once saves 1.7 % of a
-/// 10,000-incident build. A theme without the component, or whose component fails, gets the card
-/// as it is.
-fn with_card_html(tera: &tera::Tera, card: Value) -> Value {
-    if !tera.contains_component("incident_card") {
-        return card;
-    }
-    let mut ctx = Context::new();
-    ctx.insert_value("i", card.clone());
-    ctx.insert_value("root", Value::safe_string(CARD_ROOT));
-    let (Ok(html), Some(map)) = (
-        tera.render_component("incident_card", &ctx, None, true),
-        card.as_map(),
-    ) else {
-        return card;
-    };
-    let mut map = map.clone();
-    map.insert("card_html".into(), Value::safe_string(&html));
-    Value::from(map)
-}
-
 /// `card_html | with_root(root=root)`: the card with the page's root in place of each
-/// [`CARD_ROOT`], as `replace(from="<kb-root>", to=root)` gives it, safety and escaping
+/// [`summaries::CARD_ROOT`], as `replace(from="<kb-root>", to=root)` gives it, safety and escaping
 /// included, in one pass (Tera's `replace` built a searcher and copied the card three times;
 /// 5 % of rendering the pages, most of it for cards).
 pub(super) fn with_root(
@@ -704,16 +639,16 @@ pub(super) fn with_root(
     }
 }
 
-/// `html` with `root` for every [`CARD_ROOT`].
+/// `html` with `root` for every [`summaries::CARD_ROOT`].
 fn put_root(html: &str, root: &str) -> String {
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(CARD_ROOT));
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(summaries::CARD_ROOT));
     let mut out = String::with_capacity(html.len() + 4 * root.len());
     let mut at = 0;
     for found in FINDER.find_iter(html.as_bytes()) {
         out.push_str(&html[at..found]);
         out.push_str(root);
-        at = found + CARD_ROOT.len();
+        at = found + summaries::CARD_ROOT.len();
     }
     out.push_str(&html[at..]);
     out

@@ -132,6 +132,16 @@ pub fn status_name(e: &Entry) -> &'static str {
 }
 
 pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
+    Summary {
+        tags: e.tags.iter().map(tag_name).collect(),
+        services: e.services.iter().map(|s| service_name(kb, s)).collect(),
+        ..bare_summary(e)
+    }
+}
+
+/// [`summary`] without its tags and services, for a caller that gives it values of those
+/// it shares between incidents (`render::summaries`).
+pub fn bare_summary(e: &Entry) -> Summary<'_> {
     let inc = &e.incident;
     Summary {
         id: &inc.id,
@@ -145,27 +155,29 @@ pub fn summary<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
         status: status_name(e),
         summary: &inc.summary,
         near_miss: inc.near_miss,
-        tags: e
-            .tags
-            .iter()
-            .map(|t| NameUrl {
-                name: t.name.clone(),
-                url: tag_url(&t.name),
-                inferred: t.inferred,
-            })
-            .collect(),
-        services: e
-            .services
-            .iter()
-            .map(|s| NameUrl {
-                name: kb.services[s].name.clone(),
-                url: service_url(s),
-                inferred: false,
-            })
-            .collect(),
+        tags: Vec::new(),
+        services: Vec::new(),
         more_tags: 0,
         more_services: 0,
         duration: inc.duration.map(display_duration),
+    }
+}
+
+/// A tag as an incident's summary shows it.
+pub fn tag_name(t: &crate::kb::taxonomy::TagRef) -> NameUrl {
+    NameUrl {
+        name: t.name.clone(),
+        url: tag_url(&t.name),
+        inferred: t.inferred,
+    }
+}
+
+/// A service (by its slug) as an incident's summary shows it.
+pub fn service_name(kb: &Kb, slug: &str) -> NameUrl {
+    NameUrl {
+        name: kb.services[slug].name.clone(),
+        url: service_url(slug),
+        inferred: false,
     }
 }
 
