@@ -146,3 +146,70 @@ fn with_card_html(tera: &tera::Tera, card: Value) -> Value {
     map.insert("card_html".into(), Value::safe_string(&html));
     Value::from(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    /// Summaries and cards made with shared names are the values `Value::from_serializable`
+    /// makes of [`views::summary`] and [`views::card`]: tags as written and as inferred, and an
+    /// incident with more tags and services than a card shows.
+    #[test]
+    fn shared_names_make_the_same_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).unwrap();
+        for e in walkdir::WalkDir::new(repo.join("content")) {
+            let e = e.unwrap();
+            let to = dir.path().join(e.path().strip_prefix(repo).unwrap());
+            match e.file_type().is_dir() {
+                true => fs::create_dir_all(&to).unwrap(),
+                false => drop(fs::copy(e.path(), &to).unwrap()),
+            }
+        }
+        let tags: Vec<String> = (0..views::CARD_NAMES + 2)
+            .map(|k| format!("t{k}"))
+            .collect();
+        let services: Vec<String> = (0..views::CARD_NAMES + 1)
+            .map(|k| format!("svc-{k}"))
+            .collect();
+        fs::write(
+            dir.path().join("content/wide.md"),
+            format!(
+                "---\nid: wide\ntitle: Replica lag on many services\ndate: 2024-05-01\n\
+                 tags: [{}]\nservices: [{}]\n---\n\nBody.\n",
+                tags.join(", "),
+                services.join(", ")
+            ),
+        )
+        .unwrap();
+        let (kb, _) = crate::build::load_kb(
+            dir.path(),
+            &dir.path().join("public"),
+            false,
+            None,
+            &Default::default(),
+            &|_| {},
+        )
+        .unwrap();
+        let names = Names::new(&kb);
+        let wide = &kb.entries[kb.by_id["wide"]];
+        assert!(views::needs_card(wide) && wide.tags.iter().any(|t| t.inferred));
+        assert!(kb.entries.len() > 10);
+        for e in &kb.entries {
+            let summary = Value::from_serializable(&views::summary(&kb, e));
+            let card = Value::from_serializable(&views::card(&kb, e));
+            assert_eq!(names.summary(e, false), summary, "{}", e.incident.id);
+            assert_eq!(names.summary(e, true), card, "{}", e.incident.id);
+        }
+        let shown = |v: &Value, key: &'static str| {
+            v.as_map().unwrap()[&key.into()].as_array().unwrap().len()
+        };
+        let card = names.summary(wide, true);
+        assert_eq!(shown(&card, "tags"), views::CARD_NAMES);
+        assert_eq!(shown(&card, "services"), views::CARD_NAMES);
+        assert!(shown(&names.summary(wide, false), "tags") > views::CARD_NAMES);
+    }
+}
