@@ -65,11 +65,22 @@ pub fn needs_card(e: &Entry) -> bool {
 /// services, and how many more there are.
 pub fn card<'a>(kb: &'a Kb, e: &'a Entry) -> Summary<'a> {
     let mut s = summary(kb, e);
-    s.more_tags = s.tags.len().saturating_sub(CARD_NAMES);
-    s.more_services = s.services.len().saturating_sub(CARD_NAMES);
-    s.tags.truncate(CARD_NAMES);
-    s.services.truncate(CARD_NAMES);
+    let (tags, services) = make_card(&mut s, e);
+    s.tags.truncate(tags);
+    s.services.truncate(services);
     s
+}
+
+/// Makes `s` (`e`'s summary) say how many tags and services its card leaves out, and returns
+/// how many of each the card shows: the first ones, in the incident's order.
+pub fn make_card(s: &mut Summary, e: &Entry) -> (usize, usize) {
+    let (tags, services) = (
+        e.tags.len().min(CARD_NAMES),
+        e.services.len().min(CARD_NAMES),
+    );
+    s.more_tags = e.tags.len() - tags;
+    s.more_services = e.services.len() - services;
+    (tags, services)
 }
 
 pub fn incident_url(id: &str) -> String {
